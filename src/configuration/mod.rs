@@ -1,0 +1,353 @@
+//! Settings from the `LATCHKEY_*` environment and an optional `latchkey.toml` (contract §1).
+//!
+//! Every key is parsed into a typed value once, at start; an invalid one stops the process with
+//! a message naming the variable.
+
+mod duration;
+mod source;
+
+pub use duration::{InvalidDuration, parse_duration};
+pub use source::Source;
+
+use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use ipnet::IpNet;
+use lettre::message::Mailbox;
+use url::Url;
+
+use crate::domain::{email::EmailAddress, keys::Secret, password::HashParams};
+
+/// One setting that could not be parsed: which variable, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file, created if missing.
+    Sqlite(PathBuf),
+    /// `postgres://…`, kept as written for the driver.
+    Postgres(String),
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Some(path) = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+        {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() || path == ":memory:" {
+                return Err("needs a file path, like sqlite://latchkey.db".into());
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(Self::Postgres(s.to_owned()))
+        } else {
+            Err("expected sqlite://PATH or postgres://…".into())
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// How the outbox worker paces its retries; not in the contract's table, tuned for tests.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Attempts before a message is marked dead.
+    pub max_attempts: u32,
+    /// Delay before the first retry; later ones triple, with jitter, up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// How long a claimed message stays claimed; a crashed worker's messages come back after it.
+    pub lease: Duration,
+    /// Sends in flight at once from one process.
+    pub concurrency: usize,
+    /// How often an idle worker looks for messages queued by other processes.
+    pub poll_interval: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 10,
+            retry_base: Duration::from_secs(20),
+            retry_max: Duration::from_secs(12 * 3600),
+            lease: Duration::from_secs(120),
+            concurrency: 4,
+            poll_interval: Duration::from_secs(2),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub public_url: Url,
+    pub link_base_url: Url,
+    pub database_url: DatabaseUrl,
+    pub smtp_url: Option<Url>,
+    pub mail_from: Mailbox,
+    pub secret: Option<Secret>,
+    pub secret_previous: Option<Secret>,
+    pub first_admin_email: Option<EmailAddress>,
+    pub first_admin_password: Option<String>,
+    pub verify_ttl: Duration,
+    pub reset_ttl: Duration,
+    pub email_change_ttl: Duration,
+    pub revert_ttl: Duration,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub email_change_confirm_old: bool,
+    pub mail_cooldown: Duration,
+    pub rate_limit: bool,
+    pub templates_dir: Option<PathBuf>,
+    pub trusted_proxies: Vec<IpNet>,
+    pub password_hash: HashParams,
+    pub log: String,
+    pub log_format: LogFormat,
+    pub worker: WorkerSettings,
+}
+
+impl Settings {
+    /// Reads the process environment and `latchkey.toml` (or the file `LATCHKEY_CONFIG` names).
+    pub fn load() -> Result<(Self, Vec<String>), ConfigError> {
+        let source = Source::from_process()?;
+        Self::from_source(source)
+    }
+
+    /// Parses every key; returns the settings and warnings (unknown `LATCHKEY_*` variables).
+    pub fn from_source(mut src: Source) -> Result<(Self, Vec<String>), ConfigError> {
+        let public_url: Url = src.parse("public_url", "http://localhost:8080", parse_base_url)?;
+        let link_base_url = match src.take("link_base_url") {
+            Some(v) => parse_base_url(&v).map_err(|e| src.error("link_base_url", e))?,
+            None => public_url.clone(),
+        };
+        let worker_defaults = WorkerSettings::default();
+        let settings = Settings {
+            listen: src.parse("listen", "127.0.0.1:8080", from_str)?,
+            public_url,
+            link_base_url,
+            database_url: src.parse("database_url", "sqlite://latchkey.db", from_str)?,
+            smtp_url: src.parse_opt("smtp_url", parse_smtp_url)?,
+            mail_from: src.parse("mail_from", "Latchkey <no-reply@localhost>", from_str)?,
+            secret: src.parse_opt("secret", from_str)?,
+            secret_previous: src.parse_opt("secret_previous", from_str)?,
+            first_admin_email: src.parse_opt("first_admin_email", from_str)?,
+            first_admin_password: src.take("first_admin_password"),
+            verify_ttl: src.parse("verify_ttl", "24h", positive_duration)?,
+            reset_ttl: src.parse("reset_ttl", "1h", positive_duration)?,
+            email_change_ttl: src.parse("email_change_ttl", "24h", positive_duration)?,
+            revert_ttl: src.parse("revert_ttl", "7d", positive_duration)?,
+            access_ttl: src.parse("access_ttl", "15m", positive_duration)?,
+            refresh_ttl: src.parse("refresh_ttl", "30d", positive_duration)?,
+            email_change_confirm_old: src.parse("email_change_confirm_old", "true", parse_bool)?,
+            mail_cooldown: src.parse("mail_cooldown", "60s", any_duration)?,
+            rate_limit: src.parse("rate_limit", "on", parse_bool)?,
+            templates_dir: src.parse_opt("templates_dir", parse_dir)?,
+            trusted_proxies: src.parse("trusted_proxies", "", parse_proxies)?,
+            password_hash: src.parse("password_hash", "argon2id:m=19456,t=2,p=1", from_str)?,
+            log: src.take("log").unwrap_or_else(|| "info".into()),
+            log_format: src.parse("log_format", "text", parse_log_format)?,
+            worker: WorkerSettings {
+                max_attempts: src.parse("mail_max_attempts", "10", parse_attempts)?,
+                retry_base: src.parse("mail_retry_base", "20s", positive_duration)?,
+                retry_max: src.parse("mail_retry_max", "12h", positive_duration)?,
+                lease: src.parse("mail_lease", "2m", positive_duration)?,
+                concurrency: src.parse("mail_concurrency", "4", parse_concurrency)?,
+                poll_interval: worker_defaults.poll_interval,
+            },
+        };
+        if settings.first_admin_email.is_some() != settings.first_admin_password.is_some() {
+            return Err(src.error(
+                "first_admin_password",
+                "LATCHKEY_FIRST_ADMIN_EMAIL and LATCHKEY_FIRST_ADMIN_PASSWORD go together".into(),
+            ));
+        }
+        let warnings = src.unknown_keys();
+        Ok((settings, warnings))
+    }
+
+    /// Defaults for a test or a tool: everything as the contract's table says.
+    pub fn defaults() -> Self {
+        match Self::from_source(Source::empty()) {
+            Ok((settings, _)) => settings,
+            Err(e) => unreachable!("the built-in defaults parse: {e}"),
+        }
+    }
+
+    pub fn dev_mailbox(&self) -> bool {
+        self.smtp_url.is_none()
+    }
+}
+
+fn from_str<T: FromStr>(s: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse::<T>().map_err(|e| e.to_string())
+}
+
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s) {
+        Ok(d) if d.is_zero() => Err("must be longer than 0s".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn any_duration(s: &str) -> Result<Duration, String> {
+    parse_duration(s).map_err(|e| e.to_string())
+}
+
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "on" | "1" | "yes" => Ok(true),
+        "false" | "off" | "0" | "no" => Ok(false),
+        _ => Err(format!("expected true/false or on/off, got {s:?}")),
+    }
+}
+
+fn parse_attempts(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n @ 1..=100) => Ok(n),
+        _ => Err(format!("expected a number from 1 to 100, got {s:?}")),
+    }
+}
+
+fn parse_concurrency(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n @ 1..=256) => Ok(n),
+        _ => Err(format!("expected a number from 1 to 256, got {s:?}")),
+    }
+}
+
+fn parse_base_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("{e} in {s:?}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("expected an http(s) URL, got {s:?}"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not have a query or fragment".into());
+    }
+    Ok(url)
+}
+
+fn parse_smtp_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("{e} in the SMTP URL"))?;
+    if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
+        return Err("expected smtp://[user:pass@]host:port or smtps://…".into());
+    }
+    for (key, value) in url.query_pairs() {
+        match (key.as_ref(), value.as_ref()) {
+            ("tls", "starttls" | "none") => {}
+            _ => return Err(format!("unknown SMTP URL option {key}={value}")),
+        }
+    }
+    Ok(url)
+}
+
+fn parse_dir(s: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(s);
+    if path.is_dir() {
+        Ok(path)
+    } else {
+        Err(format!("{s:?} is not a directory"))
+    }
+}
+
+fn parse_proxies(s: &str) -> Result<Vec<IpNet>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{p:?} is not an IP address or CIDR range"))
+        })
+        .collect()
+}
+
+fn parse_log_format(s: &str) -> Result<LogFormat, String> {
+    match s.trim() {
+        "text" | "" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(format!("expected text or json, got {s:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Settings::from_source(Source::from_pairs(env, None)?).map(|(s, _)| s)
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let s = Settings::defaults();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.link_base_url.as_str(), "http://localhost:8080/");
+        assert_eq!(s.database_url, DatabaseUrl::Sqlite("latchkey.db".into()));
+        assert_eq!(s.verify_ttl, Duration::from_secs(86_400));
+        assert_eq!(s.refresh_ttl, Duration::from_secs(30 * 86_400));
+        assert_eq!(s.mail_cooldown, Duration::from_secs(60));
+        assert!(s.email_change_confirm_old && s.rate_limit && s.dev_mailbox());
+    }
+
+    #[test]
+    fn an_invalid_value_names_its_variable() {
+        let err = load(&[("LATCHKEY_VERIFY_TTL", "soon")])
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.starts_with("invalid LATCHKEY_VERIFY_TTL:")),
+            "{err:?}"
+        );
+        let err = load(&[("LATCHKEY_SMTP_URL", "http://x")])
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("LATCHKEY_SMTP_URL")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn zero_cooldown_is_allowed_but_zero_ttl_is_not() {
+        assert!(load(&[("LATCHKEY_MAIL_COOLDOWN", "0s")]).is_ok());
+        assert!(load(&[("LATCHKEY_ACCESS_TTL", "0s")]).is_err());
+    }
+
+    #[test]
+    fn link_base_defaults_to_public_url() {
+        let s = load(&[("LATCHKEY_PUBLIC_URL", "https://id.example.com")]).ok();
+        assert_eq!(
+            s.map(|s| s.link_base_url.to_string()),
+            Some("https://id.example.com/".into())
+        );
+    }
+
+    #[test]
+    fn unknown_variables_are_warnings() {
+        let env = [("LATCHKEY_VERIFY_TLL".to_string(), "1h".to_string())];
+        let warnings = Source::from_pairs(env.into_iter(), None)
+            .and_then(Settings::from_source)
+            .map(|(_, w)| w)
+            .unwrap_or_default();
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("LATCHKEY_VERIFY_TLL"));
+    }
+}

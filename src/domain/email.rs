@@ -1,0 +1,149 @@
+//! Email addresses as the contract (§2) defines them. An `EmailAddress` can only hold a valid
+//! address; it keeps the form the user typed for display and a normalized form for comparison.
+
+use std::{fmt, str::FromStr};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidEmail {
+    #[error("an email address is required")]
+    Empty,
+    #[error("an email address has at most 254 characters")]
+    TooLong,
+    #[error("an email address cannot contain spaces or control characters")]
+    BadCharacter,
+    #[error("an email address has exactly one @")]
+    At,
+    #[error("the part before the @ is empty")]
+    EmptyLocal,
+    #[error("the domain must have a dot, like example.com")]
+    Domain,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress {
+    display: String,
+    normalized: String,
+}
+
+impl EmailAddress {
+    pub fn parse(input: &str) -> Result<Self, InvalidEmail> {
+        let display = input.trim();
+        if display.is_empty() {
+            return Err(InvalidEmail::Empty);
+        }
+        if display.chars().count() > 254 {
+            return Err(InvalidEmail::TooLong);
+        }
+        if display.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(InvalidEmail::BadCharacter);
+        }
+        let (local, domain) = display.split_once('@').ok_or(InvalidEmail::At)?;
+        if domain.contains('@') {
+            return Err(InvalidEmail::At);
+        }
+        if local.is_empty() {
+            return Err(InvalidEmail::EmptyLocal);
+        }
+        if !domain.contains('.') || domain.split('.').any(str::is_empty) {
+            return Err(InvalidEmail::Domain);
+        }
+        Ok(Self {
+            display: display.to_owned(),
+            normalized: display.to_lowercase(),
+        })
+    }
+
+    /// Rebuilds an address read back from storage, where it was valid when written.
+    pub fn from_stored(display: String) -> Self {
+        let normalized = display.to_lowercase();
+        Self {
+            display,
+            normalized,
+        }
+    }
+
+    /// The address as the user typed it (trimmed): used in emails and responses.
+    pub fn as_str(&self) -> &str {
+        &self.display
+    }
+
+    /// The form two addresses are compared in (and the unique index is on).
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+}
+
+impl FromStr for EmailAddress {
+    type Err = InvalidEmail;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display)
+    }
+}
+
+impl fmt::Debug for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EmailAddress({})", self.display)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_compares_case_insensitively() {
+        let a = EmailAddress::parse("  Ann@Example.COM ").ok();
+        let b = EmailAddress::parse("ann@example.com").ok();
+        assert_eq!(a.as_ref().map(|a| a.as_str()), Some("Ann@Example.COM"));
+        assert_eq!(
+            a.map(|a| a.normalized().to_owned()),
+            b.map(|b| b.normalized().to_owned())
+        );
+    }
+
+    #[test]
+    fn accepts_ordinary_addresses() {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@sub.example.org",
+            "ünïcode@exämple.de",
+            "x@a.b.c",
+        ] {
+            assert!(EmailAddress::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_the_contract_refuses() {
+        let long = format!("{}@example.com", "a".repeat(243));
+        let cases: &[(&str, InvalidEmail)] = &[
+            ("", InvalidEmail::Empty),
+            ("   ", InvalidEmail::Empty),
+            ("plain", InvalidEmail::At),
+            ("a@b@c.com", InvalidEmail::At),
+            ("@example.com", InvalidEmail::EmptyLocal),
+            ("a@localhost", InvalidEmail::Domain),
+            ("a@", InvalidEmail::Domain),
+            ("a@.com", InvalidEmail::Domain),
+            ("a@example.", InvalidEmail::Domain),
+            ("a\u{0}b@example.com", InvalidEmail::BadCharacter),
+            ("a\r\nBcc: x@y.z", InvalidEmail::BadCharacter),
+            ("a b@example.com", InvalidEmail::BadCharacter),
+            (long.as_str(), InvalidEmail::TooLong),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                EmailAddress::parse(input).as_ref().err(),
+                Some(expected),
+                "{input:?}"
+            );
+        }
+        assert!(EmailAddress::parse(&format!("{}@example.com", "a".repeat(242))).is_ok());
+    }
+}

@@ -1,0 +1,237 @@
+//! Sign-up, email verification and resending the verification link (contract §4).
+
+use serde_json::Map;
+use uuid::Uuid;
+
+use super::{Flows, expiring};
+use crate::{
+    domain::{
+        accounts::{DisplayName, User},
+        email::EmailAddress,
+        password::NewPassword,
+        tokens::{LinkToken, Purpose},
+    },
+    error::Error,
+    mail::{EmailKind, outbox::OutgoingEmail},
+    storage::{Conn, NewUser, TokenState, ms, now_ms},
+};
+
+pub struct Registration {
+    pub email: EmailAddress,
+    pub password: NewPassword,
+    pub name: Option<DisplayName>,
+}
+
+impl Flows {
+    /// Registers an address. The answer is the same whether or not it had an account; what
+    /// happens differs (§4): a new account and a verification link; for a verified account an
+    /// "already registered" email and no change; for an unverified one, the new sign-up takes
+    /// it over and only its new link verifies.
+    pub async fn register(&self, r: Registration) -> Result<(), Error> {
+        // Hash first, whatever the account's state, so every answer costs the same time.
+        let password_hash = self.hasher.hash(&r.password).await?;
+        let name = r.name.as_ref().map(DisplayName::as_str);
+        // Two sign-ups for one new address race on the unique index; the loser runs again
+        // and finds the winner's account.
+        for _ in 0..2 {
+            let mut tx = self.store.write().await?;
+            let now = now_ms();
+            let existing = tx.user_by_email(r.email.normalized()).await?;
+            let outcome = match existing {
+                None => {
+                    self.create_unverified(&mut tx, &r.email, &password_hash, name, now)
+                        .await
+                }
+                Some(user) if user.email_verified || user.disabled => {
+                    self.already_registered(&mut tx, &user, &r.email, now).await
+                }
+                Some(user) => {
+                    self.take_over_unverified(&mut tx, &user, &r.email, &password_hash, name, now)
+                        .await
+                }
+            };
+            match outcome {
+                Ok(()) => {
+                    tx.commit().await?;
+                    self.outbox.wake();
+                    return Ok(());
+                }
+                Err(Error::EmailTaken) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Busy)
+    }
+
+    async fn create_unverified(
+        &self,
+        tx: &mut Conn,
+        email: &EmailAddress,
+        password_hash: &str,
+        name: Option<&str>,
+        now: i64,
+    ) -> Result<(), Error> {
+        let id = Uuid::now_v7();
+        tx.insert_user(&NewUser {
+            id,
+            email: email.as_str(),
+            email_norm: email.normalized(),
+            password_hash: Some(password_hash),
+            name,
+            email_verified: false,
+            is_admin: false,
+            now,
+        })
+        .await?;
+        self.queue_verification(tx, id, email, name, now).await?;
+        Ok(())
+    }
+
+    async fn already_registered(
+        &self,
+        tx: &mut Conn,
+        user: &User,
+        typed: &EmailAddress,
+        now: i64,
+    ) -> Result<(), Error> {
+        let mut values = Map::new();
+        values.insert("login_url".into(), self.page("login").into());
+        values.insert("forgot_url".into(), self.page("forgot-password").into());
+        let to = user.email_address();
+        debug_assert_eq!(to.normalized(), typed.normalized());
+        self.send(
+            tx,
+            OutgoingEmail {
+                kind: EmailKind::AlreadyRegistered,
+                to: &to,
+                name: user.name.as_deref(),
+                link: None,
+                values,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn take_over_unverified(
+        &self,
+        tx: &mut Conn,
+        user: &User,
+        email: &EmailAddress,
+        password_hash: &str,
+        name: Option<&str>,
+        now: i64,
+    ) -> Result<(), Error> {
+        // Within the cooldown such a sign-up changes nothing at all.
+        if !self
+            .take_cooldown(tx, EmailKind::Verification, email, now)
+            .await?
+        {
+            return Ok(());
+        }
+        tx.replace_unverified_signup(user.id, email.as_str(), password_hash, name, now)
+            .await?;
+        // Only the link sent for this sign-up may verify it: whoever squatted the address
+        // loses every earlier link along with the password.
+        tx.invalidate_link_tokens(user.id, Purpose::VerifyEmail, now)
+            .await?;
+        self.enqueue_verification(tx, user.id, email, name, now)
+            .await
+    }
+
+    /// A verification link to `email`, subject to the mail cooldown.
+    async fn queue_verification(
+        &self,
+        tx: &mut Conn,
+        user_id: Uuid,
+        email: &EmailAddress,
+        name: Option<&str>,
+        now: i64,
+    ) -> Result<(), Error> {
+        if self
+            .take_cooldown(tx, EmailKind::Verification, email, now)
+            .await?
+        {
+            self.enqueue_verification(tx, user_id, email, name, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn enqueue_verification(
+        &self,
+        tx: &mut Conn,
+        user_id: Uuid,
+        email: &EmailAddress,
+        name: Option<&str>,
+        now: i64,
+    ) -> Result<(), Error> {
+        let token = LinkToken::generate()?;
+        let ttl = self.settings.verify_ttl;
+        tx.insert_link_token(
+            token.hash(),
+            user_id,
+            Purpose::VerifyEmail,
+            email.normalized(),
+            now,
+            now + ms(ttl),
+        )
+        .await?;
+        let email = OutgoingEmail {
+            kind: EmailKind::Verification,
+            to: email,
+            name,
+            link: Some(self.link("verify-email", token.text())),
+            values: expiring(ttl),
+        };
+        self.outbox.enqueue(tx, email, now).await
+    }
+
+    /// Uses a verification link. Its account becomes verified and every other verification
+    /// link of the account stops working.
+    pub async fn verify_email(&self, token: &str) -> Result<EmailAddress, Error> {
+        let hash = LinkToken::hash_presented(token)?;
+        let mut tx = self.store.write().await?;
+        let now = now_ms();
+        let Some(used) = tx
+            .consume_link_token(hash, Purpose::VerifyEmail, now)
+            .await?
+        else {
+            let state = tx.link_token_state(hash).await?;
+            return Err(TokenState::error(state, Purpose::VerifyEmail, now));
+        };
+        tx.set_email_verified(used.user_id, now).await?;
+        tx.invalidate_link_tokens(used.user_id, Purpose::VerifyEmail, now)
+            .await?;
+        let user = tx
+            .user_by_id(used.user_id)
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        tx.commit().await?;
+        Ok(user.email_address())
+    }
+
+    /// Sends a new verification link to an unverified account; earlier links stay valid. The
+    /// answer never says whether the address has an account.
+    pub async fn resend_verification(&self, email: &EmailAddress) -> Result<(), Error> {
+        // A read first: most resends for unknown or verified addresses need no write lock.
+        let user = self
+            .store
+            .read()
+            .await?
+            .user_by_email(email.normalized())
+            .await?;
+        let Some(user) = user.filter(|u| !u.email_verified && !u.disabled) else {
+            return Ok(());
+        };
+        let mut tx = self.store.write().await?;
+        let now = now_ms();
+        let to = user.email_address();
+        self.queue_verification(&mut tx, user.id, &to, user.name.as_deref(), now)
+            .await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(())
+    }
+}

@@ -1,0 +1,194 @@
+//! Key material derived from `LATCHKEY_SECRET`: the access-token signing key and the key that
+//! seals links waiting in the outbox. Neither is ever written to the database.
+
+use std::{fmt, io::Write as _, path::Path, str::FromStr};
+
+use base64::{
+    Engine as _, engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD,
+};
+use chacha20poly1305::{
+    KeyInit, XChaCha20Poly1305, XNonce,
+    aead::{Aead, Payload},
+};
+use hkdf::Hkdf;
+use sha2::Sha256;
+
+use super::tokens::random_bytes;
+use crate::error::Error;
+
+/// The deployment's secret: at least 32 bytes, written as base64.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl FromStr for Secret {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let bytes = STANDARD
+            .decode(s)
+            .or_else(|_| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')))
+            .map_err(|_| "expected base64 text of at least 32 random bytes".to_string())?;
+        if bytes.len() < 32 {
+            return Err(format!("needs at least 32 bytes, got {}", bytes.len()));
+        }
+        Ok(Self(bytes))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl Secret {
+    pub fn generate() -> Result<Self, Error> {
+        Ok(Self(random_bytes::<32>()?.to_vec()))
+    }
+
+    /// Reads the key file, or creates it (mode 0600) with a new random secret.
+    pub fn load_or_create(path: &Path) -> Result<Self, Error> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => text
+                .parse()
+                .map_err(|e| Error::internal(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let secret = Self::generate()?;
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = options.open(path).map_err(|e| {
+                    Error::internal(format!("cannot create {}: {e}", path.display()))
+                })?;
+                writeln!(file, "{}", STANDARD.encode(&secret.0)).map_err(|e| {
+                    Error::internal(format!("cannot write {}: {e}", path.display()))
+                })?;
+                Ok(secret)
+            }
+            Err(e) => Err(Error::internal(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        // 32 bytes is far below HKDF-SHA256's output limit, so expand cannot fail.
+        let _ =
+            Hkdf::<Sha256>::new(Some(b"latchkey"), &self.0).expand(purpose.as_bytes(), &mut out);
+        out
+    }
+}
+
+/// The keys of the current secret and, while rotating, of the previous one.
+#[derive(Clone)]
+pub struct Keys {
+    pub access_signing: [u8; 32],
+    pub access_previous: Option<[u8; 32]>,
+    sealing: XChaCha20Poly1305,
+    sealing_previous: Option<XChaCha20Poly1305>,
+}
+
+impl Keys {
+    pub fn derive(current: &Secret, previous: Option<&Secret>) -> Self {
+        let seal_key = |s: &Secret| XChaCha20Poly1305::new(&s.derive("outbox link v1").into());
+        Self {
+            access_signing: current.derive("access token v1"),
+            access_previous: previous.map(|p| p.derive("access token v1")),
+            sealing: seal_key(current),
+            sealing_previous: previous.map(seal_key),
+        }
+    }
+
+    /// Encrypts a link for the outbox, bound to its message id.
+    pub fn seal(&self, plaintext: &str, message_id: &[u8]) -> Result<Vec<u8>, Error> {
+        let nonce_bytes = random_bytes::<24>()?;
+        let nonce = XNonce::from(nonce_bytes);
+        let ciphertext = self
+            .sealing
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: message_id,
+                },
+            )
+            .map_err(|_| Error::internal("sealing failed"))?;
+        let mut out = nonce_bytes.to_vec();
+        out.extend_from_slice(&ciphertext);
+        Ok(out)
+    }
+
+    /// Decrypts a sealed link with the current key, then the previous one.
+    pub fn open(&self, sealed: &[u8], message_id: &[u8]) -> Option<String> {
+        let (nonce, ciphertext) = sealed.split_at_checked(24)?;
+        let nonce = XNonce::try_from(nonce).ok()?;
+        let payload = || Payload {
+            msg: ciphertext,
+            aad: message_id,
+        };
+        let plain = self
+            .sealing
+            .decrypt(&nonce, payload())
+            .or_else(|e| match &self.sealing_previous {
+                Some(prev) => prev.decrypt(&nonce, payload()),
+                None => Err(e),
+            })
+            .ok()?;
+        String::from_utf8(plain).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> Secret {
+        Secret(vec![7; 32])
+    }
+
+    #[test]
+    fn secrets_need_32_bytes_of_base64() {
+        assert!("c2hvcnQ=".parse::<Secret>().is_err());
+        assert!("not base64 at all!".parse::<Secret>().is_err());
+        assert!(STANDARD.encode([1u8; 32]).parse::<Secret>().is_ok());
+    }
+
+    #[test]
+    fn sealed_links_open_only_with_their_id_and_survive_rotation() -> Result<(), Error> {
+        let old = Keys::derive(&secret(), None);
+        let sealed = old.seal("https://x.test/verify-email?token=abc", b"id-1")?;
+        assert!(!sealed.windows(3).any(|w| w == b"abc"));
+        assert_eq!(
+            old.open(&sealed, b"id-1").as_deref(),
+            Some("https://x.test/verify-email?token=abc")
+        );
+        assert_eq!(old.open(&sealed, b"id-2"), None);
+        let new_secret = Secret(vec![9; 32]);
+        let rotated = Keys::derive(&new_secret, Some(&secret()));
+        assert!(rotated.open(&sealed, b"id-1").is_some());
+        assert_eq!(Keys::derive(&new_secret, None).open(&sealed, b"id-1"), None);
+        Ok(())
+    }
+
+    #[test]
+    fn key_file_is_created_private_and_reused() -> Result<(), Error> {
+        let dir = tempfile::tempdir().map_err(Error::internal)?;
+        let path = dir.path().join("latchkey.key");
+        let first = Secret::load_or_create(&path)?;
+        let again = Secret::load_or_create(&path)?;
+        assert_eq!(first.0, again.0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .map_err(Error::internal)?
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,24 @@
+//! The domain: types that can only hold valid values, and the flows that use them.
+
+pub mod access;
+pub mod accounts;
+pub mod email;
+pub mod flows;
+pub mod keys;
+pub mod password;
+pub mod tokens;
+
+use crate::error::Error;
+
+impl From<email::InvalidEmail> for Error {
+    fn from(e: email::InvalidEmail) -> Self {
+        Error::invalid("invalid_email", "email", e.to_string())
+    }
+}
+
+impl email::EmailAddress {
+    /// Parses a request field; the error names the field.
+    pub fn parse_field(input: &str, field: &str) -> Result<Self, Error> {
+        Self::parse(input).map_err(|e| Error::invalid("invalid_email", field, e.to_string()))
+    }
+}

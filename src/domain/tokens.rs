@@ -1,0 +1,197 @@
+//! Single-use link tokens (contract §4): 256 random bits from the OS, URL-safe, and only their
+//! SHA-256 ever stored. Also the refresh tokens of sessions, which carry their session's id.
+
+use std::fmt;
+
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::Error;
+
+/// What a link token may be used for; a token is refused for any other purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    VerifyEmail,
+    ResetPassword,
+    ConfirmNewEmail,
+    ConfirmOldEmail,
+    RevertEmailChange,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::ResetPassword => "reset_password",
+            Self::ConfirmNewEmail => "confirm_new_email",
+            Self::ConfirmOldEmail => "confirm_old_email",
+            Self::RevertEmailChange => "revert_email_change",
+        }
+    }
+}
+
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| Error::internal(format!("OS random source: {e}")))?;
+    Ok(buf)
+}
+
+/// The SHA-256 of a token: what the database keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl TokenHash {
+    fn of(bytes: &[u8]) -> Self {
+        Self(Sha256::digest(bytes).into())
+    }
+}
+
+impl fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenHash(..)")
+    }
+}
+
+/// A freshly made link token; its text goes into exactly one email.
+pub struct LinkToken {
+    text: String,
+    hash: TokenHash,
+}
+
+const LINK_TOKEN_BYTES: usize = 32;
+const LINK_TOKEN_CHARS: usize = 43;
+
+impl LinkToken {
+    pub fn generate() -> Result<Self, Error> {
+        let bytes = random_bytes::<LINK_TOKEN_BYTES>()?;
+        Ok(Self {
+            text: URL_SAFE_NO_PAD.encode(bytes),
+            hash: TokenHash::of(&bytes),
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn hash(&self) -> TokenHash {
+        self.hash
+    }
+
+    /// The hash of a token presented by a client, or `token_invalid` for anything that cannot
+    /// be a token, without touching the database.
+    pub fn hash_presented(presented: &str) -> Result<TokenHash, Error> {
+        let presented = presented.trim();
+        if presented.len() != LINK_TOKEN_CHARS {
+            return Err(Error::TokenInvalid);
+        }
+        let bytes = URL_SAFE_NO_PAD
+            .decode(presented)
+            .map_err(|_| Error::TokenInvalid)?;
+        Ok(TokenHash::of(&bytes))
+    }
+}
+
+impl fmt::Debug for LinkToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LinkToken(..)")
+    }
+}
+
+/// A refresh token: the session id followed by 256 random bits. The id lets a dead token be
+/// traced to its session (reuse revokes the session); only the hash is stored.
+pub struct RefreshToken {
+    text: String,
+    session_id: Uuid,
+    hash: TokenHash,
+}
+
+const SESSION_ID_BYTES: usize = 16;
+
+impl RefreshToken {
+    pub fn generate(session_id: Uuid) -> Result<Self, Error> {
+        let mut bytes = [0u8; SESSION_ID_BYTES + LINK_TOKEN_BYTES];
+        bytes[..SESSION_ID_BYTES].copy_from_slice(session_id.as_bytes());
+        bytes[SESSION_ID_BYTES..].copy_from_slice(&random_bytes::<LINK_TOKEN_BYTES>()?);
+        Ok(Self {
+            text: URL_SAFE_NO_PAD.encode(bytes),
+            session_id,
+            hash: TokenHash::of(&bytes),
+        })
+    }
+
+    /// Splits a presented refresh token into its session id and hash; `invalid_refresh_token`
+    /// for anything malformed.
+    pub fn parse(presented: &str) -> Result<(Uuid, TokenHash), Error> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(presented.trim())
+            .map_err(|_| Error::InvalidRefreshToken)?;
+        if bytes.len() != SESSION_ID_BYTES + LINK_TOKEN_BYTES {
+            return Err(Error::InvalidRefreshToken);
+        }
+        let session_id =
+            Uuid::from_slice(&bytes[..SESSION_ID_BYTES]).map_err(|_| Error::InvalidRefreshToken)?;
+        Ok((session_id, TokenHash::of(&bytes)))
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+    pub fn session_id(&self) -> Uuid {
+        self.session_id
+    }
+    pub fn hash(&self) -> TokenHash {
+        self.hash
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_tokens_are_random_url_safe_and_hash_back() -> Result<(), Error> {
+        let a = LinkToken::generate()?;
+        let b = LinkToken::generate()?;
+        assert_ne!(a.text(), b.text());
+        assert_eq!(a.text().len(), 43);
+        assert!(
+            a.text()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+        assert_eq!(LinkToken::hash_presented(a.text())?, a.hash());
+        assert_ne!(LinkToken::hash_presented(b.text())?, a.hash());
+        Ok(())
+    }
+
+    #[test]
+    fn garbage_is_token_invalid() {
+        for bad in [
+            "",
+            "abc",
+            "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+            &"a".repeat(44),
+        ] {
+            assert!(
+                matches!(LinkToken::hash_presented(bad), Err(Error::TokenInvalid)),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refresh_tokens_carry_their_session() -> Result<(), Error> {
+        let sid = Uuid::now_v7();
+        let token = RefreshToken::generate(sid)?;
+        let (parsed_sid, hash) = RefreshToken::parse(token.text())?;
+        assert_eq!(parsed_sid, sid);
+        assert_eq!(hash, token.hash());
+        assert!(matches!(
+            RefreshToken::parse("nope"),
+            Err(Error::InvalidRefreshToken)
+        ));
+        Ok(())
+    }
+}

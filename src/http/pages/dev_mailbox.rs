@@ -1,0 +1,92 @@
+//! The dev mailbox (contract §7): mounted only when no SMTP is configured.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::{HeaderValue, header},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use minijinja::context;
+use serde_json::{Value, json};
+
+use super::render;
+use crate::{
+    error::Error,
+    http::{AppState, rfc3339},
+    storage::{Store, StoredMail},
+};
+
+const SHOWN: i64 = 200;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dev/mailbox", get(list_page))
+        .route("/dev/mailbox.json", get(list_json))
+        .route("/dev/mailbox/{id}", get(show_html))
+        .route("/dev/mailbox/{id}/text", get(show_text))
+}
+
+fn store(s: &AppState) -> Result<&Store, Error> {
+    s.dev_mailbox.as_ref().ok_or(Error::NotFound)
+}
+
+fn summary(m: &StoredMail) -> Value {
+    let links: Vec<String> = serde_json::from_str(&m.links).unwrap_or_default();
+    json!({
+        "id": m.id, "to": m.recipient, "subject": m.subject, "links": links,
+        "created_at": rfc3339(m.created_at), "text": m.text, "html": m.html,
+    })
+}
+
+async fn list(s: &AppState) -> Result<Vec<Value>, Error> {
+    let mails = store(s)?.read().await?.list_dev_mail(SHOWN).await?;
+    Ok(mails.iter().map(summary).collect())
+}
+
+async fn list_page(State(s): State<AppState>) -> Result<Response, Error> {
+    let messages = list(&s).await?;
+    let mut response = render(
+        "mailbox.html",
+        context! { messages => minijinja::Value::from(minijinja::value::Serde(messages)), wide => true },
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+async fn list_json(State(s): State<AppState>) -> Result<Json<Vec<Value>>, Error> {
+    Ok(Json(list(&s).await?))
+}
+
+async fn one(s: &AppState, id: &str) -> Result<StoredMail, Error> {
+    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+    store(s)?
+        .read()
+        .await?
+        .dev_mail(id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+async fn show_html(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, Error> {
+    let mail = one(&s, &id).await?;
+    let mut response = Html(mail.html).into_response();
+    // The email's HTML runs with no scripts and no access to this origin.
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    Ok(response)
+}
+
+async fn show_text(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, Error> {
+    let mail = one(&s, &id).await?;
+    let mut response = mail.text.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    Ok(response)
+}

@@ -1,0 +1,207 @@
+//! `application/problem+json` (RFC 9457) for every error, and the JSON body extractor that
+//! turns every way a body can be wrong into one of them: 415, 400 or 413 (contract §2).
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::error::{Error, FieldError};
+
+impl Error {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Invalid { .. }
+            | Self::MalformedJson(_)
+            | Self::TokenInvalid
+            | Self::SameEmail => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::InvalidCredentials | Self::Unauthorized | Self::InvalidRefreshToken => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::EmailNotVerified | Self::AccountDisabled | Self::Forbidden => {
+                StatusCode::FORBIDDEN
+            }
+            Self::TokenExpired => StatusCode::GONE,
+            Self::TokenUsed | Self::EmailTaken | Self::AlreadyVerified => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Storage(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+            "something went wrong on our side; try again later".to_owned()
+        } else {
+            self.to_string()
+        };
+        let mut body = json!({
+            "type": format!("urn:latchkey:problem:{}", self.code()),
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "code": self.code(),
+            "detail": detail,
+        });
+        if let Self::Invalid { errors, .. } = &self {
+            body["errors"] = json!(errors);
+        }
+        let mut response = (status, body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        match &self {
+            Self::RateLimited { retry_after } => {
+                let secs = retry_after.as_secs().max(1);
+                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                    headers.insert(header::RETRY_AFTER, v);
+                }
+            }
+            Self::Unauthorized => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::Busy => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// A JSON request body. Not JSON (by `Content-Type`): 415; over 64 KiB: 413; not parseable:
+/// 400 `malformed_json`; a missing field or a value of the wrong type: 400 `validation_failed`
+/// naming the field.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        if !is_json(req.headers().get(header::CONTENT_TYPE)) {
+            return Err(Error::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Error::PayloadTooLarge
+            } else {
+                Error::MalformedJson("the body could not be read".into())
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    let Some(value) = content_type.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = inner.to_string();
+                let field = missing_field(&message)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| if path == "." { String::new() } else { path });
+                Error::Invalid {
+                    code: "validation_failed",
+                    errors: vec![FieldError::new(
+                        field,
+                        "invalid_field",
+                        strip_position(&message),
+                    )],
+                }
+            }
+            _ => Error::MalformedJson(strip_position(&inner.to_string())),
+        }
+    })?;
+    Ok(value)
+}
+
+/// serde says "missing field `email` at line 1 column 2"; the field is what a client needs.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        n: Option<u32>,
+    }
+
+    #[test]
+    fn content_types() {
+        let ok = |s: &'static str| is_json(Some(&HeaderValue::from_static(s)));
+        assert!(ok("application/json"));
+        assert!(ok("application/json; charset=utf-8"));
+        assert!(ok("Application/JSON"));
+        assert!(ok("application/merge-patch+json"));
+        assert!(!ok("text/plain"));
+        assert!(!ok("application/x-www-form-urlencoded"));
+        assert!(!is_json(None));
+    }
+
+    #[test]
+    fn body_errors_are_classified() {
+        let err = |b: &str| {
+            parse_json::<Body>(b.as_bytes())
+                .err()
+                .map(|e| (e.code(), e.to_string()))
+        };
+        assert_eq!(err("{").map(|e| e.0), Some("malformed_json"));
+        assert_eq!(err("").map(|e| e.0), Some("malformed_json"));
+        assert_eq!(
+            err("{}"),
+            Some(("validation_failed", "missing field `email`".into()))
+        );
+        assert_eq!(err("[]").map(|e| e.0), Some("validation_failed"));
+        assert_eq!(
+            err(r#"{"email": 5}"#).map(|e| e.0),
+            Some("validation_failed")
+        );
+        assert_eq!(
+            err(r#"{"email": "a", "n": -1}"#).map(|e| e.0),
+            Some("validation_failed")
+        );
+        assert!(parse_json::<Body>(br#"{"email": "a", "extra": true}"#).is_ok());
+    }
+}

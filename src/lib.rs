@@ -1,0 +1,21 @@
+//! Latchkey: a self-hosted account service.
+//!
+//! - `configuration`: settings from the environment and `latchkey.toml`
+//! - `domain`: accounts, passwords, tokens, keys, and the flows that use them
+//! - `storage`: the database behind one API
+//! - `mail`: templates, the durable outbox and its worker, SMTP and the dev mailbox
+//! - `http`: the JSON API, the pages, problem+json
+//! - `cli`: the `latchkey` command
+
+pub mod application;
+pub mod cli;
+pub mod configuration;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod mail;
+pub mod storage;
+
+pub use application::{Application, Services};
+pub use configuration::Settings;
+pub use error::Error;

@@ -1,0 +1,288 @@
+//! The durable outbox. Flows queue an email in the same transaction as the change that causes
+//! it; the worker leases due messages, sends them, and retries with backoff until they are sent
+//! or their attempts run out. A lease, not a row lock, covers the SMTP conversation, so a worker
+//! that dies mid-send only delays its messages until the lease expires.
+
+use std::{sync::Arc, time::Duration};
+
+use lettre::message::Mailbox;
+use minijinja::Value;
+use serde_json::{Map, Value as Json};
+use tokio::{
+    sync::{Notify, Semaphore, watch},
+    task::JoinSet,
+};
+use uuid::Uuid;
+
+use super::{
+    EmailKind,
+    templates::Templates,
+    transport::{SendError, Transport},
+};
+use crate::{
+    configuration::WorkerSettings,
+    domain::{email::EmailAddress, keys::Keys, tokens::random_bytes},
+    error::Error,
+    storage::{ClaimedMessage, Conn, NewOutboxMessage, Store, ms, now_ms},
+};
+
+/// An email a flow wants sent. `values` are template values without secrets; `link`, the one
+/// secret, is sealed until the message is sent.
+pub struct OutgoingEmail<'a> {
+    pub kind: EmailKind,
+    pub to: &'a EmailAddress,
+    pub name: Option<&'a str>,
+    pub link: Option<String>,
+    pub values: Map<String, Json>,
+}
+
+/// The flows' handle on the outbox: queue inside a transaction, wake the worker after commit.
+#[derive(Clone)]
+pub struct Outbox {
+    keys: Keys,
+    wake: Arc<Notify>,
+}
+
+impl Outbox {
+    pub fn new(keys: Keys) -> Self {
+        Self {
+            keys,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    pub async fn enqueue(
+        &self,
+        conn: &mut Conn,
+        email: OutgoingEmail<'_>,
+        now: i64,
+    ) -> Result<(), Error> {
+        let id = Uuid::now_v7();
+        let mut values = email.values;
+        values.insert("email".into(), email.to.as_str().into());
+        if let Some(name) = email.name {
+            values.insert("name".into(), name.into());
+        }
+        let payload = Json::Object(values).to_string();
+        let sealed = email
+            .link
+            .as_deref()
+            .map(|link| self.keys.seal(link, id.as_bytes()))
+            .transpose()?;
+        conn.insert_outbox(&NewOutboxMessage {
+            id,
+            kind: email.kind.as_str(),
+            recipient: email.to.as_str(),
+            payload: &payload,
+            sealed_link: sealed.as_deref(),
+            now,
+        })
+        .await
+    }
+
+    /// Call after the transaction that queued a message commits: no polling delay.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn waker(&self) -> Arc<Notify> {
+        Arc::clone(&self.wake)
+    }
+}
+
+/// Sends what the outbox holds.
+pub struct Worker {
+    pub store: Store,
+    pub keys: Keys,
+    pub templates: Arc<Templates>,
+    pub transport: Transport,
+    pub from: Mailbox,
+    pub settings: WorkerSettings,
+    pub wake: Arc<Notify>,
+}
+
+impl Worker {
+    /// Runs until `shutdown` turns true, then lets the sends in flight finish.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        let slots = Arc::new(Semaphore::new(this.settings.concurrency));
+        let mut in_flight = JoinSet::new();
+        tracing::info!(
+            concurrency = this.settings.concurrency,
+            "outbox worker started"
+        );
+        while !*shutdown.borrow() {
+            let free = slots.available_permits();
+            let mut claimed = 0;
+            if free > 0 {
+                match this.claim(free).await {
+                    Ok(messages) => {
+                        claimed = messages.len();
+                        for (owner, message) in messages {
+                            let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
+                                break;
+                            };
+                            let worker = Arc::clone(&this);
+                            in_flight.spawn(async move {
+                                worker.deliver(owner, message).await;
+                                drop(permit);
+                            });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "outbox: cannot claim messages"),
+                }
+            }
+            if claimed > 0 && claimed == free {
+                // Possibly more due: wait only for a free slot.
+                tokio::select! {
+                    _ = in_flight.join_next() => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
+            let pause = this.pause().await;
+            tokio::select! {
+                _ = this.wake.notified() => {}
+                _ = tokio::time::sleep(pause) => {}
+                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        tracing::info!(
+            in_flight = in_flight.len(),
+            "outbox worker stopping; letting sends in flight finish"
+        );
+        while in_flight.join_next().await.is_some() {}
+    }
+
+    /// How long to sleep when nothing is due: until the next message falls due, at most the
+    /// poll interval (other processes may queue messages we are not woken for).
+    async fn pause(&self) -> Duration {
+        let poll = self.settings.poll_interval;
+        let next = match self.store.read().await {
+            Ok(mut conn) => conn.next_due_at().await.ok().flatten(),
+            Err(_) => None,
+        };
+        match next {
+            Some(at) => Duration::from_millis((at - now_ms()).clamp(0, ms(poll)) as u64),
+            None => poll,
+        }
+    }
+
+    async fn claim(&self, limit: usize) -> Result<Vec<(Uuid, ClaimedMessage)>, Error> {
+        let owner = Uuid::from_bytes(random_bytes::<16>()?);
+        let now = now_ms();
+        let mut conn = self.store.writer().await?;
+        let messages = conn
+            .claim_due_messages(owner, now, now + ms(self.settings.lease), limit as i64)
+            .await?;
+        Ok(messages.into_iter().map(|m| (owner, m)).collect())
+    }
+
+    async fn deliver(&self, owner: Uuid, message: ClaimedMessage) {
+        let outcome = self.render_and_send(&message).await;
+        let result = match &outcome {
+            Ok(answer) => {
+                tracing::info!(id = %message.id, kind = %message.kind, attempt = message.attempts, %answer, "email sent");
+                match self.store.writer().await {
+                    Ok(mut conn) => conn.mark_sent(message.id, owner, now_ms()).await,
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => {
+                let retry_at = match e {
+                    SendError::Permanent(_) => None,
+                    SendError::Transient(_) => self.retry_at(message.attempts),
+                };
+                tracing::warn!(id = %message.id, kind = %message.kind, attempt = message.attempts,
+                    error = %e, dead = retry_at.is_none(), "email not sent");
+                match self.store.writer().await {
+                    Ok(mut conn) => {
+                        conn.mark_failed(message.id, owner, &e.to_string(), retry_at)
+                            .await
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        if let Err(e) = result {
+            // The lease runs out and the message is tried again: at least once, never lost.
+            tracing::error!(id = %message.id, error = %e, "outbox: cannot record the outcome of a send");
+        }
+    }
+
+    async fn render_and_send(&self, message: &ClaimedMessage) -> Result<String, SendError> {
+        let kind: EmailKind = message
+            .kind
+            .parse()
+            .map_err(|e: super::UnknownKind| SendError::Permanent(e.to_string()))?;
+        let mut values: Map<String, Json> = serde_json::from_str(&message.payload)
+            .map_err(|e| SendError::Permanent(format!("payload: {e}")))?;
+        let mut links = Vec::new();
+        if let Some(sealed) = &message.sealed_link {
+            let link = self.keys.open(sealed, message.id.as_bytes()).ok_or_else(|| {
+                SendError::Permanent("the link cannot be decrypted: was LATCHKEY_SECRET replaced without LATCHKEY_SECRET_PREVIOUS?".into())
+            })?;
+            values.insert("link".into(), link.clone().into());
+            links.push(link);
+        }
+        let name = values.get("name").and_then(Json::as_str).map(str::to_owned);
+        let rendered = self
+            .templates
+            .render(kind, &Value::from(minijinja::value::Serde(&values)))
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        self.transport
+            .send(
+                &self.from,
+                &message.recipient,
+                name.as_deref(),
+                &rendered,
+                &links,
+            )
+            .await
+    }
+
+    /// Exponential backoff with jitter: the first retry after at most `retry_base`, each later
+    /// one about three times further, capped at `retry_max`; `None` once attempts run out.
+    fn retry_at(&self, attempts: i64) -> Option<i64> {
+        retry_delay(&self.settings, attempts).map(|d| now_ms() + ms(d))
+    }
+}
+
+pub fn retry_delay(settings: &WorkerSettings, attempts: i64) -> Option<Duration> {
+    if attempts >= i64::from(settings.max_attempts) {
+        return None;
+    }
+    let exponent = attempts.clamp(1, 30) as i32 - 1;
+    let full = settings.retry_base.as_secs_f64() * 3f64.powi(exponent);
+    let capped = full.min(settings.retry_max.as_secs_f64());
+    // Jitter in [0.5, 1.0): retries of many messages failing together spread out.
+    let jitter =
+        random_bytes::<2>().map_or(0.75, |b| 0.5 + f64::from(u16::from_le_bytes(b)) / 131_072.0);
+    Some(Duration::from_secs_f64(capped * jitter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_starts_within_the_base_grows_and_stops() {
+        let s = WorkerSettings::default();
+        let first = retry_delay(&s, 1).unwrap_or_default();
+        assert!(
+            first <= Duration::from_secs(20) && first >= Duration::from_secs(10),
+            "{first:?}"
+        );
+        let fifth = retry_delay(&s, 5).unwrap_or_default();
+        assert!(fifth >= Duration::from_secs(810), "{fifth:?}");
+        let ninth = retry_delay(&s, 9).unwrap_or_default();
+        assert!(ninth <= s.retry_max, "{ninth:?}");
+        assert_eq!(retry_delay(&s, 10), None);
+        // About a day from first attempt to the last with the defaults.
+        let worst: f64 = (1..10)
+            .map(|n| (20.0 * 3f64.powi(n - 1)).min(43_200.0))
+            .sum();
+        assert!((60_000.0..120_000.0).contains(&worst), "{worst}");
+    }
+}

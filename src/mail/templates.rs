@@ -1,0 +1,247 @@
+//! Email templates: MJML compiled to HTML once at start (mrml), then filled per message by
+//! minijinja with HTML escaping for the HTML part and none for the plain-text part.
+//!
+//! Per kind there is `KIND.mjml` (the body, placed into `layout.mjml`) and `KIND.txt` (first line
+//! the subject, then a blank line, then the plain-text body). Files of the same name in
+//! `LATCHKEY_TEMPLATES_DIR` replace the built-in ones.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::{AutoEscape, Environment, Value};
+
+use super::{EmailKind, RenderedEmail};
+
+const LAYOUT: &str = "layout.mjml";
+/// Where a kind's body goes in the layout.
+const CONTENT_MARKER: &str = "%%CONTENT%%";
+
+fn builtin(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "layout.mjml" => include_str!("../../templates/email/layout.mjml"),
+        "verification.mjml" => include_str!("../../templates/email/verification.mjml"),
+        "verification.txt" => include_str!("../../templates/email/verification.txt"),
+        "already_registered.mjml" => include_str!("../../templates/email/already_registered.mjml"),
+        "already_registered.txt" => include_str!("../../templates/email/already_registered.txt"),
+        "password_reset.mjml" => include_str!("../../templates/email/password_reset.mjml"),
+        "password_reset.txt" => include_str!("../../templates/email/password_reset.txt"),
+        "password_changed.mjml" => include_str!("../../templates/email/password_changed.mjml"),
+        "password_changed.txt" => include_str!("../../templates/email/password_changed.txt"),
+        "email_change_confirm_new.mjml" => {
+            include_str!("../../templates/email/email_change_confirm_new.mjml")
+        }
+        "email_change_confirm_new.txt" => {
+            include_str!("../../templates/email/email_change_confirm_new.txt")
+        }
+        "email_change_confirm_old.mjml" => {
+            include_str!("../../templates/email/email_change_confirm_old.mjml")
+        }
+        "email_change_confirm_old.txt" => {
+            include_str!("../../templates/email/email_change_confirm_old.txt")
+        }
+        "email_change_attempt.mjml" => {
+            include_str!("../../templates/email/email_change_attempt.mjml")
+        }
+        "email_change_attempt.txt" => {
+            include_str!("../../templates/email/email_change_attempt.txt")
+        }
+        "email_changed.mjml" => include_str!("../../templates/email/email_changed.mjml"),
+        "email_changed.txt" => include_str!("../../templates/email/email_changed.txt"),
+        "email_reverted.mjml" => include_str!("../../templates/email/email_reverted.mjml"),
+        "email_reverted.txt" => include_str!("../../templates/email/email_reverted.txt"),
+        _ => return None,
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template {name}: {reason}")]
+    Load { name: String, reason: String },
+    #[error("rendering {kind}: {reason}")]
+    Render { kind: EmailKind, reason: String },
+}
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Loads and compiles every kind; an override that does not parse stops start-up.
+    pub fn load(overrides: Option<&Path>) -> Result<Self, TemplateError> {
+        let source = |name: &str| -> Result<String, TemplateError> {
+            if let Some(dir) = overrides {
+                let path: PathBuf = dir.join(name);
+                if path.is_file() {
+                    return std::fs::read_to_string(&path).map_err(|e| TemplateError::Load {
+                        name: path.display().to_string(),
+                        reason: e.to_string(),
+                    });
+                }
+            }
+            builtin(name)
+                .map(str::to_owned)
+                .ok_or_else(|| TemplateError::Load {
+                    name: name.into(),
+                    reason: "no such template".into(),
+                })
+        };
+        let mut env = Environment::new();
+        // Escaping is decided here for every template, not by minijinja's guess from the name.
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+        {
+            env.set_syntax(syntax);
+        }
+        let layout = source(LAYOUT)?;
+        for kind in EmailKind::ALL {
+            let mjml_name = format!("{kind}.mjml");
+            let body = source(&mjml_name)?;
+            let html = compile_mjml(&layout.replace(CONTENT_MARKER, &body)).map_err(|reason| {
+                TemplateError::Load {
+                    name: mjml_name.clone(),
+                    reason,
+                }
+            })?;
+            let load_err = |name: String| {
+                move |e: minijinja::Error| TemplateError::Load {
+                    name,
+                    reason: e.to_string(),
+                }
+            };
+            env.add_template_owned(format!("{kind}.html"), html)
+                .map_err(load_err(mjml_name))?;
+            let txt_name = format!("{kind}.txt");
+            let txt = source(&txt_name)?;
+            if !txt.contains("\n\n") {
+                return Err(TemplateError::Load {
+                    name: txt_name,
+                    reason: "needs a subject line, a blank line, then the body".into(),
+                });
+            }
+            env.add_template_owned(txt_name.clone(), txt)
+                .map_err(load_err(txt_name))?;
+        }
+        Ok(Self { env })
+    }
+
+    /// Renders one email. `values` are the message's own values (name, link, …); every one of
+    /// them is escaped in the HTML part.
+    pub fn render(&self, kind: EmailKind, values: &Value) -> Result<RenderedEmail, TemplateError> {
+        let err = |e: minijinja::Error| TemplateError::Render {
+            kind,
+            reason: e.to_string(),
+        };
+        let html = self
+            .env
+            .get_template(&format!("{kind}.html"))
+            .and_then(|t| t.render(values))
+            .map_err(err)?;
+        let full_text = self
+            .env
+            .get_template(&format!("{kind}.txt"))
+            .and_then(|t| t.render(values))
+            .map_err(err)?;
+        let (subject, text) = full_text
+            .split_once("\n\n")
+            .unwrap_or((full_text.as_str(), ""));
+        // A subject is one line whatever the values held.
+        let subject: String = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        Ok(RenderedEmail {
+            subject,
+            html,
+            text: text.trim_start_matches('\n').to_owned(),
+        })
+    }
+}
+
+fn compile_mjml(source: &str) -> Result<String, String> {
+    let parsed = mrml::parse(source).map_err(|e| e.to_string())?;
+    parsed
+        .element
+        .render(&mrml::prelude::render::RenderOptions::default())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minijinja::context;
+
+    fn templates() -> Templates {
+        match Templates::load(None) {
+            Ok(t) => t,
+            Err(e) => panic!("built-in templates must load: {e}"),
+        }
+    }
+
+    #[test]
+    fn every_kind_renders_with_its_link_in_both_parts() {
+        let t = templates();
+        for kind in EmailKind::ALL {
+            let values = context! {
+                name => "Ann", email => "ann@example.com", link => "https://x.test/l?token=TOKEN123",
+                expires_in => "24 hours", new_email => "new@example.com", old_email => "old@example.com",
+                login_url => "https://x.test/login", forgot_url => "https://x.test/forgot-password",
+            };
+            let email = t
+                .render(kind, &values)
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert!(
+                !email.subject.is_empty() && !email.subject.contains('\n'),
+                "{kind} subject"
+            );
+            assert!(email.html.contains("<html"), "{kind} html");
+            if email.text.contains("TOKEN123") {
+                assert!(
+                    email.html.contains("TOKEN123"),
+                    "{kind}: link in text but not html"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn values_cannot_inject_markup() {
+        let t = templates();
+        let values = context! { name => "<script>alert(1)</script>", email => "a@b.co", link => "https://x.test/?token=t", expires_in => "1 hour" };
+        let email = t
+            .render(EmailKind::Verification, &values)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!email.html.contains("<script>alert(1)"));
+        assert!(email.html.contains("&lt;script&gt;"));
+        // The plain-text part is not HTML: it shows the name as typed.
+        assert!(email.text.contains("<script>alert(1)</script>"));
+    }
+
+    #[test]
+    fn overrides_replace_builtins_and_bad_ones_stop_start() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(
+            dir.path().join("verification.txt"),
+            "Custom subject {{ name }}\n\nCustom body {{ link }}\n",
+        )?;
+        let t = Templates::load(Some(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+        let email = t
+            .render(
+                EmailKind::Verification,
+                &context! { name => "Bo", link => "L" },
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(email.subject, "Custom subject Bo");
+        assert_eq!(email.text, "Custom body L\n");
+
+        std::fs::write(
+            dir.path().join("password_reset.mjml"),
+            "<mj-section><mj-column>",
+        )?;
+        assert!(Templates::load(Some(dir.path())).is_err());
+        Ok(())
+    }
+}

@@ -1,0 +1,188 @@
+//! The database. Flows see one API (`Store`, `Conn`); behind it each engine runs its own
+//! connection type. The SQL is written once in the dialect both engines share (`$n`
+//! parameters, `RETURNING`, `ON CONFLICT`, times as integer milliseconds), and `on_db!` runs it
+//! on whichever engine the connection belongs to. A PostgreSQL backend adds an arm to `Db`, a
+//! pool to `Backend` and its own migration folder; the flows do not change.
+//!
+//! SQLite allows one writer at a time, so writes go through a single pooled connection
+//! (`BEGIN IMMEDIATE`, never a lock upgrade that could fail with `SQLITE_BUSY`) and reads through
+//! a pool of their own.
+
+mod dev_mailbox;
+mod link_tokens;
+mod outbox;
+mod sessions;
+mod users;
+
+pub use dev_mailbox::StoredMail;
+pub use link_tokens::{ConsumedToken, TokenState};
+pub use outbox::{ClaimedMessage, NewOutboxMessage};
+pub use sessions::{NewSession, SessionState};
+pub use users::NewUser;
+
+use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
+
+use sqlx::{
+    SqliteConnection, Transaction,
+    pool::PoolConnection,
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    },
+};
+
+use crate::{configuration::DatabaseUrl, error::Error};
+
+/// Milliseconds since the Unix epoch: the one time representation in storage.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+pub fn ms(d: Duration) -> i64 {
+    d.as_millis().min(i64::MAX as u128) as i64
+}
+
+#[derive(Clone)]
+pub struct Store {
+    backend: Arc<Backend>,
+}
+
+enum Backend {
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open the database: {0}")]
+    Connect(#[from] sqlx::Error),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("PostgreSQL is not supported by this build yet; use sqlite://PATH")]
+    PostgresUnsupported,
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if missing) without migrating.
+    pub async fn open(url: &DatabaseUrl) -> Result<Self, OpenError> {
+        match url {
+            DatabaseUrl::Sqlite(path) => Self::open_sqlite(path).await,
+            DatabaseUrl::Postgres(_) => Err(OpenError::PostgresUnsupported),
+        }
+    }
+
+    async fn open_sqlite(path: &Path) -> Result<Self, OpenError> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode NORMAL loses no committed transaction on a process crash, only on a
+            // power cut, and saves an fsync per commit.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Self {
+            backend: Arc::new(Backend::Sqlite { writer, reader }),
+        })
+    }
+
+    pub async fn migrate(&self) -> Result<(), OpenError> {
+        match &*self.backend {
+            Backend::Sqlite { writer, .. } => {
+                sqlx::migrate!("migrations/sqlite").run(writer).await?
+            }
+        }
+        Ok(())
+    }
+
+    /// A connection for reads, each statement on its own.
+    pub async fn read(&self) -> Result<Conn, Error> {
+        match &*self.backend {
+            Backend::Sqlite { reader, .. } => Ok(Conn(ConnInner::Sqlite(reader.acquire().await?))),
+        }
+    }
+
+    /// A write transaction; dropped without `commit` it rolls back.
+    pub async fn write(&self) -> Result<Conn, Error> {
+        match &*self.backend {
+            Backend::Sqlite { writer, .. } => Ok(Conn(ConnInner::SqliteTx(
+                writer.begin_with("BEGIN IMMEDIATE").await?,
+            ))),
+        }
+    }
+
+    /// The writer without a transaction, for changes that are one statement.
+    pub async fn writer(&self) -> Result<Conn, Error> {
+        match &*self.backend {
+            Backend::Sqlite { writer, .. } => Ok(Conn(ConnInner::Sqlite(writer.acquire().await?))),
+        }
+    }
+
+    pub async fn close(&self) {
+        match &*self.backend {
+            Backend::Sqlite { writer, reader } => {
+                reader.close().await;
+                writer.close().await;
+            }
+        }
+    }
+}
+
+pub struct Conn(ConnInner);
+
+enum ConnInner {
+    Sqlite(PoolConnection<sqlx::Sqlite>),
+    SqliteTx(Transaction<'static, sqlx::Sqlite>),
+}
+
+/// The engine-specific connection a statement runs on.
+pub(crate) enum Db<'c> {
+    Sqlite(&'c mut SqliteConnection),
+}
+
+/// Runs `$body` with `$c` bound to the connection of whichever engine `$conn` uses.
+macro_rules! on_db {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn.db() {
+            $crate::storage::Db::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_db;
+
+impl Conn {
+    pub(crate) fn db(&mut self) -> Db<'_> {
+        match &mut self.0 {
+            ConnInner::Sqlite(c) => Db::Sqlite(c),
+            ConnInner::SqliteTx(t) => Db::Sqlite(t),
+        }
+    }
+
+    /// Commits a transaction (a no-op for a plain connection).
+    pub async fn commit(self) -> Result<(), Error> {
+        match self.0 {
+            ConnInner::SqliteTx(t) => t.commit().await?,
+            ConnInner::Sqlite(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Readiness: the database answers and the migrations are applied.
+    pub async fn ping(&mut self) -> Result<(), Error> {
+        on_db!(self, c => sqlx::query("SELECT 1 FROM users LIMIT 1").execute(c).await)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,120 @@
+use uuid::Uuid;
+
+use super::{Conn, on_db};
+use crate::error::Error;
+
+pub struct NewOutboxMessage<'a> {
+    pub id: Uuid,
+    pub kind: &'a str,
+    pub recipient: &'a str,
+    pub payload: &'a str,
+    pub sealed_link: Option<&'a [u8]>,
+    pub now: i64,
+}
+
+/// A message this worker holds the lease of.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ClaimedMessage {
+    pub id: Uuid,
+    pub kind: String,
+    pub recipient: String,
+    pub payload: String,
+    pub sealed_link: Option<Vec<u8>>,
+    /// Attempts including the one this claim starts.
+    pub attempts: i64,
+}
+
+impl Conn {
+    pub async fn insert_outbox(&mut self, m: &NewOutboxMessage<'_>) -> Result<(), Error> {
+        const SQL: &str = "INSERT INTO outbox (id, kind, recipient, payload, sealed_link, status, attempts, next_attempt_at, created_at) \
+                           VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)";
+        on_db!(self, c => sqlx::query(SQL)
+            .bind(m.id).bind(m.kind).bind(m.recipient).bind(m.payload).bind(m.sealed_link).bind(m.now)
+            .execute(c).await)?;
+        Ok(())
+    }
+
+    /// Leases up to `limit` due messages, including those whose lease ran out because the
+    /// process holding them died. The lease, not a row lock, keeps other workers off while
+    /// the SMTP conversation runs.
+    pub async fn claim_due_messages(
+        &mut self,
+        owner: Uuid,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedMessage>, Error> {
+        const SQL: &str = "UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+            WHERE id IN (SELECT id FROM outbox \
+                         WHERE status IN ('queued', 'retrying') AND next_attempt_at <= $3 \
+                           AND (lease_until IS NULL OR lease_until <= $3) \
+                         ORDER BY next_attempt_at LIMIT $4) \
+              AND (lease_until IS NULL OR lease_until <= $3) \
+            RETURNING id, kind, recipient, payload, sealed_link, attempts";
+        Ok(
+            on_db!(self, c => sqlx::query_as(SQL).bind(owner).bind(lease_until).bind(now).bind(limit).fetch_all(c).await)?,
+        )
+    }
+
+    /// Marks a message sent and erases its link; ignored if the lease passed to another worker.
+    pub async fn mark_sent(&mut self, id: Uuid, owner: Uuid, now: i64) -> Result<(), Error> {
+        const SQL: &str = "UPDATE outbox SET status = 'sent', sent_at = $3, sealed_link = NULL, last_error = NULL, \
+                lease_owner = NULL, lease_until = NULL \
+            WHERE id = $1 AND lease_owner = $2";
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(owner).bind(now).execute(c).await)?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retry at `retry_at`, or, with `None`, the message is dead and
+    /// its link erased.
+    pub async fn mark_failed(
+        &mut self,
+        id: Uuid,
+        owner: Uuid,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> Result<(), Error> {
+        const RETRY: &str = "UPDATE outbox SET status = 'retrying', next_attempt_at = $3, last_error = $4, \
+                lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2";
+        const DEAD: &str = "UPDATE outbox SET status = 'dead', sealed_link = NULL, last_error = $3, \
+                lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2";
+        match retry_at {
+            Some(at) => {
+                on_db!(self, c => sqlx::query(RETRY).bind(id).bind(owner).bind(at).bind(error).execute(c).await)?
+            }
+            None => {
+                on_db!(self, c => sqlx::query(DEAD).bind(id).bind(owner).bind(error).execute(c).await)?
+            }
+        };
+        Ok(())
+    }
+
+    /// When the next queued or retrying message falls due (or its lease runs out).
+    pub async fn next_due_at(&mut self) -> Result<Option<i64>, Error> {
+        const SQL: &str = "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at \
+                                      THEN lease_until ELSE next_attempt_at END) \
+            FROM outbox WHERE status IN ('queued', 'retrying')";
+        Ok(on_db!(self, c => sqlx::query_scalar::<_, Option<i64>>(SQL).fetch_one(c).await)?)
+    }
+
+    /// Takes the mail cooldown for (kind, address): true when no email of this kind went to the
+    /// address since `now - cooldown`, and records `now`. Atomic in one upsert.
+    pub async fn take_mail_cooldown(
+        &mut self,
+        kind: &str,
+        address: &str,
+        now: i64,
+        cooldown_ms: i64,
+    ) -> Result<bool, Error> {
+        if cooldown_ms <= 0 {
+            return Ok(true);
+        }
+        const SQL: &str = "INSERT INTO mail_cooldowns (kind, address, last_at) VALUES ($1, $2, $3) \
+            ON CONFLICT (kind, address) DO UPDATE SET last_at = excluded.last_at WHERE mail_cooldowns.last_at <= $4 \
+            RETURNING last_at";
+        let row: Option<i64> = on_db!(self, c => sqlx::query_scalar(SQL)
+            .bind(kind).bind(address).bind(now).bind(now - cooldown_ms)
+            .fetch_optional(c).await)?;
+        Ok(row.is_some())
+    }
+}

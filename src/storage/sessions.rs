@@ -1,0 +1,84 @@
+use uuid::Uuid;
+
+use super::{Conn, on_db};
+use crate::{
+    domain::{accounts::User, tokens::TokenHash},
+    error::Error,
+};
+
+/// A session and its user's state, to explain a refused refresh.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionState {
+    pub user_id: Uuid,
+    pub refresh_hash: Vec<u8>,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub disabled: bool,
+    pub email_verified: bool,
+}
+
+pub struct NewSession<'a> {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub refresh_hash: TokenHash,
+    pub user_agent: Option<&'a str>,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+impl Conn {
+    pub async fn insert_session(&mut self, s: &NewSession<'_>) -> Result<(), Error> {
+        const SQL: &str = "INSERT INTO sessions (id, user_id, refresh_hash, user_agent, created_at, last_used_at, expires_at) \
+                           VALUES ($1, $2, $3, $4, $5, $5, $6)";
+        on_db!(self, c => sqlx::query(SQL)
+            .bind(s.id).bind(s.user_id).bind(&s.refresh_hash.0[..]).bind(s.user_agent).bind(s.now).bind(s.expires_at)
+            .execute(c).await)?;
+        Ok(())
+    }
+
+    /// Replaces the session's refresh token if `old` is its current one and the session and its
+    /// user are in good standing; one statement, so of concurrent rotations exactly one wins.
+    pub async fn rotate_refresh(
+        &mut self,
+        session_id: Uuid,
+        old: TokenHash,
+        new: TokenHash,
+        now: i64,
+    ) -> Result<Option<Uuid>, Error> {
+        const SQL: &str = "UPDATE sessions SET refresh_hash = $3, last_used_at = $4 \
+            WHERE id = $1 AND refresh_hash = $2 AND revoked_at IS NULL AND expires_at > $4 \
+              AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.disabled = FALSE AND u.email_verified = TRUE) \
+            RETURNING user_id";
+        Ok(on_db!(self, c => sqlx::query_scalar(SQL)
+            .bind(session_id).bind(&old.0[..]).bind(&new.0[..]).bind(now)
+            .fetch_optional(c).await)?)
+    }
+
+    pub async fn session_state(&mut self, session_id: Uuid) -> Result<Option<SessionState>, Error> {
+        const SQL: &str = "SELECT s.user_id, s.refresh_hash, s.expires_at, s.revoked_at, u.disabled, u.email_verified \
+            FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
+        Ok(on_db!(self, c => sqlx::query_as(SQL).bind(session_id).fetch_optional(c).await)?)
+    }
+
+    pub async fn revoke_session(&mut self, session_id: Uuid, now: i64) -> Result<bool, Error> {
+        const SQL: &str =
+            "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
+        let done = on_db!(self, c => sqlx::query(SQL).bind(session_id).bind(now).execute(c).await)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The user behind an access token, if its session is live and the account enabled.
+    pub async fn active_session_user(
+        &mut self,
+        session_id: Uuid,
+        user_id: Uuid,
+        now: i64,
+    ) -> Result<Option<User>, Error> {
+        const SQL: &str = "SELECT u.id, u.email, u.email_norm, u.password_hash, u.name, u.email_verified, u.is_admin, u.disabled, u.created_at, u.updated_at \
+            FROM sessions s JOIN users u ON u.id = s.user_id \
+            WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 AND u.disabled = FALSE";
+        Ok(
+            on_db!(self, c => sqlx::query_as(SQL).bind(session_id).bind(user_id).bind(now).fetch_optional(c).await)?,
+        )
+    }
+}

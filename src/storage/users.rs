@@ -1,0 +1,60 @@
+use uuid::Uuid;
+
+use super::{Conn, on_db};
+use crate::{domain::accounts::User, error::Error};
+
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub email: &'a str,
+    pub email_norm: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub email_verified: bool,
+    pub is_admin: bool,
+    pub now: i64,
+}
+
+impl Conn {
+    pub async fn user_by_email(&mut self, email_norm: &str) -> Result<Option<User>, Error> {
+        const SQL: &str = "SELECT id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at FROM users WHERE email_norm = $1";
+        Ok(on_db!(self, c => sqlx::query_as(SQL).bind(email_norm).fetch_optional(c).await)?)
+    }
+
+    pub async fn user_by_id(&mut self, id: Uuid) -> Result<Option<User>, Error> {
+        const SQL: &str = "SELECT id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at FROM users WHERE id = $1";
+        Ok(on_db!(self, c => sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?)
+    }
+
+    /// Fails with `EmailTaken` when the normalized address exists (the unique index decides).
+    pub async fn insert_user(&mut self, u: &NewUser<'_>) -> Result<(), Error> {
+        const SQL: &str = "INSERT INTO users (id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $8)";
+        on_db!(self, c => sqlx::query(SQL)
+            .bind(u.id).bind(u.email).bind(u.email_norm).bind(u.password_hash).bind(u.name)
+            .bind(u.email_verified).bind(u.is_admin).bind(u.now)
+            .execute(c).await)?;
+        Ok(())
+    }
+
+    /// A new sign-up on a still-unverified account takes it over: new password, name and the
+    /// address as typed this time.
+    pub async fn replace_unverified_signup(
+        &mut self,
+        id: Uuid,
+        email: &str,
+        password_hash: &str,
+        name: Option<&str>,
+        now: i64,
+    ) -> Result<(), Error> {
+        const SQL: &str = "UPDATE users SET email = $2, password_hash = $3, name = $4, updated_at = $5 \
+                           WHERE id = $1 AND email_verified = FALSE";
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(email).bind(password_hash).bind(name).bind(now).execute(c).await)?;
+        Ok(())
+    }
+
+    pub async fn set_email_verified(&mut self, id: Uuid, now: i64) -> Result<(), Error> {
+        const SQL: &str = "UPDATE users SET email_verified = TRUE, updated_at = $2 WHERE id = $1";
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(now).execute(c).await)?;
+        Ok(())
+    }
+}
