@@ -86,6 +86,7 @@ impl Templates {
         };
         let mut env = Environment::new();
         // Escaping is decided here for every template, not by minijinja's guess from the name.
+        env.set_formatter(escape_html_text);
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html") {
                 AutoEscape::Html
@@ -161,6 +162,32 @@ impl Templates {
     }
 }
 
+/// HTML-escapes string values the way MarkupSafe does (`& < > " '`). minijinja's own escaper
+/// also writes `/` as `&#x2f;`, which leaves no link in the HTML as it appears in the text part.
+fn escape_html_text(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() => {
+            let mut escaped = String::with_capacity(text.len());
+            for c in text.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    c => escaped.push(c),
+                }
+            }
+            out.write_str(&escaped).map_err(minijinja::Error::from)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
 fn compile_mjml(source: &str) -> Result<String, String> {
     let parsed = mrml::parse(source).map_err(|e| e.to_string())?;
     parsed
@@ -215,7 +242,11 @@ mod tests {
             .render(EmailKind::Verification, &values)
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(!email.html.contains("<script>alert(1)"));
-        assert!(email.html.contains("&lt;script&gt;"));
+        assert!(email.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(
+            email.html.contains("href=\"https://x.test/?token=t\""),
+            "links stay readable"
+        );
         // The plain-text part is not HTML: it shows the name as typed.
         assert!(email.text.contains("<script>alert(1)</script>"));
     }

@@ -1,0 +1,275 @@
+//! A small SMTP server on a real TCP port, for tests: it speaks enough of RFC 5321 for lettre,
+//! keeps what it receives, and can be told to refuse service or to hang mid-conversation.
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU8, Ordering},
+    },
+    time::Duration,
+};
+
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::{TcpListener, TcpStream},
+    sync::Notify,
+};
+
+/// One message as received: envelope and the parsed MIME parts.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub mail_from: String,
+    pub rcpt_to: Vec<String>,
+    pub raw: String,
+    pub headers: Vec<(String, String)>,
+    pub subject: String,
+    pub to: String,
+    pub text: String,
+    pub html: String,
+    pub content_type: String,
+}
+
+impl ReceivedMail {
+    fn parse(mail_from: String, rcpt_to: Vec<String>, raw: String) -> Self {
+        let mut mail = Self {
+            mail_from,
+            rcpt_to,
+            headers: Vec::new(),
+            subject: String::new(),
+            to: String::new(),
+            text: String::new(),
+            html: String::new(),
+            content_type: String::new(),
+            raw,
+        };
+        let Ok(parsed) = mailparse::parse_mail(mail.raw.as_bytes()) else {
+            return mail;
+        };
+        mail.headers = parsed
+            .headers
+            .iter()
+            .map(|h| (h.get_key(), h.get_value()))
+            .collect();
+        mail.subject = mail.header("Subject").unwrap_or_default();
+        mail.to = mail.header("To").unwrap_or_default();
+        mail.content_type = parsed.ctype.mimetype.clone();
+        let mut stack = vec![&parsed];
+        while let Some(part) = stack.pop() {
+            match part.ctype.mimetype.as_str() {
+                "text/plain" => mail.text = part.get_body().unwrap_or_default(),
+                "text/html" => mail.html = part.get_body().unwrap_or_default(),
+                _ => stack.extend(part.subparts.iter()),
+            }
+        }
+        mail
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The first link in the plain-text part that goes to `page` (`verify-email`, …).
+    pub fn link(&self, page: &str) -> Option<String> {
+        self.text
+            .split_whitespace()
+            .find(|w| w.contains(&format!("/{page}?token=")))
+            .map(|w| w.trim_end_matches(['.', ',', ')']).to_owned())
+    }
+
+    /// The token of the first link to `page`.
+    pub fn token(&self, page: &str) -> Option<String> {
+        self.link(page)
+            .and_then(|l| l.split("token=").nth(1).map(str::to_owned))
+    }
+}
+
+const UP: u8 = 0;
+const REFUSING: u8 = 1;
+const HANGING: u8 = 2;
+
+pub struct SmtpServer {
+    pub port: u16,
+    received: Arc<Mutex<Vec<ReceivedMail>>>,
+    arrived: Arc<Notify>,
+    mode: Arc<AtomicU8>,
+}
+
+impl SmtpServer {
+    pub async fn start() -> Arc<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the test SMTP server");
+        let port = listener.local_addr().expect("local address").port();
+        let server = Arc::new(Self {
+            port,
+            received: Arc::default(),
+            arrived: Arc::new(Notify::new()),
+            mode: Arc::new(AtomicU8::new(UP)),
+        });
+        let (received, arrived, mode) = (
+            server.received.clone(),
+            server.arrived.clone(),
+            server.mode.clone(),
+        );
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (received, arrived, mode) = (received.clone(), arrived.clone(), mode.clone());
+                tokio::spawn(async move {
+                    let _ = serve(stream, received, arrived, mode).await;
+                });
+            }
+        });
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Answer every new connection with `421` and close it, like a server that is down.
+    pub fn refuse(&self) {
+        self.mode.store(REFUSING, Ordering::SeqCst);
+    }
+
+    /// Accept the message data but never answer it, like a server that hangs.
+    pub fn hang(&self) {
+        self.mode.store(HANGING, Ordering::SeqCst);
+    }
+
+    pub fn resume(&self) {
+        self.mode.store(UP, Ordering::SeqCst);
+    }
+
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        self.received.lock().expect("lock").clone()
+    }
+
+    pub fn messages_to(&self, address: &str) -> Vec<ReceivedMail> {
+        let address = address.to_lowercase();
+        self.messages()
+            .into_iter()
+            .filter(|m| m.rcpt_to.iter().any(|r| r.to_lowercase() == address))
+            .collect()
+    }
+
+    /// Waits until at least `n` messages went to `address` (or `timeout`); returns them all.
+    pub async fn wait_for(&self, address: &str, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.arrived.notified();
+            let found = self.messages_to(address);
+            if found.len() >= n || tokio::time::Instant::now() >= deadline {
+                return found;
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
+    /// The newest message to `address`, waiting up to five seconds for one.
+    pub async fn latest(&self, address: &str) -> ReceivedMail {
+        let found = self.wait_for(address, 1, Duration::from_secs(5)).await;
+        found
+            .last()
+            .cloned()
+            .unwrap_or_else(|| panic!("no email arrived for {address}"))
+    }
+
+    /// Waits for the `n`-th message (1-based) to `address`.
+    pub async fn nth(&self, address: &str, n: usize) -> ReceivedMail {
+        let found = self.wait_for(address, n, Duration::from_secs(5)).await;
+        found
+            .get(n - 1)
+            .cloned()
+            .unwrap_or_else(|| panic!("email {n} never arrived for {address}; got {}", found.len()))
+    }
+}
+
+async fn serve(
+    stream: TcpStream,
+    received: Arc<Mutex<Vec<ReceivedMail>>>,
+    arrived: Arc<Notify>,
+    mode: Arc<AtomicU8>,
+) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    if mode.load(Ordering::SeqCst) == REFUSING {
+        write
+            .write_all(b"421 test server refusing service\r\n")
+            .await?;
+        return Ok(());
+    }
+    write.write_all(b"220 test.smtp ESMTP ready\r\n").await?;
+    let (mut from, mut to) = (String::new(), Vec::new());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_owned();
+        let upper = command.to_ascii_uppercase();
+        if upper.starts_with("EHLO") {
+            write
+                .write_all(b"250-test.smtp\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+                .await?;
+        } else if upper.starts_with("HELO") {
+            write.write_all(b"250 test.smtp\r\n").await?;
+        } else if upper.starts_with("MAIL FROM:") {
+            from = address_of(&command);
+            to.clear();
+            write.write_all(b"250 OK\r\n").await?;
+        } else if upper.starts_with("RCPT TO:") {
+            to.push(address_of(&command));
+            write.write_all(b"250 OK\r\n").await?;
+        } else if upper == "DATA" {
+            write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await? == 0 {
+                    return Ok(());
+                }
+                if line == ".\r\n" || line == ".\n" {
+                    break;
+                }
+                data.push_str(
+                    line.strip_prefix('.')
+                        .filter(|_| line.starts_with(".."))
+                        .unwrap_or(&line),
+                );
+            }
+            if mode.load(Ordering::SeqCst) == HANGING {
+                std::future::pending::<()>().await;
+            }
+            received.lock().expect("lock").push(ReceivedMail::parse(
+                from.clone(),
+                to.clone(),
+                data,
+            ));
+            arrived.notify_waiters();
+            write.write_all(b"250 OK queued\r\n").await?;
+        } else if upper == "RSET" {
+            from.clear();
+            to.clear();
+            write.write_all(b"250 OK\r\n").await?;
+        } else if upper == "NOOP" {
+            write.write_all(b"250 OK\r\n").await?;
+        } else if upper == "QUIT" {
+            write.write_all(b"221 bye\r\n").await?;
+            return Ok(());
+        } else {
+            write.write_all(b"502 command not implemented\r\n").await?;
+        }
+    }
+}
+
+fn address_of(command: &str) -> String {
+    let start = command.find('<').map_or(0, |i| i + 1);
+    let end = command[start..]
+        .find('>')
+        .map_or(command.len(), |i| start + i);
+    command[start..end].to_owned()
+}
