@@ -20,7 +20,8 @@ CREATE TABLE link_tokens (
     hash            BLOB PRIMARY KEY NOT NULL,
     user_id         BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     purpose         TEXT NOT NULL,
-    sent_to         TEXT NOT NULL,               -- normalized address the link was mailed to
+    account_email   TEXT NOT NULL,               -- the account's normalized address when the link was
+                                                 -- made; the link dies once the address differs
     created_at      INTEGER NOT NULL,
     expires_at      INTEGER NOT NULL,
     used_at         INTEGER,

@@ -20,6 +20,24 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    pub const ALL: [Purpose; 5] = [
+        Self::VerifyEmail,
+        Self::ResetPassword,
+        Self::ConfirmNewEmail,
+        Self::ConfirmOldEmail,
+        Self::RevertEmailChange,
+    ];
+
+    /// The page of the link base that handles this purpose's links (contract §5).
+    pub fn page(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify-email",
+            Self::ResetPassword => "reset-password",
+            Self::ConfirmNewEmail | Self::ConfirmOldEmail => "confirm-email-change",
+            Self::RevertEmailChange => "revert-email-change",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::VerifyEmail => "verify_email",

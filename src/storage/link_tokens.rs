@@ -6,11 +6,23 @@ use crate::{
     error::Error,
 };
 
-/// A token that was just used: whose it was and where it had been sent.
+pub struct NewLinkToken<'a> {
+    pub hash: TokenHash,
+    pub user_id: Uuid,
+    pub purpose: Purpose,
+    /// The account's normalized address now; the link dies once the address differs.
+    pub account_email: &'a str,
+    /// The email change a confirmation or revert link belongs to.
+    pub change_id: Option<Uuid>,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+/// A token that was just used: whose it was, and which change it names, if any.
 #[derive(Debug, sqlx::FromRow)]
 pub struct ConsumedToken {
     pub user_id: Uuid,
-    pub sent_to: String,
+    pub change_id: Option<Uuid>,
 }
 
 /// Everything needed to say why a token could not be used.
@@ -20,7 +32,7 @@ pub struct TokenState {
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub invalidated_at: Option<i64>,
-    /// Whether the account still has the address the link was sent to.
+    /// Whether the account still has the address the link was made for.
     pub address_current: bool,
 }
 
@@ -37,28 +49,36 @@ impl TokenState {
             None => Error::TokenInvalid,
         }
     }
+
+    /// Whether a consume would succeed now (for a check before slow work, like hashing).
+    pub fn usable(&self, now: i64) -> bool {
+        self.used_at.is_none()
+            && self.invalidated_at.is_none()
+            && self.address_current
+            && self.expires_at > now
+    }
+
+    pub fn purpose(&self) -> Option<Purpose> {
+        Purpose::ALL
+            .into_iter()
+            .find(|p| p.as_str() == self.purpose)
+    }
 }
 
 impl Conn {
-    pub async fn insert_link_token(
-        &mut self,
-        hash: TokenHash,
-        user_id: Uuid,
-        purpose: Purpose,
-        sent_to: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<(), Error> {
-        const SQL: &str = "INSERT INTO link_tokens (hash, user_id, purpose, sent_to, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    pub async fn insert_link_token(&mut self, t: &NewLinkToken<'_>) -> Result<(), Error> {
+        const SQL: &str = "INSERT INTO link_tokens (hash, user_id, purpose, account_email, change_id, created_at, expires_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $7)";
         on_db!(self, c => sqlx::query(SQL)
-            .bind(&hash.0[..]).bind(user_id).bind(purpose.as_str()).bind(sent_to).bind(now).bind(expires_at)
+            .bind(&t.hash.0[..]).bind(t.user_id).bind(t.purpose.as_str()).bind(t.account_email).bind(t.change_id)
+            .bind(t.now).bind(t.expires_at)
             .execute(c).await)?;
         Ok(())
     }
 
     /// Uses a token in one conditional update, so that of concurrent uses exactly one wins. The
     /// token must be unused, not superseded, not expired, of this purpose, and its account must
-    /// still have the address it was sent to.
+    /// still have the address it was made for.
     pub async fn consume_link_token(
         &mut self,
         hash: TokenHash,
@@ -67,8 +87,8 @@ impl Conn {
     ) -> Result<Option<ConsumedToken>, Error> {
         const SQL: &str = "UPDATE link_tokens SET used_at = $3 \
             WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL AND expires_at > $3 \
-              AND EXISTS (SELECT 1 FROM users u WHERE u.id = link_tokens.user_id AND u.email_norm = link_tokens.sent_to) \
-            RETURNING user_id, sent_to";
+              AND EXISTS (SELECT 1 FROM users u WHERE u.id = link_tokens.user_id AND u.email_norm = link_tokens.account_email) \
+            RETURNING user_id, change_id";
         Ok(
             on_db!(self, c => sqlx::query_as(SQL).bind(&hash.0[..]).bind(purpose.as_str()).bind(now).fetch_optional(c).await)?,
         )
@@ -76,7 +96,7 @@ impl Conn {
 
     pub async fn link_token_state(&mut self, hash: TokenHash) -> Result<Option<TokenState>, Error> {
         const SQL: &str = "SELECT t.purpose, t.expires_at, t.used_at, t.invalidated_at, \
-                (u.email_norm IS NOT NULL AND u.email_norm = t.sent_to) AS address_current \
+                (u.email_norm IS NOT NULL AND u.email_norm = t.account_email) AS address_current \
             FROM link_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = $1";
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(&hash.0[..]).fetch_optional(c).await)?)
     }
@@ -91,6 +111,18 @@ impl Conn {
         const SQL: &str = "UPDATE link_tokens SET invalidated_at = $3 \
             WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL";
         on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(purpose.as_str()).bind(now).execute(c).await)?;
+        Ok(())
+    }
+
+    /// Makes the live links of an email change unusable (superseded or cancelled).
+    pub async fn invalidate_change_tokens(
+        &mut self,
+        change_id: Uuid,
+        now: i64,
+    ) -> Result<(), Error> {
+        const SQL: &str = "UPDATE link_tokens SET invalidated_at = $2 \
+            WHERE change_id = $1 AND used_at IS NULL AND invalidated_at IS NULL";
+        on_db!(self, c => sqlx::query(SQL).bind(change_id).bind(now).execute(c).await)?;
         Ok(())
     }
 }

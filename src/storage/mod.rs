@@ -9,15 +9,17 @@
 //! a pool of their own.
 
 mod dev_mailbox;
+mod email_changes;
 mod link_tokens;
 mod outbox;
 mod sessions;
 mod users;
 
 pub use dev_mailbox::StoredMail;
-pub use link_tokens::{ConsumedToken, TokenState};
+pub use email_changes::{EmailChange, NewEmailChange};
+pub use link_tokens::{ConsumedToken, NewLinkToken, TokenState};
 pub use outbox::{ClaimedMessage, NewOutboxMessage};
-pub use sessions::{NewSession, SessionState};
+pub use sessions::{NewSession, SessionInfo, SessionState};
 pub use users::NewUser;
 
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};

@@ -17,6 +17,15 @@ pub struct SessionState {
     pub email_verified: bool,
 }
 
+/// A live session as its user sees it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionInfo {
+    pub id: Uuid,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub user_agent: Option<String>,
+}
+
 pub struct NewSession<'a> {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -80,5 +89,38 @@ impl Conn {
         Ok(
             on_db!(self, c => sqlx::query_as(SQL).bind(session_id).bind(user_id).bind(now).fetch_optional(c).await)?,
         )
+    }
+
+    /// Revokes every live session of a user but `keep`.
+    pub async fn revoke_user_sessions(
+        &mut self,
+        user_id: Uuid,
+        keep: Option<Uuid>,
+        now: i64,
+    ) -> Result<(), Error> {
+        const SQL: &str = "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2)";
+        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(keep).bind(now).execute(c).await)?;
+        Ok(())
+    }
+
+    pub async fn live_sessions(
+        &mut self,
+        user_id: Uuid,
+        now: i64,
+    ) -> Result<Vec<SessionInfo>, Error> {
+        const SQL: &str = "SELECT id, created_at, last_used_at, user_agent FROM sessions             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC";
+        Ok(on_db!(self, c => sqlx::query_as(SQL).bind(user_id).bind(now).fetch_all(c).await)?)
+    }
+
+    /// Revokes one live session of this user; false if there is none with that id.
+    pub async fn revoke_user_session(
+        &mut self,
+        user_id: Uuid,
+        session_id: Uuid,
+        now: i64,
+    ) -> Result<bool, Error> {
+        const SQL: &str = "UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3";
+        let done = on_db!(self, c => sqlx::query(SQL).bind(session_id).bind(user_id).bind(now).execute(c).await)?;
+        Ok(done.rows_affected() > 0)
     }
 }

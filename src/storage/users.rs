@@ -58,3 +58,33 @@ impl Conn {
         Ok(())
     }
 }
+
+impl Conn {
+    pub async fn set_password(
+        &mut self,
+        id: Uuid,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<(), Error> {
+        const SQL: &str = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(password_hash).bind(now).execute(c).await)?;
+        Ok(())
+    }
+
+    /// Moves an account from `from_norm` to a new address, verified. `EmailTaken` when the
+    /// address is another account's (the unique index decides races); false when the account no
+    /// longer has `from_norm`.
+    pub async fn change_email(
+        &mut self,
+        id: Uuid,
+        from_norm: &str,
+        email: &str,
+        email_norm: &str,
+        now: i64,
+    ) -> Result<bool, Error> {
+        const SQL: &str = "UPDATE users SET email = $3, email_norm = $4, email_verified = TRUE, updated_at = $5 \
+                           WHERE id = $1 AND email_norm = $2";
+        let done = on_db!(self, c => sqlx::query(SQL).bind(id).bind(from_norm).bind(email).bind(email_norm).bind(now).execute(c).await)?;
+        Ok(done.rows_affected() == 1)
+    }
+}

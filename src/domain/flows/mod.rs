@@ -2,17 +2,26 @@
 //! Each flow is one or a few transactions; emails are queued inside them and the outbox worker
 //! is woken after they commit.
 
+mod email_change;
+mod password;
 mod session;
 mod signup;
 
-pub use session::{Principal, TokenPair};
+pub use email_change::{ConfirmOutcome, PendingEmail};
+pub use session::{Principal, SessionView, TokenPair};
 pub use signup::Registration;
 
 use std::{sync::Arc, time::Duration};
 
 use serde_json::{Map, Value as Json};
+use uuid::Uuid;
 
-use super::{access::AccessTokens, email::EmailAddress, password::PasswordHasher};
+use super::{
+    access::AccessTokens,
+    email::EmailAddress,
+    password::PasswordHasher,
+    tokens::{LinkToken, Purpose},
+};
 use crate::{
     configuration::Settings,
     error::Error,
@@ -20,7 +29,7 @@ use crate::{
         EmailKind,
         outbox::{Outbox, OutgoingEmail},
     },
-    storage::{Conn, Store, ms},
+    storage::{Conn, NewLinkToken, Store, ms},
 };
 
 pub struct Flows {
@@ -32,12 +41,42 @@ pub struct Flows {
 }
 
 impl Flows {
-    /// `{link_base}/{page}?token=T` (contract §5): never from request headers.
-    fn link(&self, page: &str, token: &str) -> String {
-        format!(
-            "{}/{page}?token={token}",
-            self.settings.link_base_url.as_str().trim_end_matches('/')
-        )
+    /// How long links of a purpose live.
+    fn ttl(&self, purpose: Purpose) -> Duration {
+        match purpose {
+            Purpose::VerifyEmail => self.settings.verify_ttl,
+            Purpose::ResetPassword => self.settings.reset_ttl,
+            Purpose::ConfirmNewEmail | Purpose::ConfirmOldEmail => self.settings.email_change_ttl,
+            Purpose::RevertEmailChange => self.settings.revert_ttl,
+        }
+    }
+
+    /// Makes a single-use link token, stores its hash, and returns the link
+    /// `{link_base}/{page}?token=T` (contract §5: never built from request headers) with the
+    /// template values saying when it expires.
+    async fn new_link(
+        &self,
+        tx: &mut Conn,
+        purpose: Purpose,
+        user_id: Uuid,
+        account_email: &str,
+        change_id: Option<Uuid>,
+        now: i64,
+    ) -> Result<(String, Map<String, Json>), Error> {
+        let token = LinkToken::generate()?;
+        let ttl = self.ttl(purpose);
+        tx.insert_link_token(&NewLinkToken {
+            hash: token.hash(),
+            user_id,
+            purpose,
+            account_email,
+            change_id,
+            now,
+            expires_at: now + ms(ttl),
+        })
+        .await?;
+        let link = format!("{}?token={}", self.page(purpose.page()), token.text());
+        Ok((link, expiring(ttl)))
     }
 
     /// A page of the link base without a token (log-in, forgot password).

@@ -155,3 +155,53 @@ fn truncate(s: &str, max_chars: usize) -> String {
         .take(max_chars)
         .collect()
 }
+
+/// A live session as `GET /me/sessions` shows it.
+#[derive(Debug, serde::Serialize)]
+pub struct SessionView {
+    pub id: Uuid,
+    pub created_at: String,
+    pub last_used_at: String,
+    pub user_agent: Option<String>,
+    pub current: bool,
+}
+
+impl Flows {
+    pub async fn sessions(&self, principal: &Principal) -> Result<Vec<SessionView>, Error> {
+        let sessions = self
+            .store
+            .read()
+            .await?
+            .live_sessions(principal.user.id, now_ms())
+            .await?;
+        Ok(sessions
+            .into_iter()
+            .map(|s| SessionView {
+                current: s.id == principal.session_id,
+                id: s.id,
+                created_at: crate::http::rfc3339(s.created_at),
+                last_used_at: crate::http::rfc3339(s.last_used_at),
+                user_agent: s.user_agent,
+            })
+            .collect())
+    }
+
+    /// Ends one of the user's own live sessions; `not_found` for any other id.
+    pub async fn revoke_session(
+        &self,
+        principal: &Principal,
+        session_id: Uuid,
+    ) -> Result<(), Error> {
+        let revoked = self
+            .store
+            .writer()
+            .await?
+            .revoke_user_session(principal.user.id, session_id, now_ms())
+            .await?;
+        if revoked {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+}

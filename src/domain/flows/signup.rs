@@ -3,7 +3,7 @@
 use serde_json::Map;
 use uuid::Uuid;
 
-use super::{Flows, expiring};
+use super::Flows;
 use crate::{
     domain::{
         accounts::{DisplayName, User},
@@ -13,7 +13,7 @@ use crate::{
     },
     error::Error,
     mail::{EmailKind, outbox::OutgoingEmail},
-    storage::{Conn, NewUser, TokenState, ms, now_ms},
+    storage::{Conn, NewUser, TokenState, now_ms},
 };
 
 pub struct Registration {
@@ -167,23 +167,22 @@ impl Flows {
         name: Option<&str>,
         now: i64,
     ) -> Result<(), Error> {
-        let token = LinkToken::generate()?;
-        let ttl = self.settings.verify_ttl;
-        tx.insert_link_token(
-            token.hash(),
-            user_id,
-            Purpose::VerifyEmail,
-            email.normalized(),
-            now,
-            now + ms(ttl),
-        )
-        .await?;
+        let (link, values) = self
+            .new_link(
+                tx,
+                Purpose::VerifyEmail,
+                user_id,
+                email.normalized(),
+                None,
+                now,
+            )
+            .await?;
         let email = OutgoingEmail {
             kind: EmailKind::Verification,
             to: email,
             name,
-            link: Some(self.link("verify-email", token.text())),
-            values: expiring(ttl),
+            link: Some(link),
+            values,
         };
         self.outbox.enqueue(tx, email, now).await
     }

@@ -11,13 +11,13 @@ use serde_json::{Value, json};
 
 use crate::{
     domain::{
-        accounts::{DisplayName, User},
+        accounts::DisplayName,
         email::EmailAddress,
-        flows::{Registration, TokenPair},
+        flows::{ConfirmOutcome, Registration, TokenPair},
         password::NewPassword,
     },
     error::Error,
-    http::{AppState, Auth, problem::ApiJson, user_agent},
+    http::{AppState, problem::ApiJson, user_agent},
 };
 
 #[derive(Deserialize)]
@@ -131,18 +131,69 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn me(Auth(principal): Auth) -> Json<Value> {
-    Json(user_json(&principal.user))
+pub async fn forgot_password(
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<EmailBody>,
+) -> Result<impl IntoResponse, Error> {
+    let email = EmailAddress::parse_field(&body.email, "email")?;
+    s.flows.forgot_password(&email).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"status": "reset_sent"}))))
 }
 
-pub fn user_json(user: &User) -> Value {
-    json!({
-        "id": user.id,
-        "email": user.email,
-        "email_verified": user.email_verified,
-        "name": user.name,
-        "is_admin": user.is_admin,
-        "created_at": crate::http::rfc3339(user.created_at),
-        "pending_email": Value::Null,
-    })
+#[derive(Deserialize)]
+pub struct ResetBody {
+    token: String,
+    new_password: String,
+}
+
+pub async fn reset_password(
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<ResetBody>,
+) -> Result<Json<Value>, Error> {
+    s.flows
+        .reset_password(&body.token, body.new_password)
+        .await
+        .map_err(|e| rename_password_field(e, "new_password"))?;
+    Ok(Json(json!({"status": "password_changed"})))
+}
+
+pub async fn confirm_email_change(
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<TokenBody>,
+) -> Result<Json<Value>, Error> {
+    Ok(Json(
+        match s.flows.confirm_email_change(&body.token).await? {
+            ConfirmOutcome::Changed(email) => json!({"status": "changed", "email": email.as_str()}),
+            ConfirmOutcome::AwaitingOtherConfirmation => {
+                json!({"status": "awaiting_other_confirmation"})
+            }
+        },
+    ))
+}
+
+pub async fn revert_email_change(
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<TokenBody>,
+) -> Result<Json<Value>, Error> {
+    let email = s.flows.revert_email_change(&body.token).await?;
+    Ok(Json(json!({"status": "reverted", "email": email.as_str()})))
+}
+
+/// Password errors name the field the client sent (`new_password`), not the policy's default.
+pub fn rename_password_field(e: Error, field: &str) -> Error {
+    match e {
+        Error::Invalid {
+            code: "weak_password",
+            mut errors,
+        } => {
+            for error in &mut errors {
+                error.field = field.to_owned();
+            }
+            Error::Invalid {
+                code: "weak_password",
+                errors,
+            }
+        }
+        other => other,
+    }
 }

@@ -1,10 +1,11 @@
 //! The JSON API (contract §3).
 
 mod accounts;
+mod me;
 
 use axum::{
     Router,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 
 use super::AppState;
@@ -17,5 +18,19 @@ pub fn router() -> Router<AppState> {
         .route("/login", post(accounts::login))
         .route("/token/refresh", post(accounts::refresh))
         .route("/logout", post(accounts::logout))
-        .route("/me", get(accounts::me))
+        .route("/password/forgot", post(accounts::forgot_password))
+        .route("/password/reset", post(accounts::reset_password))
+        .route(
+            "/email/change/confirm",
+            post(accounts::confirm_email_change),
+        )
+        .route("/email/change/revert", post(accounts::revert_email_change))
+        .route("/me", get(me::me))
+        .route("/me/password", post(me::change_password))
+        .route(
+            "/me/email",
+            post(me::request_email_change).delete(me::cancel_email_change),
+        )
+        .route("/me/sessions", get(me::sessions))
+        .route("/me/sessions/{id}", delete(me::revoke_session))
 }

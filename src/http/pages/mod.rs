@@ -17,7 +17,7 @@ use serde::Deserialize;
 use tower_http::csrf::CsrfLayer;
 
 use super::AppState;
-use crate::error::Error;
+use crate::{domain::flows::ConfirmOutcome, error::Error};
 
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
@@ -84,6 +84,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/verify-email",
             get(verify_email_page).post(verify_email_submit),
         )
+        .route(
+            "/reset-password",
+            get(reset_password_page).post(reset_password_submit),
+        )
+        .route(
+            "/confirm-email-change",
+            get(confirm_email_change_page).post(confirm_email_change_submit),
+        )
+        .route(
+            "/revert-email-change",
+            get(revert_email_change_page).post(revert_email_change_submit),
+        )
         .layer(csrf)
 }
 
@@ -92,35 +104,83 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
-async fn verify_email_page(Query(q): Query<TokenQuery>) -> Response {
+/// The page a link opens: it explains and offers a button; only the button's `POST` acts.
+fn link_page(
+    q: TokenQuery,
+    action: &str,
+    title: &str,
+    explanation: &str,
+    button: &str,
+) -> Response {
+    let password_field = action == "/reset-password";
     token_page(render(
         "link.html",
-        context! {
-            title => "Verify your email address",
-            explanation => "Press the button to confirm this email address and activate your account.",
-            button => "Verify my email address",
-            action => "/verify-email",
-            token => q.token,
-        },
+        context! { title, explanation, button, action, token => q.token, password_field },
     ))
+}
+
+async fn verify_email_page(Query(q): Query<TokenQuery>) -> Response {
+    link_page(
+        q,
+        "/verify-email",
+        "Verify your email address",
+        "Press the button to confirm this email address and activate your account.",
+        "Verify my email address",
+    )
+}
+
+async fn reset_password_page(Query(q): Query<TokenQuery>) -> Response {
+    link_page(
+        q,
+        "/reset-password",
+        "Choose a new password",
+        "Setting a new password signs you out everywhere.",
+        "Set the new password",
+    )
+}
+
+async fn confirm_email_change_page(Query(q): Query<TokenQuery>) -> Response {
+    link_page(
+        q,
+        "/confirm-email-change",
+        "Confirm the change of email address",
+        "Press the button to confirm. The address changes once every confirmation is in.",
+        "Confirm",
+    )
+}
+
+async fn revert_email_change_page(Query(q): Query<TokenQuery>) -> Response {
+    link_page(
+        q,
+        "/revert-email-change",
+        "Undo the change of email address",
+        "Your account gets its previous address back, every session is signed out, and a link to choose a new password is sent to that address.",
+        "Undo the change",
+    )
 }
 
 #[derive(Deserialize)]
 pub struct TokenForm {
     token: String,
+    new_password: Option<String>,
 }
 
-async fn verify_email_submit(
-    State(s): State<AppState>,
-    form: Result<Form<TokenForm>, FormRejection>,
-) -> Response {
-    let token = form.map(|Form(f)| f.token).unwrap_or_default();
+type LinkForm = Result<Form<TokenForm>, FormRejection>;
+
+fn form_fields(form: LinkForm) -> (String, String) {
+    form.map(|Form(f)| (f.token, f.new_password.unwrap_or_default()))
+        .unwrap_or_default()
+}
+
+async fn verify_email_submit(State(s): State<AppState>, form: LinkForm) -> Response {
+    let (token, _) = form_fields(form);
     let values = match s.flows.verify_email(&token).await {
-        Ok(email) => context! {
-            title => "Email address verified",
-            message => format!("{email} is verified. You can sign in now."),
-            next_url => "/login", next_label => "Sign in",
-        },
+        Ok(email) => success(
+            "Email address verified",
+            format!("{email} is verified. You can sign in now."),
+            "/login",
+            "Sign in",
+        ),
         Err(e) => failure(
             "Email address not verified",
             &e,
@@ -131,6 +191,65 @@ async fn verify_email_submit(
     token_page(render("result.html", values))
 }
 
+async fn reset_password_submit(State(s): State<AppState>, form: LinkForm) -> Response {
+    let (token, password) = form_fields(form);
+    let values = match s.flows.reset_password(&token, password).await {
+        Ok(()) => success(
+            "Password changed",
+            "Your new password is set and every session was signed out.".into(),
+            "/login",
+            "Sign in",
+        ),
+        Err(e) => failure(
+            "Password not changed",
+            &e,
+            "/forgot-password",
+            "Ask for a new link",
+        ),
+    };
+    token_page(render("result.html", values))
+}
+
+async fn confirm_email_change_submit(State(s): State<AppState>, form: LinkForm) -> Response {
+    let (token, _) = form_fields(form);
+    let values = match s.flows.confirm_email_change(&token).await {
+        Ok(ConfirmOutcome::Changed(email)) => success(
+            "Email address changed",
+            format!("Your account's address is now {email}."),
+            "/login",
+            "Sign in",
+        ),
+        Ok(ConfirmOutcome::AwaitingOtherConfirmation) => success(
+            "Confirmation received",
+            "Thank you. The change applies once the other address confirms too.".into(),
+            "/account",
+            "Your account",
+        ),
+        Err(e) => failure("Email address not changed", &e, "/account", "Your account"),
+    };
+    token_page(render("result.html", values))
+}
+
+async fn revert_email_change_submit(State(s): State<AppState>, form: LinkForm) -> Response {
+    let (token, _) = form_fields(form);
+    let values = match s.flows.revert_email_change(&token).await {
+        Ok(email) => success(
+            "Change undone",
+            format!(
+                "Your account's address is {email} again. We sent a link to choose a new password there."
+            ),
+            "/login",
+            "Sign in",
+        ),
+        Err(e) => failure("Change not undone", &e, "/login", "Sign in"),
+    };
+    token_page(render("result.html", values))
+}
+
+fn success(title: &str, message: String, next_url: &str, next_label: &str) -> Value {
+    context! { title, message, next_url, next_label }
+}
+
 /// A result page for a failed link, in words a person understands.
 fn failure(title: &str, e: &Error, next_url: &str, next_label: &str) -> Value {
     let message = match e {
@@ -138,6 +257,10 @@ fn failure(title: &str, e: &Error, next_url: &str, next_label: &str) -> Value {
         Error::TokenUsed => "This link has already been used.".to_owned(),
         Error::TokenInvalid => {
             "This link is not valid any more: a newer link may have replaced it.".to_owned()
+        }
+        Error::EmailTaken => {
+            "That email address now belongs to another account, so the change cannot be made."
+                .to_owned()
         }
         other if other.status().is_server_error() => {
             "Something went wrong on our side. Try again later.".to_owned()

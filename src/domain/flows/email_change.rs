@@ -1,0 +1,318 @@
+//! Changing the email address (contract §4): nothing changes until every required confirmation
+//! is in; each link applies only the change it was sent for; the old address is told and can
+//! revert. Pending changes are rows in the database, never cache entries.
+
+use serde_json::Map;
+use uuid::Uuid;
+
+use super::{Flows, Principal};
+use crate::{
+    domain::{
+        email::EmailAddress,
+        tokens::{LinkToken, Purpose},
+    },
+    error::Error,
+    mail::{EmailKind, outbox::OutgoingEmail},
+    storage::{Conn, EmailChange, NewEmailChange, TokenState, ms, now_ms},
+};
+
+/// What a confirmation did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    Changed(EmailAddress),
+    AwaitingOtherConfirmation,
+}
+
+/// `pending_email` of `GET /me`.
+#[derive(Debug, serde::Serialize)]
+pub struct PendingEmail {
+    pub email: String,
+    pub expires_at: String,
+    pub new_confirmed: bool,
+    pub old_confirmed: bool,
+}
+
+impl Flows {
+    /// Starts a change of the signed-in user's address. The answer is the same whether or not
+    /// the new address is free; when it is taken, its owner is told and the change can never
+    /// apply. A new request replaces a pending one and kills its links.
+    pub async fn request_email_change(
+        &self,
+        principal: &Principal,
+        password: &str,
+        new_email: &EmailAddress,
+    ) -> Result<(), Error> {
+        let user = &principal.user;
+        if new_email.normalized() == user.email_norm {
+            return Err(Error::SameEmail);
+        }
+        if !self
+            .hasher
+            .verify(password, user.password_hash.clone())
+            .await?
+        {
+            return Err(Error::InvalidCredentials);
+        }
+        let mut tx = self.store.write().await?;
+        let now = now_ms();
+        tx.end_pending_email_change(user.id, "superseded", now)
+            .await?;
+        let taken = tx.user_by_email(new_email.normalized()).await?.is_some();
+        let change_id = Uuid::now_v7();
+        let needs_old = self.settings.email_change_confirm_old;
+        tx.insert_email_change(&NewEmailChange {
+            id: change_id,
+            user_id: user.id,
+            old_email: &user.email,
+            old_email_norm: &user.email_norm,
+            new_email: new_email.as_str(),
+            new_email_norm: new_email.normalized(),
+            session_id: principal.session_id,
+            needs_old,
+            blocked: taken,
+            now,
+            expires_at: now + ms(self.settings.email_change_ttl),
+        })
+        .await?;
+
+        let old_email = user.email_address();
+        let mut addresses = Map::new();
+        addresses.insert("old_email".into(), user.email.clone().into());
+        addresses.insert("new_email".into(), new_email.as_str().into());
+        if taken {
+            // Only a notice, under the cooldown: anyone signed in could otherwise mail an
+            // address's owner over and over.
+            let mut values = addresses.clone();
+            values.insert("login_url".into(), self.page("login").into());
+            let notice = OutgoingEmail {
+                kind: EmailKind::EmailChangeAttempt,
+                to: new_email,
+                name: None,
+                link: None,
+                values,
+            };
+            self.send(&mut tx, notice, now).await?;
+        } else {
+            let (link, expiry) = self
+                .new_link(
+                    &mut tx,
+                    Purpose::ConfirmNewEmail,
+                    user.id,
+                    &user.email_norm,
+                    Some(change_id),
+                    now,
+                )
+                .await?;
+            let mut values = addresses.clone();
+            values.extend(expiry);
+            let confirm = OutgoingEmail {
+                kind: EmailKind::EmailChangeConfirmNew,
+                to: new_email,
+                name: user.name.as_deref(),
+                link: Some(link),
+                values,
+            };
+            self.outbox.enqueue(&mut tx, confirm, now).await?;
+        }
+        // The old address is asked whether or not the new one is taken, so that its mailbox
+        // does not tell the requester which addresses have accounts.
+        if needs_old {
+            let (link, expiry) = self
+                .new_link(
+                    &mut tx,
+                    Purpose::ConfirmOldEmail,
+                    user.id,
+                    &user.email_norm,
+                    Some(change_id),
+                    now,
+                )
+                .await?;
+            let mut values = addresses;
+            values.extend(expiry);
+            let confirm = OutgoingEmail {
+                kind: EmailKind::EmailChangeConfirmOld,
+                to: &old_email,
+                name: user.name.as_deref(),
+                link: Some(link),
+                values,
+            };
+            self.outbox.enqueue(&mut tx, confirm, now).await?;
+        }
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(())
+    }
+
+    /// Cancels the pending change, if any; its links stop working.
+    pub async fn cancel_email_change(&self, principal: &Principal) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        tx.end_pending_email_change(principal.user.id, "cancelled", now_ms())
+            .await?;
+        tx.commit().await
+    }
+
+    pub async fn pending_email(&self, user_id: Uuid) -> Result<Option<PendingEmail>, Error> {
+        let change = self
+            .store
+            .read()
+            .await?
+            .pending_email_change(user_id)
+            .await?;
+        Ok(change
+            .filter(|c| c.expires_at > now_ms())
+            .map(|c| PendingEmail {
+                email: c.new_email,
+                expires_at: crate::http::rfc3339(c.expires_at),
+                new_confirmed: c.new_confirmed_at.is_some(),
+                old_confirmed: c.old_confirmed_at.is_some(),
+            }))
+    }
+
+    /// Uses a confirmation link (to the new or the old address). The change applies when the
+    /// last required confirmation is in, and then only the address of this link's change.
+    pub async fn confirm_email_change(&self, token: &str) -> Result<ConfirmOutcome, Error> {
+        let hash = LinkToken::hash_presented(token)?;
+        let mut tx = self.store.write().await?;
+        let now = now_ms();
+        let state = tx.link_token_state(hash).await?;
+        let purpose = match state.as_ref().and_then(TokenState::purpose) {
+            Some(p @ (Purpose::ConfirmNewEmail | Purpose::ConfirmOldEmail)) => p,
+            _ => return Err(Error::TokenInvalid),
+        };
+        let Some(used) = tx.consume_link_token(hash, purpose, now).await? else {
+            return Err(TokenState::error(state, purpose, now));
+        };
+        let change_id = used.change_id.ok_or(Error::TokenInvalid)?;
+        let change = tx
+            .email_change(change_id)
+            .await?
+            .filter(|c| c.state == "pending")
+            .ok_or(Error::TokenInvalid)?;
+        match purpose {
+            Purpose::ConfirmNewEmail => tx.confirm_new_email(change_id, now).await?,
+            _ => tx.confirm_old_email(change_id, now).await?,
+        }
+        let change = tx
+            .email_change(change.id)
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        if change.blocked || !change.confirmed() {
+            tx.commit().await?;
+            return Ok(ConfirmOutcome::AwaitingOtherConfirmation);
+        }
+        // The unique index decides a race for the address: the loser's transaction rolls back,
+        // its account unchanged.
+        let moved = tx
+            .change_email(
+                change.user_id,
+                &change.old_email_norm,
+                &change.new_email,
+                &change.new_email_norm,
+                now,
+            )
+            .await?;
+        if !moved {
+            return Err(Error::TokenInvalid);
+        }
+        self.after_email_change(&mut tx, &change, now).await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(ConfirmOutcome::Changed(EmailAddress::from_stored(
+            change.new_email,
+        )))
+    }
+
+    /// The change applied: other sessions end, links bound to the old address die, and the old
+    /// address gets a notice with a revert link.
+    async fn after_email_change(
+        &self,
+        tx: &mut Conn,
+        change: &EmailChange,
+        now: i64,
+    ) -> Result<(), Error> {
+        tx.set_email_change_state(change.id, "applied", now).await?;
+        tx.revoke_user_sessions(change.user_id, change.session_id, now)
+            .await?;
+        tx.invalidate_link_tokens(change.user_id, Purpose::ResetPassword, now)
+            .await?;
+        tx.invalidate_link_tokens(change.user_id, Purpose::VerifyEmail, now)
+            .await?;
+        let user = tx
+            .user_by_id(change.user_id)
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        let (link, mut values) = self
+            .new_link(
+                tx,
+                Purpose::RevertEmailChange,
+                user.id,
+                &user.email_norm,
+                Some(change.id),
+                now,
+            )
+            .await?;
+        values.insert("old_email".into(), change.old_email.clone().into());
+        values.insert("new_email".into(), change.new_email.clone().into());
+        let old = EmailAddress::from_stored(change.old_email.clone());
+        let notice = OutgoingEmail {
+            kind: EmailKind::EmailChanged,
+            to: &old,
+            name: user.name.as_deref(),
+            link: Some(link),
+            values,
+        };
+        self.outbox.enqueue(tx, notice, now).await
+    }
+
+    /// Undoes an applied change from the old address: the old address comes back, every session
+    /// ends, and a reset link goes to the restored address.
+    pub async fn revert_email_change(&self, token: &str) -> Result<EmailAddress, Error> {
+        let hash = LinkToken::hash_presented(token)?;
+        let mut tx = self.store.write().await?;
+        let now = now_ms();
+        let Some(used) = tx
+            .consume_link_token(hash, Purpose::RevertEmailChange, now)
+            .await?
+        else {
+            let state = tx.link_token_state(hash).await?;
+            return Err(TokenState::error(state, Purpose::RevertEmailChange, now));
+        };
+        let change_id = used.change_id.ok_or(Error::TokenInvalid)?;
+        let change = tx
+            .email_change(change_id)
+            .await?
+            .filter(|c| c.state == "applied")
+            .ok_or(Error::TokenInvalid)?;
+        // `EmailTaken` when another account took the old address meanwhile (rolls back).
+        let moved = tx
+            .change_email(
+                change.user_id,
+                &change.new_email_norm,
+                &change.old_email,
+                &change.old_email_norm,
+                now,
+            )
+            .await?;
+        if !moved {
+            return Err(Error::TokenInvalid);
+        }
+        tx.set_email_change_state(change.id, "reverted", now)
+            .await?;
+        tx.end_pending_email_change(change.user_id, "cancelled", now)
+            .await?;
+        tx.revoke_user_sessions(change.user_id, None, now).await?;
+        tx.invalidate_link_tokens(change.user_id, Purpose::ResetPassword, now)
+            .await?;
+        let user = tx
+            .user_by_id(change.user_id)
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        let mut values = Map::new();
+        values.insert("new_email".into(), change.new_email.clone().into());
+        self.queue_reset_link(&mut tx, &user, EmailKind::EmailReverted, values, now)
+            .await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(user.email_address())
+    }
+}

@@ -1,0 +1,174 @@
+//! Forgotten passwords, resets, and changing the password while signed in (contract §4).
+
+use serde_json::Map;
+
+use super::{Flows, Principal};
+use crate::{
+    domain::{
+        accounts::User,
+        email::EmailAddress,
+        password::NewPassword,
+        tokens::{LinkToken, Purpose},
+    },
+    error::Error,
+    mail::{EmailKind, outbox::OutgoingEmail},
+    storage::{Conn, TokenState, now_ms},
+};
+
+impl Flows {
+    /// Sends a reset link if the address has an (enabled) account; the answer is the same
+    /// either way. Several reset links may be live at once.
+    pub async fn forgot_password(&self, email: &EmailAddress) -> Result<(), Error> {
+        let user = self
+            .store
+            .read()
+            .await?
+            .user_by_email(email.normalized())
+            .await?;
+        let Some(user) = user.filter(|u| !u.disabled) else {
+            return Ok(());
+        };
+        let mut tx = self.store.write().await?;
+        let now = now_ms();
+        let to = user.email_address();
+        if self
+            .take_cooldown(&mut tx, EmailKind::PasswordReset, &to, now)
+            .await?
+        {
+            self.queue_reset_link(&mut tx, &user, EmailKind::PasswordReset, Map::new(), now)
+                .await?;
+        }
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(())
+    }
+
+    /// A reset link to the account's address, in an email of `kind` (`password_reset`, or
+    /// `email_reverted` after a revert).
+    pub(super) async fn queue_reset_link(
+        &self,
+        tx: &mut Conn,
+        user: &User,
+        kind: EmailKind,
+        mut values: serde_json::Map<String, serde_json::Value>,
+        now: i64,
+    ) -> Result<(), Error> {
+        let (link, expiry) = self
+            .new_link(
+                tx,
+                Purpose::ResetPassword,
+                user.id,
+                &user.email_norm,
+                None,
+                now,
+            )
+            .await?;
+        values.extend(expiry);
+        let to = user.email_address();
+        self.outbox
+            .enqueue(
+                tx,
+                OutgoingEmail {
+                    kind,
+                    to: &to,
+                    name: user.name.as_deref(),
+                    link: Some(link),
+                    values,
+                },
+                now,
+            )
+            .await
+    }
+
+    /// Sets a new password with a reset link. A weak password is refused before the link is
+    /// used, so it stays usable. The reset revokes every session, kills every other reset link,
+    /// verifies the address (the link proved the mailbox), and logs nobody in.
+    pub async fn reset_password(&self, token: &str, new_password: String) -> Result<(), Error> {
+        let hash = LinkToken::hash_presented(token)?;
+        let now = now_ms();
+        // Tell about a dead link before asking for a better password.
+        let state = self.store.read().await?.link_token_state(hash).await?;
+        if !state
+            .as_ref()
+            .is_some_and(|s| s.purpose() == Some(Purpose::ResetPassword) && s.usable(now))
+        {
+            return Err(TokenState::error(state, Purpose::ResetPassword, now));
+        }
+        let password = NewPassword::parse(new_password)?;
+        let password_hash = self.hasher.hash(&password).await?;
+
+        let mut tx = self.store.write().await?;
+        let now = now_ms();
+        let Some(used) = tx
+            .consume_link_token(hash, Purpose::ResetPassword, now)
+            .await?
+        else {
+            let state = tx.link_token_state(hash).await?;
+            return Err(TokenState::error(state, Purpose::ResetPassword, now));
+        };
+        let user = tx
+            .user_by_id(used.user_id)
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        tx.set_password(user.id, &password_hash, now).await?;
+        if !user.email_verified {
+            tx.set_email_verified(user.id, now).await?;
+        }
+        tx.revoke_user_sessions(user.id, None, now).await?;
+        self.after_password_change(&mut tx, &user, now).await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(())
+    }
+
+    /// Changes the password of the signed-in user. Their other sessions end; this one stays.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current: &str,
+        new_password: String,
+    ) -> Result<(), Error> {
+        let password = NewPassword::parse(new_password)?;
+        if !self
+            .hasher
+            .verify(current, principal.user.password_hash.clone())
+            .await?
+        {
+            return Err(Error::InvalidCredentials);
+        }
+        let password_hash = self.hasher.hash(&password).await?;
+        let mut tx = self.store.write().await?;
+        let now = now_ms();
+        tx.set_password(principal.user.id, &password_hash, now)
+            .await?;
+        tx.revoke_user_sessions(principal.user.id, Some(principal.session_id), now)
+            .await?;
+        self.after_password_change(&mut tx, &principal.user, now)
+            .await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(())
+    }
+
+    /// Whatever route changed the password: outstanding reset links die and the owner is told.
+    async fn after_password_change(
+        &self,
+        tx: &mut Conn,
+        user: &User,
+        now: i64,
+    ) -> Result<(), Error> {
+        tx.invalidate_link_tokens(user.id, Purpose::ResetPassword, now)
+            .await?;
+        let mut values = Map::new();
+        values.insert("forgot_url".into(), self.page("forgot-password").into());
+        let to = user.email_address();
+        let notice = OutgoingEmail {
+            kind: EmailKind::PasswordChanged,
+            to: &to,
+            name: user.name.as_deref(),
+            link: None,
+            values,
+        };
+        self.outbox.enqueue(tx, notice, now).await
+    }
+}

@@ -1,0 +1,114 @@
+use uuid::Uuid;
+
+use super::{Conn, on_db};
+use crate::error::Error;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EmailChange {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub old_email: String,
+    pub old_email_norm: String,
+    pub new_email: String,
+    pub new_email_norm: String,
+    pub session_id: Option<Uuid>,
+    pub needs_old: bool,
+    pub blocked: bool,
+    pub new_confirmed_at: Option<i64>,
+    pub old_confirmed_at: Option<i64>,
+    pub state: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl EmailChange {
+    /// Every confirmation the change needs is in.
+    pub fn confirmed(&self) -> bool {
+        self.new_confirmed_at.is_some() && (!self.needs_old || self.old_confirmed_at.is_some())
+    }
+}
+
+pub struct NewEmailChange<'a> {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub old_email: &'a str,
+    pub old_email_norm: &'a str,
+    pub new_email: &'a str,
+    pub new_email_norm: &'a str,
+    pub session_id: Uuid,
+    pub needs_old: bool,
+    pub blocked: bool,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+impl Conn {
+    pub async fn insert_email_change(&mut self, c: &NewEmailChange<'_>) -> Result<(), Error> {
+        const SQL: &str = "INSERT INTO email_changes (id, user_id, old_email, old_email_norm, new_email, new_email_norm, \
+                session_id, needs_old, blocked, state, created_at, expires_at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11)";
+        on_db!(self, db => sqlx::query(SQL)
+            .bind(c.id).bind(c.user_id).bind(c.old_email).bind(c.old_email_norm).bind(c.new_email).bind(c.new_email_norm)
+            .bind(c.session_id).bind(c.needs_old).bind(c.blocked).bind(c.now).bind(c.expires_at)
+            .execute(db).await)?;
+        Ok(())
+    }
+
+    /// The user's pending change, expired or not.
+    pub async fn pending_email_change(
+        &mut self,
+        user_id: Uuid,
+    ) -> Result<Option<EmailChange>, Error> {
+        const SQL: &str = "SELECT id, user_id, old_email, old_email_norm, new_email, new_email_norm, session_id, needs_old, blocked, \
+                new_confirmed_at, old_confirmed_at, state, created_at, expires_at \
+            FROM email_changes WHERE user_id = $1 AND state = 'pending'";
+        Ok(on_db!(self, db => sqlx::query_as(SQL).bind(user_id).fetch_optional(db).await)?)
+    }
+
+    pub async fn email_change(&mut self, id: Uuid) -> Result<Option<EmailChange>, Error> {
+        const SQL: &str = "SELECT id, user_id, old_email, old_email_norm, new_email, new_email_norm, session_id, needs_old, blocked, \
+                new_confirmed_at, old_confirmed_at, state, created_at, expires_at \
+            FROM email_changes WHERE id = $1";
+        Ok(on_db!(self, db => sqlx::query_as(SQL).bind(id).fetch_optional(db).await)?)
+    }
+
+    /// Ends a pending change (`superseded` or `cancelled`) and kills its links.
+    pub async fn end_pending_email_change(
+        &mut self,
+        user_id: Uuid,
+        state: &'static str,
+        now: i64,
+    ) -> Result<bool, Error> {
+        const SQL: &str = "UPDATE email_changes SET state = $2 WHERE user_id = $1 AND state = 'pending' RETURNING id";
+        let ended: Option<Uuid> = on_db!(self, db => sqlx::query_scalar(SQL).bind(user_id).bind(state).fetch_optional(db).await)?;
+        if let Some(id) = ended {
+            self.invalidate_change_tokens(id, now).await?;
+        }
+        Ok(ended.is_some())
+    }
+
+    pub async fn confirm_new_email(&mut self, id: Uuid, now: i64) -> Result<(), Error> {
+        const SQL: &str =
+            "UPDATE email_changes SET new_confirmed_at = $2 WHERE id = $1 AND state = 'pending'";
+        on_db!(self, db => sqlx::query(SQL).bind(id).bind(now).execute(db).await)?;
+        Ok(())
+    }
+
+    pub async fn confirm_old_email(&mut self, id: Uuid, now: i64) -> Result<(), Error> {
+        const SQL: &str =
+            "UPDATE email_changes SET old_confirmed_at = $2 WHERE id = $1 AND state = 'pending'";
+        on_db!(self, db => sqlx::query(SQL).bind(id).bind(now).execute(db).await)?;
+        Ok(())
+    }
+
+    pub async fn set_email_change_state(
+        &mut self,
+        id: Uuid,
+        state: &'static str,
+        now: i64,
+    ) -> Result<(), Error> {
+        const SQL: &str = "UPDATE email_changes SET state = $2, applied_at = CASE WHEN $2 = 'applied' THEN $3 ELSE applied_at END WHERE id = $1";
+        on_db!(self, db => sqlx::query(SQL).bind(id).bind(state).bind(now).execute(db).await)?;
+        Ok(())
+    }
+}
