@@ -92,6 +92,8 @@ const HANGING: u8 = 2;
 
 pub struct SmtpServer {
     pub port: u16,
+    /// Tokens `new_token` already handed out.
+    seen: Mutex<std::collections::HashSet<String>>,
     received: Arc<Mutex<Vec<ReceivedMail>>>,
     arrived: Arc<Notify>,
     mode: Arc<AtomicU8>,
@@ -105,6 +107,7 @@ impl SmtpServer {
         let port = listener.local_addr().expect("local address").port();
         let server = Arc::new(Self {
             port,
+            seen: Mutex::default(),
             received: Arc::default(),
             arrived: Arc::new(Notify::new()),
             mode: Arc::new(AtomicU8::new(UP)),
@@ -175,6 +178,31 @@ impl SmtpServer {
             .last()
             .cloned()
             .unwrap_or_else(|| panic!("no email arrived for {address}"))
+    }
+
+    /// The token of the newest link to `page` sent to `address` that this method has not
+    /// returned before, waiting up to ten seconds for one to arrive.
+    pub async fn new_token(&self, address: &str, page: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let notified = self.arrived.notified();
+            let fresh = {
+                let seen = self.seen.lock().expect("lock");
+                self.messages_to(address)
+                    .iter()
+                    .rev()
+                    .filter_map(|m| m.token(page))
+                    .find(|t| !seen.contains(t))
+            };
+            if let Some(token) = fresh {
+                self.seen.lock().expect("lock").insert(token.clone());
+                return token;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!("no new {page} link arrived for {address}");
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
     }
 
     /// Waits for the `n`-th message (1-based) to `address`.
