@@ -205,6 +205,28 @@ impl SmtpServer {
         }
     }
 
+    /// The newest message to `address` whose subject contains `needle`, waiting up to ten
+    /// seconds for one.
+    pub async fn with_subject(&self, address: &str, needle: &str) -> ReceivedMail {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let notified = self.arrived.notified();
+            let needle_lower = needle.to_lowercase();
+            if let Some(m) = self
+                .messages_to(address)
+                .into_iter()
+                .rev()
+                .find(|m| m.subject.to_lowercase().contains(&needle_lower))
+            {
+                return m;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!("no email with subject {needle:?} arrived for {address}");
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
     /// Waits for the `n`-th message (1-based) to `address`.
     pub async fn nth(&self, address: &str, n: usize) -> ReceivedMail {
         let found = self.wait_for(address, n, Duration::from_secs(5)).await;
