@@ -341,6 +341,29 @@ mod tests {
     }
 
     #[test]
+    fn toml_file_sets_keys_and_the_environment_wins() -> Result<(), ConfigError> {
+        let toml = r#"
+            verify_ttl = "2h"
+            mail_cooldown = "0s"
+            email_change_confirm_old = false
+            trusted_proxies = ["10.0.0.0/8", "192.168.1.1"]
+            listen = "0.0.0.0:9000"
+        "#;
+        let env = [("LATCHKEY_LISTEN".to_string(), "127.0.0.1:7000".to_string())];
+        let (s, warnings) = Settings::from_source(Source::from_pairs(env.into_iter(), Some(toml.into()))?)?;
+        assert_eq!(s.verify_ttl, Duration::from_secs(7200));
+        assert_eq!(s.mail_cooldown, Duration::ZERO);
+        assert!(!s.email_change_confirm_old);
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert_eq!(s.listen.to_string(), "127.0.0.1:7000");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let bad = Source::from_pairs(std::iter::empty(), Some("verify_ttl = \"soon\"".into()))?;
+        let err = Settings::from_source(bad).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("verify_ttl (latchkey.toml)"), "{err}");
+        Ok(())
+    }
+
+    #[test]
     fn unknown_variables_are_warnings() {
         let env = [("LATCHKEY_VERIFY_TLL".to_string(), "1h".to_string())];
         let warnings = Source::from_pairs(env.into_iter(), None)
