@@ -504,3 +504,41 @@ async fn a_reset_link_sent_before_an_email_change_is_refused_after_it() {
     assert_problem(r, StatusCode::BAD_REQUEST, "token_invalid").await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_password_reset_cancels_a_pending_change() {
+    let app = TestApp::spawn().await;
+    let (access, _) = app.logged_in("hijacked@example.com").await;
+    request_change(&app, &access, "thief@example.com").await;
+    let thief_token = token_to(&app, "thief@example.com", "confirm-email-change").await;
+    app.post(
+        "/api/v1/password/forgot",
+        json!({"email": "hijacked@example.com"}),
+    )
+    .await;
+    let reset = token_to(&app, "hijacked@example.com", "reset-password").await;
+    let r = app
+        .post(
+            "/api/v1/password/reset",
+            json!({"token": reset, "new_password": "owner is back now"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_problem(
+        confirm(&app, &thief_token).await,
+        StatusCode::BAD_REQUEST,
+        "token_invalid",
+    )
+    .await;
+    let body: Value = app
+        .login("hijacked@example.com", "owner is back now")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        me(&app, &str_of(&body, "access_token")).await["pending_email"],
+        Value::Null
+    );
+    app.stop().await;
+}

@@ -350,7 +350,8 @@ mod tests {
             listen = "0.0.0.0:9000"
         "#;
         let env = [("LATCHKEY_LISTEN".to_string(), "127.0.0.1:7000".to_string())];
-        let (s, warnings) = Settings::from_source(Source::from_pairs(env.into_iter(), Some(toml.into()))?)?;
+        let (s, warnings) =
+            Settings::from_source(Source::from_pairs(env.into_iter(), Some(toml.into()))?)?;
         assert_eq!(s.verify_ttl, Duration::from_secs(7200));
         assert_eq!(s.mail_cooldown, Duration::ZERO);
         assert!(!s.email_change_confirm_old);
@@ -358,7 +359,10 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:7000");
         assert!(warnings.is_empty(), "{warnings:?}");
         let bad = Source::from_pairs(std::iter::empty(), Some("verify_ttl = \"soon\"".into()))?;
-        let err = Settings::from_source(bad).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = Settings::from_source(bad)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("verify_ttl (latchkey.toml)"), "{err}");
         Ok(())
     }

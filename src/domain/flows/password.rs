@@ -115,6 +115,9 @@ impl Flows {
             tx.set_email_verified(user.id, now).await?;
         }
         tx.revoke_user_sessions(user.id, None, now).await?;
+        // Whoever knew the old password may have started an email change: it goes too.
+        tx.end_pending_email_change(user.id, "cancelled", now)
+            .await?;
         self.after_password_change(&mut tx, &user, now).await?;
         tx.commit().await?;
         self.outbox.wake();
