@@ -166,3 +166,72 @@ async fn a_page_without_a_token_or_with_a_bad_one_explains_itself() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn register_resend_and_forgot_pages_work_without_javascript() {
+    let app = TestApp::spawn().await;
+    for page in ["register", "resend-verification", "forgot-password"] {
+        let r = app
+            .client
+            .get(app.url(&format!("/{page}")))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.expect("html");
+        assert!(
+            html.contains(&format!("action=\"/{page}\"")),
+            "{page}: {html}"
+        );
+    }
+    // A bad address is explained on the form, and nothing is sent.
+    let html = submit(
+        &app,
+        "register",
+        &[("email", "nope"), ("password", PASSWORD)],
+    )
+    .await;
+    assert!(
+        html.contains("exactly one @") && html.contains("value=\"nope\""),
+        "{html}"
+    );
+    let html = submit(
+        &app,
+        "register",
+        &[("email", "form@example.com"), ("password", "password1")],
+    )
+    .await;
+    assert!(html.contains("too common"), "{html}");
+    let html = submit(
+        &app,
+        "register",
+        &[
+            ("email", "form@example.com"),
+            ("password", PASSWORD),
+            ("name", "Form <User>"),
+        ],
+    )
+    .await;
+    assert!(html.contains("Check your inbox"), "{html}");
+    let first = app.smtp.new_token("form@example.com", "verify-email").await;
+    let html = submit(
+        &app,
+        "resend-verification",
+        &[("email", "form@example.com")],
+    )
+    .await;
+    assert!(html.contains("Check your inbox"), "{html}");
+    let second = app.smtp.new_token("form@example.com", "verify-email").await;
+    assert_ne!(first, second);
+    let html = submit(&app, "verify-email", &[("token", &second)]).await;
+    assert!(html.contains("is verified"), "{html}");
+    let html = submit(&app, "forgot-password", &[("email", "form@example.com")]).await;
+    assert!(html.contains("Check your inbox"), "{html}");
+    app.smtp
+        .new_token("form@example.com", "reset-password")
+        .await;
+    // Unknown addresses get the same page.
+    let html = submit(&app, "forgot-password", &[("email", "ghost@example.com")]).await;
+    assert!(html.contains("Check your inbox"), "{html}");
+    app.stop().await;
+}

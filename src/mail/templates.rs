@@ -164,7 +164,7 @@ impl Templates {
 
 /// HTML-escapes string values the way MarkupSafe does (`& < > " '`). minijinja's own escaper
 /// also writes `/` as `&#x2f;`, which leaves no link in the HTML as it appears in the text part.
-fn escape_html_text(
+pub fn escape_html_text(
     out: &mut minijinja::Output,
     state: &mut minijinja::State,
     value: &Value,

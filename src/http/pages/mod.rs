@@ -2,6 +2,7 @@
 //! they show a button that `POST`s, so mail scanners that open links spend nothing.
 
 pub mod dev_mailbox;
+mod forms;
 
 use std::sync::LazyLock;
 
@@ -14,14 +15,15 @@ use axum::{
 };
 use minijinja::{Environment, Value, context};
 use serde::Deserialize;
-use tower_http::csrf::CsrfLayer;
+use tower_http::{csrf::CsrfLayer, set_header::SetResponseHeaderLayer};
 
 use super::AppState;
 use crate::{domain::flows::ConfirmOutcome, error::Error};
 
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    // `.html` names: minijinja escapes every value in them.
+    // `.html` names: minijinja escapes every value in them, the way the emails are escaped.
+    env.set_formatter(crate::mail::templates::escape_html_text);
     for (name, source) in [
         (
             "base.html",
@@ -34,6 +36,10 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         (
             "result.html",
             include_str!("../../../templates/pages/result.html"),
+        ),
+        (
+            "form.html",
+            include_str!("../../../templates/pages/form.html"),
         ),
         (
             "mailbox.html",
@@ -54,19 +60,6 @@ pub fn render(name: &str, values: Value) -> Response {
     }
 }
 
-/// Headers for pages whose URL or form holds a token: it must not leak to other sites through
-/// the Referer, nor stay in a cache.
-fn token_page(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
-}
-
 pub fn router(state: &AppState) -> Router<AppState> {
     let public = state
         .flows
@@ -80,6 +73,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Err(_) => csrf,
     };
     Router::new()
+        .route(
+            "/register",
+            get(forms::register_page).post(forms::register_submit),
+        )
+        .route(
+            "/resend-verification",
+            get(forms::resend_page).post(forms::resend_submit),
+        )
+        .route(
+            "/forgot-password",
+            get(forms::forgot_page).post(forms::forgot_submit),
+        )
         .route(
             "/verify-email",
             get(verify_email_page).post(verify_email_submit),
@@ -97,6 +102,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(revert_email_change_page).post(revert_email_change_submit),
         )
         .layer(csrf)
+        // Pages carry tokens in their URL or form: they must leak neither to other sites
+        // through the Referer nor into a cache, and are never framed.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
 }
 
 #[derive(Deserialize)]
@@ -113,10 +132,10 @@ fn link_page(
     button: &str,
 ) -> Response {
     let password_field = action == "/reset-password";
-    token_page(render(
+    render(
         "link.html",
         context! { title, explanation, button, action, token => q.token, password_field },
-    ))
+    )
 }
 
 async fn verify_email_page(Query(q): Query<TokenQuery>) -> Response {
@@ -188,7 +207,7 @@ async fn verify_email_submit(State(s): State<AppState>, form: LinkForm) -> Respo
             "Send a new link",
         ),
     };
-    token_page(render("result.html", values))
+    render("result.html", values)
 }
 
 async fn reset_password_submit(State(s): State<AppState>, form: LinkForm) -> Response {
@@ -207,7 +226,7 @@ async fn reset_password_submit(State(s): State<AppState>, form: LinkForm) -> Res
             "Ask for a new link",
         ),
     };
-    token_page(render("result.html", values))
+    render("result.html", values)
 }
 
 async fn confirm_email_change_submit(State(s): State<AppState>, form: LinkForm) -> Response {
@@ -227,7 +246,7 @@ async fn confirm_email_change_submit(State(s): State<AppState>, form: LinkForm) 
         ),
         Err(e) => failure("Email address not changed", &e, "/account", "Your account"),
     };
-    token_page(render("result.html", values))
+    render("result.html", values)
 }
 
 async fn revert_email_change_submit(State(s): State<AppState>, form: LinkForm) -> Response {
@@ -243,10 +262,10 @@ async fn revert_email_change_submit(State(s): State<AppState>, form: LinkForm) -
         ),
         Err(e) => failure("Change not undone", &e, "/login", "Sign in"),
     };
-    token_page(render("result.html", values))
+    render("result.html", values)
 }
 
-fn success(title: &str, message: String, next_url: &str, next_label: &str) -> Value {
+pub(super) fn success(title: &str, message: String, next_url: &str, next_label: &str) -> Value {
     context! { title, message, next_url, next_label }
 }
 
