@@ -3,6 +3,8 @@
 mod accounts;
 mod me;
 
+pub use me::user_json;
+
 use axum::{
     Router,
     routing::{delete, get, post},

@@ -20,7 +20,7 @@ use crate::{
 };
 
 #[derive(Serialize)]
-struct Field {
+pub(super) struct Field {
     name: &'static str,
     label: &'static str,
     r#type: &'static str,
@@ -29,7 +29,7 @@ struct Field {
     value: Option<String>,
 }
 
-const fn field(
+pub(super) const fn field(
     name: &'static str,
     label: &'static str,
     r#type: &'static str,
@@ -46,14 +46,14 @@ const fn field(
     }
 }
 
-fn email_field(value: Option<String>) -> Field {
+pub(super) fn email_field(value: Option<String>) -> Field {
     Field {
         value,
         ..field("email", "Email address", "email", "email", true)
     }
 }
 
-fn form_page(
+pub(super) fn form_page(
     title: &str,
     explanation: &str,
     action: &str,
@@ -74,7 +74,7 @@ fn form_page(
 }
 
 /// What a person reads for an error of a form.
-fn message(e: &Error) -> String {
+pub(super) fn message(e: &Error) -> String {
     if e.status().is_server_error() {
         "Something went wrong on our side. Try again later.".into()
     } else {

@@ -1,6 +1,7 @@
 //! Server-rendered pages (contract §8). Pages that carry a token never consume it on `GET`:
 //! they show a button that `POST`s, so mail scanners that open links spend nothing.
 
+mod account;
 pub mod dev_mailbox;
 mod forms;
 
@@ -11,7 +12,7 @@ use axum::{
     extract::{Query, State, rejection::FormRejection},
     http::{HeaderValue, header},
     response::{Html, IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use minijinja::{Environment, Value, context};
 use serde::Deserialize;
@@ -20,32 +21,39 @@ use tower_http::{csrf::CsrfLayer, set_header::SetResponseHeaderLayer};
 use super::AppState;
 use crate::{domain::flows::ConfirmOutcome, error::Error};
 
+/// The page templates, built in.
+const PAGE_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "base.html",
+        include_str!("../../../templates/pages/base.html"),
+    ),
+    (
+        "link.html",
+        include_str!("../../../templates/pages/link.html"),
+    ),
+    (
+        "result.html",
+        include_str!("../../../templates/pages/result.html"),
+    ),
+    (
+        "form.html",
+        include_str!("../../../templates/pages/form.html"),
+    ),
+    (
+        "account.html",
+        include_str!("../../../templates/pages/account.html"),
+    ),
+    (
+        "mailbox.html",
+        include_str!("../../../templates/pages/mailbox.html"),
+    ),
+];
+
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     // `.html` names: minijinja escapes every value in them, the way the emails are escaped.
     env.set_formatter(crate::mail::templates::escape_html_text);
-    for (name, source) in [
-        (
-            "base.html",
-            include_str!("../../../templates/pages/base.html"),
-        ),
-        (
-            "link.html",
-            include_str!("../../../templates/pages/link.html"),
-        ),
-        (
-            "result.html",
-            include_str!("../../../templates/pages/result.html"),
-        ),
-        (
-            "form.html",
-            include_str!("../../../templates/pages/form.html"),
-        ),
-        (
-            "mailbox.html",
-            include_str!("../../../templates/pages/mailbox.html"),
-        ),
-    ] {
+    for (name, source) in PAGE_TEMPLATES {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(name, error = %e, "built-in page template does not parse");
         }
@@ -73,6 +81,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Err(_) => csrf,
     };
     Router::new()
+        .route(
+            "/login",
+            get(account::login_page).post(account::login_submit),
+        )
+        .route("/logout", post(account::logout))
+        .route("/account", get(account::account_page))
+        .route("/account/email", post(account::change_email))
+        .route("/account/email/cancel", post(account::cancel_email_change))
+        .route("/account/password", post(account::change_password))
+        .route("/account/sessions/revoke", post(account::revoke_session))
         .route(
             "/register",
             get(forms::register_page).post(forms::register_submit),
@@ -287,4 +305,16 @@ fn failure(title: &str, e: &Error, next_url: &str, next_label: &str) -> Value {
         other => other.to_string(),
     };
     context! { title, message, failed => true, next_url, next_label }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_template_parses() {
+        for (name, _) in PAGE_TEMPLATES {
+            assert!(PAGES.get_template(name).is_ok(), "{name}");
+        }
+    }
 }
