@@ -82,10 +82,10 @@ async fn signed_in(
     s: &AppState,
     headers: &HeaderMap,
 ) -> Result<(Principal, Vec<HeaderValue>), Response> {
-    if let Some(access) = cookie(headers, ACCESS_COOKIE).filter(|a| !a.is_empty()) {
-        if let Ok(principal) = s.flows.authenticate(&access).await {
-            return Ok((principal, Vec::new()));
-        }
+    if let Some(access) = cookie(headers, ACCESS_COOKIE).filter(|a| !a.is_empty())
+        && let Ok(principal) = s.flows.authenticate(&access).await
+    {
+        return Ok((principal, Vec::new()));
     }
     let to_login = || with_cookies(Redirect::to("/login").into_response(), clear_cookies(s));
     let refresh = cookie(headers, REFRESH_COOKIE)
