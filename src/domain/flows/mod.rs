@@ -2,9 +2,11 @@
 //! Each flow is one or a few transactions; emails are queued inside them and the outbox worker
 //! is woken after they commit.
 
+mod admin;
 mod session;
 mod signup;
 
+pub use admin::{Cursor, NewAccount, OutboxStatus, Page, PageSize, SeedUser, UserPatch};
 pub use session::{Principal, TokenPair};
 pub use signup::Registration;
 
