@@ -68,7 +68,8 @@ impl IntoResponse for Error {
         );
         match &self {
             Self::RateLimited { retry_after } => {
-                let secs = retry_after.as_secs().max(1);
+                // Rounded up: a client that waits exactly this long finds room.
+                let secs = retry_after.as_millis().div_ceil(1000).max(1);
                 if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                     headers.insert(header::RETRY_AFTER, v);
                 }
