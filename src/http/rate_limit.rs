@@ -122,7 +122,7 @@ impl RateLimiter {
             return Err(Duration::from_millis(wait));
         }
         for check in checks {
-            state.make_room();
+            state.make_room(now);
             let window_ms = check.quota.window.as_millis() as u64;
             state
                 .keys
@@ -212,11 +212,10 @@ impl Windows {
 
     /// Before adding a key at the cap: sweep, and if that is not enough, forget the tenth of
     /// the keys used longest ago (rare, so the sort is paid once per many inserts).
-    fn make_room(&mut self) {
+    fn make_room(&mut self, now: u64) {
         if self.keys.len() < MAX_KEYS {
             return;
         }
-        let now = self.keys.values().map(Window::last_hit).max().unwrap_or(0);
         self.sweep(now);
         if self.keys.len() < MAX_KEYS {
             return;
