@@ -69,10 +69,9 @@ impl Cli {
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped());
             let mut child = command.spawn().expect("latchkey runs");
-            if let Some(mut pipe) = child.stdin.take() {
-                if let Some(text) = stdin {
-                    let _ = pipe.write_all(text.as_bytes());
-                }
+            // Dropping the pipe closes standard input: the command sees its end.
+            if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
+                let _ = pipe.write_all(text.as_bytes());
             }
             let out = child.wait_with_output().expect("latchkey finishes");
             Output {
