@@ -85,14 +85,24 @@ pub fn router(state: AppState) -> Router {
 /// match no route are `unmatched`: raw paths would let clients grow the metrics without bound.
 async fn track_requests(request: axum::extract::Request, next: Next) -> Response {
     let started = std::time::Instant::now();
-    let method = request.method().clone();
+    // Clients may send any method token; only the standard ones become label values.
+    let method: &'static str = match request.method().as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    };
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(request).await;
     crate::telemetry::request(
-        method.as_str(),
+        method,
         &route,
         response.status().as_u16(),
         started.elapsed(),
