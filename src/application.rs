@@ -11,10 +11,10 @@ use crate::{
         access::AccessTokens,
         flows::Flows,
         keys::{Keys, Secret},
-        password::PasswordHasher,
+        password::{NewPassword, PasswordHasher, WeakPassword},
     },
     error::Error,
-    http::{self, AppState},
+    http::{self, AppState, rate_limit::RateLimiter},
     mail::{
         outbox::{Outbox, Worker},
         templates::{TemplateError, Templates},
@@ -40,6 +40,10 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("invalid LATCHKEY_FIRST_ADMIN_PASSWORD: {0}")]
+    FirstAdminPassword(WeakPassword),
+    #[error("cannot create the first admin: {0}")]
+    FirstAdmin(Error),
     #[error("{0}")]
     Other(String),
 }
@@ -86,6 +90,29 @@ impl Services {
         })
     }
 
+    /// `LATCHKEY_FIRST_ADMIN_EMAIL` and `_PASSWORD`: a verified admin unless a user has that
+    /// address already; run at the start of `serve` and `worker`, so starting again changes
+    /// nothing.
+    pub async fn ensure_first_admin(&self) -> Result<(), StartError> {
+        let (Some(email), Some(password)) = (
+            &self.settings.first_admin_email,
+            &self.settings.first_admin_password,
+        ) else {
+            return Ok(());
+        };
+        let password =
+            NewPassword::parse(password.clone()).map_err(StartError::FirstAdminPassword)?;
+        let created = self
+            .flows
+            .ensure_first_admin(email, password)
+            .await
+            .map_err(StartError::FirstAdmin)?;
+        if created {
+            tracing::info!(%email, "first admin created");
+        }
+        Ok(())
+    }
+
     pub fn worker(&self) -> Worker {
         Worker {
             store: self.store.clone(),
@@ -127,6 +154,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let addr = settings.listen;
         let services = Services::build(settings).await?;
+        services.ensure_first_admin().await?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
@@ -136,7 +164,10 @@ impl Application {
                 .settings
                 .dev_mailbox()
                 .then(|| services.store.clone()),
+            limiter: Arc::new(RateLimiter::new(&services.settings)),
         };
+        // Installed before the first request, so that none goes uncounted.
+        let _ = crate::telemetry::handle();
         Ok(Self {
             listener,
             router: http::router(state),
@@ -160,7 +191,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = tokio::spawn(self.services.worker().run(stop_rx));
+        let worker = tokio::spawn(self.services.worker().run(stop_rx.clone()));
+        tokio::spawn(crate::telemetry::run_upkeep(stop_rx));
         tracing::info!(addr = %self.local_addr(), dev_mailbox = self.services.settings.dev_mailbox(), "latchkey listening");
         let served = axum::serve(
             self.listener,

@@ -64,6 +64,8 @@ pub enum Error {
     SameEmail,
     #[error("the email address is already verified")]
     AlreadyVerified,
+    #[error("the database has users that dev seed did not make; pass --force to seed it anyway")]
+    DatabaseNotEmpty,
     #[error("too many requests; try again later")]
     RateLimited { retry_after: Duration },
     #[error("the database is busy; try again")]
@@ -107,6 +109,7 @@ impl Error {
             Self::EmailTaken => "email_taken",
             Self::SameEmail => "same_email",
             Self::AlreadyVerified => "already_verified",
+            Self::DatabaseNotEmpty => "database_not_empty",
             Self::RateLimited { .. } => "rate_limited",
             Self::Busy => "busy",
             Self::Storage(_) | Self::Internal(_) => "internal_error",

@@ -6,6 +6,7 @@
 //! - `mail`: templates, the durable outbox and its worker, SMTP and the dev mailbox
 //! - `http`: the JSON API, the pages, problem+json
 //! - `cli`: the `latchkey` command
+//! - `telemetry`: Prometheus metrics
 
 pub mod application;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod mail;
 pub mod storage;
+pub mod telemetry;
 
 pub use application::{Application, Services};
 pub use configuration::Settings;

@@ -205,3 +205,44 @@ async fn cookies_are_secure_on_https_and_cross_site_posts_are_refused() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_sign_in_page_shares_the_api_log_in_limit() {
+    let app = TestApp::spawn_with(|s| s.rate_limit = true).await;
+    let client = no_redirects();
+    let wrong = [
+        ("email", "target@example.com"),
+        ("password", "guess guess 1"),
+    ];
+    // Five wrong passwords through the API and five through the page: the allowance of ten a
+    // minute per client and address is spent, whichever door was used.
+    for _ in 0..5 {
+        let r = app.login("target@example.com", "guess guess 1").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let r = client
+            .post(app.url("/login"))
+            .form(&wrong)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let r = client
+        .post(app.url("/login"))
+        .form(&wrong)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().get(header::RETRY_AFTER).is_some());
+    assert_problem(
+        app.login("target@example.com", "guess guess 1").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+    // Another address from the same client is still allowed.
+    let r = app.login("someone.else@example.com", "guess guess 1").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}

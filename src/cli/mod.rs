@@ -1,10 +1,18 @@
-//! The `latchkey` command line (contract §1).
+//! The `latchkey` command line (contract §1). Operator commands call the same flows as the
+//! admin API; each prints its result on standard output, or one line on standard error and a
+//! non-zero exit status.
 
-use clap::{Parser, Subcommand};
+mod mail;
+mod operator;
+
+use std::io::IsTerminal as _;
+
+use clap::{ArgGroup, Parser, Subcommand};
 
 use crate::{
     application::{Application, Services, shutdown_signal},
     configuration::{LogFormat, Settings},
+    mail::EmailKind,
     storage::Store,
 };
 
@@ -23,6 +31,96 @@ enum Command {
     Worker,
     /// Apply database migrations and exit.
     Migrate,
+    /// Operator commands on users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Development helpers.
+    #[command(subcommand)]
+    Dev(DevCommand),
+    /// Email templates and the configured transport.
+    #[command(subcommand)]
+    Mail(MailCommand),
+    /// Outbox messages by status, and the retrying and dead ones with their last error.
+    Outbox {
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input (one line).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Mark the address verified (no verification email).
+        #[arg(long)]
+        verified: bool,
+        /// Make the user an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Create the user without a password (they set one through a reset); stdin is not read.
+        #[arg(long)]
+        no_password: bool,
+    },
+    /// List users, newest first.
+    List {
+        /// Only users whose address or name contains this.
+        #[arg(long, short)]
+        query: Option<String>,
+        /// How many (1 to 200).
+        #[arg(long, default_value = "50")]
+        limit: String,
+    },
+    /// Show one user.
+    Show { email: String },
+    /// Mark a user's address verified.
+    Verify { email: String },
+    /// Disable a user and end all their sessions.
+    Disable { email: String },
+    /// Enable a disabled user.
+    Enable { email: String },
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Create a few verified test users and print their passwords.
+    Seed {
+        /// Seed even though the database has users the seed did not make.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Render one email kind with sample data.
+    #[command(group(ArgGroup::new("part").required(true).args(["html", "text"])))]
+    Preview {
+        #[arg(value_parser = parse_kind)]
+        kind: EmailKind,
+        /// Print the HTML part.
+        #[arg(long)]
+        html: bool,
+        /// Print the plain-text part (subject first).
+        #[arg(long)]
+        text: bool,
+    },
+    /// Send a test email through the configured transport.
+    Test {
+        #[arg(long)]
+        to: String,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<EmailKind, String> {
+    s.parse().map_err(|_| {
+        let kinds: Vec<_> = EmailKind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("unknown email kind {s:?}; one of {}", kinds.join(", "))
+    })
 }
 
 /// Runs the command line; returns the process exit code.
@@ -32,10 +130,21 @@ pub fn run() -> i32 {
         Ok(loaded) => loaded,
         Err(e) => return fail(e),
     };
-    init_tracing(&settings);
+    let server = matches!(cli.command, Command::Serve | Command::Worker);
+    init_tracing(&settings, server);
     for warning in warnings {
         tracing::warn!("{warning}");
     }
+    // Read before the runtime starts: a blocking read of standard input.
+    let password = match &cli.command {
+        Command::User(UserCommand::Create {
+            no_password: false, ..
+        }) => match operator::read_password() {
+            Ok(p) => Some(p),
+            Err(e) => return fail(e),
+        },
+        _ => None,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -53,6 +162,10 @@ pub fn run() -> i32 {
             }
             Command::Worker => {
                 let services = Services::build(settings).await.map_err(|e| e.to_string())?;
+                services
+                    .ensure_first_admin()
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let (stop, stopped) = tokio::sync::watch::channel(false);
                 let worker = tokio::spawn(services.worker().run(stopped));
                 shutdown_signal().await;
@@ -68,6 +181,28 @@ pub fn run() -> i32 {
                 println!("migrations applied");
                 Ok(())
             }
+            Command::Mail(MailCommand::Preview { kind, html, .. }) => {
+                mail::preview(&settings, kind, html)
+            }
+            Command::Mail(MailCommand::Test { to }) => mail::test(settings, &to).await,
+            Command::User(command) => {
+                let services = Services::build(settings).await.map_err(|e| e.to_string())?;
+                let result = operator::user(&services, command, password).await;
+                services.store.close().await;
+                result
+            }
+            Command::Dev(DevCommand::Seed { force }) => {
+                let services = Services::build(settings).await.map_err(|e| e.to_string())?;
+                let result = operator::seed(&services, force).await;
+                services.store.close().await;
+                result
+            }
+            Command::Outbox { json } => {
+                let services = Services::build(settings).await.map_err(|e| e.to_string())?;
+                let result = operator::outbox(&services, json).await;
+                services.store.close().await;
+                result
+            }
         }
     });
     match result {
@@ -77,14 +212,26 @@ pub fn run() -> i32 {
 }
 
 fn fail(message: impl std::fmt::Display) -> i32 {
+    // One line, whatever the message held.
+    let message = message.to_string().replace(['\n', '\r'], " ");
     eprintln!("latchkey: {message}");
     1
 }
 
-fn init_tracing(settings: &Settings) {
+/// Servers log at `LATCHKEY_LOG` (default info). One-shot commands log warnings only unless
+/// `LATCHKEY_LOG` asks for more: their output is what they print.
+fn init_tracing(settings: &Settings, server: bool) {
     use tracing_subscriber::{EnvFilter, fmt};
-    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let level = if server || std::env::var_os("LATCHKEY_LOG").is_some() {
+        settings.log.as_str()
+    } else {
+        "warn"
+    };
+    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let _ = match settings.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),

@@ -88,6 +88,45 @@ impl Default for WorkerSettings {
     }
 }
 
+/// At most `limit` requests within any `window` (a sliding window, contract §2). Written
+/// `N/DURATION`, like `10/1m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub limit: u32,
+    pub window: Duration,
+}
+
+impl FromStr for Quota {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("expected REQUESTS/DURATION like 10/1m, got {s:?}");
+        let (n, window) = s.trim().split_once('/').ok_or_else(bad)?;
+        let limit = match n.trim().parse::<u32>() {
+            Ok(n @ 1..=1_000_000) => n,
+            _ => return Err(bad()),
+        };
+        let window = positive_duration(window).map_err(|_| bad())?;
+        Ok(Self { limit, window })
+    }
+}
+
+/// Which quota applies where; each route has its own counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Log-in attempts per client IP and address (`LATCHKEY_RATE_LIMIT_LOGIN`).
+    pub login: Quota,
+    /// Log-in attempts per client IP, whatever the address (`LATCHKEY_RATE_LIMIT_LOGIN_IP`).
+    pub login_ip: Quota,
+    /// Requests that send an email (register, resend, forgot) per client IP
+    /// (`LATCHKEY_RATE_LIMIT_EMAIL`).
+    pub email: Quota,
+    /// Uses of a link token (verify, reset, confirm, revert) per client IP
+    /// (`LATCHKEY_RATE_LIMIT_LINK`).
+    pub link: Quota,
+    /// Refresh-token rotations per client IP (`LATCHKEY_RATE_LIMIT_REFRESH`).
+    pub refresh: Quota,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
@@ -109,6 +148,8 @@ pub struct Settings {
     pub email_change_confirm_old: bool,
     pub mail_cooldown: Duration,
     pub rate_limit: bool,
+    /// The per-client request limits (contract §2), applied when `rate_limit` is on.
+    pub rate_limits: RateLimits,
     pub templates_dir: Option<PathBuf>,
     pub trusted_proxies: Vec<IpNet>,
     pub password_hash: HashParams,
@@ -152,6 +193,13 @@ impl Settings {
             email_change_confirm_old: src.parse("email_change_confirm_old", "true", parse_bool)?,
             mail_cooldown: src.parse("mail_cooldown", "60s", any_duration)?,
             rate_limit: src.parse("rate_limit", "on", parse_bool)?,
+            rate_limits: RateLimits {
+                login: src.parse("rate_limit_login", "10/1m", from_str)?,
+                login_ip: src.parse("rate_limit_login_ip", "60/1m", from_str)?,
+                email: src.parse("rate_limit_email", "10/1m", from_str)?,
+                link: src.parse("rate_limit_link", "30/1m", from_str)?,
+                refresh: src.parse("rate_limit_refresh", "30/1m", from_str)?,
+            },
             templates_dir: src.parse_opt("templates_dir", parse_dir)?,
             trusted_proxies: src.parse("trusted_proxies", "", parse_proxies)?,
             password_hash: src.parse("password_hash", "argon2id:m=19456,t=2,p=1", from_str)?,
@@ -329,6 +377,61 @@ mod tests {
     fn zero_cooldown_is_allowed_but_zero_ttl_is_not() {
         assert!(load(&[("LATCHKEY_MAIL_COOLDOWN", "0s")]).is_ok());
         assert!(load(&[("LATCHKEY_ACCESS_TTL", "0s")]).is_err());
+    }
+
+    #[test]
+    fn rate_limits_parse_and_default_to_the_contract() {
+        let s = Settings::defaults();
+        let minute = Duration::from_secs(60);
+        assert_eq!(
+            s.rate_limits.login,
+            Quota {
+                limit: 10,
+                window: minute
+            }
+        );
+        assert_eq!(
+            s.rate_limits.login_ip,
+            Quota {
+                limit: 60,
+                window: minute
+            }
+        );
+        assert_eq!(
+            s.rate_limits.email,
+            Quota {
+                limit: 10,
+                window: minute
+            }
+        );
+        assert_eq!(
+            s.rate_limits.link,
+            Quota {
+                limit: 30,
+                window: minute
+            }
+        );
+        let s = load(&[
+            ("LATCHKEY_RATE_LIMIT_LOGIN", "5/30s"),
+            ("LATCHKEY_RATE_LIMIT", "off"),
+        ])
+        .ok();
+        assert_eq!(
+            s.map(|s| (s.rate_limit, s.rate_limits.login)),
+            Some((
+                false,
+                Quota {
+                    limit: 5,
+                    window: Duration::from_secs(30)
+                }
+            ))
+        );
+        for bad in ["10", "0/1m", "10/0s", "x/1m", "10/soon"] {
+            assert!(
+                load(&[("LATCHKEY_RATE_LIMIT_EMAIL", bad)]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -187,6 +187,7 @@ impl PasswordHasher {
 }
 
 fn record_slot_wait(waited: Duration) {
+    crate::telemetry::password_slot_wait(waited);
     tracing::trace!(
         waited_us = waited.as_micros() as u64,
         "password hashing slot acquired"

@@ -4,15 +4,16 @@
 pub mod api;
 pub mod pages;
 pub mod problem;
+pub mod rate_limit;
 
 use std::{sync::Arc, time::Duration};
 
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, FromRequestParts, State},
-    http::{HeaderName, Request, header, request::Parts},
-    response::IntoResponse,
-    routing::get,
+    extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, State},
+    http::{HeaderName, HeaderValue, Request, header, request::Parts},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
 };
 use tower::ServiceBuilder;
 use tower_http::{
@@ -35,20 +36,34 @@ pub struct AppState {
     pub flows: Arc<Flows>,
     /// Set only when no SMTP is configured (contract §7).
     pub dev_mailbox: Option<Store>,
+    pub limiter: Arc<rate_limit::RateLimiter>,
+}
+
+/// The operational endpoints outside `/api/v1` (in the OpenAPI document too).
+pub fn ops_routes() -> Vec<api::Route> {
+    use api::{Method::Get, Route};
+    vec![
+        Route::new(Get, "/healthz", healthz),
+        Route::new(Get, "/readyz", readyz),
+        Route::new(Get, "/metrics", metrics),
+    ]
 }
 
 pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
-        .nest("/api/v1", api::router())
-        .merge(pages::router(&state))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
+        .nest("/api/v1", api::router(&state))
+        .merge(pages::router(&state));
+    for route in ops_routes() {
+        app = route.mount(app, &state);
+    }
     if state.dev_mailbox.is_some() {
         app = app.merge(pages::dev_mailbox::router());
     }
     let request_id = REQUEST_ID.clone();
     app.fallback(|| async { Error::NotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+        // Inside the router, so that the matched route (not the raw URI) is known.
+        .layer(middleware::from_fn(track_requests))
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
@@ -66,16 +81,76 @@ pub fn router(state: AppState) -> Router {
         )
 }
 
-async fn healthz() -> &'static str {
+/// Counts every request by method, matched route and status, and times it. Requests that
+/// match no route are `unmatched`: raw paths would let clients grow the metrics without bound.
+async fn track_requests(request: axum::extract::Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    // Clients may send any method token; only the standard ones become label values.
+    let method: &'static str = match request.method().as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    };
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    crate::telemetry::request(
+        method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is up", body = String, content_type = "text/plain")))]
+pub async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(state): State<AppState>) -> Result<&'static str, Error> {
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "The database answers and every migration is applied", body = String, content_type = "text/plain"),
+        (status = 503, description = "`busy`: not ready", body = api::openapi::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Error> {
     let check = async { state.flows.store.read().await?.ping().await };
     match tokio::time::timeout(Duration::from_secs(2), check).await {
         Ok(Ok(())) => Ok("ready"),
-        _ => Err(Error::Busy),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready");
+            Err(Error::Busy)
+        }
+        Err(_) => Err(Error::Busy),
     }
+}
+
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format: requests by route and status, latencies, outbox messages by status, emails sent, failed and dead, password-hashing slot waits", body = String, content_type = "text/plain; version=0.0.4")))]
+pub async fn metrics(State(state): State<AppState>) -> Result<Response, Error> {
+    let handle = crate::telemetry::handle().ok_or(Error::Busy)?;
+    // The outbox gauge is read now, so it is as fresh as the scrape; a slow database only
+    // leaves it as it was.
+    let counts = tokio::time::timeout(Duration::from_secs(2), state.flows.outbox_counts()).await;
+    if let Ok(Ok(counts)) = counts {
+        for (status, n) in counts {
+            crate::telemetry::outbox_depth(status.as_str(), n);
+        }
+    }
+    let mut response = handle.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(response)
 }
 
 /// An authenticated request: `Authorization: Bearer <access token>` of a live session.

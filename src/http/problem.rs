@@ -3,7 +3,8 @@
 
 use axum::{
     body::Bytes,
-    extract::{FromRequest, Request},
+    extract::{FromRequest, FromRequestParts, Query, Request},
+    http::request::Parts,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -30,7 +31,9 @@ impl Error {
                 StatusCode::FORBIDDEN
             }
             Self::TokenExpired => StatusCode::GONE,
-            Self::TokenUsed | Self::EmailTaken | Self::AlreadyVerified => StatusCode::CONFLICT,
+            Self::TokenUsed | Self::EmailTaken | Self::AlreadyVerified | Self::DatabaseNotEmpty => {
+                StatusCode::CONFLICT
+            }
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Storage(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -65,7 +68,8 @@ impl IntoResponse for Error {
         );
         match &self {
             Self::RateLimited { retry_after } => {
-                let secs = retry_after.as_secs().max(1);
+                // Rounded up: a client that waits exactly this long finds room.
+                let secs = retry_after.as_millis().div_ceil(1000).max(1);
                 if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                     headers.insert(header::RETRY_AFTER, v);
                 }
@@ -102,6 +106,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             }
         })?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// A query string. One that cannot be read (a repeated key, bad percent-encoding) is 400
+/// `validation_failed`, as problem+json like every other error.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Error> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|e| Error::invalid("validation_failed", "query", e.body_text()))
     }
 }
 

@@ -184,6 +184,7 @@ impl Worker {
         let result = match &outcome {
             Ok(answer) => {
                 tracing::info!(id = %message.id, kind = %message.kind, attempt = message.attempts, %answer, "email sent");
+                crate::telemetry::email_sent(&message.kind);
                 match self.store.writer().await {
                     Ok(mut conn) => conn.mark_sent(message.id, owner, now_ms()).await,
                     Err(e) => Err(e),
@@ -196,6 +197,7 @@ impl Worker {
                 };
                 tracing::warn!(id = %message.id, kind = %message.kind, attempt = message.attempts,
                     error = %e, dead = retry_at.is_none(), "email not sent");
+                crate::telemetry::email_failed(&message.kind, retry_at.is_none());
                 match self.store.writer().await {
                     Ok(mut conn) => {
                         conn.mark_failed(message.id, owner, &e.to_string(), retry_at)

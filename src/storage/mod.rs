@@ -8,6 +8,7 @@
 //! (`BEGIN IMMEDIATE`, never a lock upgrade that could fail with `SQLITE_BUSY`) and reads through
 //! a pool of their own.
 
+mod admin;
 mod dev_mailbox;
 mod email_changes;
 mod link_tokens;
@@ -15,6 +16,7 @@ mod outbox;
 mod sessions;
 mod users;
 
+pub use admin::{OutboxEntry, UserChanges};
 pub use dev_mailbox::StoredMail;
 pub use email_changes::{EmailChange, NewEmailChange};
 pub use link_tokens::{ConsumedToken, NewLinkToken, TokenState};
@@ -44,6 +46,8 @@ pub fn now_ms() -> i64 {
 pub fn ms(d: Duration) -> i64 {
     d.as_millis().min(i64::MAX as u128) as i64
 }
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 #[derive(Clone)]
 pub struct Store {
@@ -103,9 +107,7 @@ impl Store {
 
     pub async fn migrate(&self) -> Result<(), OpenError> {
         match &*self.backend {
-            Backend::Sqlite { writer, .. } => {
-                sqlx::migrate!("migrations/sqlite").run(writer).await?
-            }
+            Backend::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
         }
         Ok(())
     }
@@ -182,9 +184,21 @@ impl Conn {
         Ok(())
     }
 
-    /// Readiness: the database answers and the migrations are applied.
+    /// Readiness: the database answers and every migration this build knows is applied (an
+    /// older binary's database, or one another node is still migrating, is not ready).
     pub async fn ping(&mut self) -> Result<(), Error> {
-        on_db!(self, c => sqlx::query("SELECT 1 FROM users LIMIT 1").execute(c).await)?;
-        Ok(())
+        const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success = TRUE";
+        let applied: Vec<i64> = on_db!(self, c => sqlx::query_scalar(SQL).fetch_all(c).await)?;
+        let missing = SQLITE_MIGRATIONS
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .find(|m| !applied.contains(&m.version));
+        match missing {
+            Some(m) => Err(Error::internal(format!(
+                "migration {} ({}) is not applied",
+                m.version, m.description
+            ))),
+            None => Ok(()),
+        }
     }
 }

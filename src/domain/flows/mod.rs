@@ -2,11 +2,13 @@
 //! Each flow is one or a few transactions; emails are queued inside them and the outbox worker
 //! is woken after they commit.
 
+mod admin;
 mod email_change;
 mod password;
 mod session;
 mod signup;
 
+pub use admin::{Cursor, NewAccount, OutboxStatus, Page, PageSize, SeedUser, UserPatch};
 pub use email_change::{ConfirmOutcome, PendingEmail};
 pub use session::{Principal, SessionView, TokenPair};
 pub use signup::Registration;

@@ -141,7 +141,7 @@ impl Flows {
     }
 
     /// A verification link to `email`, subject to the mail cooldown.
-    async fn queue_verification(
+    pub(super) async fn queue_verification(
         &self,
         tx: &mut Conn,
         user_id: Uuid,

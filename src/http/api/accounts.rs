@@ -8,6 +8,9 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::openapi::{ChangeResponse, Problem, StatusResponse, VerifiedResponse};
 
 use crate::{
     domain::{
@@ -20,13 +23,20 @@ use crate::{
     http::{AppState, problem::ApiJson, user_agent},
 };
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RegisterBody {
     email: String,
     password: String,
     name: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/register", tag = "accounts",
+    request_body = RegisterBody,
+    responses(
+        (status = 202, description = "`verification_sent`, the same whether or not the address has an account", body = StatusResponse),
+        (status = 400, description = "`invalid_email`, `weak_password`, `validation_failed`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn register(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<RegisterBody>,
@@ -43,11 +53,20 @@ pub async fn register(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct TokenBody {
     token: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/email/verify", tag = "accounts",
+    request_body = TokenBody,
+    responses(
+        (status = 200, description = "The address is verified", body = VerifiedResponse),
+        (status = 400, description = "`token_invalid`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`token_used`", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn verify_email(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<TokenBody>,
@@ -56,11 +75,18 @@ pub async fn verify_email(
     Ok(Json(json!({"status": "verified", "email": email.as_str()})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct EmailBody {
     email: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/email/verify/resend", tag = "accounts",
+    request_body = EmailBody,
+    responses(
+        (status = 202, description = "`verification_sent`, the same whether or not the address has an account", body = StatusResponse),
+        (status = 400, description = "`invalid_email`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn resend_verification(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<EmailBody>,
@@ -73,13 +99,13 @@ pub async fn resend_verification(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LoginBody {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TokensResponse {
     access_token: String,
     token_type: &'static str,
@@ -98,6 +124,15 @@ impl From<TokenPair> for TokensResponse {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/login", tag = "accounts",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Access and refresh tokens", body = TokensResponse),
+        (status = 400, description = "`invalid_email`, `validation_failed`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`email_not_verified`, `account_disabled` (only with the right password)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn login(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -111,11 +146,19 @@ pub async fn login(
     Ok(Json(tokens.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RefreshBody {
     refresh_token: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/token/refresh", tag = "accounts",
+    request_body = RefreshBody,
+    responses(
+        (status = 200, description = "New tokens; the presented refresh token is dead from now on", body = TokensResponse),
+        (status = 401, description = "`invalid_refresh_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`email_not_verified`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn refresh(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<RefreshBody>,
@@ -123,6 +166,12 @@ pub async fn refresh(
     Ok(Json(s.flows.refresh(&body.refresh_token).await?.into()))
 }
 
+#[utoipa::path(post, path = "/api/v1/logout", tag = "accounts",
+    request_body = RefreshBody,
+    responses(
+        (status = 204, description = "The session is ended (an unknown token too)"),
+        (status = 400, description = "`validation_failed`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn logout(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<RefreshBody>,
@@ -131,6 +180,13 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/v1/password/forgot", tag = "accounts",
+    request_body = EmailBody,
+    responses(
+        (status = 202, description = "`reset_sent`, the same whether or not the address has an account", body = StatusResponse),
+        (status = 400, description = "`invalid_email`, `validation_failed`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn forgot_password(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<EmailBody>,
@@ -140,12 +196,21 @@ pub async fn forgot_password(
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "reset_sent"}))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ResetBody {
     token: String,
     new_password: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/password/reset", tag = "accounts",
+    request_body = ResetBody,
+    responses(
+        (status = 200, description = "`password_changed`; every session is revoked and nobody is logged in", body = StatusResponse),
+        (status = 400, description = "`token_invalid`, `weak_password` (the link stays usable)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`token_used`", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn reset_password(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<ResetBody>,
@@ -157,6 +222,15 @@ pub async fn reset_password(
     Ok(Json(json!({"status": "password_changed"})))
 }
 
+#[utoipa::path(post, path = "/api/v1/email/change/confirm", tag = "accounts",
+    request_body = TokenBody,
+    responses(
+        (status = 200, description = "`changed` with the new `email`, or `awaiting_other_confirmation`", body = ChangeResponse),
+        (status = 400, description = "`token_invalid`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`token_used`, or `email_taken` when another account got the address first", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn confirm_email_change(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<TokenBody>,
@@ -171,6 +245,15 @@ pub async fn confirm_email_change(
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/email/change/revert", tag = "accounts",
+    request_body = TokenBody,
+    responses(
+        (status = 200, description = "`reverted` with the restored `email`; every session is revoked and a reset link is sent", body = VerifiedResponse),
+        (status = 400, description = "`token_invalid`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`token_used`, or `email_taken` when the old address was taken meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn revert_email_change(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<TokenBody>,

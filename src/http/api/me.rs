@@ -10,13 +10,24 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::accounts::rename_password_field;
+use utoipa::ToSchema;
+
+use super::{
+    accounts::rename_password_field,
+    openapi::{Me, Problem, Session, StatusResponse},
+};
 use crate::{
     domain::{accounts::User, email::EmailAddress, flows::SessionView},
     error::Error,
     http::{AppState, Auth, problem::ApiJson, rfc3339},
 };
 
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = Me),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn me(State(s): State<AppState>, Auth(principal): Auth) -> Result<Json<Value>, Error> {
     let pending = s.flows.pending_email(principal.user.id).await?;
     let mut body = user_json(&principal.user);
@@ -36,12 +47,20 @@ pub fn user_json(user: &User) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ChangePasswordBody {
     current_password: String,
     new_password: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts",
+    security(("bearer" = [])),
+    request_body = ChangePasswordBody,
+    responses(
+        (status = 200, description = "`password_changed`; other sessions are revoked, this one stays", body = StatusResponse),
+        (status = 400, description = "`weak_password`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials` (wrong current password) or `unauthorized`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn change_password(
     State(s): State<AppState>,
     Auth(principal): Auth,
@@ -54,12 +73,20 @@ pub async fn change_password(
     Ok(Json(json!({"status": "password_changed"})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ChangeEmailBody {
     password: String,
     new_email: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/me/email", tag = "accounts",
+    security(("bearer" = [])),
+    request_body = ChangeEmailBody,
+    responses(
+        (status = 202, description = "`confirmation_sent`, the same whether or not the new address is free", body = StatusResponse),
+        (status = 400, description = "`invalid_email`, `same_email`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials` (wrong password) or `unauthorized`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn request_email_change(
     State(s): State<AppState>,
     Auth(principal): Auth,
@@ -75,6 +102,12 @@ pub async fn request_email_change(
     ))
 }
 
+#[utoipa::path(delete, path = "/api/v1/me/email", tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The pending change, if any, is cancelled and its links stop working"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn cancel_email_change(
     State(s): State<AppState>,
     Auth(principal): Auth,
@@ -83,6 +116,12 @@ pub async fn cancel_email_change(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The live sessions, the current one marked", body = [Session]),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn sessions(
     State(s): State<AppState>,
     Auth(principal): Auth,
@@ -90,6 +129,14 @@ pub async fn sessions(
     Ok(Json(s.flows.sessions(&principal).await?))
 }
 
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "accounts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The session id")),
+    responses(
+        (status = 204, description = "The session is revoked; its tokens stop working at once"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no live session of yours has this id", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn revoke_session(
     State(s): State<AppState>,
     Auth(principal): Auth,

@@ -1,38 +1,137 @@
 //! The JSON API (contract §3).
+//!
+//! `routes()` is the one list of API routes: the router is built from it, and a test checks
+//! that the OpenAPI document (`openapi.rs`) describes every entry. A rate limit is one
+//! `.limited(Class::…)` on an entry.
 
 mod accounts;
 mod me;
 
 pub use me::user_json;
+pub mod admin;
+pub mod openapi;
 
 use axum::{
     Router,
-    routing::{delete, get, post},
+    handler::Handler,
+    routing::{MethodFilter, MethodRouter, on},
 };
 
-use super::AppState;
+use super::{
+    AppState,
+    rate_limit::{self, Class},
+};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/register", post(accounts::register))
-        .route("/email/verify", post(accounts::verify_email))
-        .route("/email/verify/resend", post(accounts::resend_verification))
-        .route("/login", post(accounts::login))
-        .route("/token/refresh", post(accounts::refresh))
-        .route("/logout", post(accounts::logout))
-        .route("/password/forgot", post(accounts::forgot_password))
-        .route("/password/reset", post(accounts::reset_password))
-        .route(
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "get",
+            Self::Post => "post",
+            Self::Patch => "patch",
+            Self::Delete => "delete",
+        }
+    }
+
+    fn filter(self) -> MethodFilter {
+        match self {
+            Self::Get => MethodFilter::GET,
+            Self::Post => MethodFilter::POST,
+            Self::Patch => MethodFilter::PATCH,
+            Self::Delete => MethodFilter::DELETE,
+        }
+    }
+}
+
+/// One method on one path, with its rate limit if it has one.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub limit: Option<Class>,
+    handler: MethodRouter<AppState>,
+}
+
+impl Route {
+    pub fn new<H, T>(method: Method, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        Self {
+            method,
+            path,
+            limit: None,
+            handler: on(method.filter(), handler),
+        }
+    }
+
+    /// Counts this route's requests against the class's limits (contract §2).
+    pub fn limited(mut self, class: Class) -> Self {
+        self.limit = Some(class);
+        self
+    }
+
+    /// Adds the route to `router`, behind its rate limit when limits are on.
+    pub fn mount(self, router: Router<AppState>, state: &AppState) -> Router<AppState> {
+        let handler = match self.limit {
+            Some(class) => rate_limit::limited(self.handler, state, class, self.path),
+            None => self.handler,
+        };
+        router.route(self.path, handler)
+    }
+}
+
+use Method::{Delete, Get, Patch, Post};
+
+/// Every route under `/api/v1`.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new(Post, "/register", accounts::register).limited(Class::Email),
+        Route::new(Post, "/email/verify", accounts::verify_email).limited(Class::Link),
+        Route::new(Post, "/email/verify/resend", accounts::resend_verification)
+            .limited(Class::Email),
+        Route::new(Post, "/login", accounts::login).limited(Class::Login),
+        Route::new(Post, "/token/refresh", accounts::refresh).limited(Class::Refresh),
+        Route::new(Post, "/logout", accounts::logout),
+        Route::new(Post, "/password/forgot", accounts::forgot_password).limited(Class::Email),
+        Route::new(Post, "/password/reset", accounts::reset_password).limited(Class::Link),
+        Route::new(
+            Post,
             "/email/change/confirm",
-            post(accounts::confirm_email_change),
+            accounts::confirm_email_change,
         )
-        .route("/email/change/revert", post(accounts::revert_email_change))
-        .route("/me", get(me::me))
-        .route("/me/password", post(me::change_password))
-        .route(
-            "/me/email",
-            post(me::request_email_change).delete(me::cancel_email_change),
-        )
-        .route("/me/sessions", get(me::sessions))
-        .route("/me/sessions/{id}", delete(me::revoke_session))
+        .limited(Class::Link),
+        Route::new(Post, "/email/change/revert", accounts::revert_email_change)
+            .limited(Class::Link),
+        Route::new(Get, "/me", me::me),
+        Route::new(Post, "/me/password", me::change_password),
+        Route::new(Post, "/me/email", me::request_email_change),
+        Route::new(Delete, "/me/email", me::cancel_email_change),
+        Route::new(Get, "/me/sessions", me::sessions),
+        Route::new(Delete, "/me/sessions/{id}", me::revoke_session),
+        Route::new(Post, "/admin/users", admin::create_user),
+        Route::new(Get, "/admin/users", admin::list_users),
+        Route::new(Get, "/admin/users/{id}", admin::show_user),
+        Route::new(Patch, "/admin/users/{id}", admin::update_user),
+        Route::new(
+            Post,
+            "/admin/users/{id}/verification-email",
+            admin::send_verification,
+        ),
+        Route::new(Get, "/admin/outbox", admin::list_outbox),
+        Route::new(Get, "/openapi.json", openapi::document),
+    ]
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, route| route.mount(router, state))
 }

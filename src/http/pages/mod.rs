@@ -18,7 +18,10 @@ use minijinja::{Environment, Value, context};
 use serde::Deserialize;
 use tower_http::{csrf::CsrfLayer, set_header::SetResponseHeaderLayer};
 
-use super::AppState;
+use super::{
+    AppState,
+    rate_limit::{self, Class},
+};
 use crate::{domain::flows::ConfirmOutcome, error::Error};
 
 /// The page templates, built in.
@@ -80,10 +83,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Ok(layer) => layer,
         Err(_) => csrf,
     };
+    // Every form that the API has a twin of counts against the same limit, under the API
+    // route's key: a page is no way around the limits.
+    let limit = |handler, class, key| rate_limit::limited(handler, state, class, key);
     Router::new()
         .route(
             "/login",
-            get(account::login_page).post(account::login_submit),
+            get(account::login_page).merge(limit(
+                post(account::login_submit),
+                Class::Login,
+                "/login",
+            )),
         )
         .route("/logout", post(account::logout))
         .route("/account", get(account::account_page))
@@ -93,31 +103,59 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/sessions/revoke", post(account::revoke_session))
         .route(
             "/register",
-            get(forms::register_page).post(forms::register_submit),
+            get(forms::register_page).merge(limit(
+                post(forms::register_submit),
+                Class::Email,
+                "/register",
+            )),
         )
         .route(
             "/resend-verification",
-            get(forms::resend_page).post(forms::resend_submit),
+            get(forms::resend_page).merge(limit(
+                post(forms::resend_submit),
+                Class::Email,
+                "/email/verify/resend",
+            )),
         )
         .route(
             "/forgot-password",
-            get(forms::forgot_page).post(forms::forgot_submit),
+            get(forms::forgot_page).merge(limit(
+                post(forms::forgot_submit),
+                Class::Email,
+                "/password/forgot",
+            )),
         )
         .route(
             "/verify-email",
-            get(verify_email_page).post(verify_email_submit),
+            get(verify_email_page).merge(limit(
+                post(verify_email_submit),
+                Class::Link,
+                "/email/verify",
+            )),
         )
         .route(
             "/reset-password",
-            get(reset_password_page).post(reset_password_submit),
+            get(reset_password_page).merge(limit(
+                post(reset_password_submit),
+                Class::Link,
+                "/password/reset",
+            )),
         )
         .route(
             "/confirm-email-change",
-            get(confirm_email_change_page).post(confirm_email_change_submit),
+            get(confirm_email_change_page).merge(limit(
+                post(confirm_email_change_submit),
+                Class::Link,
+                "/email/change/confirm",
+            )),
         )
         .route(
             "/revert-email-change",
-            get(revert_email_change_page).post(revert_email_change_submit),
+            get(revert_email_change_page).merge(limit(
+                post(revert_email_change_submit),
+                Class::Link,
+                "/email/change/revert",
+            )),
         )
         .layer(csrf)
         // Pages carry tokens in their URL or form: they must leak neither to other sites

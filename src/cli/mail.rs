@@ -1,0 +1,98 @@
+//! `latchkey mail preview` and `latchkey mail test`.
+
+use std::time::Duration;
+
+use minijinja::Value;
+use serde_json::{Map, Value as Json};
+
+use crate::{
+    configuration::Settings,
+    domain::{email::EmailAddress, flows::human_duration},
+    mail::{EmailKind, RenderedEmail, templates::Templates, transport::Transport},
+    storage::Store,
+};
+
+/// Renders one kind with sample values, the way the worker fills them (templates from
+/// `LATCHKEY_TEMPLATES_DIR` included), and prints one part.
+pub fn preview(settings: &Settings, kind: EmailKind, html: bool) -> Result<(), String> {
+    let templates =
+        Templates::load(settings.templates_dir.as_deref()).map_err(|e| e.to_string())?;
+    let values = Value::from(minijinja::value::Serde(&sample_values(settings, kind)));
+    let email = templates.render(kind, &values).map_err(|e| e.to_string())?;
+    if html {
+        println!("{}", email.html);
+    } else {
+        println!("Subject: {}\n\n{}", email.subject, email.text);
+    }
+    Ok(())
+}
+
+fn sample_values(settings: &Settings, kind: EmailKind) -> Map<String, Json> {
+    let base = settings.link_base_url.as_str().trim_end_matches('/');
+    let (page, ttl): (Option<&str>, Option<Duration>) = match kind {
+        EmailKind::Verification => (Some("verify-email"), Some(settings.verify_ttl)),
+        EmailKind::PasswordReset => (Some("reset-password"), Some(settings.reset_ttl)),
+        EmailKind::EmailChangeConfirmNew | EmailKind::EmailChangeConfirmOld => (
+            Some("confirm-email-change"),
+            Some(settings.email_change_ttl),
+        ),
+        EmailKind::EmailChanged => (Some("revert-email-change"), Some(settings.revert_ttl)),
+        _ => (None, None),
+    };
+    let mut values = Map::new();
+    values.insert("name".into(), "Ann Example".into());
+    values.insert("email".into(), "ann@example.com".into());
+    values.insert("old_email".into(), "ann@example.com".into());
+    values.insert("new_email".into(), "ann.new@example.com".into());
+    values.insert("login_url".into(), format!("{base}/login").into());
+    values.insert(
+        "forgot_url".into(),
+        format!("{base}/forgot-password").into(),
+    );
+    if let Some(page) = page {
+        values.insert(
+            "link".into(),
+            format!("{base}/{page}?token=SAMPLE-TOKEN-NOT-VALID").into(),
+        );
+    }
+    if let Some(ttl) = ttl {
+        values.insert("expires_in".into(), human_duration(ttl).into());
+    }
+    values
+}
+
+/// Sends one message through the configured transport and prints the server's answer.
+pub async fn test(settings: Settings, to: &str) -> Result<(), String> {
+    let to = EmailAddress::parse(to).map_err(|e| format!("--to: {e}"))?;
+    let (transport, store) = match &settings.smtp_url {
+        Some(url) => (
+            Transport::smtp(url, 1).map_err(|e| format!("invalid LATCHKEY_SMTP_URL: {e}"))?,
+            None,
+        ),
+        None => {
+            let store = Store::open(&settings.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            store.migrate().await.map_err(|e| e.to_string())?;
+            (Transport::DevMailbox(store.clone()), Some(store))
+        }
+    };
+    let email = RenderedEmail {
+        subject: "Latchkey test email".into(),
+        text: "This is a test email from `latchkey mail test`: the transport works.\n".into(),
+        html: "<!doctype html><html><body><p>This is a test email from <code>latchkey mail test</code>: the transport works.</p></body></html>".into(),
+    };
+    let result = transport
+        .send(&settings.mail_from, to.as_str(), None, &email, &[])
+        .await;
+    if let Some(store) = store {
+        store.close().await;
+    }
+    match result {
+        Ok(answer) => {
+            println!("sent to {to}: {answer}");
+            Ok(())
+        }
+        Err(e) => Err(format!("the test email to {to} was not sent: {e}")),
+    }
+}

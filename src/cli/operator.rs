@@ -1,0 +1,293 @@
+//! `latchkey user …`, `latchkey dev seed` and `latchkey outbox`: the admin API's flows from a
+//! shell.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+use serde_json::json;
+
+use super::UserCommand;
+use crate::{
+    application::Services,
+    domain::{
+        accounts::{DisplayName, User},
+        email::EmailAddress,
+        flows::{NewAccount, OutboxStatus, PageSize, UserPatch},
+        password::NewPassword,
+    },
+    http::{api::admin::OutboxMessage, rfc3339},
+    storage::OutboxEntry,
+};
+
+/// One line of standard input (without its line ending): never an argument, so a password
+/// stays out of shell history and the process list.
+pub fn read_password() -> Result<NewPassword, String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password (one line): ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        return Err("no password on standard input (pipe one line, or pass --no-password)".into());
+    }
+    NewPassword::parse(password.to_owned()).map_err(|e| format!("password: {e}"))
+}
+
+fn address(input: &str) -> Result<EmailAddress, String> {
+    EmailAddress::parse(input).map_err(|e| format!("{input:?}: {e}"))
+}
+
+pub async fn user(
+    services: &Services,
+    command: UserCommand,
+    password: Option<NewPassword>,
+) -> Result<(), String> {
+    let flows = &services.flows;
+    let err = |e: crate::Error| e.to_string();
+    match command {
+        UserCommand::Create {
+            email,
+            name,
+            verified,
+            admin,
+            ..
+        } => {
+            let account = NewAccount {
+                email: address(&email)?,
+                password,
+                name: DisplayName::parse_optional(name.as_deref()).map_err(err)?,
+                email_verified: verified,
+                is_admin: admin,
+            };
+            let user = flows.create_account(account).await.map_err(err)?;
+            println!("created {} ({})", user.email, user.id);
+            if !verified {
+                println!(
+                    "a verification email is queued; `latchkey serve` or `latchkey worker` sends it"
+                );
+            }
+        }
+        UserCommand::List { query, limit } => {
+            let size = PageSize::parse(Some(&limit)).map_err(err)?;
+            let page = flows
+                .list_users(query.as_deref(), size, None)
+                .await
+                .map_err(err)?;
+            print_users(&page.items);
+            if page.next.is_some() {
+                println!("(more: raise --limit, up to {})", PageSize::MAX);
+            }
+        }
+        UserCommand::Show { email } => {
+            let user = flows
+                .user_by_address(&address(&email)?)
+                .await
+                .map_err(|e| not_found(e, &email))?;
+            print_user(&user);
+        }
+        UserCommand::Verify { email } => {
+            let patch = UserPatch {
+                email_verified: Some(true),
+                ..UserPatch::default()
+            };
+            change(services, &email, patch, "verified").await?;
+        }
+        UserCommand::Disable { email } => {
+            let patch = UserPatch {
+                disabled: Some(true),
+                ..UserPatch::default()
+            };
+            change(services, &email, patch, "disabled; every session ended").await?;
+        }
+        UserCommand::Enable { email } => {
+            let patch = UserPatch {
+                disabled: Some(false),
+                ..UserPatch::default()
+            };
+            change(services, &email, patch, "enabled").await?;
+        }
+    }
+    Ok(())
+}
+
+fn not_found(e: crate::Error, email: &str) -> String {
+    match e {
+        crate::Error::NotFound => format!("no user has the address {email}"),
+        other => other.to_string(),
+    }
+}
+
+async fn change(
+    services: &Services,
+    email: &str,
+    patch: UserPatch,
+    done: &str,
+) -> Result<(), String> {
+    let user = services
+        .flows
+        .user_by_address(&address(email)?)
+        .await
+        .map_err(|e| not_found(e, email))?;
+    let user = services
+        .flows
+        .update_user(user.id, patch, None)
+        .await
+        .map_err(|e| not_found(e, email))?;
+    println!("{}: {done}", user.email);
+    Ok(())
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn print_users(users: &[User]) {
+    let rows: Vec<Vec<String>> = users
+        .iter()
+        .map(|u| {
+            vec![
+                u.email.clone(),
+                u.name.clone().unwrap_or_default(),
+                yes_no(u.email_verified).into(),
+                yes_no(u.is_admin).into(),
+                yes_no(u.disabled).into(),
+                rfc3339(u.created_at),
+            ]
+        })
+        .collect();
+    print_table(
+        &["EMAIL", "NAME", "VERIFIED", "ADMIN", "DISABLED", "CREATED"],
+        &rows,
+    );
+}
+
+fn print_user(u: &User) {
+    println!("id:             {}", u.id);
+    println!("email:          {}", u.email);
+    println!("name:           {}", u.name.as_deref().unwrap_or("-"));
+    println!("email verified: {}", yes_no(u.email_verified));
+    println!("admin:          {}", yes_no(u.is_admin));
+    println!("disabled:       {}", yes_no(u.disabled));
+    println!("has password:   {}", yes_no(u.password_hash.is_some()));
+    println!("created:        {}", rfc3339(u.created_at));
+    println!("updated:        {}", rfc3339(u.updated_at));
+}
+
+/// Columns padded to their widest cell (counted in characters).
+fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+pub async fn seed(services: &Services, force: bool) -> Result<(), String> {
+    let users = services
+        .flows
+        .dev_seed(force)
+        .await
+        .map_err(|e| e.to_string())?;
+    let rows: Vec<Vec<String>> = users
+        .iter()
+        .map(|u| {
+            vec![
+                u.email.to_string(),
+                u.password.clone(),
+                if u.is_admin { "admin" } else { "user" }.into(),
+            ]
+        })
+        .collect();
+    print_table(&["EMAIL", "PASSWORD", "ROLE"], &rows);
+    Ok(())
+}
+
+/// Retrying and dead messages shown at most (newest first).
+const FAILED_SHOWN: u32 = 100;
+
+pub async fn outbox(services: &Services, json: bool) -> Result<(), String> {
+    let flows = &services.flows;
+    let err = |e: crate::Error| e.to_string();
+    let counts = flows.outbox_counts().await.map_err(err)?;
+    let size = PageSize::parse(Some(&FAILED_SHOWN.to_string())).map_err(err)?;
+    let mut failed: Vec<OutboxEntry> = Vec::new();
+    for status in [OutboxStatus::Retrying, OutboxStatus::Dead] {
+        let page = flows
+            .outbox_messages(Some(status), size, None)
+            .await
+            .map_err(err)?;
+        failed.extend(page.items);
+    }
+    if json {
+        let counts: serde_json::Map<String, serde_json::Value> = counts
+            .iter()
+            .map(|(s, n)| (s.as_str().to_owned(), json!(n)))
+            .collect();
+        let failed: Vec<OutboxMessage> = failed.into_iter().map(OutboxMessage::from).collect();
+        println!("{}", json!({"counts": counts, "failed": failed}));
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = counts
+        .iter()
+        .map(|(s, n)| vec![s.as_str().to_owned(), n.to_string()])
+        .collect();
+    print_table(&["STATUS", "MESSAGES"], &rows);
+    println!();
+    if failed.is_empty() {
+        println!("no retrying or dead messages");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = failed
+        .iter()
+        .map(|m| {
+            let waiting = m.status == "retrying";
+            vec![
+                m.status.clone(),
+                m.kind.clone(),
+                m.recipient.clone(),
+                m.attempts.to_string(),
+                if waiting {
+                    rfc3339(m.next_attempt_at)
+                } else {
+                    "-".into()
+                },
+                one_line(m.last_error.as_deref().unwrap_or("-")),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "STATUS",
+            "KIND",
+            "TO",
+            "ATTEMPTS",
+            "NEXT ATTEMPT",
+            "LAST ERROR",
+        ],
+        &rows,
+    );
+    Ok(())
+}
+
+/// An SMTP error can span lines; a table row cannot.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

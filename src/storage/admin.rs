@@ -1,0 +1,129 @@
+//! Queries for the operator surface: user and outbox listings, admin changes, dev seed.
+
+use uuid::Uuid;
+
+use super::{Conn, on_db};
+use crate::{domain::accounts::User, error::Error};
+
+/// An outbox message as operators see it: never its payload or link.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxEntry {
+    pub id: Uuid,
+    pub kind: String,
+    pub recipient: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub next_attempt_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+/// Changes an admin may make; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone)]
+pub struct UserChanges<'a> {
+    pub email_verified: Option<bool>,
+    pub disabled: Option<bool>,
+    pub is_admin: Option<bool>,
+    /// `Some(None)` removes the name.
+    pub name: Option<Option<&'a str>>,
+}
+
+impl Conn {
+    /// Newest first. `pattern` is a `LIKE` pattern on the address or the lower-cased name;
+    /// `before` is the id of the last user of the previous page.
+    pub async fn list_users(
+        &mut self,
+        pattern: Option<&str>,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<User>, Error> {
+        const SQL: &str = "SELECT id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at \
+            FROM users \
+            WHERE ($1 IS NULL OR email_norm LIKE $1 ESCAPE '\\' OR lower(name) LIKE $1 ESCAPE '\\') \
+              AND ($2 IS NULL OR id < $2) \
+            ORDER BY id DESC LIMIT $3";
+        Ok(
+            on_db!(self, c => sqlx::query_as(SQL).bind(pattern).bind(before).bind(limit).fetch_all(c).await)?,
+        )
+    }
+
+    /// Applies the changes; false when there is no such user.
+    pub async fn change_user(
+        &mut self,
+        id: Uuid,
+        changes: &UserChanges<'_>,
+        now: i64,
+    ) -> Result<bool, Error> {
+        const SQL: &str = "UPDATE users SET email_verified = COALESCE($2, email_verified), \
+                disabled = COALESCE($3, disabled), is_admin = COALESCE($4, is_admin), \
+                name = CASE WHEN $5 THEN $6 ELSE name END, updated_at = $7 \
+            WHERE id = $1";
+        let done = on_db!(self, c => sqlx::query(SQL)
+            .bind(id).bind(changes.email_verified).bind(changes.disabled).bind(changes.is_admin)
+            .bind(changes.name.is_some()).bind(changes.name.flatten()).bind(now)
+            .execute(c).await)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Ends every live session of a user at once (an account being disabled).
+    pub async fn revoke_sessions_of_user(&mut self, user_id: Uuid, now: i64) -> Result<u64, Error> {
+        const SQL: &str =
+            "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL";
+        let done = on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(now).execute(c).await)?;
+        Ok(done.rows_affected())
+    }
+
+    /// Newest first, optionally of one status; `before` is the last id of the previous page.
+    pub async fn list_outbox(
+        &mut self,
+        status: Option<&str>,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<OutboxEntry>, Error> {
+        const SQL: &str = "SELECT id, kind, recipient, status, attempts, last_error, created_at, next_attempt_at, sent_at \
+            FROM outbox WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR id < $2) \
+            ORDER BY id DESC LIMIT $3";
+        Ok(
+            on_db!(self, c => sqlx::query_as(SQL).bind(status).bind(before).bind(limit).fetch_all(c).await)?,
+        )
+    }
+
+    /// Messages per status (statuses with none are absent).
+    pub async fn outbox_counts(&mut self) -> Result<Vec<(String, i64)>, Error> {
+        const SQL: &str = "SELECT status, COUNT(*) FROM outbox GROUP BY status";
+        Ok(on_db!(self, c => sqlx::query_as(SQL).fetch_all(c).await)?)
+    }
+
+    pub async fn mark_seed_user(&mut self, user_id: Uuid) -> Result<(), Error> {
+        const SQL: &str = "INSERT INTO dev_seed_users (user_id) VALUES ($1) ON CONFLICT DO NOTHING";
+        on_db!(self, c => sqlx::query(SQL).bind(user_id).execute(c).await)?;
+        Ok(())
+    }
+
+    pub async fn is_seed_user(&mut self, user_id: Uuid) -> Result<bool, Error> {
+        const SQL: &str = "SELECT COUNT(*) FROM dev_seed_users WHERE user_id = $1";
+        let n: i64 = on_db!(self, c => sqlx::query_scalar(SQL).bind(user_id).fetch_one(c).await)?;
+        Ok(n > 0)
+    }
+
+    /// Users that `dev seed` did not make.
+    pub async fn count_other_than_seed_users(&mut self) -> Result<i64, Error> {
+        const SQL: &str =
+            "SELECT COUNT(*) FROM users WHERE id NOT IN (SELECT user_id FROM dev_seed_users)";
+        Ok(on_db!(self, c => sqlx::query_scalar(SQL).fetch_one(c).await)?)
+    }
+
+    /// A new password for a seed user on a second `dev seed` (only seed users are touched).
+    pub async fn reset_seed_user(
+        &mut self,
+        user_id: Uuid,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<(), Error> {
+        const SQL: &str = "UPDATE users SET password_hash = $2, email_verified = TRUE, disabled = FALSE, updated_at = $3 \
+            WHERE id = $1 AND id IN (SELECT user_id FROM dev_seed_users)";
+        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(password_hash).bind(now).execute(c).await)?;
+        Ok(())
+    }
+}
