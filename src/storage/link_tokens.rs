@@ -94,6 +94,23 @@ impl Conn {
         )
     }
 
+    /// Uses a token, or says why it cannot be used (`token_invalid`, `token_used`,
+    /// `token_expired`).
+    pub async fn use_link_token(
+        &mut self,
+        hash: TokenHash,
+        purpose: Purpose,
+        now: i64,
+    ) -> Result<ConsumedToken, Error> {
+        match self.consume_link_token(hash, purpose, now).await? {
+            Some(used) => Ok(used),
+            None => {
+                let state = self.link_token_state(hash).await?;
+                Err(TokenState::error(state, purpose, now))
+            }
+        }
+    }
+
     pub async fn link_token_state(&mut self, hash: TokenHash) -> Result<Option<TokenState>, Error> {
         const SQL: &str = "SELECT t.purpose, t.expires_at, t.used_at, t.invalidated_at, \
                 (u.email_norm IS NOT NULL AND u.email_norm = t.account_email) AS address_current \

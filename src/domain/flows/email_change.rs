@@ -270,13 +270,9 @@ impl Flows {
         let hash = LinkToken::hash_presented(token)?;
         let mut tx = self.store.write().await?;
         let now = now_ms();
-        let Some(used) = tx
-            .consume_link_token(hash, Purpose::RevertEmailChange, now)
-            .await?
-        else {
-            let state = tx.link_token_state(hash).await?;
-            return Err(TokenState::error(state, Purpose::RevertEmailChange, now));
-        };
+        let used = tx
+            .use_link_token(hash, Purpose::RevertEmailChange, now)
+            .await?;
         let change_id = used.change_id.ok_or(Error::TokenInvalid)?;
         let change = tx
             .email_change(change_id)

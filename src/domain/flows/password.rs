@@ -99,13 +99,7 @@ impl Flows {
 
         let mut tx = self.store.write().await?;
         let now = now_ms();
-        let Some(used) = tx
-            .consume_link_token(hash, Purpose::ResetPassword, now)
-            .await?
-        else {
-            let state = tx.link_token_state(hash).await?;
-            return Err(TokenState::error(state, Purpose::ResetPassword, now));
-        };
+        let used = tx.use_link_token(hash, Purpose::ResetPassword, now).await?;
         let user = tx
             .user_by_id(used.user_id)
             .await?

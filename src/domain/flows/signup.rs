@@ -13,7 +13,7 @@ use crate::{
     },
     error::Error,
     mail::{EmailKind, outbox::OutgoingEmail},
-    storage::{Conn, NewUser, TokenState, now_ms},
+    storage::{Conn, NewUser, now_ms},
 };
 
 pub struct Registration {
@@ -193,13 +193,7 @@ impl Flows {
         let hash = LinkToken::hash_presented(token)?;
         let mut tx = self.store.write().await?;
         let now = now_ms();
-        let Some(used) = tx
-            .consume_link_token(hash, Purpose::VerifyEmail, now)
-            .await?
-        else {
-            let state = tx.link_token_state(hash).await?;
-            return Err(TokenState::error(state, Purpose::VerifyEmail, now));
-        };
+        let used = tx.use_link_token(hash, Purpose::VerifyEmail, now).await?;
         tx.set_email_verified(used.user_id, now).await?;
         tx.invalidate_link_tokens(used.user_id, Purpose::VerifyEmail, now)
             .await?;
