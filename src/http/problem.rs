@@ -121,7 +121,7 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         match inner.classify() {
@@ -142,6 +142,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
             _ => Error::MalformedJson(strip_position(&inner.to_string())),
         }
     })?;
+    // One JSON document and nothing after it: `{...} garbage` is not JSON.
+    de.end()
+        .map_err(|e| Error::MalformedJson(strip_position(&e.to_string())))?;
     Ok(value)
 }
 
@@ -203,5 +206,14 @@ mod tests {
             Some("validation_failed")
         );
         assert!(parse_json::<Body>(br#"{"email": "a", "extra": true}"#).is_ok());
+        assert!(parse_json::<Body>(b"{\"email\": \"a\"}\n ").is_ok());
+        assert_eq!(
+            err(r#"{"email": "a"} trailing"#).map(|e| e.0),
+            Some("malformed_json")
+        );
+        assert_eq!(
+            err(r#"{"email": "a"}{"email": "b"}"#).map(|e| e.0),
+            Some("malformed_json")
+        );
     }
 }
