@@ -181,7 +181,10 @@ async fn no_link_token_or_secret_can_be_read_from_the_database_files() {
     app.smtp.resume();
     let mail = app.smtp.latest("sealed@example.com").await;
     wait_for_outbox(&app, "the message is marked sent", |m| m.status == "sent").await;
-    assert!(!app.outbox().await[0].has_link, "the link is erased once sent");
+    assert!(
+        !app.outbox().await[0].has_link,
+        "the link is erased once sent"
+    );
     let token = mail.token("verify-email").expect("a link");
     let token_bytes = URL_SAFE_NO_PAD.decode(&token).expect("base64url token");
     let secret_bytes = base64::engine::general_purpose::STANDARD
@@ -190,9 +193,15 @@ async fn no_link_token_or_secret_can_be_read_from_the_database_files() {
     let after_sending = database_files(&app);
     for (name, raw) in while_waiting.iter().chain(&after_sending) {
         assert!(!contains(raw, token.as_bytes()), "{name} holds the token");
-        assert!(!contains(raw, &token_bytes), "{name} holds the token's bytes");
+        assert!(
+            !contains(raw, &token_bytes),
+            "{name} holds the token's bytes"
+        );
         assert!(!contains(raw, SECRET.as_bytes()), "{name} holds the secret");
-        assert!(!contains(raw, &secret_bytes), "{name} holds the secret's bytes");
+        assert!(
+            !contains(raw, &secret_bytes),
+            "{name} holds the secret's bytes"
+        );
     }
     assert_eq!(app.verify(&token).await.status(), StatusCode::OK);
     app.stop().await;
@@ -204,7 +213,10 @@ async fn a_graceful_stop_lets_a_send_in_progress_finish() {
     app.smtp.delay(Duration::from_secs(2));
     app.register("slow@example.com").await;
     app.smtp.wait_for_data(1, OUTBOX_TIMEOUT).await;
-    assert!(app.smtp.messages().is_empty(), "the answer is still pending");
+    assert!(
+        app.smtp.messages().is_empty(),
+        "the answer is still pending"
+    );
     app.stop().await;
     assert_eq!(app.smtp.messages_to("slow@example.com").len(), 1);
     let rows = app.outbox().await;

@@ -27,12 +27,7 @@ async fn an_expired_link_answers_token_expired_and_resend_gives_a_new_one() {
     assert!(mail.text.contains("1 second"), "{}", mail.text);
     // Waiting out the link's lifetime is the point here.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_problem(
-        app.verify(&token).await,
-        StatusCode::GONE,
-        "token_expired",
-    )
-    .await;
+    assert_problem(app.verify(&token).await, StatusCode::GONE, "token_expired").await;
     assert_problem(
         app.login("late@example.com", PASSWORD).await,
         StatusCode::FORBIDDEN,
@@ -215,10 +210,7 @@ async fn resend_answers_alike_and_mails_only_unverified_accounts() {
     for answer in &answers {
         assert_eq!(
             answer,
-            &(
-                StatusCode::ACCEPTED,
-                json!({"status": "verification_sent"})
-            )
+            &(StatusCode::ACCEPTED, json!({"status": "verification_sent"}))
         );
     }
     // Only the unverified (and enabled) account got a new link.
@@ -317,7 +309,10 @@ async fn opening_the_link_page_never_consumes_the_token() {
         );
         let page = r.text().await.expect("page");
         let lower = page.to_lowercase();
-        assert!(lower.contains("<form") && lower.contains(r#"method="post""#), "{page}");
+        assert!(
+            lower.contains("<form") && lower.contains(r#"method="post""#),
+            "{page}"
+        );
         assert!(page.contains(&token), "the form carries the token");
     }
     let verified: bool = sqlx::query_scalar("SELECT email_verified FROM users")
