@@ -7,7 +7,10 @@ use std::sync::LazyLock;
 
 use axum::{
     Form, Router,
-    extract::{Query, State, rejection::FormRejection},
+    extract::{
+        Query, State,
+        rejection::{FormRejection, QueryRejection},
+    },
     http::{HeaderValue, header},
     response::{Html, IntoResponse, Response},
     routing::get,
@@ -92,7 +95,10 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
-async fn verify_email_page(Query(q): Query<TokenQuery>) -> Response {
+/// A query that does not parse (`?token=a&token=b`) is a link without a usable token: the page
+/// says so, rather than axum's plain-text rejection.
+async fn verify_email_page(query: Result<Query<TokenQuery>, QueryRejection>) -> Response {
+    let q = query.map_or(TokenQuery { token: None }, |Query(q)| q);
     token_page(render(
         "link.html",
         context! {
