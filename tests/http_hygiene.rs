@@ -477,10 +477,21 @@ async fn no_input_produces_a_server_error() {
         "?token=%00",
     ] {
         let r = app.get(&format!("/verify-email{query}")).await;
+        let content_type = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
         assert!(
             r.status().is_success() || r.status().is_client_error(),
             "{query}: {}",
             r.status()
+        );
+        // A page or a problem, never a bare text error.
+        assert!(
+            content_type.starts_with("text/html") || content_type == "application/problem+json",
+            "{query}: {content_type}"
         );
     }
     assert!(checked > 100);
