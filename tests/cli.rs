@@ -1,5 +1,8 @@
 //! The `latchkey` binary (contract §1): an invalid setting stops it with one line naming the
-//! variable, `migrate` creates the database, and `serve` starts, serves and stops on SIGTERM.
+//! variable, `migrate` creates the database, `serve` starts, serves and stops on SIGTERM, and
+//! `worker` alone sends what the outbox holds.
+
+mod common;
 
 use std::{
     io::{BufRead, BufReader},
@@ -8,6 +11,8 @@ use std::{
     sync::mpsc,
     time::Duration,
 };
+
+use common::{MAIL_TIMEOUT, PASSWORD, SECRET, TestApp, wait_until};
 
 const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
 
@@ -178,7 +183,7 @@ async fn serve_starts_serves_and_stops_cleanly_on_sigterm() {
     assert_eq!(health.status(), reqwest::StatusCode::OK);
     let r = client
         .post(format!("http://{addr}/api/v1/register"))
-        .json(&serde_json::json!({"email": "cli@example.com", "password": "correct horse battery"}))
+        .json(&serde_json::json!({"email": "cli@example.com", "password": PASSWORD}))
         .send()
         .await
         .expect("register");
@@ -195,14 +200,56 @@ async fn serve_starts_serves_and_stops_cleanly_on_sigterm() {
         assert_eq!(mode & 0o777, 0o600);
     }
 
+    let status = terminate(child).await;
+    assert!(status.success(), "{status:?}");
+}
+
+/// Sends SIGTERM and waits for the process; its exit status.
+async fn terminate(child: std::process::Child) -> std::process::ExitStatus {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .expect("kill");
     assert!(killed.success());
-    let status = tokio::task::spawn_blocking(move || child.wait())
+    let mut child = child;
+    tokio::task::spawn_blocking(move || child.wait())
         .await
         .expect("join")
-        .expect("wait");
+        .expect("wait")
+}
+
+#[tokio::test]
+async fn the_worker_alone_sends_what_the_outbox_holds() {
+    // A message queued by a server while SMTP was down; the server is gone.
+    let app = TestApp::spawn_with(|s| s.worker.max_attempts = 100).await;
+    app.smtp.refuse();
+    app.register("worker@example.com").await;
+    wait_until("the message failed once", MAIL_TIMEOUT, || async {
+        app.outbox().await.iter().all(|m| m.attempts >= 1)
+    })
+    .await;
+    app.stop().await;
+    app.smtp.resume();
+
+    let worker = latchkey(app.dir.path())
+        .arg("worker")
+        .env(
+            "LATCHKEY_DATABASE_URL",
+            format!("sqlite://{}", app.db_path().display()),
+        )
+        .env("LATCHKEY_SMTP_URL", app.smtp.url())
+        .env("LATCHKEY_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start latchkey worker");
+    let mail = app.smtp.latest("worker@example.com").await;
+    assert!(mail.token("verify-email").is_some());
+    wait_until("the message is marked sent", MAIL_TIMEOUT, || async {
+        app.outbox().await.iter().all(|m| m.status == "sent")
+    })
+    .await;
+    let status = terminate(worker).await;
     assert!(status.success(), "{status:?}");
+    assert_eq!(app.smtp.messages_to("worker@example.com").len(), 1);
 }
