@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::*;
+use latchkey::domain::keys::{Keys, Secret};
 use reqwest::StatusCode;
 
 const OUTBOX_TIMEOUT: Duration = Duration::from_secs(30);
@@ -70,8 +71,15 @@ async fn twenty_sign_ups_while_smtp_is_down_are_each_delivered_once_when_it_is_b
     assert_eq!(app.outbox().await.len(), 20);
     assert!(app.smtp.messages().is_empty());
 
+    let connections_before = app.smtp.connections();
     app.smtp.resume();
     wait_for_outbox(&app, "every message was sent", |m| m.status == "sent").await;
+    // Sent over a bounded pool of reused connections, not one connection per message.
+    let opened = app.smtp.connections() - connections_before;
+    assert!(
+        opened <= app.settings.worker.concurrency,
+        "{opened} connections for 20 messages"
+    );
     for email in &addresses {
         let mails = app.smtp.messages_to(email);
         assert_eq!(mails.len(), 1, "{email} got {} emails", mails.len());
@@ -190,8 +198,10 @@ async fn no_link_token_or_secret_can_be_read_from_the_database_files() {
     let secret_bytes = base64::engine::general_purpose::STANDARD
         .decode(SECRET)
         .expect("secret");
+    let signing_key = Keys::derive(&SECRET.parse::<Secret>().expect("secret"), None).access_signing;
     let after_sending = database_files(&app);
     for (name, raw) in while_waiting.iter().chain(&after_sending) {
+        assert!(!contains(raw, &signing_key), "{name} holds the signing key");
         assert!(!contains(raw, token.as_bytes()), "{name} holds the token");
         assert!(
             !contains(raw, &token_bytes),

@@ -21,6 +21,12 @@ async fn sign_up_verify_and_log_in() {
         .await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     assert_eq!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    assert_eq!(
         r.json::<Value>().await.expect("json"),
         json!({"status": "verification_sent"})
     );
@@ -85,8 +91,33 @@ async fn sign_up_verify_and_log_in() {
     assert_eq!(me["email_verified"], true);
     assert_eq!(me["name"], "Ann");
     assert_eq!(me["is_admin"], false);
-    assert!(me["id"].is_string() && me["created_at"].is_string(), "{me}");
+    assert!(me["id"].is_string(), "{me}");
+    let created_at = me["created_at"].as_str().expect("created_at");
+    assert!(
+        time::OffsetDateTime::parse(created_at, &time::format_description::well_known::Rfc3339)
+            .is_ok(),
+        "{created_at}"
+    );
     assert_eq!(me["pending_email"], Value::Null);
+    let mut keys: Vec<&str> = me
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "email",
+            "email_verified",
+            "id",
+            "is_admin",
+            "name",
+            "pending_email"
+        ]
+    );
 
     // Used once; a second use is 409.
     assert_problem(app.verify(&token).await, StatusCode::CONFLICT, "token_used").await;
