@@ -80,6 +80,43 @@ fn an_invalid_setting_stops_start_up_with_one_line_naming_it() {
     assert!(stderr.contains("verify_ttl"), "{stderr}");
 }
 
+#[test]
+fn start_up_failures_are_one_line_too() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("address").port();
+    let cases = [
+        (
+            "serve",
+            vec![
+                ("LATCHKEY_LISTEN", format!("127.0.0.1:{port}")),
+                ("LATCHKEY_DATABASE_URL", database_url(dir.path())),
+            ],
+            "cannot listen",
+        ),
+        (
+            "migrate",
+            vec![(
+                "LATCHKEY_DATABASE_URL",
+                "sqlite:///nonexistent-latchkey-dir/x.db".to_owned(),
+            )],
+            "database",
+        ),
+    ];
+    for (command, env, expected) in cases {
+        let out = latchkey(dir.path())
+            .arg(command)
+            .envs(env)
+            .output()
+            .expect("run latchkey");
+        assert!(!out.status.success(), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{command}: {stderr}");
+        assert!(stderr.contains(expected), "{command}: {stderr}");
+    }
+    drop(taken);
+}
+
 #[tokio::test]
 async fn migrate_creates_the_database_and_exits_zero() {
     let dir = tempfile::tempdir().expect("temporary directory");
