@@ -70,13 +70,19 @@ async fn a_body_that_is_not_json_gets_415() {
             )
             .await;
         }
-        // JSON with parameters, and the +json family, is JSON.
+    }
+    assert_nothing_happened(&app, "bodies that are not JSON").await;
+    // JSON with parameters, or written in capitals, is JSON.
+    for (path, body) in endpoints() {
         for content_type in ["application/json; charset=utf-8", "Application/JSON"] {
-            let r = app.post_raw(path, Some(content_type), text.clone()).await;
+            let r = app
+                .post_raw(path, Some(content_type), body.to_string())
+                .await;
             assert_ne!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path}");
             assert!(!r.status().is_server_error(), "{path}");
         }
     }
+    assert_eq!(app.user_count().await, 1);
     app.stop().await;
 }
 
@@ -371,6 +377,23 @@ async fn unknown_routes_and_methods_are_problem_json() {
     }
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+
+    // Every answer carries a request id, the client's own if it sent one.
+    let r = app.get("/nope").await;
+    assert!(r.headers().get("x-request-id").is_some());
+    let r = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "test-request-42")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        r.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("test-request-42")
+    );
     app.stop().await;
 }
 
