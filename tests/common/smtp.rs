@@ -110,6 +110,8 @@ struct State {
 pub struct SmtpServer {
     pub port: u16,
     state: Arc<State>,
+    /// Tokens `new_token` already handed out.
+    seen: Mutex<std::collections::HashSet<String>>,
 }
 
 impl SmtpServer {
@@ -121,6 +123,7 @@ impl SmtpServer {
         let server = Arc::new(Self {
             port,
             state: Arc::default(),
+            seen: Mutex::default(),
         });
         let state = Arc::clone(&server.state);
         tokio::spawn(async move {
@@ -221,6 +224,53 @@ impl SmtpServer {
             .last()
             .cloned()
             .unwrap_or_else(|| panic!("no email arrived for {address}"))
+    }
+
+    /// The token of the newest link to `page` sent to `address` that this method has not
+    /// returned before, waiting up to `MAIL_TIMEOUT` for one to arrive.
+    pub async fn new_token(&self, address: &str, page: &str) -> String {
+        let deadline = tokio::time::Instant::now() + MAIL_TIMEOUT;
+        loop {
+            let notified = self.state.arrived.notified();
+            let fresh = {
+                let seen = self.seen.lock().expect("lock");
+                self.messages_to(address)
+                    .iter()
+                    .rev()
+                    .filter_map(|m| m.token(page))
+                    .find(|t| !seen.contains(t))
+            };
+            if let Some(token) = fresh {
+                self.seen.lock().expect("lock").insert(token.clone());
+                return token;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!("no new {page} link arrived for {address}");
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
+    /// The newest message to `address` whose subject contains `needle`, waiting up to
+    /// `MAIL_TIMEOUT` for one.
+    pub async fn with_subject(&self, address: &str, needle: &str) -> ReceivedMail {
+        let deadline = tokio::time::Instant::now() + MAIL_TIMEOUT;
+        let needle_lower = needle.to_lowercase();
+        loop {
+            let notified = self.state.arrived.notified();
+            if let Some(m) = self
+                .messages_to(address)
+                .into_iter()
+                .rev()
+                .find(|m| m.subject.to_lowercase().contains(&needle_lower))
+            {
+                return m;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!("no email with subject {needle:?} arrived for {address}");
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
     }
 
     /// Waits for the `n`-th message (1-based) to `address`.
