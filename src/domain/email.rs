@@ -17,6 +17,11 @@ pub enum InvalidEmail {
     EmptyLocal,
     #[error("the domain must have a dot, like example.com")]
     Domain,
+    /// Within the rules above but not an address mail can be sent to (RFC 5321/5322: a local
+    /// part over 64 characters, a domain label over 63, `<`, `,`, `..`, …): accepting it would
+    /// make an account whose emails can never be delivered.
+    #[error("this is not an address email can be sent to")]
+    Undeliverable,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -46,6 +51,9 @@ impl EmailAddress {
         }
         if !domain.contains('.') || domain.split('.').any(str::is_empty) {
             return Err(InvalidEmail::Domain);
+        }
+        if display.parse::<lettre::Address>().is_err() {
+            return Err(InvalidEmail::Undeliverable);
         }
         Ok(Self {
             display: display.to_owned(),
@@ -122,6 +130,8 @@ mod tests {
     #[test]
     fn refuses_what_the_contract_refuses() {
         let long = format!("{}@example.com", "a".repeat(243));
+        let local65 = format!("{}@example.com", "a".repeat(65));
+        let label64 = format!("a@{}.com", "b".repeat(64));
         let cases: &[(&str, InvalidEmail)] = &[
             ("", InvalidEmail::Empty),
             ("   ", InvalidEmail::Empty),
@@ -136,6 +146,12 @@ mod tests {
             ("a\r\nBcc: x@y.z", InvalidEmail::BadCharacter),
             ("a b@example.com", InvalidEmail::BadCharacter),
             (long.as_str(), InvalidEmail::TooLong),
+            ("a<b@example.com", InvalidEmail::Undeliverable),
+            ("a,b@example.com", InvalidEmail::Undeliverable),
+            ("a..b@example.com", InvalidEmail::Undeliverable),
+            ("a@-example.com", InvalidEmail::Undeliverable),
+            (local65.as_str(), InvalidEmail::Undeliverable),
+            (label64.as_str(), InvalidEmail::Undeliverable),
         ];
         for (input, expected) in cases {
             assert_eq!(
@@ -144,6 +160,15 @@ mod tests {
                 "{input:?}"
             );
         }
-        assert!(EmailAddress::parse(&format!("{}@example.com", "a".repeat(242))).is_ok());
+        // 254 characters that mail can be sent to: a 64-character local part, labels of 63.
+        let longest = format!(
+            "{}@{}.{}.{}",
+            "a".repeat(64),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(61)
+        );
+        assert_eq!(longest.chars().count(), 254);
+        assert!(EmailAddress::parse(&longest).is_ok());
     }
 }

@@ -1,8 +1,10 @@
 //! `application/problem+json` (RFC 9457) for every error, and the JSON body extractor that
 //! turns every way a body can be wrong into one of them: 415, 400 or 413 (contract §2).
 
+use std::{pin::Pin, time::Duration};
+
 use axum::{
-    body::Bytes,
+    body::{Body, Bytes, HttpBody},
     extract::{FromRequest, FromRequestParts, Query, Request},
     http::request::Parts,
     http::{HeaderValue, StatusCode, header},
@@ -98,6 +100,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !is_json(req.headers().get(header::CONTENT_TYPE)) {
             return Err(Error::UnsupportedMediaType);
         }
+        if let Some(declared) = content_length(&req)
+            && declared > super::BODY_LIMIT as u64
+        {
+            if declared <= DRAIN_LIMIT {
+                drain(req.into_body()).await;
+            }
+            return Err(Error::PayloadTooLarge);
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 Error::PayloadTooLarge
@@ -123,6 +133,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// An oversized body up to this size is read and thrown away before the 413 goes out: a client
+/// still sending would otherwise see its connection reset instead of the answer. Larger ones
+/// are not worth reading; their connection is closed.
+const DRAIN_LIMIT: u64 = 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+
+fn content_length(req: &Request) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+async fn drain(mut body: Body) {
+    let all = async {
+        while let Some(Ok(_)) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+        {
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, all).await;
+}
+
 fn is_json(content_type: Option<&HeaderValue>) -> bool {
     let Some(value) = content_type.and_then(|v| v.to_str().ok()) else {
         return false;
@@ -139,7 +174,7 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         match inner.classify() {
@@ -160,6 +195,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
             _ => Error::MalformedJson(strip_position(&inner.to_string())),
         }
     })?;
+    // One JSON document and nothing after it: `{...} garbage` is not JSON.
+    de.end()
+        .map_err(|e| Error::MalformedJson(strip_position(&e.to_string())))?;
     Ok(value)
 }
 
@@ -221,5 +259,14 @@ mod tests {
             Some("validation_failed")
         );
         assert!(parse_json::<Body>(br#"{"email": "a", "extra": true}"#).is_ok());
+        assert!(parse_json::<Body>(b"{\"email\": \"a\"}\n ").is_ok());
+        assert_eq!(
+            err(r#"{"email": "a"} trailing"#).map(|e| e.0),
+            Some("malformed_json")
+        );
+        assert_eq!(
+            err(r#"{"email": "a"}{"email": "b"}"#).map(|e| e.0),
+            Some("malformed_json")
+        );
     }
 }

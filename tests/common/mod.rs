@@ -1,22 +1,42 @@
 //! End-to-end test support: the real application on a random port, a temporary SQLite
 //! database, and a real SMTP server over TCP.
+//!
+//! Each `TestApp` runs on a Tokio runtime of its own, like a process of its own: `crash()` drops
+//! that runtime with everything on it (server, worker, sends in flight), as a killed process
+//! would lose them, while `stop()` shuts down gracefully.
 #![allow(dead_code)]
 
 pub mod smtp;
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use latchkey::{Application, Settings, configuration::DatabaseUrl};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use tokio::{sync::oneshot, task::JoinHandle};
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqlitePoolOptions},
+};
+use tokio::{
+    runtime::Runtime,
+    sync::{OnceCell, oneshot},
+    task::JoinHandle,
+};
 
 #[allow(unused_imports)]
-pub use smtp::{ReceivedMail, SmtpServer};
+pub use smtp::{MAIL_TIMEOUT, ReceivedMail, SmtpServer};
 
 pub const PASSWORD: &str = "correct horse battery";
 /// A fixed secret, so that a restarted instance reads what the previous one sealed.
 pub const SECRET: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+/// Another valid secret, for rotation and foreign signatures.
+pub const OTHER_SECRET: &str = "HwECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// Settings for a test: everything on loopback, fast retries, cheap hashing, no cooldown.
 pub fn test_settings(db: PathBuf, smtp: &SmtpServer) -> Settings {
@@ -41,8 +61,10 @@ pub struct TestApp {
     pub smtp: Arc<SmtpServer>,
     pub settings: Settings,
     pub dir: Arc<tempfile::TempDir>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    task: Mutex<Option<JoinHandle<std::io::Result<()>>>>,
+    runtime: Mutex<Option<Runtime>>,
+    db: OnceCell<SqlitePool>,
 }
 
 impl TestApp {
@@ -64,60 +86,143 @@ impl TestApp {
         smtp: Arc<SmtpServer>,
         dir: Arc<tempfile::TempDir>,
     ) -> Self {
-        let app = Application::build(settings.clone())
+        Self::try_start(settings, smtp, dir)
             .await
-            .expect("the application starts");
-        let base = format!("http://{}", app.local_addr());
+            .unwrap_or_else(|e| panic!("the application does not start: {e}"))
+    }
+
+    /// Starts the application on a runtime of its own; the start error if it does not start.
+    pub async fn try_start(
+        settings: Settings,
+        smtp: Arc<SmtpServer>,
+        dir: Arc<tempfile::TempDir>,
+    ) -> Result<Self, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("latchkey-under-test")
+            .enable_all()
+            .build()
+            .expect("a runtime for the application");
+        let (ready, started) = oneshot::channel::<Result<SocketAddr, String>>();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(app.run(async {
-            let _ = stopped.await;
-        }));
+        let app_settings = settings.clone();
+        let task = runtime.spawn(async move {
+            let app = match Application::build(app_settings).await {
+                Ok(app) => app,
+                Err(e) => {
+                    let _ = ready.send(Err(e.to_string()));
+                    return Ok(());
+                }
+            };
+            let _ = ready.send(Ok(app.local_addr()));
+            app.run(async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        let addr = match started.await {
+            Ok(Ok(addr)) => addr,
+            Ok(Err(e)) => {
+                runtime.shutdown_background();
+                return Err(e);
+            }
+            Err(_) => {
+                runtime.shutdown_background();
+                return Err("the application task ended before it started".into());
+            }
+        };
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
             .expect("client");
-        Self {
-            base,
+        Ok(Self {
+            base: format!("http://{addr}"),
             client,
             smtp,
             settings,
             dir,
-            stop: Some(stop),
-            task: Some(task),
-        }
+            stop: Mutex::new(Some(stop)),
+            task: Mutex::new(Some(task)),
+            runtime: Mutex::new(Some(runtime)),
+            db: OnceCell::new(),
+        })
     }
 
-    /// Stops gracefully: requests and sends in flight finish.
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
+    /// Stops gracefully, like SIGTERM: requests and sends in flight finish first.
+    pub async fn stop(&self) {
+        if let Some(stop) = self.stop.lock().expect("lock").take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        let task = self.task.lock().expect("lock").take();
+        if let Some(task) = task {
+            let result = task.await.expect("the application task does not panic");
+            result.expect("the server ends cleanly");
         }
+        self.shut_down_runtime().await;
     }
 
-    /// Stops like a killed process: nothing in flight finishes.
-    pub async fn crash(mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
+    /// Stops like a killed process: everything in flight is dropped where it stands.
+    pub async fn crash(&self) {
+        self.task.lock().expect("lock").take();
+        self.stop.lock().expect("lock").take();
+        self.shut_down_runtime().await;
+    }
+
+    async fn shut_down_runtime(&self) {
+        let runtime = self.runtime.lock().expect("lock").take();
+        if let Some(runtime) = runtime {
+            tokio::task::spawn_blocking(move || runtime.shutdown_timeout(Duration::from_secs(10)))
+                .await
+                .expect("runtime shut down");
         }
     }
 
     /// A new instance on the same database, SMTP server and settings (and a new port).
     pub async fn restart_like(&self) -> TestApp {
-        TestApp::start(self.settings.clone(), self.smtp.clone(), self.dir.clone()).await
+        self.restart_with(|_| {}).await
+    }
+
+    /// A new instance on the same database and SMTP server, with settings changed.
+    pub async fn restart_with(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        TestApp::start(settings, self.smtp.clone(), self.dir.clone()).await
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("latchkey.db")
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> Response {
         self.client
             .post(self.url(path))
             .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A POST with exactly these bytes and this `Content-Type` (none if `None`).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        let mut request = self.client.post(self.url(path)).body(body);
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
             .send()
             .await
             .expect("request")
@@ -143,11 +248,25 @@ impl TestApp {
     }
 
     pub async fn register(&self, email: &str) -> Response {
-        self.post(
-            "/api/v1/register",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await
+        self.register_with(email, PASSWORD, None).await
+    }
+
+    pub async fn register_with(&self, email: &str, password: &str, name: Option<&str>) -> Response {
+        let mut body = json!({"email": email, "password": password});
+        if let Some(name) = name {
+            body["name"] = name.into();
+        }
+        self.post("/api/v1/register", body).await
+    }
+
+    pub async fn verify(&self, token: &str) -> Response {
+        self.post("/api/v1/email/verify", json!({"token": token}))
+            .await
+    }
+
+    pub async fn resend(&self, email: &str) -> Response {
+        self.post("/api/v1/email/verify/resend", json!({"email": email}))
+            .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
@@ -158,30 +277,130 @@ impl TestApp {
         .await
     }
 
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.post(
+            "/api/v1/token/refresh",
+            json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    pub async fn logout(&self, refresh_token: &str) -> Response {
+        self.post("/api/v1/logout", json!({"refresh_token": refresh_token}))
+            .await
+    }
+
+    /// The status of `GET /api/v1/me` with this access token.
+    pub async fn me_status(&self, access_token: &str) -> StatusCode {
+        self.get_auth("/api/v1/me", access_token).await.status()
+    }
+
     /// Registers, follows the verification link, and returns the address's verified account.
     pub async fn verified_user(&self, email: &str) {
         assert_eq!(self.register(email).await.status(), StatusCode::ACCEPTED);
         let token = self.smtp.new_token(email, "verify-email").await;
-        let r = self
-            .post("/api/v1/email/verify", json!({"token": token}))
-            .await;
-        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(self.verify(&token).await.status(), StatusCode::OK);
+    }
+
+    /// Logs in with the test password: (access token, refresh token).
+    pub async fn log_in(&self, email: &str) -> (String, String) {
+        let r = self.login(email, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::OK, "log-in of {email}");
+        tokens_of(r).await
     }
 
     /// A verified user, logged in: (access token, refresh token).
     pub async fn logged_in(&self, email: &str) -> (String, String) {
         self.verified_user(email).await;
-        let body: Value = self
-            .login(email, PASSWORD)
-            .await
-            .json()
-            .await
-            .expect("tokens");
-        (
-            str_of(&body, "access_token"),
-            str_of(&body, "refresh_token"),
-        )
+        self.log_in(email).await
     }
+
+    // --- The database, for what the API cannot show or cannot do yet ---
+
+    /// A connection pool on the application's SQLite file.
+    pub async fn db(&self) -> &SqlitePool {
+        self.db
+            .get_or_init(|| async {
+                let options = SqliteConnectOptions::new()
+                    .filename(self.db_path())
+                    .busy_timeout(Duration::from_secs(10));
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options)
+                    .await
+                    .expect("open the test database")
+            })
+            .await
+    }
+
+    /// Runs one statement with `email` (normalized) bound to `$1`, e.g.
+    /// `UPDATE users SET disabled = TRUE WHERE email_norm = $1`; returns the rows changed.
+    pub async fn sql_for(&self, statement: &'static str, email: &str) -> u64 {
+        sqlx::query(statement)
+            .bind(email.trim().to_lowercase())
+            .execute(self.db().await)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"))
+            .rows_affected()
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(self.db().await)
+            .await
+            .expect("count users")
+    }
+
+    /// Every outbox row, oldest first.
+    pub async fn outbox(&self) -> Vec<OutboxRow> {
+        sqlx::query_as(
+            "SELECT kind, recipient, status, attempts, last_error, sealed_link IS NOT NULL AS has_link \
+             FROM outbox ORDER BY created_at, id",
+        )
+        .fetch_all(self.db().await)
+        .await
+        .expect("read the outbox")
+    }
+
+    /// The outbox rows to `address` (compared case-insensitively).
+    pub async fn outbox_to(&self, address: &str) -> Vec<OutboxRow> {
+        let address = address.trim().to_lowercase();
+        self.outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.recipient.to_lowercase() == address)
+            .collect()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Ok(mut runtime) = self.runtime.lock()
+            && let Some(runtime) = runtime.take()
+        {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// One outbox row, without its (sealed) link.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub kind: String,
+    pub recipient: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub has_link: bool,
+}
+
+/// The tokens of a 200 log-in or refresh answer: (access token, refresh token).
+pub async fn tokens_of(r: Response) -> (String, String) {
+    let body: Value = r.json().await.expect("tokens");
+    (
+        str_of(&body, "access_token"),
+        str_of(&body, "refresh_token"),
+    )
 }
 
 pub fn str_of(v: &Value, key: &str) -> String {
@@ -204,5 +423,24 @@ pub async fn assert_problem(r: Response, status: StatusCode, code: &str) -> Valu
     let body: Value = r.json().await.expect("problem body");
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status.as_u16());
+    for key in ["type", "title", "detail"] {
+        assert!(body[key].is_string(), "{key} missing in {body}");
+    }
     body
+}
+
+/// Polls `check` until it holds; panics with `what` after `timeout`.
+pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

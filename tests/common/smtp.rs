@@ -1,10 +1,11 @@
 //! A small SMTP server on a real TCP port, for tests: it speaks enough of RFC 5321 for lettre,
-//! keeps what it receives, and can be told to refuse service or to hang mid-conversation.
+//! keeps what it receives, and can be told to refuse service, to hang mid-conversation, or to
+//! answer slowly.
 
 use std::{
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU8, Ordering},
+        atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering},
     },
     time::Duration,
 };
@@ -89,14 +90,28 @@ impl ReceivedMail {
 const UP: u8 = 0;
 const REFUSING: u8 = 1;
 const HANGING: u8 = 2;
+const SLOW: u8 = 3;
+
+/// What the connections share.
+#[derive(Default)]
+struct State {
+    received: Mutex<Vec<ReceivedMail>>,
+    /// Woken when a message arrives and when a message's data has been read.
+    arrived: Notify,
+    mode: AtomicU8,
+    /// The answer delay of `SLOW`, in milliseconds.
+    delay_ms: AtomicU64,
+    /// Messages whose data was read in full, answered or not (hung, slow, accepted).
+    data_read: AtomicUsize,
+    /// Connections opened, refused ones included.
+    connections: AtomicUsize,
+}
 
 pub struct SmtpServer {
     pub port: u16,
+    state: Arc<State>,
     /// Tokens `new_token` already handed out.
     seen: Mutex<std::collections::HashSet<String>>,
-    received: Arc<Mutex<Vec<ReceivedMail>>>,
-    arrived: Arc<Notify>,
-    mode: Arc<AtomicU8>,
 }
 
 impl SmtpServer {
@@ -107,21 +122,15 @@ impl SmtpServer {
         let port = listener.local_addr().expect("local address").port();
         let server = Arc::new(Self {
             port,
+            state: Arc::default(),
             seen: Mutex::default(),
-            received: Arc::default(),
-            arrived: Arc::new(Notify::new()),
-            mode: Arc::new(AtomicU8::new(UP)),
         });
-        let (received, arrived, mode) = (
-            server.received.clone(),
-            server.arrived.clone(),
-            server.mode.clone(),
-        );
+        let state = Arc::clone(&server.state);
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let (received, arrived, mode) = (received.clone(), arrived.clone(), mode.clone());
+                let state = Arc::clone(&state);
                 tokio::spawn(async move {
-                    let _ = serve(stream, received, arrived, mode).await;
+                    let _ = serve(stream, &state).await;
                 });
             }
         });
@@ -132,22 +141,59 @@ impl SmtpServer {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// Answer every new connection with `421` and close it, like a server that is down.
+    /// Answer every new connection, and the next command on an open one, with `421` and close
+    /// it, like a server that is down.
     pub fn refuse(&self) {
-        self.mode.store(REFUSING, Ordering::SeqCst);
+        self.state.mode.store(REFUSING, Ordering::SeqCst);
     }
 
     /// Accept the message data but never answer it, like a server that hangs.
     pub fn hang(&self) {
-        self.mode.store(HANGING, Ordering::SeqCst);
+        self.state.mode.store(HANGING, Ordering::SeqCst);
+    }
+
+    /// Accept messages, but answer the data only after `delay`, like a slow server.
+    pub fn delay(&self, delay: Duration) {
+        self.state
+            .delay_ms
+            .store(delay.as_millis() as u64, Ordering::SeqCst);
+        self.state.mode.store(SLOW, Ordering::SeqCst);
     }
 
     pub fn resume(&self) {
-        self.mode.store(UP, Ordering::SeqCst);
+        self.state.mode.store(UP, Ordering::SeqCst);
     }
 
     pub fn messages(&self) -> Vec<ReceivedMail> {
-        self.received.lock().expect("lock").clone()
+        self.state.received.lock().expect("lock").clone()
+    }
+
+    /// How many connections were opened (refused ones included).
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
+    }
+
+    /// How many messages had their data read in full, whether or not they were then answered.
+    pub fn data_read(&self) -> usize {
+        self.state.data_read.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the data of at least `n` messages was read (a hung or slow send is then in
+    /// flight); panics after `timeout`.
+    pub async fn wait_for_data(&self, n: usize, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.state.arrived.notified();
+            if self.data_read() >= n {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the data of {n} messages never arrived; got {}",
+                self.data_read()
+            );
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
     }
 
     pub fn messages_to(&self, address: &str) -> Vec<ReceivedMail> {
@@ -162,7 +208,7 @@ impl SmtpServer {
     pub async fn wait_for(&self, address: &str, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let notified = self.arrived.notified();
+            let notified = self.state.arrived.notified();
             let found = self.messages_to(address);
             if found.len() >= n || tokio::time::Instant::now() >= deadline {
                 return found;
@@ -171,9 +217,9 @@ impl SmtpServer {
         }
     }
 
-    /// The newest message to `address`, waiting up to five seconds for one.
+    /// The newest message to `address`, waiting up to `MAIL_TIMEOUT` for one.
     pub async fn latest(&self, address: &str) -> ReceivedMail {
-        let found = self.wait_for(address, 1, Duration::from_secs(5)).await;
+        let found = self.wait_for(address, 1, MAIL_TIMEOUT).await;
         found
             .last()
             .cloned()
@@ -181,11 +227,11 @@ impl SmtpServer {
     }
 
     /// The token of the newest link to `page` sent to `address` that this method has not
-    /// returned before, waiting up to ten seconds for one to arrive.
+    /// returned before, waiting up to `MAIL_TIMEOUT` for one to arrive.
     pub async fn new_token(&self, address: &str, page: &str) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + MAIL_TIMEOUT;
         loop {
-            let notified = self.arrived.notified();
+            let notified = self.state.arrived.notified();
             let fresh = {
                 let seen = self.seen.lock().expect("lock");
                 self.messages_to(address)
@@ -205,13 +251,13 @@ impl SmtpServer {
         }
     }
 
-    /// The newest message to `address` whose subject contains `needle`, waiting up to ten
-    /// seconds for one.
+    /// The newest message to `address` whose subject contains `needle`, waiting up to
+    /// `MAIL_TIMEOUT` for one.
     pub async fn with_subject(&self, address: &str, needle: &str) -> ReceivedMail {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + MAIL_TIMEOUT;
+        let needle_lower = needle.to_lowercase();
         loop {
-            let notified = self.arrived.notified();
-            let needle_lower = needle.to_lowercase();
+            let notified = self.state.arrived.notified();
             if let Some(m) = self
                 .messages_to(address)
                 .into_iter()
@@ -229,7 +275,7 @@ impl SmtpServer {
 
     /// Waits for the `n`-th message (1-based) to `address`.
     pub async fn nth(&self, address: &str, n: usize) -> ReceivedMail {
-        let found = self.wait_for(address, n, Duration::from_secs(5)).await;
+        let found = self.wait_for(address, n, MAIL_TIMEOUT).await;
         found
             .get(n - 1)
             .cloned()
@@ -237,12 +283,12 @@ impl SmtpServer {
     }
 }
 
-async fn serve(
-    stream: TcpStream,
-    received: Arc<Mutex<Vec<ReceivedMail>>>,
-    arrived: Arc<Notify>,
-    mode: Arc<AtomicU8>,
-) -> std::io::Result<()> {
+/// How long the helpers wait for an email: generous, for a loaded machine.
+pub const MAIL_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
+    state.connections.fetch_add(1, Ordering::SeqCst);
+    let mode = &state.mode;
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     if mode.load(Ordering::SeqCst) == REFUSING {
@@ -261,6 +307,12 @@ async fn serve(
         }
         let command = line.trim_end().to_owned();
         let upper = command.to_ascii_uppercase();
+        if mode.load(Ordering::SeqCst) == REFUSING && upper != "QUIT" {
+            write
+                .write_all(b"421 test server refusing service\r\n")
+                .await?;
+            return Ok(());
+        }
         if upper.starts_with("EHLO") {
             write
                 .write_all(b"250-test.smtp\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
@@ -291,15 +343,22 @@ async fn serve(
                         .unwrap_or(&line),
                 );
             }
-            if mode.load(Ordering::SeqCst) == HANGING {
-                std::future::pending::<()>().await;
+            state.data_read.fetch_add(1, Ordering::SeqCst);
+            state.arrived.notify_waiters();
+            match mode.load(Ordering::SeqCst) {
+                HANGING => std::future::pending::<()>().await,
+                SLOW => {
+                    let delay = state.delay_ms.load(Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                }
+                _ => {}
             }
-            received.lock().expect("lock").push(ReceivedMail::parse(
-                from.clone(),
-                to.clone(),
-                data,
-            ));
-            arrived.notify_waiters();
+            state
+                .received
+                .lock()
+                .expect("lock")
+                .push(ReceivedMail::parse(from.clone(), to.clone(), data));
+            state.arrived.notify_waiters();
             write.write_all(b"250 OK queued\r\n").await?;
         } else if upper == "RSET" {
             from.clear();

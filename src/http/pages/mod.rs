@@ -9,7 +9,10 @@ use std::sync::LazyLock;
 
 use axum::{
     Form, Router,
-    extract::{Query, State, rejection::FormRejection},
+    extract::{
+        Query, State,
+        rejection::{FormRejection, QueryRejection},
+    },
     http::{HeaderValue, header},
     response::{Html, IntoResponse, Response},
     routing::{get, post},
@@ -179,14 +182,19 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
+/// The query of a link page. One that does not parse (`?token=a&token=b`) is a link without a
+/// usable token: the page says so, rather than axum's plain-text rejection.
+type LinkQuery = Result<Query<TokenQuery>, QueryRejection>;
+
 /// The page a link opens: it explains and offers a button; only the button's `POST` acts.
 fn link_page(
-    q: TokenQuery,
+    query: LinkQuery,
     action: &str,
     title: &str,
     explanation: &str,
     button: &str,
 ) -> Response {
+    let q = query.map_or(TokenQuery { token: None }, |Query(q)| q);
     let password_field = action == "/reset-password";
     render(
         "link.html",
@@ -194,9 +202,9 @@ fn link_page(
     )
 }
 
-async fn verify_email_page(Query(q): Query<TokenQuery>) -> Response {
+async fn verify_email_page(query: LinkQuery) -> Response {
     link_page(
-        q,
+        query,
         "/verify-email",
         "Verify your email address",
         "Press the button to confirm this email address and activate your account.",
@@ -204,9 +212,9 @@ async fn verify_email_page(Query(q): Query<TokenQuery>) -> Response {
     )
 }
 
-async fn reset_password_page(Query(q): Query<TokenQuery>) -> Response {
+async fn reset_password_page(query: LinkQuery) -> Response {
     link_page(
-        q,
+        query,
         "/reset-password",
         "Choose a new password",
         "Setting a new password signs you out everywhere.",
@@ -214,9 +222,9 @@ async fn reset_password_page(Query(q): Query<TokenQuery>) -> Response {
     )
 }
 
-async fn confirm_email_change_page(Query(q): Query<TokenQuery>) -> Response {
+async fn confirm_email_change_page(query: LinkQuery) -> Response {
     link_page(
-        q,
+        query,
         "/confirm-email-change",
         "Confirm the change of email address",
         "Press the button to confirm. The address changes once every confirmation is in.",
@@ -224,9 +232,9 @@ async fn confirm_email_change_page(Query(q): Query<TokenQuery>) -> Response {
     )
 }
 
-async fn revert_email_change_page(Query(q): Query<TokenQuery>) -> Response {
+async fn revert_email_change_page(query: LinkQuery) -> Response {
     link_page(
-        q,
+        query,
         "/revert-email-change",
         "Undo the change of email address",
         "Your account gets its previous address back, every session is signed out, and a link to choose a new password is sent to that address.",

@@ -1,0 +1,111 @@
+//! What the emails are (contract §5, §6): headers, both parts, values escaped only where HTML
+//! needs it, and templates an operator replaces from `LATCHKEY_TEMPLATES_DIR`.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn emails_have_their_headers_and_escape_values_only_in_html() {
+    let app = TestApp::spawn_with(|s| {
+        s.mail_from = "Accounts Team <accounts@example.org>"
+            .parse()
+            .expect("from");
+    })
+    .await;
+    let name = "Ann & <Bob>";
+    app.register_with("headers@example.com", PASSWORD, Some(name))
+        .await;
+    app.register("other@example.com").await;
+    let mail = app.smtp.latest("headers@example.com").await;
+    let other = app.smtp.latest("other@example.com").await;
+
+    assert_eq!(mail.mail_from, "accounts@example.org");
+    let from = mail.header("From").expect("From");
+    assert!(
+        from.contains("Accounts Team") && from.contains("<accounts@example.org>"),
+        "{from}"
+    );
+    assert!(mail.to.contains("headers@example.com"), "{}", mail.to);
+    assert!(!mail.subject.trim().is_empty());
+    let date = mail.header("Date").expect("Date");
+    assert!(mailparse::dateparse(&date).is_ok(), "{date}");
+    let id = mail.header("Message-ID").expect("Message-ID");
+    assert!(
+        id.starts_with('<') && id.ends_with('>') && id.contains('@'),
+        "{id}"
+    );
+    assert_ne!(
+        Some(id),
+        other.header("Message-ID"),
+        "each email has its own id"
+    );
+
+    // The plain-text part has the name as typed; the HTML part has it escaped.
+    assert!(mail.text.contains(name), "{}", mail.text);
+    assert!(!mail.text.contains("&amp;") && !mail.text.contains("&lt;"));
+    assert!(!mail.html.contains("<Bob>"), "{}", mail.html);
+    assert!(mail.html.contains("&lt;Bob&gt;"), "{}", mail.html);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn templates_from_the_templates_dir_replace_the_built_in_ones() {
+    let templates = tempfile::tempdir().expect("templates directory");
+    std::fs::write(
+        templates.path().join("verification.txt"),
+        "Welcome aboard, {{ name }}\n\nCustom text. Confirm here: {{ link }}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        templates.path().join("verification.mjml"),
+        "<mj-text>Custom HTML for {{ name }}</mj-text>\n<mj-button href=\"{{ link }}\">Confirm</mj-button>\n",
+    )
+    .expect("write");
+    let dir = templates.path().to_owned();
+    let app = TestApp::spawn_with(|s| s.templates_dir = Some(dir)).await;
+    app.register_with("custom@example.com", PASSWORD, Some("<i>Ann</i>"))
+        .await;
+    let mail = app.smtp.latest("custom@example.com").await;
+    assert_eq!(mail.subject, "Welcome aboard, <i>Ann</i>");
+    assert!(mail.text.contains("Custom text."), "{}", mail.text);
+    assert!(
+        mail.html.contains("Custom HTML for &lt;i&gt;Ann&lt;"),
+        "{}",
+        mail.html
+    );
+    assert!(!mail.html.contains("<i>Ann"), "{}", mail.html);
+    let token = mail
+        .token("verify-email")
+        .expect("the link is in the custom text");
+    assert!(mail.html.contains(&token), "the link is in the custom HTML");
+    assert_eq!(app.verify(&token).await.status(), StatusCode::OK);
+
+    // Kinds without an override keep the built-in template.
+    app.register("custom@example.com").await;
+    let notice = app.smtp.nth("custom@example.com", 2).await;
+    assert!(notice.text.contains("/forgot-password"), "{}", notice.text);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_broken_template_stops_start_up_naming_it() {
+    let templates = tempfile::tempdir().expect("templates directory");
+    std::fs::write(
+        templates.path().join("already_registered.txt"),
+        "Subject {{ name\n\nbody\n",
+    )
+    .expect("write");
+    let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+    let smtp = SmtpServer::start().await;
+    let mut settings = test_settings(dir.path().join("latchkey.db"), &smtp);
+    settings.templates_dir = Some(templates.path().to_owned());
+    let error = TestApp::try_start(settings, smtp, dir)
+        .await
+        .err()
+        .expect("the application refuses to start");
+    assert!(error.contains("already_registered.txt"), "{error}");
+}
