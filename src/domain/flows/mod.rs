@@ -43,6 +43,18 @@ pub struct Flows {
 }
 
 impl Flows {
+    /// The account with this address, if any (a read, no write lock).
+    async fn account_at(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<crate::domain::accounts::User>, Error> {
+        self.store
+            .read()
+            .await?
+            .user_by_email(email.normalized())
+            .await
+    }
+
     /// How long links of a purpose live.
     fn ttl(&self, purpose: Purpose) -> Duration {
         match purpose {

@@ -19,12 +19,7 @@ impl Flows {
     /// Sends a reset link if the address has an (enabled) account; the answer is the same
     /// either way. Several reset links may be live at once.
     pub async fn forgot_password(&self, email: &EmailAddress) -> Result<(), Error> {
-        let user = self
-            .store
-            .read()
-            .await?
-            .user_by_email(email.normalized())
-            .await?;
+        let user = self.account_at(email).await?;
         let Some(user) = user.filter(|u| !u.disabled) else {
             return Ok(());
         };

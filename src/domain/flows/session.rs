@@ -32,12 +32,7 @@ impl Flows {
         password: &str,
         user_agent: Option<&str>,
     ) -> Result<TokenPair, Error> {
-        let user = self
-            .store
-            .read()
-            .await?
-            .user_by_email(email.normalized())
-            .await?;
+        let user = self.account_at(email).await?;
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         if !self.hasher.verify(password, stored).await? {
             return Err(Error::InvalidCredentials);

@@ -209,12 +209,7 @@ impl Flows {
     /// answer never says whether the address has an account.
     pub async fn resend_verification(&self, email: &EmailAddress) -> Result<(), Error> {
         // A read first: most resends for unknown or verified addresses need no write lock.
-        let user = self
-            .store
-            .read()
-            .await?
-            .user_by_email(email.normalized())
-            .await?;
+        let user = self.account_at(email).await?;
         let Some(user) = user.filter(|u| !u.email_verified && !u.disabled) else {
             return Ok(());
         };
