@@ -233,12 +233,7 @@ impl Flows {
     }
 
     pub async fn user_by_address(&self, email: &EmailAddress) -> Result<User, Error> {
-        self.store
-            .read()
-            .await?
-            .user_by_email(email.normalized())
-            .await?
-            .ok_or(Error::NotFound)
+        self.account_at(email).await?.ok_or(Error::NotFound)
     }
 
     /// Applies an operator's changes. Disabling revokes every session of the user in the same
@@ -346,14 +341,7 @@ impl Flows {
         email: &EmailAddress,
         password: NewPassword,
     ) -> Result<bool, Error> {
-        if self
-            .store
-            .read()
-            .await?
-            .user_by_email(email.normalized())
-            .await?
-            .is_some()
-        {
+        if self.account_at(email).await?.is_some() {
             return Ok(false);
         }
         let account = NewAccount {
