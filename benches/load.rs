@@ -68,6 +68,10 @@ struct Args {
     /// Paced sign-ups after the load phases: how many, and how many per second.
     probe: u64,
     probe_rate: f64,
+    /// `perf record` the server during this phase.
+    perf: Option<String>,
+    /// Another server binary than the one cargo built (to compare two builds A/B).
+    server: Option<String>,
 }
 
 impl Default for Args {
@@ -80,6 +84,8 @@ impl Default for Args {
             max_requests: 1_000_000,
             probe: 100,
             probe_rate: 20.0,
+            perf: None,
+            server: None,
         }
     }
 }
@@ -91,7 +97,10 @@ const USAGE: &str = "cargo bench --bench load [-- OPTIONS]
   --verify-tokens N   verification tokens to collect for the verify phase (5000)
   --max-requests N    upper bound on the requests of one phase (1000000)
   --probe N           paced sign-ups for the idle delivery latency (100)
-  --probe-rate R      paced sign-ups per second (20)";
+  --probe-rate R      paced sign-ups per second (20)
+  --perf PHASE        perf record the server during one phase (register, email/verify, login,
+                      token/refresh) into $TMPDIR/latchkey-PHASE.perf.data
+  --server PATH       run this latchkey binary instead of the one cargo built (A/B runs)";
 
 impl Args {
     /// `None`: nothing to run (no `--bench`, so not under `cargo bench`, or `--help`).
@@ -109,6 +118,8 @@ impl Args {
                 "--max-requests" => args.max_requests = value(&mut it, &arg)?,
                 "--probe" => args.probe = value(&mut it, &arg)?,
                 "--probe-rate" => args.probe_rate = value(&mut it, &arg)?,
+                "--perf" => args.perf = Some(value(&mut it, &arg)?),
+                "--server" => args.server = Some(value(&mut it, &arg)?),
                 "--help" | "-h" => {
                     println!("{USAGE}");
                     return Ok(None);
@@ -160,7 +171,11 @@ fn main() {
 
 async fn run(args: Args) -> Result<(), String> {
     let sink = Sink::start().await?;
-    let server = Server::start(sink.port)?;
+    let binary = args
+        .server
+        .clone()
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_latchkey").to_owned());
+    let server = Server::start(&binary, sink.port)?;
     server.wait_ready().await?;
     let addr = server.addr;
     let mut report = Report {
@@ -182,7 +197,7 @@ async fn run(args: Args) -> Result<(), String> {
     report.bare_progress(report.bare_before_register);
 
     // Register: timed, 64 clients; CPU counted until the emails it caused are delivered.
-    let cpu = Cpu::start(server.pid);
+    let cpu = Cpu::start(server.pid).profiled(&args, "register");
     let workloads = (0..args.clients)
         .map(|c| Register::new(format!("r{c}")))
         .collect();
@@ -231,7 +246,7 @@ async fn run(args: Args) -> Result<(), String> {
 
     // Verify: one fresh token per request, until they run out (or the time does).
     let cursor = Arc::new(AtomicUsize::new(0));
-    let cpu = Cpu::start(server.pid);
+    let cpu = Cpu::start(server.pid).profiled(&args, "email/verify");
     let workloads = (0..args.clients)
         .map(|_| Verify {
             pairs: Arc::clone(&pairs),
@@ -252,7 +267,7 @@ async fn run(args: Args) -> Result<(), String> {
     // Login: round robin over the verified accounts.
     report.bare_before_login = bare_hash_loop(args.bare_seconds).await;
     report.bare_progress(report.bare_before_login);
-    let cpu = Cpu::start(server.pid);
+    let cpu = Cpu::start(server.pid).profiled(&args, "login");
     let workloads = (0..args.clients)
         .map(|c| Login {
             accounts: Arc::clone(&verified),
@@ -277,7 +292,7 @@ async fn run(args: Args) -> Result<(), String> {
             args.clients
         ));
     }
-    let cpu = Cpu::start(server.pid);
+    let cpu = Cpu::start(server.pid).profiled(&args, "token/refresh");
     let workloads = chains
         .into_iter()
         .map(|t| Refresh { token: Some(t) })
@@ -703,14 +718,14 @@ struct Server {
 }
 
 impl Server {
-    fn start(smtp_port: u16) -> Result<Self, String> {
+    fn start(binary: &str, smtp_port: u16) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("a temporary directory: {e}"))?;
         // A free loopback port: bound and released; the server binds it a moment later.
         let addr = StdListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("a free port: {e}"))?;
         let log = File::create(dir.path().join("server.log")).map_err(|e| e.to_string())?;
-        let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+        let mut command = Command::new(binary);
         command.arg("serve").current_dir(dir.path());
         for (name, _) in std::env::vars() {
             if name.starts_with("LATCHKEY_") {
@@ -732,7 +747,7 @@ impl Server {
             .stderr(log);
         let child = command
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", env!("CARGO_BIN_EXE_latchkey")))?;
+            .map_err(|e| format!("cannot start {binary}: {e}"))?;
         Ok(Self {
             pid: child.id(),
             child,
@@ -798,6 +813,8 @@ struct Cpu {
     pid: u32,
     server: u64,
     client: u64,
+    /// `perf record` of the server over this phase (`--perf PHASE`).
+    perf: Option<Child>,
 }
 
 impl Cpu {
@@ -806,11 +823,49 @@ impl Cpu {
             pid,
             server: cpu_ticks(&pid.to_string()),
             client: cpu_ticks("self"),
+            perf: None,
         }
     }
 
+    /// With `--perf PHASE` naming this phase, samples the server with `perf record` meanwhile.
+    fn profiled(mut self, args: &Args, phase: &str) -> Self {
+        if args.perf.as_deref() != Some(phase) {
+            return self;
+        }
+        let out =
+            std::env::temp_dir().join(format!("latchkey-{}.perf.data", phase.replace('/', "-")));
+        match Command::new("perf")
+            .args(["record", "-F", "999", "-g", "-o"])
+            .arg(&out)
+            .args(["-p", &self.pid.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(child) => {
+                progress(format_args!(
+                    "perf record of {phase} into {}",
+                    out.display()
+                ));
+                self.perf = Some(child);
+                // Let perf attach before the phase starts.
+                std::thread::sleep(Duration::from_millis(500));
+                self.server = cpu_ticks(&self.pid.to_string());
+                self.client = cpu_ticks("self");
+            }
+            Err(e) => progress(format_args!("cannot run perf: {e}")),
+        }
+        self
+    }
+
     /// (server ms, client ms) since `start`.
-    fn finish(self) -> (f64, f64) {
+    fn finish(mut self) -> (f64, f64) {
+        if let Some(mut perf) = self.perf.take() {
+            let _ = Command::new("kill")
+                .args(["-INT", &perf.id().to_string()])
+                .status();
+            let _ = perf.wait();
+        }
         let per_tick = 1000.0 / clock_ticks_per_second();
         let server = cpu_ticks(&self.pid.to_string()).saturating_sub(self.server);
         let client = cpu_ticks("self").saturating_sub(self.client);
