@@ -205,8 +205,8 @@ async fn run(args: Args) -> Result<(), String> {
     let signups: Vec<Signup> = registered.into_iter().flat_map(|w| w.accepted).collect();
     let mut expected_mails = signups.len();
     sink.wait_for(expected_mails).await?;
-    let (server_ms, client_ms) = cpu.finish();
-    report.add("register", stats, server_ms, client_ms);
+    let used = cpu.finish();
+    report.add("register", stats, used);
     report.delivered_saturated = delivery(&sink, &signups, |s| s.sent);
     report.delivered_after_answer = delivery(&sink, &signups, |s| s.answered);
 
@@ -256,8 +256,8 @@ async fn run(args: Args) -> Result<(), String> {
         })
         .collect();
     let (verified, stats) = drive(addr, workloads, Limits::timed(&args)).await;
-    let (server_ms, client_ms) = cpu.finish();
-    report.add("email/verify", stats, server_ms, client_ms);
+    let used = cpu.finish();
+    report.add("email/verify", stats, used);
     let verified: Arc<Vec<String>> =
         Arc::new(verified.into_iter().flat_map(|w| w.verified).collect());
     if verified.is_empty() {
@@ -277,8 +277,8 @@ async fn run(args: Args) -> Result<(), String> {
         })
         .collect();
     let (logged_in, stats) = drive(addr, workloads, Limits::timed(&args)).await;
-    let (server_ms, client_ms) = cpu.finish();
-    report.add("login", stats, server_ms, client_ms);
+    let used = cpu.finish();
+    report.add("login", stats, used);
 
     // Refresh: each client rotates the session of its last log-in.
     let chains: Vec<String> = logged_in
@@ -298,8 +298,8 @@ async fn run(args: Args) -> Result<(), String> {
         .map(|t| Refresh { token: Some(t) })
         .collect();
     let (_, stats) = drive(addr, workloads, Limits::timed(&args)).await;
-    let (server_ms, client_ms) = cpu.finish();
-    report.add("token/refresh", stats, server_ms, client_ms);
+    let used = cpu.finish();
+    report.add("token/refresh", stats, used);
 
     // Paced sign-ups on an otherwise idle server: the email pipeline without a hashing queue.
     if args.probe > 0 {
@@ -700,7 +700,7 @@ async fn bare_hash_loop(seconds: f64) -> Bare {
     .await
     .unwrap_or(0);
     let elapsed = started.elapsed().as_secs_f64();
-    let (_, cpu_ms) = cpu.finish();
+    let cpu_ms = cpu.finish().client_ms;
     Bare {
         per_second: total as f64 / elapsed,
         cpu_ms: cpu_ms / total.max(1) as f64,
@@ -813,6 +813,7 @@ struct Cpu {
     pid: u32,
     server: u64,
     client: u64,
+    switches: u64,
     /// `perf record` of the server over this phase (`--perf PHASE`).
     perf: Option<Child>,
 }
@@ -823,6 +824,7 @@ impl Cpu {
             pid,
             server: cpu_ticks(&pid.to_string()),
             client: cpu_ticks("self"),
+            switches: context_switches(pid),
             perf: None,
         }
     }
@@ -852,14 +854,15 @@ impl Cpu {
                 std::thread::sleep(Duration::from_millis(500));
                 self.server = cpu_ticks(&self.pid.to_string());
                 self.client = cpu_ticks("self");
+                self.switches = context_switches(self.pid);
             }
             Err(e) => progress(format_args!("cannot run perf: {e}")),
         }
         self
     }
 
-    /// (server ms, client ms) since `start`.
-    fn finish(mut self) -> (f64, f64) {
+    /// What was used since `start`.
+    fn finish(mut self) -> Used {
         if let Some(mut perf) = self.perf.take() {
             let _ = Command::new("kill")
                 .args(["-INT", &perf.id().to_string()])
@@ -869,8 +872,42 @@ impl Cpu {
         let per_tick = 1000.0 / clock_ticks_per_second();
         let server = cpu_ticks(&self.pid.to_string()).saturating_sub(self.server);
         let client = cpu_ticks("self").saturating_sub(self.client);
-        (server as f64 * per_tick, client as f64 * per_tick)
+        Used {
+            server_ms: server as f64 * per_tick,
+            client_ms: client as f64 * per_tick,
+            switches: context_switches(self.pid).saturating_sub(self.switches),
+        }
     }
+}
+
+#[derive(Clone, Copy)]
+struct Used {
+    server_ms: f64,
+    client_ms: f64,
+    /// Context switches of the server's threads (those alive at the end; a diagnostic: each
+    /// round trip between a request and a database worker thread costs some).
+    switches: u64,
+}
+
+/// Voluntary and involuntary context switches summed over a process's live threads.
+fn context_switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter_map(|l| {
+                    l.strip_prefix("voluntary_ctxt_switches:")
+                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                })
+                .collect::<Vec<_>>()
+        })
+        .sum()
 }
 
 /// utime + stime of a process, in clock ticks.
@@ -1137,6 +1174,7 @@ struct Phase {
     stats: Stats,
     server_cpu_ms: f64,
     client_cpu_ms: f64,
+    switches: u64,
 }
 
 impl Phase {
@@ -1165,23 +1203,18 @@ struct Report {
 }
 
 impl Report {
-    fn add(
-        &mut self,
-        name: &'static str,
-        mut stats: Stats,
-        server_cpu_ms: f64,
-        client_cpu_ms: f64,
-    ) {
+    fn add(&mut self, name: &'static str, mut stats: Stats, used: Used) {
         stats.latencies_us.sort_unstable();
         let phase = Phase {
             name,
             stats,
-            server_cpu_ms,
-            client_cpu_ms,
+            server_cpu_ms: used.server_ms,
+            client_cpu_ms: used.client_ms,
+            switches: used.switches,
         };
         let (rss, peak) = rss_kb(self.server_pid);
         progress(format_args!(
-            "{name}: {} ok, {} errors in {:.2} s: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, server {:.3} ms CPU/req, RSS {:.1} MB (peak {:.1} MB), statuses {:?}{}",
+            "{name}: {} ok, {} errors in {:.2} s: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, server {:.3} ms CPU/req, {:.1} context switches/req, RSS {:.1} MB (peak {:.1} MB), statuses {:?}{}",
             phase.stats.ok,
             phase.stats.errors,
             phase.stats.elapsed.as_secs_f64(),
@@ -1189,6 +1222,7 @@ impl Report {
             percentile_ms(&phase.stats.latencies_us, 0.5),
             percentile_ms(&phase.stats.latencies_us, 0.99),
             phase.cpu_per_request(),
+            phase.switches as f64 / (phase.stats.ok + phase.stats.errors).max(1) as f64,
             rss as f64 / 1024.0,
             peak as f64 / 1024.0,
             phase.stats.statuses,
