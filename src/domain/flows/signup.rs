@@ -201,13 +201,12 @@ impl Flows {
             let state = tx.link_token_state(hash).await?;
             return Err(TokenState::error(state, Purpose::VerifyEmail, now));
         };
-        tx.set_email_verified(used.user_id, now).await?;
-        tx.invalidate_link_tokens(used.user_id, Purpose::VerifyEmail, now)
-            .await?;
         let user = tx
-            .user_by_id(used.user_id)
+            .verify_user_email(used.user_id, now)
             .await?
             .ok_or(Error::TokenInvalid)?;
+        tx.invalidate_link_tokens(used.user_id, Purpose::VerifyEmail, now)
+            .await?;
         tx.commit().await?;
         Ok(user.email_address())
     }
