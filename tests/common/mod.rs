@@ -11,6 +11,7 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::{sync::oneshot, task::JoinHandle};
 
+#[allow(unused_imports)] // not every test file uses every helper
 pub use smtp::{ReceivedMail, SmtpServer};
 
 pub const PASSWORD: &str = "correct horse battery";
