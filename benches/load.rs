@@ -38,7 +38,7 @@ use serde_json::{Value, json};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::{TcpListener, TcpStream},
-    sync::Notify,
+    sync::{Barrier, Notify, watch},
 };
 
 /// Passes the password policy (not on the common list).
@@ -72,6 +72,8 @@ struct Args {
     perf: Option<String>,
     /// Another server binary than the one cargo built (to compare two builds A/B).
     server: Option<String>,
+    /// Print each phase's answers and slowest latency per 100 ms (to see stalls).
+    timeline: bool,
 }
 
 impl Default for Args {
@@ -86,6 +88,7 @@ impl Default for Args {
             probe_rate: 20.0,
             perf: None,
             server: None,
+            timeline: false,
         }
     }
 }
@@ -100,7 +103,8 @@ const USAGE: &str = "cargo bench --bench load [-- OPTIONS]
   --probe-rate R      paced sign-ups per second (20)
   --perf PHASE        perf record the server during one phase (register, email/verify, login,
                       token/refresh) into $TMPDIR/latchkey-PHASE.perf.data
-  --server PATH       run this latchkey binary instead of the one cargo built (A/B runs)";
+  --server PATH       run this latchkey binary instead of the one cargo built (A/B runs)
+  --timeline          print answers and slowest latency per 100 ms of each phase (stalls)";
 
 impl Args {
     /// `None`: nothing to run (no `--bench`, so not under `cargo bench`, or `--help`).
@@ -120,6 +124,7 @@ impl Args {
                 "--probe-rate" => args.probe_rate = value(&mut it, &arg)?,
                 "--perf" => args.perf = Some(value(&mut it, &arg)?),
                 "--server" => args.server = Some(value(&mut it, &arg)?),
+                "--timeline" => args.timeline = true,
                 "--help" | "-h" => {
                     println!("{USAGE}");
                     return Ok(None);
@@ -180,6 +185,7 @@ async fn run(args: Args) -> Result<(), String> {
     let addr = server.addr;
     let mut report = Report {
         server_pid: server.pid,
+        args: args.clone(),
         ..Report::default()
     };
     progress(format_args!(
@@ -221,7 +227,7 @@ async fn run(args: Args) -> Result<(), String> {
             .map(|c| Register::new(format!("s{c}")))
             .collect();
         let limits = Limits {
-            deadline: Instant::now() + Duration::from_secs(600),
+            duration: Duration::from_secs(600),
             max: missing,
             pace: None,
         };
@@ -305,9 +311,9 @@ async fn run(args: Args) -> Result<(), String> {
     if args.probe > 0 {
         let every = Duration::from_secs_f64(1.0 / args.probe_rate);
         let limits = Limits {
-            deadline: Instant::now() + every * args.probe as u32 + Duration::from_secs(30),
+            duration: every * args.probe as u32 + Duration::from_secs(30),
             max: args.probe,
-            pace: Some((Instant::now(), every)),
+            pace: Some(every),
         };
         let workloads = (0..4).map(|c| Register::new(format!("p{c}"))).collect();
         let (probed, _) = drive(addr, workloads, limits).await;
@@ -325,7 +331,6 @@ async fn run(args: Args) -> Result<(), String> {
     }
 
     report.peak_rss_kb = server.peak_rss_kb();
-    report.args = args;
     drop(server);
     report.print();
     Ok(())
@@ -480,16 +485,17 @@ fn refresh_token_of(body: &[u8]) -> Option<String> {
 
 #[derive(Clone, Copy)]
 struct Limits {
-    deadline: Instant,
+    /// From when every client is connected.
+    duration: Duration,
     max: u64,
     /// Request n (over all clients) is sent no earlier than `start + n * every`.
-    pace: Option<(Instant, Duration)>,
+    pace: Option<Duration>,
 }
 
 impl Limits {
     fn timed(args: &Args) -> Self {
         Self {
-            deadline: Instant::now() + Duration::from_secs_f64(args.seconds),
+            duration: Duration::from_secs_f64(args.seconds),
             max: args.max_requests,
             pace: None,
         }
@@ -501,6 +507,8 @@ struct Stats {
     ok: u64,
     errors: u64,
     latencies_us: Vec<u32>,
+    /// (ms from the start of the phase, latency µs) of each answer, for `--timeline`.
+    timeline: Vec<(u32, u32)>,
     statuses: BTreeMap<u16, u64>,
     transport_errors: u64,
     last_error: Option<String>,
@@ -512,6 +520,7 @@ impl Stats {
         self.ok += other.ok;
         self.errors += other.errors;
         self.latencies_us.extend(other.latencies_us);
+        self.timeline.extend(other.timeline);
         for (status, n) in other.statuses {
             *self.statuses.entry(status).or_default() += n;
         }
@@ -528,23 +537,36 @@ async fn drive<W: Workload>(
     limits: Limits,
 ) -> (Vec<W>, Stats) {
     let issued = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
+    // Every client connects first; the clock starts when all are connected, as with any
+    // keep-alive client that is already up when the load comes.
+    let connected = Arc::new(Barrier::new(workloads.len() + 1));
+    let (go, start) = watch::channel(None::<Instant>);
     let tasks: Vec<_> = workloads
         .into_iter()
         .map(|mut w| {
             let issued = Arc::clone(&issued);
+            let connected = Arc::clone(&connected);
+            let mut start = start.clone();
             tokio::spawn(async move {
                 let mut http = Http::new(addr);
                 let mut stats = Stats::default();
+                // A failed connect is retried, and counted, by the first request.
+                let _ = http.connected().await;
+                connected.wait().await;
+                let start = match start.wait_for(Option::is_some).await {
+                    Ok(at) => at.unwrap_or_else(Instant::now),
+                    Err(_) => Instant::now(),
+                };
+                let deadline = start + limits.duration;
                 loop {
-                    if Instant::now() >= limits.deadline {
+                    if Instant::now() >= deadline {
                         break;
                     }
                     let n = issued.fetch_add(1, Ordering::Relaxed);
                     if n >= limits.max {
                         break;
                     }
-                    if let Some((start, every)) = limits.pace {
+                    if let Some(every) = limits.pace {
                         let at = start + every.saturating_mul(n.min(u64::from(u32::MAX)) as u32);
                         tokio::time::sleep_until(at.into()).await;
                     }
@@ -554,9 +576,10 @@ async fn drive<W: Workload>(
                     let sent = Instant::now();
                     match tokio::time::timeout(REQUEST_TIMEOUT, http.post(path, body)).await {
                         Ok(Ok((status, body))) => {
-                            stats
-                                .latencies_us
-                                .push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                            let latency = sent.elapsed().as_micros().min(u32::MAX as u128) as u32;
+                            let at = sent.duration_since(start).as_millis().min(u32::MAX as u128);
+                            stats.latencies_us.push(latency);
+                            stats.timeline.push((at as u32, latency));
                             *stats.statuses.entry(status).or_default() += 1;
                             if w.answer(sent, status, &body) {
                                 stats.ok += 1;
@@ -584,6 +607,9 @@ async fn drive<W: Workload>(
             })
         })
         .collect();
+    connected.wait().await;
+    let started = Instant::now();
+    let _ = go.send(Some(started));
     let mut workloads = Vec::with_capacity(tasks.len());
     let mut total = Stats::default();
     for task in tasks {
@@ -624,6 +650,14 @@ impl Http {
             let _ = conn.await;
         });
         Ok(sender)
+    }
+
+    /// Connects now if not connected.
+    async fn connected(&mut self) -> Result<(), String> {
+        if self.sender.as_ref().is_none_or(SendRequest::is_closed) {
+            self.sender = Some(Self::connect(self.addr).await?);
+        }
+        Ok(())
     }
 
     async fn request(
@@ -1212,6 +1246,22 @@ struct Report {
 
 impl Report {
     fn add(&mut self, name: &'static str, mut stats: Stats, used: Used) {
+        if self.args.timeline {
+            let mut buckets = BTreeMap::<u32, (u32, u32)>::new();
+            for &(at, latency) in &stats.timeline {
+                let bucket = buckets.entry(at / 100).or_default();
+                bucket.0 += 1;
+                bucket.1 = bucket.1.max(latency);
+            }
+            let line: Vec<String> = buckets
+                .values()
+                .map(|(n, max)| format!("{n}:{:.0}", f64::from(*max) / 1000.0))
+                .collect();
+            progress(format_args!(
+                "{name} per 100 ms (answers:slowest ms): {}",
+                line.join(" ")
+            ));
+        }
         stats.latencies_us.sort_unstable();
         let phase = Phase {
             name,
