@@ -194,8 +194,9 @@ impl Flows {
         let hash = LinkToken::hash_presented(token)?;
         let mut tx = self.store.write().await?;
         let now = now_ms();
+        // Using the link also stops the account's other verification links.
         let Some(used) = tx
-            .consume_link_token(hash, Purpose::VerifyEmail, now)
+            .consume_link_token_superseding(hash, Purpose::VerifyEmail, now)
             .await?
         else {
             let state = tx.link_token_state(hash).await?;
@@ -205,8 +206,6 @@ impl Flows {
             .verify_user_email(used.user_id, now)
             .await?
             .ok_or(Error::TokenInvalid)?;
-        tx.invalidate_link_tokens(used.user_id, Purpose::VerifyEmail, now)
-            .await?;
         tx.commit().await?;
         Ok(user.email_address())
     }
