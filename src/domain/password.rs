@@ -2,11 +2,21 @@
 //! on the blocking pool with at most one hash per core in flight so that a burst of log-ins
 //! queues instead of starving the async runtime.
 
-use std::{collections::HashSet, fmt, str::FromStr, sync::Arc, sync::LazyLock, time::Duration};
+use std::{
+    collections::HashSet,
+    fmt,
+    str::FromStr,
+    sync::{Arc, LazyLock, Mutex},
+    time::Duration,
+};
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::{
+    Algorithm, Argon2, Block, Params, Version,
+    password_hash::phc::{Output, ParamsString, PasswordHash, Salt},
+};
 use tokio::sync::Semaphore;
 
+use super::tokens::random_bytes;
 use crate::error::Error;
 
 pub const MIN_CHARS: usize = 8;
@@ -115,43 +125,43 @@ pub struct PasswordHasher {
 
 struct HasherInner {
     argon2: Argon2<'static>,
+    params: Params,
     slots: Semaphore,
+    /// Argon2's working memory (`m` KiB), one per slot, kept from one hash to the next. Freshly
+    /// allocated per hash, each blocking thread's malloc arena kept a copy of its own: the
+    /// server's resident memory passed 1 GB under load instead of cores × `m`.
+    memory: Mutex<Vec<Vec<Block>>>,
     /// Verified against when an address has no account, so that the time a log-in takes does
     /// not tell whether the address exists.
     dummy_hash: String,
 }
 
+/// Bytes of salt in a new hash, as the `password-hash` crate recommends.
+const SALT_BYTES: usize = 16;
+
 impl PasswordHasher {
     pub fn new(params: HashParams) -> Result<Self, Error> {
-        let argon2 = Argon2::new(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            params.argon2_params().map_err(Error::internal)?,
-        );
-        let dummy_hash = argon2
-            .hash_password(b"latchkey-dummy-password")
-            .map_err(Error::internal)?
-            .to_string();
+        let params = params.argon2_params().map_err(Error::internal)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let inner = HasherInner {
+            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()),
+            params,
+            slots: Semaphore::new(cores),
+            memory: Mutex::new(Vec::with_capacity(cores)),
+            dummy_hash: String::new(),
+        };
+        let dummy_hash = inner.hash(b"latchkey-dummy-password")?;
         Ok(Self {
             inner: Arc::new(HasherInner {
-                argon2,
-                slots: Semaphore::new(cores),
                 dummy_hash,
+                ..inner
             }),
         })
     }
 
     pub async fn hash(&self, password: &NewPassword) -> Result<String, Error> {
         let password = password.expose().to_owned();
-        self.run(move |inner| {
-            inner
-                .argon2
-                .hash_password(password.as_bytes())
-                .map(|h| h.to_string())
-                .map_err(Error::internal)
-        })
-        .await
+        self.run(move |inner| inner.hash(password.as_bytes())).await
     }
 
     /// True when `password` matches `stored`. `None` for `stored` spends the same time on the
@@ -163,11 +173,7 @@ impl PasswordHasher {
                 Some(h) => (h.as_str(), true),
                 None => (inner.dummy_hash.as_str(), false),
             };
-            Ok(inner
-                .argon2
-                .verify_password(password.as_bytes(), hash)
-                .is_ok()
-                && real)
+            Ok(inner.verify(password.as_bytes(), hash) && real)
         })
         .await
     }
@@ -183,6 +189,79 @@ impl PasswordHasher {
         tokio::task::spawn_blocking(move || work(&inner))
             .await
             .map_err(Error::internal)?
+    }
+}
+
+impl HasherInner {
+    /// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with a fresh random salt: the
+    /// same string `argon2`'s own `hash_password` makes.
+    fn hash(&self, password: &[u8]) -> Result<String, Error> {
+        let salt = random_bytes::<SALT_BYTES>()?;
+        let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        self.compute(&self.argon2, &self.params, password, &salt, &mut out)
+            .map_err(Error::internal)?;
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&self.params).map_err(Error::internal)?,
+            salt: Some(Salt::new(&salt).map_err(Error::internal)?),
+            hash: Some(Output::new(&out).map_err(Error::internal)?),
+        };
+        Ok(phc.to_string())
+    }
+
+    /// Whether `password` matches the PHC string `stored`, with the parameters `stored` names
+    /// (so hashes made before a change of `LATCHKEY_PASSWORD_HASH` still verify). Compared in
+    /// constant time; anything unparsable is no match.
+    fn verify(&self, password: &[u8], stored: &str) -> bool {
+        let check = || -> Option<bool> {
+            let phc = PasswordHash::new(stored).ok()?;
+            let algorithm = Algorithm::try_from(phc.algorithm.as_str()).ok()?;
+            let version = match phc.version {
+                Some(v) => Version::try_from(v).ok()?,
+                None => Version::default(),
+            };
+            let params = Params::try_from(&phc).ok()?;
+            let (salt, expected) = (phc.salt.as_ref()?, phc.hash.as_ref()?);
+            let mut out = [0u8; Output::MAX_LENGTH];
+            let out = out.get_mut(..expected.len())?;
+            let argon2 = Argon2::new(algorithm, version, params.clone());
+            self.compute(&argon2, &params, password, salt, out).ok()?;
+            Some(Output::new(out).ok()? == *expected)
+        };
+        check().unwrap_or(false)
+    }
+
+    /// Runs Argon2 on a working memory from the pool (a slot's permit is held, so there is one
+    /// for each hash in flight).
+    fn compute(
+        &self,
+        argon2: &Argon2<'_>,
+        params: &Params,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), argon2::Error> {
+        let blocks = params.block_count();
+        let mut memory = self
+            .memory
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_default();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        // Argon2's first pass writes every block before reading it: no need to clear them.
+        let result =
+            argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks]);
+        // A larger memory, for a hash made with other parameters, is not kept.
+        if memory.len() == self.params.block_count()
+            && let Ok(mut pool) = self.memory.lock()
+        {
+            pool.push(memory);
+        }
+        result
     }
 }
 
@@ -250,6 +329,48 @@ mod tests {
         ] {
             assert!(bad.parse::<HashParams>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn pooled_hashing_matches_the_argon2_crate() -> Result<(), Error> {
+        use argon2::{PasswordHasher as _, PasswordVerifier as _};
+        let hasher = PasswordHasher::new(HashParams {
+            m_cost: 1024,
+            t_cost: 2,
+            p_cost: 1,
+        })?;
+        let inner = &hasher.inner;
+        let ours = inner.hash(b"a long enough secret")?;
+        assert!(ours.starts_with("$argon2id$v=19$m=1024,t=2,p=1$"), "{ours}");
+        // The crate's own verifier accepts our strings, and we accept the crate's.
+        assert!(
+            inner
+                .argon2
+                .verify_password(b"a long enough secret", ours.as_str())
+                .is_ok()
+        );
+        let theirs = inner
+            .argon2
+            .hash_password(b"a long enough secret")
+            .map_err(Error::internal)?
+            .to_string();
+        assert!(inner.verify(b"a long enough secret", &theirs));
+        assert!(!inner.verify(b"another secret", &theirs));
+        // Hashes made with other parameters (a larger memory too) still verify, and the pool
+        // keeps only memories of the configured size.
+        let bigger = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(2048, 1, 1, None).map_err(Error::internal)?,
+        )
+        .hash_password(b"a long enough secret")
+        .map_err(Error::internal)?
+        .to_string();
+        assert!(inner.verify(b"a long enough secret", &bigger));
+        assert!(!inner.verify(b"a long enough secret", "not a hash"));
+        let pool = inner.memory.lock().map_err(Error::internal)?;
+        assert!(pool.iter().all(|m| m.len() == inner.params.block_count()));
+        Ok(())
     }
 
     #[tokio::test]

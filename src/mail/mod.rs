@@ -2,6 +2,7 @@
 //! (`outbox`) and delivered (`transport`).
 
 pub mod outbox;
+mod smtp_pool;
 pub mod templates;
 pub mod transport;
 

@@ -3,14 +3,18 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use lettre::{
     Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
-    transport::smtp::{PoolConfig, authentication::Credentials},
+    transport::smtp::{
+        PoolConfig, authentication::Credentials, client::TlsParameters, response::Response,
+    },
 };
 use url::Url;
 
-use super::RenderedEmail;
+use super::{RenderedEmail, smtp_pool::SmtpPool};
 use crate::storage::{Store, StoredMail, now_ms};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,9 +29,15 @@ pub enum SendError {
 
 #[derive(Clone)]
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Plain SMTP or STARTTLS, on connections of our own with `TCP_NODELAY` (see `smtp_pool`).
+    Smtp(Arc<SmtpPool>),
+    /// Implicit TLS (`smtps://`), through lettre's pooled transport.
+    Smtps(AsyncSmtpTransport<Tokio1Executor>),
     DevMailbox(Store),
 }
+
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+const SMTP_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Transport {
     pub fn smtp(url: &Url, max_connections: u32) -> Result<Self, String> {
@@ -35,32 +45,46 @@ impl Transport {
         let starttls = url
             .query_pairs()
             .any(|(k, v)| k == "tls" && v == "starttls");
-        let mut builder = match (url.scheme(), starttls) {
-            ("smtps", _) => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| e.to_string())?
-            }
-            (_, true) => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-                .map_err(|e| e.to_string())?,
-            _ => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-        };
+        let credentials = (!url.username().is_empty()).then(|| {
+            Credentials::new(
+                percent_decode(url.username()),
+                percent_decode(url.password().unwrap_or_default()),
+            )
+        });
+        if url.scheme() != "smtps" {
+            // The ports lettre's relay builders use: submission for STARTTLS, 25 for plain.
+            let port = url.port().unwrap_or(if starttls { 587 } else { 25 });
+            let tls = starttls
+                .then(|| TlsParameters::new(host.to_owned()))
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            return Ok(Self::Smtp(Arc::new(SmtpPool::new(
+                host.to_owned(),
+                port,
+                tls,
+                credentials,
+                SMTP_TIMEOUT,
+                max_connections as usize,
+                SMTP_IDLE_TIMEOUT,
+            ))));
+        }
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| e.to_string())?;
         if let Some(port) = url.port() {
             builder = builder.port(port);
         }
-        if !url.username().is_empty() {
-            builder = builder.credentials(Credentials::new(
-                percent_decode(url.username()),
-                percent_decode(url.password().unwrap_or_default()),
-            ));
+        if let Some(credentials) = credentials {
+            builder = builder.credentials(credentials);
         }
         let transport = builder
-            .timeout(Some(Duration::from_secs(30)))
+            .timeout(Some(SMTP_TIMEOUT))
             .pool_config(
                 PoolConfig::new()
                     .max_size(max_connections)
-                    .idle_timeout(Duration::from_secs(60)),
+                    .idle_timeout(SMTP_IDLE_TIMEOUT),
             )
             .build();
-        Ok(Self::Smtp(transport))
+        Ok(Self::Smtps(transport))
     }
 
     /// Sends one email; returns the server's answer for `mail test`.
@@ -73,30 +97,21 @@ impl Transport {
         links: &[String],
     ) -> Result<String, SendError> {
         match self {
-            Self::Smtp(smtp) => {
-                let address: Address = to
-                    .parse()
-                    .map_err(|e| SendError::Permanent(format!("address {to:?}: {e}")))?;
-                let message = Message::builder()
-                    .from(from.clone())
-                    .to(Mailbox::new(to_name.map(str::to_owned), address))
-                    .subject(email.subject.clone())
-                    .date_now()
-                    .message_id(None)
-                    .multipart(MultiPart::alternative_plain_html(
-                        email.text.clone(),
-                        email.html.clone(),
-                    ))
-                    .map_err(|e| SendError::Permanent(e.to_string()))?;
-                let response = smtp
+            Self::Smtp(pool) => {
+                let message = build_message(from, to, to_name, email)?;
+                let response = pool
+                    .send(message.envelope(), &message.formatted())
+                    .await
+                    .map_err(SendError::Transient)?;
+                Ok(answer(&response))
+            }
+            Self::Smtps(smtps) => {
+                let message = build_message(from, to, to_name, email)?;
+                let response = smtps
                     .send(message)
                     .await
                     .map_err(|e| SendError::Transient(e.to_string()))?;
-                Ok(format!(
-                    "{} {}",
-                    response.code(),
-                    response.message().collect::<Vec<_>>().join(" ")
-                ))
+                Ok(answer(&response))
             }
             Self::DevMailbox(store) => {
                 let mail = StoredMail {
@@ -127,6 +142,37 @@ impl Transport {
             }
         }
     }
+}
+
+fn build_message(
+    from: &Mailbox,
+    to: &str,
+    to_name: Option<&str>,
+    email: &RenderedEmail,
+) -> Result<Message, SendError> {
+    let address: Address = to
+        .parse()
+        .map_err(|e| SendError::Permanent(format!("address {to:?}: {e}")))?;
+    Message::builder()
+        .from(from.clone())
+        .to(Mailbox::new(to_name.map(str::to_owned), address))
+        .subject(email.subject.clone())
+        .date_now()
+        .message_id(None)
+        .multipart(MultiPart::alternative_plain_html(
+            email.text.clone(),
+            email.html.clone(),
+        ))
+        .map_err(|e| SendError::Permanent(e.to_string()))
+}
+
+/// The server's answer, as `mail test` reports it.
+fn answer(response: &Response) -> String {
+    format!(
+        "{} {}",
+        response.code(),
+        response.message().collect::<Vec<_>>().join(" ")
+    )
 }
 
 fn percent_decode(s: &str) -> String {

@@ -29,7 +29,7 @@ use tokio::{
     task::JoinHandle,
 };
 
-#[allow(unused_imports)]
+#[allow(unused_imports)] // not every test file uses every helper
 pub use smtp::{MAIL_TIMEOUT, ReceivedMail, SmtpServer};
 
 pub const PASSWORD: &str = "correct horse battery";

@@ -193,12 +193,12 @@ impl Flows {
         let hash = LinkToken::hash_presented(token)?;
         let mut tx = self.store.write().await?;
         let now = now_ms();
-        let used = tx.use_link_token(hash, Purpose::VerifyEmail, now).await?;
-        tx.set_email_verified(used.user_id, now).await?;
-        tx.invalidate_link_tokens(used.user_id, Purpose::VerifyEmail, now)
+        // Using the link also stops the account's other verification links, in one statement.
+        let used = tx
+            .use_link_token_superseding(hash, Purpose::VerifyEmail, now)
             .await?;
         let user = tx
-            .user_by_id(used.user_id)
+            .verify_user_email(used.user_id, now)
             .await?
             .ok_or(Error::TokenInvalid)?;
         tx.commit().await?;

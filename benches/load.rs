@@ -1,0 +1,1470 @@
+//! The load tool of issue 2 ("Performance").
+//!
+//! Starts the real `latchkey serve` as its own process (temporary SQLite database, rate limits
+//! off, mail cooldown 0s, every other setting at its default) with `LATCHKEY_SMTP_URL` pointing
+//! at a small SMTP sink on loopback run here, then drives it with N concurrent clients, each on
+//! one keep-alive HTTP/1 connection. It prints, per endpoint, requests/s, p50/p99 latency,
+//! errors and the server's CPU milliseconds per request (utime+stime of the server process from
+//! `/proc/PID/stat`), the sign-up-to-email-delivered latency, the server's peak RSS (`VmHWM`),
+//! and a bare loop of Argon2id hashes to compare sign-up and log-in throughput with.
+//!
+//! `cargo bench --bench load [-- --clients 64 --seconds 10]`
+//!
+//! Traffic goes to 127.0.0.1 only, and every loop is bounded in count and in time. Without
+//! `--bench` (as under `cargo test --all-targets`) it does nothing.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    fs::File,
+    net::{SocketAddr, TcpListener as StdListener},
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, Version};
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::{
+    Method, Request,
+    client::conn::http1::SendRequest,
+    header::{CONTENT_TYPE, HOST},
+};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::{TcpListener, TcpStream},
+    sync::{Barrier, Notify, watch},
+};
+
+/// Passes the password policy (not on the common list).
+const PASSWORD: &str = "load test password 7f3a";
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(180);
+
+// Targets of issue 2.
+const TARGET_FAST_CPU_MS: f64 = 0.3;
+const TARGET_FAST_RPS: f64 = 3_000.0;
+const TARGET_FAST_P99_MS: f64 = 25.0;
+const TARGET_HASH_RATIO: f64 = 0.9;
+const TARGET_DELIVERED_P99_MS: f64 = 250.0;
+const TARGET_RSS_MB: f64 = 64.0;
+
+#[derive(Debug, Clone)]
+struct Args {
+    clients: usize,
+    /// Length of each timed phase (register, login, refresh; verify runs out of tokens first).
+    seconds: f64,
+    bare_seconds: f64,
+    /// Verification tokens to have before the verify phase (sign-ups beyond the register phase
+    /// are made, unmeasured, to reach it).
+    verify_tokens: usize,
+    /// Upper bound on the requests of any one phase.
+    max_requests: u64,
+    /// Paced sign-ups after the load phases: how many, and how many per second.
+    probe: u64,
+    probe_rate: f64,
+    /// `perf record` the server during this phase.
+    perf: Option<String>,
+    /// Another server binary than the one cargo built (to compare two builds A/B).
+    server: Option<String>,
+    /// Print each phase's answers and slowest latency per 100 ms (to see stalls).
+    timeline: bool,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Self {
+            clients: 64,
+            seconds: 10.0,
+            bare_seconds: 5.0,
+            verify_tokens: 5_000,
+            max_requests: 1_000_000,
+            probe: 100,
+            probe_rate: 20.0,
+            perf: None,
+            server: None,
+            timeline: false,
+        }
+    }
+}
+
+const USAGE: &str = "cargo bench --bench load [-- OPTIONS]
+  --clients N         concurrent clients, one keep-alive connection each (64)
+  --seconds S         length of the register, login and refresh phases (10)
+  --bare-seconds S    length of each bare Argon2id loop (5)
+  --verify-tokens N   verification tokens to collect for the verify phase (5000)
+  --max-requests N    upper bound on the requests of one phase (1000000)
+  --probe N           paced sign-ups for the idle delivery latency (100)
+  --probe-rate R      paced sign-ups per second (20)
+  --perf PHASE        perf record the server during one phase (register, email/verify, login,
+                      token/refresh) into $TMPDIR/latchkey-PHASE.perf.data
+  --server PATH       run this latchkey binary instead of the one cargo built (A/B runs)
+  --timeline          print answers and slowest latency per 100 ms of each phase (stalls)";
+
+impl Args {
+    /// `None`: nothing to run (no `--bench`, so not under `cargo bench`, or `--help`).
+    fn parse() -> Result<Option<Self>, String> {
+        let mut args = Self::default();
+        let mut bench = false;
+        let mut it = std::env::args().skip(1);
+        while let Some(arg) = it.next() {
+            match arg.as_str() {
+                "--bench" => bench = true,
+                "--clients" => args.clients = value(&mut it, &arg)?,
+                "--seconds" => args.seconds = value(&mut it, &arg)?,
+                "--bare-seconds" => args.bare_seconds = value(&mut it, &arg)?,
+                "--verify-tokens" => args.verify_tokens = value(&mut it, &arg)?,
+                "--max-requests" => args.max_requests = value(&mut it, &arg)?,
+                "--probe" => args.probe = value(&mut it, &arg)?,
+                "--probe-rate" => args.probe_rate = value(&mut it, &arg)?,
+                "--perf" => args.perf = Some(value(&mut it, &arg)?),
+                "--server" => args.server = Some(value(&mut it, &arg)?),
+                "--timeline" => args.timeline = true,
+                "--help" | "-h" => {
+                    println!("{USAGE}");
+                    return Ok(None);
+                }
+                other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+            }
+        }
+        if !bench {
+            println!("load: run it with `cargo bench --bench load`; nothing to do here");
+            return Ok(None);
+        }
+        if args.clients == 0 || args.seconds <= 0.0 || args.probe_rate <= 0.0 {
+            return Err("--clients, --seconds and --probe-rate must be positive".into());
+        }
+        Ok(Some(args))
+    }
+}
+
+fn value<T: std::str::FromStr>(
+    it: &mut impl Iterator<Item = String>,
+    name: &str,
+) -> Result<T, String> {
+    let raw = it.next().ok_or_else(|| format!("{name} needs a value"))?;
+    raw.parse()
+        .map_err(|_| format!("{name}: cannot read {raw:?}"))
+}
+
+fn main() {
+    let args = match Args::parse() {
+        Ok(Some(args)) => args,
+        Ok(None) => return,
+        Err(e) => {
+            eprintln!("load: {e}");
+            std::process::exit(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    if let Err(e) = runtime.block_on(run(args)) {
+        eprintln!("load: {e}");
+        std::process::exit(1);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+async fn run(args: Args) -> Result<(), String> {
+    let sink = Sink::start().await?;
+    let binary = args
+        .server
+        .clone()
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_latchkey").to_owned());
+    let server = Server::start(&binary, sink.port)?;
+    server.wait_ready().await?;
+    let addr = server.addr;
+    let mut report = Report {
+        server_pid: server.pid,
+        args: args.clone(),
+        ..Report::default()
+    };
+    progress(format_args!(
+        "server pid {} on {addr}, SMTP sink on 127.0.0.1:{}, {} clients",
+        server.pid, sink.port, args.clients
+    ));
+
+    // Bare Argon2id loop while the server is idle.
+    let (rss, _) = rss_kb(server.pid);
+    progress(format_args!(
+        "server RSS when idle: {:.1} MB",
+        rss as f64 / 1024.0
+    ));
+    report.bare_before_register = bare_hash_loop(args.bare_seconds).await;
+    report.bare_progress(report.bare_before_register);
+
+    // Register: timed, 64 clients; CPU counted until the emails it caused are delivered.
+    let cpu = Cpu::start(server.pid).profiled(&args, "register");
+    let workloads = (0..args.clients)
+        .map(|c| Register::new(format!("r{c}")))
+        .collect();
+    let (registered, stats) = drive(addr, workloads, Limits::timed(&args)).await;
+    let signups: Vec<Signup> = registered.into_iter().flat_map(|w| w.accepted).collect();
+    let mut expected_mails = signups.len();
+    sink.wait_for(expected_mails).await?;
+    let used = cpu.finish();
+    report.add("register", stats, used);
+    report.delivered_saturated = delivery(&sink, &signups, |s| s.sent);
+    report.delivered_after_answer = delivery(&sink, &signups, |s| s.answered);
+
+    // Top up the verification tokens (unmeasured).
+    let mut verify_addresses: Vec<String> = signups.into_iter().map(|s| s.address).collect();
+    if verify_addresses.len() < args.verify_tokens {
+        let missing = (args.verify_tokens - verify_addresses.len()) as u64;
+        progress(format_args!(
+            "setup: {missing} more sign-ups for verification tokens"
+        ));
+        let workloads = (0..args.clients)
+            .map(|c| Register::new(format!("s{c}")))
+            .collect();
+        let limits = Limits {
+            duration: Duration::from_secs(600),
+            max: missing,
+            pace: None,
+        };
+        let (more, _) = drive(addr, workloads, limits).await;
+        let more: Vec<String> = more
+            .into_iter()
+            .flat_map(|w| w.accepted)
+            .map(|s| s.address)
+            .collect();
+        expected_mails += more.len();
+        verify_addresses.extend(more);
+        sink.wait_for(expected_mails).await?;
+    }
+    let tokens = sink.verification_tokens();
+    let mut pairs: Vec<(String, String)> = verify_addresses
+        .into_iter()
+        .filter_map(|a| tokens.get(&a).map(|t| (t.clone(), a)))
+        .collect();
+    pairs.sort();
+    let pairs = Arc::new(pairs);
+    progress(format_args!("{} verification tokens", pairs.len()));
+
+    // Verify: one fresh token per request, until they run out (or the time does).
+    let cursor = Arc::new(AtomicUsize::new(0));
+    let cpu = Cpu::start(server.pid).profiled(&args, "email/verify");
+    let workloads = (0..args.clients)
+        .map(|_| Verify {
+            pairs: Arc::clone(&pairs),
+            cursor: Arc::clone(&cursor),
+            current: None,
+            verified: Vec::new(),
+        })
+        .collect();
+    let (verified, stats) = drive(addr, workloads, Limits::timed(&args)).await;
+    let used = cpu.finish();
+    report.add("email/verify", stats, used);
+    let verified: Arc<Vec<String>> =
+        Arc::new(verified.into_iter().flat_map(|w| w.verified).collect());
+    if verified.is_empty() {
+        return Err("no account was verified; cannot log in".into());
+    }
+
+    // Login: round robin over the verified accounts.
+    report.bare_before_login = bare_hash_loop(args.bare_seconds).await;
+    report.bare_progress(report.bare_before_login);
+    let cpu = Cpu::start(server.pid).profiled(&args, "login");
+    let workloads = (0..args.clients)
+        .map(|c| Login {
+            accounts: Arc::clone(&verified),
+            next: c,
+            step: args.clients,
+            refresh_token: None,
+        })
+        .collect();
+    let (logged_in, stats) = drive(addr, workloads, Limits::timed(&args)).await;
+    let used = cpu.finish();
+    report.add("login", stats, used);
+
+    // Refresh: each client rotates the session of its last log-in.
+    let chains: Vec<String> = logged_in
+        .into_iter()
+        .filter_map(|w| w.refresh_token)
+        .collect();
+    if chains.len() < args.clients {
+        progress(format_args!(
+            "only {} sessions for {} clients",
+            chains.len(),
+            args.clients
+        ));
+    }
+    let cpu = Cpu::start(server.pid).profiled(&args, "token/refresh");
+    let workloads = chains
+        .into_iter()
+        .map(|t| Refresh { token: Some(t) })
+        .collect();
+    let (_, stats) = drive(addr, workloads, Limits::timed(&args)).await;
+    let used = cpu.finish();
+    report.add("token/refresh", stats, used);
+
+    // Paced sign-ups on an otherwise idle server: the email pipeline without a hashing queue.
+    if args.probe > 0 {
+        let every = Duration::from_secs_f64(1.0 / args.probe_rate);
+        let limits = Limits {
+            duration: every * args.probe as u32 + Duration::from_secs(30),
+            max: args.probe,
+            pace: Some(every),
+        };
+        let workloads = (0..4).map(|c| Register::new(format!("p{c}"))).collect();
+        let (probed, _) = drive(addr, workloads, limits).await;
+        let probed: Vec<Signup> = probed.into_iter().flat_map(|w| w.accepted).collect();
+        expected_mails += probed.len();
+        sink.wait_for(expected_mails).await?;
+        report.delivered_paced = delivery(&sink, &probed, |s| s.sent);
+        report.delivered_paced_after_answer = delivery(&sink, &probed, |s| s.answered);
+        if let Some(d) = &report.delivered_paced {
+            progress(format_args!(
+                "paced sign-ups: delivered p50 {:.1} ms, p99 {:.1} ms",
+                d.p50_ms, d.p99_ms
+            ));
+        }
+    }
+
+    report.peak_rss_kb = server.peak_rss_kb();
+    drop(server);
+    report.print();
+    Ok(())
+}
+
+fn progress(args: std::fmt::Arguments<'_>) {
+    eprintln!("load: {args}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads: what one client sends, and what it keeps from the answers
+
+trait Workload: Send + 'static {
+    /// The next request body for `path`, or `None` when this client is done.
+    fn next(&mut self) -> Option<(&'static str, Bytes)>;
+    /// Whether the answer is the expected one; keeps what later phases need.
+    fn answer(&mut self, sent: Instant, status: u16, body: &[u8]) -> bool;
+}
+
+struct Register {
+    prefix: String,
+    seq: u64,
+    pending: Option<String>,
+    /// Sign-ups that were accepted.
+    accepted: Vec<Signup>,
+}
+
+/// An accepted sign-up: the address, when its request was sent and when it was answered.
+struct Signup {
+    address: String,
+    sent: Instant,
+    answered: Instant,
+}
+
+impl Register {
+    fn new(prefix: String) -> Self {
+        Self {
+            prefix,
+            seq: 0,
+            pending: None,
+            accepted: Vec::new(),
+        }
+    }
+}
+
+impl Workload for Register {
+    fn next(&mut self) -> Option<(&'static str, Bytes)> {
+        self.seq += 1;
+        let email = format!("{}-{}@load.example.com", self.prefix, self.seq);
+        let body = json!({"email": email, "password": PASSWORD}).to_string();
+        self.pending = Some(email);
+        Some(("/api/v1/register", body.into()))
+    }
+    fn answer(&mut self, sent: Instant, status: u16, _: &[u8]) -> bool {
+        let email = self.pending.take();
+        if status != 202 {
+            return false;
+        }
+        if let Some(address) = email {
+            self.accepted.push(Signup {
+                address,
+                sent,
+                answered: Instant::now(),
+            });
+        }
+        true
+    }
+}
+
+struct Verify {
+    /// (token, address), each used once.
+    pairs: Arc<Vec<(String, String)>>,
+    cursor: Arc<AtomicUsize>,
+    current: Option<usize>,
+    verified: Vec<String>,
+}
+
+impl Workload for Verify {
+    fn next(&mut self) -> Option<(&'static str, Bytes)> {
+        let i = self.cursor.fetch_add(1, Ordering::Relaxed);
+        let (token, _) = self.pairs.get(i)?;
+        self.current = Some(i);
+        Some((
+            "/api/v1/email/verify",
+            json!({"token": token}).to_string().into(),
+        ))
+    }
+    fn answer(&mut self, _: Instant, status: u16, _: &[u8]) -> bool {
+        let Some(i) = self.current.take() else {
+            return false;
+        };
+        if status == 200 {
+            self.verified.push(self.pairs[i].1.clone());
+        }
+        status == 200
+    }
+}
+
+struct Login {
+    accounts: Arc<Vec<String>>,
+    next: usize,
+    step: usize,
+    refresh_token: Option<String>,
+}
+
+impl Workload for Login {
+    fn next(&mut self) -> Option<(&'static str, Bytes)> {
+        let email = &self.accounts[self.next % self.accounts.len()];
+        self.next += self.step;
+        let body = json!({"email": email, "password": PASSWORD}).to_string();
+        Some(("/api/v1/login", body.into()))
+    }
+    fn answer(&mut self, _: Instant, status: u16, body: &[u8]) -> bool {
+        match (status, refresh_token_of(body)) {
+            (200, Some(token)) => {
+                self.refresh_token = Some(token);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+struct Refresh {
+    /// The chain's current refresh token; `None` once the chain broke.
+    token: Option<String>,
+}
+
+impl Workload for Refresh {
+    fn next(&mut self) -> Option<(&'static str, Bytes)> {
+        let token = self.token.take()?;
+        let body = json!({"refresh_token": token}).to_string();
+        Some(("/api/v1/token/refresh", body.into()))
+    }
+    fn answer(&mut self, _: Instant, status: u16, body: &[u8]) -> bool {
+        self.token = if status == 200 {
+            refresh_token_of(body)
+        } else {
+            None
+        };
+        self.token.is_some()
+    }
+}
+
+fn refresh_token_of(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    v.get("refresh_token")?.as_str().map(str::to_owned)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving the clients
+
+#[derive(Clone, Copy)]
+struct Limits {
+    /// From when every client is connected.
+    duration: Duration,
+    max: u64,
+    /// Request n (over all clients) is sent no earlier than `start + n * every`.
+    pace: Option<Duration>,
+}
+
+impl Limits {
+    fn timed(args: &Args) -> Self {
+        Self {
+            duration: Duration::from_secs_f64(args.seconds),
+            max: args.max_requests,
+            pace: None,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Stats {
+    ok: u64,
+    errors: u64,
+    latencies_us: Vec<u32>,
+    /// (ms from the start of the phase, latency µs) of each answer, for `--timeline`.
+    timeline: Vec<(u32, u32)>,
+    statuses: BTreeMap<u16, u64>,
+    transport_errors: u64,
+    last_error: Option<String>,
+    elapsed: Duration,
+}
+
+impl Stats {
+    fn merge(&mut self, other: Stats) {
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.latencies_us.extend(other.latencies_us);
+        self.timeline.extend(other.timeline);
+        for (status, n) in other.statuses {
+            *self.statuses.entry(status).or_default() += n;
+        }
+        self.transport_errors += other.transport_errors;
+        if other.last_error.is_some() {
+            self.last_error = other.last_error;
+        }
+    }
+}
+
+async fn drive<W: Workload>(
+    addr: SocketAddr,
+    workloads: Vec<W>,
+    limits: Limits,
+) -> (Vec<W>, Stats) {
+    let issued = Arc::new(AtomicU64::new(0));
+    // Every client connects first; the clock starts when all are connected, as with any
+    // keep-alive client that is already up when the load comes.
+    let connected = Arc::new(Barrier::new(workloads.len() + 1));
+    let (go, start) = watch::channel(None::<Instant>);
+    let tasks: Vec<_> = workloads
+        .into_iter()
+        .map(|mut w| {
+            let issued = Arc::clone(&issued);
+            let connected = Arc::clone(&connected);
+            let mut start = start.clone();
+            tokio::spawn(async move {
+                let mut http = Http::new(addr);
+                let mut stats = Stats::default();
+                // A failed connect is retried, and counted, by the first request.
+                let _ = http.connected().await;
+                connected.wait().await;
+                let start = match start.wait_for(Option::is_some).await {
+                    Ok(at) => at.unwrap_or_else(Instant::now),
+                    Err(_) => Instant::now(),
+                };
+                let deadline = start + limits.duration;
+                loop {
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                    let n = issued.fetch_add(1, Ordering::Relaxed);
+                    if n >= limits.max {
+                        break;
+                    }
+                    if let Some(every) = limits.pace {
+                        let at = start + every.saturating_mul(n.min(u64::from(u32::MAX)) as u32);
+                        tokio::time::sleep_until(at.into()).await;
+                    }
+                    let Some((path, body)) = w.next() else {
+                        break;
+                    };
+                    let sent = Instant::now();
+                    match tokio::time::timeout(REQUEST_TIMEOUT, http.post(path, body)).await {
+                        Ok(Ok((status, body))) => {
+                            let latency = sent.elapsed().as_micros().min(u32::MAX as u128) as u32;
+                            let at = sent.duration_since(start).as_millis().min(u32::MAX as u128);
+                            stats.latencies_us.push(latency);
+                            stats.timeline.push((at as u32, latency));
+                            *stats.statuses.entry(status).or_default() += 1;
+                            if w.answer(sent, status, &body) {
+                                stats.ok += 1;
+                            } else {
+                                stats.errors += 1;
+                            }
+                        }
+                        Ok(Err(e)) => {
+                            w.answer(sent, 0, &[]);
+                            stats.errors += 1;
+                            stats.transport_errors += 1;
+                            stats.last_error = Some(e);
+                            http.reset();
+                        }
+                        Err(_) => {
+                            w.answer(sent, 0, &[]);
+                            stats.errors += 1;
+                            stats.transport_errors += 1;
+                            stats.last_error = Some("timed out".into());
+                            http.reset();
+                        }
+                    }
+                }
+                (w, stats)
+            })
+        })
+        .collect();
+    connected.wait().await;
+    let started = Instant::now();
+    let _ = go.send(Some(started));
+    let mut workloads = Vec::with_capacity(tasks.len());
+    let mut total = Stats::default();
+    for task in tasks {
+        match task.await {
+            Ok((w, stats)) => {
+                workloads.push(w);
+                total.merge(stats);
+            }
+            Err(e) => total.last_error = Some(format!("client task failed: {e}")),
+        }
+    }
+    total.elapsed = started.elapsed();
+    (workloads, total)
+}
+
+/// One keep-alive HTTP/1 connection, reopened after an error.
+struct Http {
+    addr: SocketAddr,
+    sender: Option<SendRequest<Full<Bytes>>>,
+}
+
+impl Http {
+    fn new(addr: SocketAddr) -> Self {
+        Self { addr, sender: None }
+    }
+
+    fn reset(&mut self) {
+        self.sender = None;
+    }
+
+    async fn connect(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>, String> {
+        let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(sender)
+    }
+
+    /// Connects now if not connected.
+    async fn connected(&mut self) -> Result<(), String> {
+        if self.sender.as_ref().is_none_or(SendRequest::is_closed) {
+            self.sender = Some(Self::connect(self.addr).await?);
+        }
+        Ok(())
+    }
+
+    async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Bytes,
+    ) -> Result<(u16, Bytes), String> {
+        let sender = match &mut self.sender {
+            Some(s) if !s.is_closed() => s,
+            _ => self.sender.insert(Self::connect(self.addr).await?),
+        };
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(HOST, "127.0.0.1")
+            .header(CONTENT_TYPE, "application/json")
+            .body(Full::new(body))
+            .map_err(|e| e.to_string())?;
+        let result = async {
+            sender.ready().await?;
+            let response = sender.send_request(request).await?;
+            let status = response.status().as_u16();
+            let body = response.into_body().collect().await?.to_bytes();
+            Ok::<_, hyper::Error>((status, body))
+        }
+        .await;
+        if result.is_err() {
+            self.sender = None;
+        }
+        result.map_err(|e| e.to_string())
+    }
+
+    async fn post(&mut self, path: &str, body: Bytes) -> Result<(u16, Bytes), String> {
+        self.request(Method::POST, path, body).await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bare hash loop
+
+/// The bare Argon2id loop: hashes per second, and this process's CPU milliseconds per hash
+/// (a measure that does not drift with what else runs on the machine).
+#[derive(Default, Clone, Copy)]
+struct Bare {
+    per_second: f64,
+    cpu_ms: f64,
+}
+
+/// Argon2id hashes with the server's default parameters, one thread per core.
+async fn bare_hash_loop(seconds: f64) -> Bare {
+    let cpu = Cpu::start(std::process::id());
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let params = Params::new(19_456, 2, 1, None).expect("the default parameters");
+                let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+                let mut n = 0u64;
+                // Bounded by time, and by count in case the clock misbehaves.
+                while Instant::now() < deadline && n < 1_000_000 {
+                    let hash = argon2
+                        .hash_password(PASSWORD.as_bytes())
+                        .map(|h| h.to_string())
+                        .expect("hashing");
+                    std::hint::black_box(hash);
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let total = tokio::task::spawn_blocking(move || {
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(0))
+            .sum::<u64>()
+    })
+    .await
+    .unwrap_or(0);
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu_ms = cpu.finish().client_ms;
+    Bare {
+        per_second: total as f64 / elapsed,
+        cpu_ms: cpu_ms / total.max(1) as f64,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server process
+
+struct Server {
+    child: Child,
+    pid: u32,
+    addr: SocketAddr,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(binary: &str, smtp_port: u16) -> Result<Self, String> {
+        let dir = tempfile::tempdir().map_err(|e| format!("a temporary directory: {e}"))?;
+        // A free loopback port: bound and released; the server binds it a moment later.
+        let addr = StdListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("a free port: {e}"))?;
+        let log = File::create(dir.path().join("server.log")).map_err(|e| e.to_string())?;
+        let mut command = Command::new(binary);
+        command.arg("serve").current_dir(dir.path());
+        for (name, _) in std::env::vars() {
+            if name.starts_with("LATCHKEY_") {
+                command.env_remove(name);
+            }
+        }
+        let database = dir.path().join("latchkey.db");
+        command
+            .env("LATCHKEY_LISTEN", addr.to_string())
+            .env(
+                "LATCHKEY_DATABASE_URL",
+                format!("sqlite://{}", database.display()),
+            )
+            .env("LATCHKEY_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
+            .env("LATCHKEY_RATE_LIMIT", "off")
+            .env("LATCHKEY_MAIL_COOLDOWN", "0s")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log);
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start {binary}: {e}"))?;
+        Ok(Self {
+            pid: child.id(),
+            child,
+            addr,
+            dir,
+        })
+    }
+
+    async fn wait_ready(&self) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut http = Http::new(self.addr);
+        while Instant::now() < deadline {
+            if let Ok((200, _)) = http.request(Method::GET, "/readyz", Bytes::new()).await {
+                return Ok(());
+            }
+            http.reset();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(format!(
+            "the server did not become ready; its log:\n{}",
+            std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+        ))
+    }
+
+    fn peak_rss_kb(&self) -> Option<u64> {
+        Some(rss_kb(self.pid).1).filter(|&kb| kb > 0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SIGTERM for a graceful stop, then SIGKILL if it lingers.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// (VmRSS, VmHWM) of a process in kB; zeros if unreadable.
+fn rss_kb(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// CPU time of the server and of this process over a phase.
+struct Cpu {
+    pid: u32,
+    server: u64,
+    client: u64,
+    switches: u64,
+    /// `perf record` of the server over this phase (`--perf PHASE`).
+    perf: Option<Child>,
+}
+
+impl Cpu {
+    fn start(pid: u32) -> Self {
+        Self {
+            pid,
+            server: cpu_ticks(&pid.to_string()),
+            client: cpu_ticks("self"),
+            switches: context_switches(pid),
+            perf: None,
+        }
+    }
+
+    /// With `--perf PHASE` naming this phase, samples the server with `perf record` meanwhile.
+    fn profiled(mut self, args: &Args, phase: &str) -> Self {
+        if args.perf.as_deref() != Some(phase) {
+            return self;
+        }
+        let out =
+            std::env::temp_dir().join(format!("latchkey-{}.perf.data", phase.replace('/', "-")));
+        match Command::new("perf")
+            .args(["record", "-F", "999", "-g", "-o"])
+            .arg(&out)
+            .args(["-p", &self.pid.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(child) => {
+                progress(format_args!(
+                    "perf record of {phase} into {}",
+                    out.display()
+                ));
+                self.perf = Some(child);
+                // Let perf attach before the phase starts.
+                std::thread::sleep(Duration::from_millis(500));
+                self.server = cpu_ticks(&self.pid.to_string());
+                self.client = cpu_ticks("self");
+                self.switches = context_switches(self.pid);
+            }
+            Err(e) => progress(format_args!("cannot run perf: {e}")),
+        }
+        self
+    }
+
+    /// What was used since `start`.
+    fn finish(mut self) -> Used {
+        if let Some(mut perf) = self.perf.take() {
+            let _ = Command::new("kill")
+                .args(["-INT", &perf.id().to_string()])
+                .status();
+            let _ = perf.wait();
+        }
+        let per_tick = 1000.0 / clock_ticks_per_second();
+        let server = cpu_ticks(&self.pid.to_string()).saturating_sub(self.server);
+        let client = cpu_ticks("self").saturating_sub(self.client);
+        Used {
+            server_ms: server as f64 * per_tick,
+            client_ms: client as f64 * per_tick,
+            switches: context_switches(self.pid).saturating_sub(self.switches),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Used {
+    server_ms: f64,
+    client_ms: f64,
+    /// Context switches of the server's threads (those alive at the end; a diagnostic: each
+    /// round trip between a request and a database worker thread costs some).
+    switches: u64,
+}
+
+/// Voluntary and involuntary context switches summed over a process's live threads.
+fn context_switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter_map(|l| {
+                    l.strip_prefix("voluntary_ctxt_switches:")
+                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                })
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: &str) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0;
+    };
+    // Fields after the command name, which is in parentheses: state is field 3, utime 14, stime 15.
+    let rest = stat.rfind(')').map_or("", |i| &stat[i + 1..]);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| {
+        fields
+            .get(n - 3)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(14) + field(15)
+}
+
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The SMTP sink: enough of RFC 5321 for lettre; keeps each message's recipients, arrival time
+// and raw text (parsed only after the measured phases).
+
+struct Mail {
+    to: Vec<String>,
+    arrived: Instant,
+    raw: String,
+}
+
+struct Sink {
+    port: u16,
+    mails: Arc<Mutex<Vec<Mail>>>,
+    arrived: Arc<Notify>,
+}
+
+impl Sink {
+    async fn start() -> Result<Self, String> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("SMTP sink: {e}"))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let sink = Self {
+            port,
+            mails: Arc::default(),
+            arrived: Arc::new(Notify::new()),
+        };
+        let (mails, arrived) = (Arc::clone(&sink.mails), Arc::clone(&sink.arrived));
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (mails, arrived) = (Arc::clone(&mails), Arc::clone(&arrived));
+                tokio::spawn(async move {
+                    let _ = smtp_session(stream, mails, arrived).await;
+                });
+            }
+        });
+        Ok(sink)
+    }
+
+    fn count(&self) -> usize {
+        self.mails.lock().map_or(0, |m| m.len())
+    }
+
+    /// Waits until `n` messages have arrived in all.
+    async fn wait_for(&self, n: usize) -> Result<(), String> {
+        let deadline = Instant::now() + DRAIN_TIMEOUT;
+        loop {
+            let notified = self.arrived.notified();
+            let have = self.count();
+            if have >= n {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "only {have} of {n} emails arrived within {DRAIN_TIMEOUT:?}"
+                ));
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(1), notified).await;
+        }
+    }
+
+    /// First arrival time per recipient.
+    fn arrivals(&self) -> HashMap<String, Instant> {
+        let mut out = HashMap::new();
+        if let Ok(mails) = self.mails.lock() {
+            for mail in mails.iter() {
+                for to in &mail.to {
+                    out.entry(to.to_lowercase()).or_insert(mail.arrived);
+                }
+            }
+        }
+        out
+    }
+
+    /// The verification token of the newest email to each recipient.
+    fn verification_tokens(&self) -> HashMap<String, String> {
+        let mut out = HashMap::new();
+        if let Ok(mails) = self.mails.lock() {
+            for mail in mails.iter() {
+                if let Some(token) = verification_token(&mail.raw) {
+                    for to in &mail.to {
+                        out.insert(to.to_lowercase(), token.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn verification_token(raw: &str) -> Option<String> {
+    const MARK: &str = "/verify-email?token=";
+    let text = mailparse::parse_mail(raw.as_bytes())
+        .ok()
+        .and_then(|m| plain_text(&m))
+        .unwrap_or_else(|| raw.to_owned());
+    let at = text.find(MARK)? + MARK.len();
+    let token: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    (token.len() == 43).then_some(token)
+}
+
+fn plain_text(part: &mailparse::ParsedMail<'_>) -> Option<String> {
+    if part.ctype.mimetype == "text/plain" {
+        return part.get_body().ok();
+    }
+    part.subparts.iter().find_map(plain_text)
+}
+
+async fn smtp_session(
+    stream: TcpStream,
+    mails: Arc<Mutex<Vec<Mail>>>,
+    arrived: Arc<Notify>,
+) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    write.write_all(b"220 load.sink ESMTP\r\n").await?;
+    let mut to = Vec::new();
+    let mut line = String::new();
+    // Bounded: a session ends with its connection; lettre's pool closes idle ones.
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let upper = line.trim_end().to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") {
+            b"250-load.sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+        } else if upper.starts_with("HELO") {
+            b"250 load.sink\r\n"
+        } else if upper.starts_with("MAIL FROM:") {
+            to.clear();
+            b"250 OK\r\n"
+        } else if upper.starts_with("RCPT TO:") {
+            to.push(address_of(line.trim_end()));
+            b"250 OK\r\n"
+        } else if upper == "DATA" {
+            write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+            let mut raw = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await? == 0 {
+                    return Ok(());
+                }
+                if line == ".\r\n" || line == ".\n" {
+                    break;
+                }
+                raw.push_str(
+                    line.strip_prefix('.')
+                        .filter(|_| line.starts_with(".."))
+                        .unwrap_or(&line),
+                );
+            }
+            let mail = Mail {
+                to: std::mem::take(&mut to),
+                arrived: Instant::now(),
+                raw,
+            };
+            if let Ok(mut mails) = mails.lock() {
+                mails.push(mail);
+            }
+            arrived.notify_waiters();
+            b"250 OK queued\r\n"
+        } else if upper == "RSET" || upper == "NOOP" {
+            b"250 OK\r\n"
+        } else if upper == "QUIT" {
+            write.write_all(b"221 bye\r\n").await?;
+            return Ok(());
+        } else {
+            b"502 not implemented\r\n"
+        };
+        write.write_all(reply).await?;
+    }
+}
+
+fn address_of(command: &str) -> String {
+    let start = command.find('<').map_or(0, |i| i + 1);
+    let end = command[start..]
+        .find('>')
+        .map_or(command.len(), |i| start + i);
+    command[start..end].to_lowercase()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+struct Delivery {
+    count: usize,
+    missing: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+/// From `since` a sign-up to its email arriving at the sink, matched by recipient address.
+fn delivery(
+    sink: &Sink,
+    signups: &[Signup],
+    since: impl Fn(&Signup) -> Instant,
+) -> Option<Delivery> {
+    let arrivals = sink.arrivals();
+    let mut latencies = Vec::new();
+    let mut missing = 0;
+    for signup in signups {
+        match arrivals.get(&signup.address) {
+            Some(at) => {
+                latencies.push(at.saturating_duration_since(since(signup)).as_micros() as u32)
+            }
+            None => missing += 1,
+        }
+    }
+    if latencies.is_empty() {
+        return None;
+    }
+    latencies.sort_unstable();
+    Some(Delivery {
+        count: latencies.len(),
+        missing,
+        p50_ms: percentile_ms(&latencies, 0.50),
+        p99_ms: percentile_ms(&latencies, 0.99),
+    })
+}
+
+fn percentile_ms(sorted_us: &[u32], q: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((q * sorted_us.len() as f64).ceil() as usize).clamp(1, sorted_us.len());
+    f64::from(sorted_us[rank - 1]) / 1000.0
+}
+
+struct Phase {
+    name: &'static str,
+    stats: Stats,
+    server_cpu_ms: f64,
+    client_cpu_ms: f64,
+    switches: u64,
+}
+
+impl Phase {
+    fn rps(&self) -> f64 {
+        self.stats.ok as f64 / self.stats.elapsed.as_secs_f64().max(1e-9)
+    }
+    fn cpu_per_request(&self) -> f64 {
+        self.server_cpu_ms / (self.stats.ok + self.stats.errors).max(1) as f64
+    }
+    fn client_cpu_per_request(&self) -> f64 {
+        self.client_cpu_ms / (self.stats.ok + self.stats.errors).max(1) as f64
+    }
+}
+
+#[derive(Default)]
+struct Report {
+    args: Args,
+    phases: Vec<Phase>,
+    bare_before_register: Bare,
+    bare_before_login: Bare,
+    server_pid: u32,
+    delivered_saturated: Option<Delivery>,
+    delivered_after_answer: Option<Delivery>,
+    delivered_paced: Option<Delivery>,
+    delivered_paced_after_answer: Option<Delivery>,
+    peak_rss_kb: Option<u64>,
+}
+
+impl Report {
+    fn add(&mut self, name: &'static str, mut stats: Stats, used: Used) {
+        if self.args.timeline {
+            let mut buckets = BTreeMap::<u32, (u32, u32)>::new();
+            for &(at, latency) in &stats.timeline {
+                let bucket = buckets.entry(at / 100).or_default();
+                bucket.0 += 1;
+                bucket.1 = bucket.1.max(latency);
+            }
+            let line: Vec<String> = buckets
+                .values()
+                .map(|(n, max)| format!("{n}:{:.0}", f64::from(*max) / 1000.0))
+                .collect();
+            progress(format_args!(
+                "{name} per 100 ms (answers:slowest ms): {}",
+                line.join(" ")
+            ));
+        }
+        stats.latencies_us.sort_unstable();
+        let phase = Phase {
+            name,
+            stats,
+            server_cpu_ms: used.server_ms,
+            client_cpu_ms: used.client_ms,
+            switches: used.switches,
+        };
+        let (rss, peak) = rss_kb(self.server_pid);
+        progress(format_args!(
+            "{name}: {} ok, {} errors in {:.2} s: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, server {:.3} ms CPU/req, {:.1} context switches/req, RSS {:.1} MB (peak {:.1} MB), statuses {:?}{}",
+            phase.stats.ok,
+            phase.stats.errors,
+            phase.stats.elapsed.as_secs_f64(),
+            phase.rps(),
+            percentile_ms(&phase.stats.latencies_us, 0.5),
+            percentile_ms(&phase.stats.latencies_us, 0.99),
+            phase.cpu_per_request(),
+            phase.switches as f64 / (phase.stats.ok + phase.stats.errors).max(1) as f64,
+            rss as f64 / 1024.0,
+            peak as f64 / 1024.0,
+            phase.stats.statuses,
+            phase
+                .stats
+                .last_error
+                .as_ref()
+                .map(|e| format!(", last error: {e}"))
+                .unwrap_or_default(),
+        ));
+        self.phases.push(phase);
+    }
+
+    fn bare_progress(&self, bare: Bare) {
+        progress(format_args!(
+            "bare Argon2id loop: {:.1} hashes/s, {:.2} ms CPU per hash",
+            bare.per_second, bare.cpu_ms
+        ));
+    }
+
+    fn phase(&self, name: &str) -> Option<&Phase> {
+        self.phases.iter().find(|p| p.name == name)
+    }
+
+    fn print(&self) {
+        let a = &self.args;
+        println!();
+        println!(
+            "## Latchkey load: {} clients, {} s phases, {} cores, {} MB memory",
+            a.clients,
+            a.seconds,
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            mem_total_mb()
+        );
+        println!();
+        println!(
+            "| endpoint | requests ok | errors | req/s | p50 ms | p99 ms | server CPU ms/req | client CPU ms/req | target | met |"
+        );
+        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+        for p in &self.phases {
+            let (target, met) = self.target(p);
+            println!(
+                "| `{}` | {} | {} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {} | {} |",
+                p.name,
+                p.stats.ok,
+                p.stats.errors,
+                p.rps(),
+                percentile_ms(&p.stats.latencies_us, 0.5),
+                percentile_ms(&p.stats.latencies_us, 0.99),
+                p.cpu_per_request(),
+                p.client_cpu_per_request(),
+                target,
+                yes_no(met),
+            );
+        }
+        println!();
+        println!("| measure | value | target | met |");
+        println!("| --- | --- | --- | --- |");
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        for (label, bare) in [
+            ("register", self.bare_before_register),
+            ("login", self.bare_before_login),
+        ] {
+            println!(
+                "| bare Argon2id loop (m=19456,t=2,p=1; {threads} threads), just before `{label}` | {:.1} hashes/s, {:.2} ms CPU per hash | | |",
+                bare.per_second, bare.cpu_ms
+            );
+            if let Some(p) = self.phase(label) {
+                let ratio = p.rps() / bare.per_second.max(1e-9);
+                println!(
+                    "| `{label}` throughput / bare loop | {:.1} / {:.1} = {:.0}% | ≥ {:.0}% | {} |",
+                    p.rps(),
+                    bare.per_second,
+                    ratio * 100.0,
+                    TARGET_HASH_RATIO * 100.0,
+                    yes_no(ratio >= TARGET_HASH_RATIO)
+                );
+                println!(
+                    "| `{label}` CPU efficiency: bare CPU per hash / server CPU per request | {:.2} / {:.2} ms = {:.0}% | (drift-free view of the same) | |",
+                    bare.cpu_ms,
+                    p.cpu_per_request(),
+                    bare.cpu_ms / p.cpu_per_request().max(1e-9) * 100.0
+                );
+            }
+        }
+        if let Some(d) = &self.delivered_saturated {
+            println!(
+                "| sign-up → email delivered, during `register` ({} clients): p50 / p99 | {:.1} / {:.1} ms ({} emails{}) | p99 < {TARGET_DELIVERED_P99_MS:.0} ms | {} |",
+                a.clients,
+                d.p50_ms,
+                d.p99_ms,
+                d.count,
+                missing(d.missing),
+                yes_no(d.p99_ms < TARGET_DELIVERED_P99_MS)
+            );
+        }
+        if let Some(d) = &self.delivered_after_answer {
+            println!(
+                "| … of which after the 202 answer: p50 / p99 | {:.1} / {:.1} ms | | |",
+                d.p50_ms, d.p99_ms
+            );
+        }
+        if let Some(d) = &self.delivered_paced {
+            println!(
+                "| sign-up → email delivered, paced ({} sign-ups at {}/s): p50 / p99 | {:.1} / {:.1} ms ({} emails{}) | p99 < {TARGET_DELIVERED_P99_MS:.0} ms | {} |",
+                a.probe,
+                a.probe_rate,
+                d.p50_ms,
+                d.p99_ms,
+                d.count,
+                missing(d.missing),
+                yes_no(d.p99_ms < TARGET_DELIVERED_P99_MS)
+            );
+        }
+        if let Some(d) = &self.delivered_paced_after_answer {
+            println!(
+                "| … of which after the 202 answer: p50 / p99 | {:.1} / {:.1} ms | | |",
+                d.p50_ms, d.p99_ms
+            );
+        }
+        match self.peak_rss_kb {
+            Some(kb) => {
+                let mb = kb as f64 / 1024.0;
+                println!(
+                    "| server peak RSS (VmHWM) | {mb:.1} MB | < {TARGET_RSS_MB:.0} MB | {} |",
+                    yes_no(mb < TARGET_RSS_MB)
+                );
+            }
+            None => println!("| server peak RSS (VmHWM) | unknown | < {TARGET_RSS_MB:.0} MB | ? |"),
+        }
+    }
+
+    fn target(&self, p: &Phase) -> (String, bool) {
+        match p.name {
+            "email/verify" | "token/refresh" => {
+                let p99 = percentile_ms(&p.stats.latencies_us, 0.99);
+                (
+                    format!(
+                        "≤ {TARGET_FAST_CPU_MS} ms CPU, ≥ {TARGET_FAST_RPS:.0} req/s, p99 < {TARGET_FAST_P99_MS:.0} ms"
+                    ),
+                    p.cpu_per_request() <= TARGET_FAST_CPU_MS
+                        && p.rps() >= TARGET_FAST_RPS
+                        && p99 < TARGET_FAST_P99_MS
+                        && p.stats.errors == 0,
+                )
+            }
+            "register" | "login" => {
+                let bare = if p.name == "register" {
+                    self.bare_before_register.per_second
+                } else {
+                    self.bare_before_login.per_second
+                };
+                (
+                    format!(
+                        "≥ {:.0}% of bare loop ({bare:.1}/s)",
+                        TARGET_HASH_RATIO * 100.0
+                    ),
+                    p.rps() >= TARGET_HASH_RATIO * bare && p.stats.errors == 0,
+                )
+            }
+            _ => (String::new(), true),
+        }
+    }
+}
+
+fn yes_no(met: bool) -> &'static str {
+    if met { "yes" } else { "**no**" }
+}
+
+fn missing(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(", {n} never arrived")
+    }
+}
+
+fn mem_total_mb() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
