@@ -66,14 +66,6 @@ impl Conn {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Ends every live session of a user at once (an account being disabled).
-    pub async fn revoke_sessions_of_user(&mut self, user_id: Uuid, now: i64) -> Result<u64, Error> {
-        const SQL: &str =
-            "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL";
-        let done = on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(now).execute(c).await)?;
-        Ok(done.rows_affected())
-    }
-
     /// Newest first, optionally of one status; `before` is the last id of the previous page.
     pub async fn list_outbox(
         &mut self,

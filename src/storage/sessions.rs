@@ -91,16 +91,16 @@ impl Conn {
         )
     }
 
-    /// Revokes every live session of a user but `keep`.
+    /// Revokes every live session of a user but `keep`; returns how many.
     pub async fn revoke_user_sessions(
         &mut self,
         user_id: Uuid,
         keep: Option<Uuid>,
         now: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<u64, Error> {
         const SQL: &str = "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2)";
-        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(keep).bind(now).execute(c).await)?;
-        Ok(())
+        let done = on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(keep).bind(now).execute(c).await)?;
+        Ok(done.rows_affected())
     }
 
     pub async fn live_sessions(

@@ -275,7 +275,7 @@ impl Flows {
             return Err(Error::NotFound);
         }
         if patch.disabled == Some(true) {
-            let revoked = tx.revoke_sessions_of_user(id, now).await?;
+            let revoked = tx.revoke_user_sessions(id, None, now).await?;
             tracing::info!(user = %id, revoked, "account disabled: sessions revoked");
         }
         let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
