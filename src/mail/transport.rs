@@ -1,9 +1,8 @@
-//! Delivery: SMTP through lettre's pooled async transport, or, with no SMTP configured, the dev
-//! mailbox (a table the `/dev/mailbox` pages read, and each link written to the log).
+//! Delivery: SMTP with lettre's client (over our own `TCP_NODELAY` connections, see
+//! `smtp_pool`; `smtps://` through lettre's pooled transport), or, with no SMTP configured, the
+//! dev mailbox (a table the `/dev/mailbox` pages read, and each link written to the log).
 
-use std::time::Duration;
-
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use lettre::{
     Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
