@@ -114,6 +114,7 @@ async fn sign_up_verify_and_log_in() {
             "email_verified",
             "id",
             "is_admin",
+            "locale",
             "name",
             "pending_email"
         ]

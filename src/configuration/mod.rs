@@ -15,7 +15,7 @@ use ipnet::IpNet;
 use lettre::message::Mailbox;
 use url::Url;
 
-use crate::domain::{email::EmailAddress, keys::Secret, password::HashParams};
+use crate::domain::{email::EmailAddress, keys::Secret, locale::Locale, password::HashParams};
 
 /// One setting that could not be parsed: which variable, and why.
 #[derive(Debug, thiserror::Error)]
@@ -151,6 +151,10 @@ pub struct Settings {
     /// The per-client request limits (contract §2), applied when `rate_limit` is on.
     pub rate_limits: RateLimits,
     pub templates_dir: Option<PathBuf>,
+    /// The language for users whose own is unknown (contract §6).
+    pub default_locale: Locale,
+    /// What emails and pages call the product.
+    pub product_name: String,
     pub trusted_proxies: Vec<IpNet>,
     pub password_hash: HashParams,
     pub log: String,
@@ -201,6 +205,8 @@ impl Settings {
                 refresh: src.parse("rate_limit_refresh", "30/1m", from_str)?,
             },
             templates_dir: src.parse_opt("templates_dir", parse_dir)?,
+            default_locale: src.parse("default_locale", "en", from_str_display)?,
+            product_name: src.parse("product_name", "Latchkey", parse_product_name)?,
             trusted_proxies: src.parse("trusted_proxies", "", parse_proxies)?,
             password_hash: src.parse("password_hash", "argon2id:m=19456,t=2,p=1", from_str)?,
             log: src.take("log").unwrap_or_else(|| "info".into()),
@@ -242,6 +248,19 @@ where
     T::Err: std::fmt::Display,
 {
     s.parse::<T>().map_err(|e| e.to_string())
+}
+
+fn from_str_display<T: FromStr<Err: std::fmt::Display>>(s: &str) -> Result<T, String> {
+    s.trim().parse().map_err(|e: T::Err| e.to_string())
+}
+
+/// Shown in subjects and page titles: one short line.
+fn parse_product_name(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() || s.chars().count() > 60 || s.chars().any(char::is_control) {
+        return Err("expected a name of 1 to 60 characters on one line".into());
+    }
+    Ok(s.to_owned())
 }
 
 fn positive_duration(s: &str) -> Result<Duration, String> {
@@ -351,6 +370,26 @@ mod tests {
         assert_eq!(s.refresh_ttl, Duration::from_secs(30 * 86_400));
         assert_eq!(s.mail_cooldown, Duration::from_secs(60));
         assert!(s.email_change_confirm_old && s.rate_limit && s.dev_mailbox());
+        assert_eq!(s.default_locale, Locale::En);
+        assert_eq!(s.product_name, "Latchkey");
+    }
+
+    #[test]
+    fn languages_and_product_name_are_checked() {
+        assert_eq!(
+            load(&[("LATCHKEY_DEFAULT_LOCALE", "de-AT")])
+                .map(|s| s.default_locale)
+                .ok(),
+            Some(Locale::De)
+        );
+        for (key, value) in [
+            ("LATCHKEY_DEFAULT_LOCALE", "tlh"),
+            ("LATCHKEY_PRODUCT_NAME", " "),
+            ("LATCHKEY_PRODUCT_NAME", "Acme\nBcc: x"),
+        ] {
+            let err = load(&[(key, value)]).err().map(|e| e.to_string());
+            assert!(err.is_some_and(|e| e.contains(key)), "{key}={value:?}");
+        }
     }
 
     #[test]

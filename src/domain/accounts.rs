@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::email::EmailAddress;
+use super::{email::EmailAddress, locale::Locale};
 use crate::error::Error;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -17,11 +17,22 @@ pub struct User {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The user's language as stored; NULL for accounts made before languages existed.
+    pub locale: Option<String>,
 }
 
 impl User {
     pub fn email_address(&self) -> EmailAddress {
         EmailAddress::from_stored(self.email.clone())
+    }
+
+    /// The language to write to this user in: theirs, or the deployment's default when it is
+    /// unset or no longer offered.
+    pub fn locale_or(&self, default: Locale) -> Locale {
+        self.locale
+            .as_deref()
+            .and_then(Locale::from_tag)
+            .unwrap_or(default)
     }
 }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod email;
 pub mod flows;
 pub mod keys;
+pub mod locale;
 pub mod password;
 pub mod tokens;
 
@@ -13,6 +14,12 @@ use crate::error::Error;
 impl From<email::InvalidEmail> for Error {
     fn from(e: email::InvalidEmail) -> Self {
         Error::invalid("invalid_email", "email", e.to_string())
+    }
+}
+
+impl From<locale::UnknownLocale> for Error {
+    fn from(e: locale::UnknownLocale) -> Self {
+        Error::invalid("validation_failed", "locale", e.to_string())
     }
 }
 

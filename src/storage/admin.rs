@@ -38,7 +38,7 @@ impl Conn {
         before: Option<Uuid>,
         limit: i64,
     ) -> Result<Vec<User>, Error> {
-        const SQL: &str = "SELECT id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at \
+        const SQL: &str = "SELECT id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at, locale \
             FROM users \
             WHERE ($1 IS NULL OR email_norm LIKE $1 ESCAPE '\\' OR lower(name) LIKE $1 ESCAPE '\\') \
               AND ($2 IS NULL OR id < $2) \

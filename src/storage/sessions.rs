@@ -83,7 +83,7 @@ impl Conn {
         user_id: Uuid,
         now: i64,
     ) -> Result<Option<User>, Error> {
-        const SQL: &str = "SELECT u.id, u.email, u.email_norm, u.password_hash, u.name, u.email_verified, u.is_admin, u.disabled, u.created_at, u.updated_at \
+        const SQL: &str = "SELECT u.id, u.email, u.email_norm, u.password_hash, u.name, u.email_verified, u.is_admin, u.disabled, u.created_at, u.updated_at, u.locale \
             FROM sessions s JOIN users u ON u.id = s.user_id \
             WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 AND u.disabled = FALSE";
         Ok(

@@ -1,7 +1,10 @@
 use uuid::Uuid;
 
 use super::{Conn, on_db};
-use crate::{domain::accounts::User, error::Error};
+use crate::{
+    domain::{accounts::User, locale::Locale},
+    error::Error,
+};
 
 pub struct NewUser<'a> {
     pub id: Uuid,
@@ -11,44 +14,46 @@ pub struct NewUser<'a> {
     pub name: Option<&'a str>,
     pub email_verified: bool,
     pub is_admin: bool,
+    pub locale: Option<Locale>,
     pub now: i64,
 }
 
 impl Conn {
     pub async fn user_by_email(&mut self, email_norm: &str) -> Result<Option<User>, Error> {
-        const SQL: &str = "SELECT id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at FROM users WHERE email_norm = $1";
+        const SQL: &str = "SELECT id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at, locale FROM users WHERE email_norm = $1";
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(email_norm).fetch_optional(c).await)?)
     }
 
     pub async fn user_by_id(&mut self, id: Uuid) -> Result<Option<User>, Error> {
-        const SQL: &str = "SELECT id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at FROM users WHERE id = $1";
+        const SQL: &str = "SELECT id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at, locale FROM users WHERE id = $1";
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?)
     }
 
     /// Fails with `EmailTaken` when the normalized address exists (the unique index decides).
     pub async fn insert_user(&mut self, u: &NewUser<'_>) -> Result<(), Error> {
-        const SQL: &str = "INSERT INTO users (id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at) \
-                           VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $8)";
+        const SQL: &str = "INSERT INTO users (id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at, locale) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $8, $9)";
         on_db!(self, c => sqlx::query(SQL)
             .bind(u.id).bind(u.email).bind(u.email_norm).bind(u.password_hash).bind(u.name)
-            .bind(u.email_verified).bind(u.is_admin).bind(u.now)
+            .bind(u.email_verified).bind(u.is_admin).bind(u.now).bind(u.locale.map(Locale::as_str))
             .execute(c).await)?;
         Ok(())
     }
 
-    /// A new sign-up on a still-unverified account takes it over: new password, name and the
-    /// address as typed this time.
+    /// A new sign-up on a still-unverified account takes it over: new password, name, language
+    /// and the address as typed this time.
     pub async fn replace_unverified_signup(
         &mut self,
         id: Uuid,
         email: &str,
         password_hash: &str,
         name: Option<&str>,
+        locale: Locale,
         now: i64,
     ) -> Result<(), Error> {
-        const SQL: &str = "UPDATE users SET email = $2, password_hash = $3, name = $4, updated_at = $5 \
+        const SQL: &str = "UPDATE users SET email = $2, password_hash = $3, name = $4, updated_at = $5, locale = $6 \
                            WHERE id = $1 AND email_verified = FALSE";
-        on_db!(self, c => sqlx::query(SQL).bind(id).bind(email).bind(password_hash).bind(name).bind(now).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(email).bind(password_hash).bind(name).bind(now).bind(locale.as_str()).execute(c).await)?;
         Ok(())
     }
 
@@ -62,7 +67,7 @@ impl Conn {
     /// update and a read would be two round trips inside the writer's transaction.
     pub async fn verify_user_email(&mut self, id: Uuid, now: i64) -> Result<Option<User>, Error> {
         const SQL: &str = "UPDATE users SET email_verified = TRUE, updated_at = $2 WHERE id = $1 \
-            RETURNING id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at";
+            RETURNING id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at, locale";
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(id).bind(now).fetch_optional(c).await)?)
     }
 }

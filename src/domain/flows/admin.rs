@@ -185,6 +185,7 @@ impl Flows {
             name,
             email_verified: account.email_verified,
             is_admin: account.is_admin,
+            locale: None,
             now,
         })
         .await?;
@@ -397,6 +398,7 @@ impl Flows {
                         name: Some(name),
                         email_verified: true,
                         is_admin,
+                        locale: None,
                         now,
                     })
                     .await?;

@@ -8,6 +8,7 @@ use crate::{
     domain::{
         accounts::{DisplayName, User},
         email::EmailAddress,
+        locale::Locale,
         password::NewPassword,
         tokens::{LinkToken, Purpose},
     },
@@ -20,6 +21,8 @@ pub struct Registration {
     pub email: EmailAddress,
     pub password: NewPassword,
     pub name: Option<DisplayName>,
+    /// Already negotiated by the caller (field, `Accept-Language`, default).
+    pub locale: Locale,
 }
 
 impl Flows {
@@ -30,7 +33,6 @@ impl Flows {
     pub async fn register(&self, r: Registration) -> Result<(), Error> {
         // Hash first, whatever the account's state, so every answer costs the same time.
         let password_hash = self.hasher.hash(&r.password).await?;
-        let name = r.name.as_ref().map(DisplayName::as_str);
         // Two sign-ups for one new address race on the unique index; the loser runs again
         // and finds the winner's account.
         for _ in 0..2 {
@@ -39,14 +41,14 @@ impl Flows {
             let existing = tx.user_by_email(r.email.normalized()).await?;
             let outcome = match existing {
                 None => {
-                    self.create_unverified(&mut tx, &r.email, &password_hash, name, now)
+                    self.create_unverified(&mut tx, &r, &password_hash, now)
                         .await
                 }
                 Some(user) if user.email_verified || user.disabled => {
                     self.already_registered(&mut tx, &user, &r.email, now).await
                 }
                 Some(user) => {
-                    self.take_over_unverified(&mut tx, &user, &r.email, &password_hash, name, now)
+                    self.take_over_unverified(&mut tx, &user, &r, &password_hash, now)
                         .await
                 }
             };
@@ -66,12 +68,12 @@ impl Flows {
     async fn create_unverified(
         &self,
         tx: &mut Conn,
-        email: &EmailAddress,
+        r: &Registration,
         password_hash: &str,
-        name: Option<&str>,
         now: i64,
     ) -> Result<(), Error> {
         let id = Uuid::now_v7();
+        let (email, name) = (&r.email, r.name.as_ref().map(DisplayName::as_str));
         tx.insert_user(&NewUser {
             id,
             email: email.as_str(),
@@ -80,6 +82,7 @@ impl Flows {
             name,
             email_verified: false,
             is_admin: false,
+            locale: Some(r.locale),
             now,
         })
         .await?;
@@ -118,11 +121,11 @@ impl Flows {
         &self,
         tx: &mut Conn,
         user: &User,
-        email: &EmailAddress,
+        r: &Registration,
         password_hash: &str,
-        name: Option<&str>,
         now: i64,
     ) -> Result<(), Error> {
+        let (email, name) = (&r.email, r.name.as_ref().map(DisplayName::as_str));
         // Within the cooldown such a sign-up changes nothing at all.
         if !self
             .take_cooldown(tx, EmailKind::Verification, email, now)
@@ -130,7 +133,7 @@ impl Flows {
         {
             return Ok(());
         }
-        tx.replace_unverified_signup(user.id, email.as_str(), password_hash, name, now)
+        tx.replace_unverified_signup(user.id, email.as_str(), password_hash, name, r.locale, now)
             .await?;
         // Only the link sent for this sign-up may verify it: whoever squatted the address
         // loses every earlier link along with the password.

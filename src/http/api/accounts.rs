@@ -17,10 +17,11 @@ use crate::{
         accounts::DisplayName,
         email::EmailAddress,
         flows::{ConfirmOutcome, Registration, TokenPair},
+        locale::Locale,
         password::NewPassword,
     },
     error::Error,
-    http::{AppState, problem::ApiJson, user_agent},
+    http::{AppState, accept_language, problem::ApiJson, user_agent},
 };
 
 #[derive(Deserialize, ToSchema)]
@@ -28,6 +29,9 @@ pub struct RegisterBody {
     email: String,
     password: String,
     name: Option<String>,
+    /// `en`, `de`, `fr`, `es` or `sv` (a tag like `de-AT` counts as its language); without it,
+    /// the best match of `Accept-Language`, else the deployment's default.
+    locale: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/register", tag = "accounts",
@@ -39,12 +43,18 @@ pub struct RegisterBody {
     ))]
 pub async fn register(
     State(s): State<AppState>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Result<impl IntoResponse, Error> {
     let registration = Registration {
         email: EmailAddress::parse_field(&body.email, "email")?,
         password: NewPassword::parse(body.password)?,
         name: DisplayName::parse_optional(body.name.as_deref())?,
+        locale: Locale::negotiate(
+            body.locale.as_deref(),
+            accept_language(&headers),
+            s.flows.settings.default_locale,
+        )?,
     };
     s.flows.register(registration).await?;
     Ok((

@@ -17,7 +17,7 @@ use super::{
     openapi::{Me, Problem, Session, StatusResponse},
 };
 use crate::{
-    domain::{accounts::User, email::EmailAddress, flows::SessionView},
+    domain::{accounts::User, email::EmailAddress, flows::SessionView, locale::Locale},
     error::Error,
     http::{AppState, Auth, problem::ApiJson, rfc3339},
 };
@@ -42,6 +42,7 @@ pub fn user_json(user: &User) -> Value {
         "email_verified": user.email_verified,
         "name": user.name,
         "is_admin": user.is_admin,
+        "locale": user.locale.as_deref().and_then(Locale::from_tag),
         "created_at": rfc3339(user.created_at),
         "pending_email": Value::Null,
     })

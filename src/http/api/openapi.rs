@@ -12,6 +12,7 @@ use utoipa::{
 };
 
 use super::{accounts, admin, me};
+use crate::domain::locale::Locale;
 
 /// `application/problem+json` (RFC 9457), the body of every error.
 #[derive(Serialize, ToSchema)]
@@ -55,6 +56,8 @@ pub struct Me {
     email_verified: bool,
     name: Option<String>,
     is_admin: bool,
+    /// The language of the user's emails and pages; null: the deployment's default.
+    locale: Option<Locale>,
     /// RFC 3339.
     created_at: String,
     /// Null, or the change waiting for confirmation.

@@ -5,6 +5,7 @@
 use axum::{
     Form,
     extract::{State, rejection::FormRejection},
+    http::HeaderMap,
     response::Response,
 };
 use minijinja::context;
@@ -13,10 +14,11 @@ use serde::{Deserialize, Serialize};
 use super::{render, success};
 use crate::{
     domain::{
-        accounts::DisplayName, email::EmailAddress, flows::Registration, password::NewPassword,
+        accounts::DisplayName, email::EmailAddress, flows::Registration, locale::Locale,
+        password::NewPassword,
     },
     error::Error,
-    http::AppState,
+    http::{AppState, accept_language},
 };
 
 #[derive(Serialize)]
@@ -120,6 +122,7 @@ pub struct RegisterForm {
 
 pub async fn register_submit(
     State(s): State<AppState>,
+    headers: HeaderMap,
     form: Result<Form<RegisterForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(f)) = form else {
@@ -134,6 +137,11 @@ pub async fn register_submit(
             email: EmailAddress::parse_field(&f.email, "email")?,
             password: NewPassword::parse(f.password)?,
             name: DisplayName::parse_optional(f.name.as_deref())?,
+            locale: Locale::negotiate(
+                None,
+                accept_language(&headers),
+                s.flows.settings.default_locale,
+            )?,
         })
     })();
     let result = match parsed {
