@@ -79,6 +79,7 @@ impl Services {
             access: AccessTokens::new(&keys, settings.access_ttl),
             outbox: Outbox::new(keys.clone()),
             settings: Arc::clone(&settings),
+            codes: keys.codes.clone(),
         });
         Ok(Self {
             settings,

@@ -58,6 +58,10 @@ pub enum Error {
     TokenExpired,
     #[error("the link has already been used")]
     TokenUsed,
+    /// Any code that cannot be used, and any code for an address without an account: one
+    /// answer, so that a code never tells whether an address has an account.
+    #[error("the code is wrong, has expired, or was replaced by a newer one")]
+    CodeInvalid,
     #[error("the email address is already in use")]
     EmailTaken,
     #[error("the new email address is the current one")]
@@ -106,6 +110,7 @@ impl Error {
             Self::TokenInvalid => "token_invalid",
             Self::TokenExpired => "token_expired",
             Self::TokenUsed => "token_used",
+            Self::CodeInvalid => "code_invalid",
             Self::EmailTaken => "email_taken",
             Self::SameEmail => "same_email",
             Self::AlreadyVerified => "already_verified",

@@ -58,6 +58,10 @@ fn sample_values(settings: &Settings, kind: EmailKind) -> Map<String, Json> {
     if let Some(ttl) = ttl {
         values.insert("expires_in".into(), human_duration(ttl).into());
     }
+    if matches!(kind, EmailKind::Verification | EmailKind::PasswordReset) {
+        // A sample, like the token: it never works.
+        values.insert("code".into(), "012345".into());
+    }
     values
 }
 

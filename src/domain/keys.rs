@@ -1,5 +1,6 @@
-//! Key material derived from `LATCHKEY_SECRET`: the access-token signing key and the key that
-//! seals links waiting in the outbox. Neither is ever written to the database.
+//! Key material derived from `LATCHKEY_SECRET`: the access-token signing key, the key that
+//! seals links waiting in the outbox, and the key of emailed codes' hashes. None is ever
+//! written to the database.
 
 use std::{fmt, io::Write as _, path::Path, str::FromStr};
 
@@ -13,7 +14,7 @@ use chacha20poly1305::{
 use hkdf::Hkdf;
 use sha2::Sha256;
 
-use super::tokens::random_bytes;
+use super::{codes::CodeKeys, tokens::random_bytes};
 use crate::error::Error;
 
 /// The deployment's secret: at least 32 bytes, written as base64.
@@ -89,6 +90,8 @@ pub struct Keys {
     pub access_previous: Option<[u8; 32]>,
     sealing: XChaCha20Poly1305,
     sealing_previous: Option<XChaCha20Poly1305>,
+    /// Keys the hashes of emailed codes (its own label: no other key is ever reused for it).
+    pub codes: CodeKeys,
 }
 
 impl Keys {
@@ -99,6 +102,10 @@ impl Keys {
             access_previous: previous.map(|p| p.derive("access token v1")),
             sealing: seal_key(current),
             sealing_previous: previous.map(seal_key),
+            codes: CodeKeys::new(
+                current.derive("emailed code v1"),
+                previous.map(|p| p.derive("emailed code v1")),
+            ),
         }
     }
 

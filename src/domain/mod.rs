@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod codes;
 pub mod email;
 pub mod flows;
 pub mod keys;

@@ -21,6 +21,7 @@ impl Error {
             Self::Invalid { .. }
             | Self::MalformedJson(_)
             | Self::TokenInvalid
+            | Self::CodeInvalid
             | Self::SameEmail => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

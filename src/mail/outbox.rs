@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     configuration::WorkerSettings,
-    domain::{email::EmailAddress, keys::Keys, tokens::random_bytes},
+    domain::{codes::OneTimeCode, email::EmailAddress, keys::Keys, tokens::random_bytes},
     error::Error,
     storage::{ClaimedMessage, Conn, NewOutboxMessage, Store, ms, now_ms},
 };
@@ -57,6 +57,18 @@ impl Outbox {
         email: OutgoingEmail<'_>,
         now: i64,
     ) -> Result<(), Error> {
+        self.enqueue_with_code(conn, email, None, now).await
+    }
+
+    /// Like `enqueue`, for an email that also carries a code: the code is sealed with the link
+    /// and erased with it, never stored readable.
+    pub async fn enqueue_with_code(
+        &self,
+        conn: &mut Conn,
+        email: OutgoingEmail<'_>,
+        code: Option<&OneTimeCode>,
+        now: i64,
+    ) -> Result<(), Error> {
         let id = Uuid::now_v7();
         let mut values = email.values;
         values.insert("email".into(), email.to.as_str().into());
@@ -64,10 +76,19 @@ impl Outbox {
             values.insert("name".into(), name.into());
         }
         let payload = Json::Object(values).to_string();
-        let sealed = email
-            .link
+        let secret = match (email.link, code) {
+            (link, Some(code)) => Some(
+                serde_json::to_string(&SealedSecrets {
+                    link,
+                    code: Some(code.as_str().to_owned()),
+                })
+                .map_err(Error::internal)?,
+            ),
+            (link, None) => link,
+        };
+        let sealed = secret
             .as_deref()
-            .map(|link| self.keys.seal(link, id.as_bytes()))
+            .map(|secret| self.keys.seal(secret, id.as_bytes()))
             .transpose()?;
         conn.insert_outbox(&NewOutboxMessage {
             id,
@@ -87,6 +108,28 @@ impl Outbox {
 
     pub fn waker(&self) -> Arc<Notify> {
         Arc::clone(&self.wake)
+    }
+}
+
+/// What is sealed in an outbox row: a link alone as its text (as it always was), or a link and
+/// a code as a JSON object.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SealedSecrets {
+    link: Option<String>,
+    code: Option<String>,
+}
+
+impl SealedSecrets {
+    /// A link starts with its scheme, never with `{`.
+    fn read(opened: String) -> Result<Self, serde_json::Error> {
+        if opened.starts_with('{') {
+            serde_json::from_str(&opened)
+        } else {
+            Ok(Self {
+                link: Some(opened),
+                code: None,
+            })
+        }
     }
 }
 
@@ -222,11 +265,18 @@ impl Worker {
             .map_err(|e| SendError::Permanent(format!("payload: {e}")))?;
         let mut links = Vec::new();
         if let Some(sealed) = &message.sealed_link {
-            let link = self.keys.open(sealed, message.id.as_bytes()).ok_or_else(|| {
+            let opened = self.keys.open(sealed, message.id.as_bytes()).ok_or_else(|| {
                 SendError::Permanent("the link cannot be decrypted: was LATCHKEY_SECRET replaced without LATCHKEY_SECRET_PREVIOUS?".into())
             })?;
-            values.insert("link".into(), link.clone().into());
-            links.push(link);
+            let secrets = SealedSecrets::read(opened)
+                .map_err(|e| SendError::Permanent(format!("sealed secrets: {e}")))?;
+            if let Some(code) = secrets.code {
+                values.insert("code".into(), code.into());
+            }
+            if let Some(link) = secrets.link {
+                values.insert("link".into(), link.clone().into());
+                links.push(link);
+            }
         }
         let name = values.get("name").and_then(Json::as_str).map(str::to_owned);
         let rendered = self

@@ -11,6 +11,7 @@
 mod admin;
 mod dev_mailbox;
 mod email_changes;
+mod link_codes;
 mod link_tokens;
 mod outbox;
 mod sessions;
@@ -19,6 +20,7 @@ mod users;
 pub use admin::{OutboxEntry, UserChanges};
 pub use dev_mailbox::StoredMail;
 pub use email_changes::{EmailChange, NewEmailChange};
+pub use link_codes::CodeTry;
 pub use link_tokens::{ConsumedToken, NewLinkToken, TokenState};
 pub use outbox::{ClaimedMessage, NewOutboxMessage};
 pub use sessions::{NewSession, SessionInfo, SessionState};

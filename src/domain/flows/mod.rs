@@ -20,9 +20,10 @@ use uuid::Uuid;
 
 use super::{
     access::AccessTokens,
+    codes::{CodeKeys, MAX_FAILED_ATTEMPTS, OneTimeCode},
     email::EmailAddress,
     password::PasswordHasher,
-    tokens::{LinkToken, Purpose},
+    tokens::{LinkToken, Purpose, TokenHash},
 };
 use crate::{
     configuration::Settings,
@@ -31,7 +32,7 @@ use crate::{
         EmailKind,
         outbox::{Outbox, OutgoingEmail},
     },
-    storage::{Conn, NewLinkToken, Store, ms},
+    storage::{Conn, NewLinkToken, Store, ms, now_ms},
 };
 
 pub struct Flows {
@@ -40,6 +41,8 @@ pub struct Flows {
     pub access: AccessTokens,
     pub outbox: Outbox,
     pub settings: Arc<Settings>,
+    /// Keys the hashes of emailed codes.
+    pub codes: CodeKeys,
 }
 
 impl Flows {
@@ -77,6 +80,41 @@ impl Flows {
         change_id: Option<Uuid>,
         now: i64,
     ) -> Result<(String, Map<String, Json>), Error> {
+        let (link, values, _) = self
+            .new_link_token(tx, purpose, user_id, account_email, change_id, now)
+            .await?;
+        Ok((link, values))
+    }
+
+    /// `new_link` with a 6-digit code beside it (contract §4): the code replaces the account's
+    /// earlier one for the purpose and lives exactly as long as this link.
+    async fn new_link_with_code(
+        &self,
+        tx: &mut Conn,
+        purpose: Purpose,
+        user_id: Uuid,
+        account_email: &str,
+        now: i64,
+    ) -> Result<(String, Map<String, Json>, OneTimeCode), Error> {
+        let (link, values, hash) = self
+            .new_link_token(tx, purpose, user_id, account_email, None, now)
+            .await?;
+        let code = OneTimeCode::generate()?;
+        let code_hash = self.codes.hash(purpose, account_email, &code);
+        tx.put_link_code(user_id, purpose, hash, code_hash, now)
+            .await?;
+        Ok((link, values, code))
+    }
+
+    async fn new_link_token(
+        &self,
+        tx: &mut Conn,
+        purpose: Purpose,
+        user_id: Uuid,
+        account_email: &str,
+        change_id: Option<Uuid>,
+        now: i64,
+    ) -> Result<(String, Map<String, Json>, TokenHash), Error> {
         let token = LinkToken::generate()?;
         let ttl = self.ttl(purpose);
         tx.insert_link_token(&NewLinkToken {
@@ -90,7 +128,32 @@ impl Flows {
         })
         .await?;
         let link = format!("{}?token={}", self.page(purpose.page()), token.text());
-        Ok((link, expiring(ttl)))
+        Ok((link, expiring(ttl), token.hash()))
+    }
+
+    /// Starts using a code typed with an address: the write transaction in which the code's
+    /// link is then used, and that link's hash. A wrong code is counted (and the count
+    /// committed) before `code_invalid` is answered. Every address takes this same path, with
+    /// or without an account, so neither the answer nor the work tells them apart.
+    async fn begin_code_use(
+        &self,
+        email: &EmailAddress,
+        purpose: Purpose,
+        code: &OneTimeCode,
+    ) -> Result<(Conn, TokenHash, i64), Error> {
+        let candidates = self.codes.candidates(purpose, email.normalized(), code);
+        let mut tx = self.store.write().await?;
+        let now = now_ms();
+        let tried = tx
+            .try_link_code(email.normalized(), purpose, candidates, MAX_FAILED_ATTEMPTS)
+            .await?;
+        match tried {
+            Some(t) if t.matched => Ok((tx, t.link, now)),
+            _ => {
+                tx.commit().await?;
+                Err(Error::CodeInvalid)
+            }
+        }
     }
 
     /// A page of the link base without a token (log-in, forgot password).
@@ -132,6 +195,15 @@ impl Flows {
             tracing::debug!(%kind, "mail cooldown: not sending");
         }
         Ok(free)
+    }
+}
+
+/// A link that a right code could not use (used, superseded, expired, address changed) makes
+/// the code dead: `code_invalid`, whatever the link's own answer would be.
+fn code_error(e: Error) -> Error {
+    match e {
+        Error::TokenInvalid | Error::TokenUsed | Error::TokenExpired => Error::CodeInvalid,
+        other => other,
     }
 }
 

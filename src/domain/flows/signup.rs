@@ -1,12 +1,14 @@
-//! Sign-up, email verification and resending the verification link (contract §4).
+//! Sign-up, email verification (by link or by code) and resending the verification email
+//! (contract §4).
 
 use serde_json::Map;
 use uuid::Uuid;
 
-use super::Flows;
+use super::{Flows, code_error};
 use crate::{
     domain::{
         accounts::{DisplayName, User},
+        codes::OneTimeCode,
         email::EmailAddress,
         locale::Locale,
         password::NewPassword,
@@ -170,15 +172,8 @@ impl Flows {
         name: Option<&str>,
         now: i64,
     ) -> Result<(), Error> {
-        let (link, values) = self
-            .new_link(
-                tx,
-                Purpose::VerifyEmail,
-                user_id,
-                email.normalized(),
-                None,
-                now,
-            )
+        let (link, values, code) = self
+            .new_link_with_code(tx, Purpose::VerifyEmail, user_id, email.normalized(), now)
             .await?;
         let email = OutgoingEmail {
             kind: EmailKind::Verification,
@@ -187,7 +182,9 @@ impl Flows {
             link: Some(link),
             values,
         };
-        self.outbox.enqueue(tx, email, now).await
+        self.outbox
+            .enqueue_with_code(tx, email, Some(&code), now)
+            .await
     }
 
     /// Uses a verification link. Its account becomes verified and every other verification
@@ -200,10 +197,38 @@ impl Flows {
         let used = tx
             .use_link_token_superseding(hash, Purpose::VerifyEmail, now)
             .await?;
-        let user = tx
-            .verify_user_email(used.user_id, now)
-            .await?
-            .ok_or(Error::TokenInvalid)?;
+        self.finish_verification(tx, used.user_id, Error::TokenInvalid, now)
+            .await
+    }
+
+    /// Verifies with the code from the verification email, typed with the address: exactly
+    /// what its link does, and it uses that link. Every failure is `code_invalid`.
+    pub async fn verify_email_by_code(
+        &self,
+        email: &EmailAddress,
+        code: &str,
+    ) -> Result<EmailAddress, Error> {
+        let code = OneTimeCode::parse(code)?;
+        let (mut tx, link, now) = self
+            .begin_code_use(email, Purpose::VerifyEmail, &code)
+            .await?;
+        let used = tx
+            .use_link_token_superseding(link, Purpose::VerifyEmail, now)
+            .await
+            .map_err(code_error)?;
+        self.finish_verification(tx, used.user_id, Error::CodeInvalid, now)
+            .await
+    }
+
+    /// After a verification link was used in `tx`: the account is verified.
+    async fn finish_verification(
+        &self,
+        mut tx: Conn,
+        user_id: Uuid,
+        gone: Error,
+        now: i64,
+    ) -> Result<EmailAddress, Error> {
+        let user = tx.verify_user_email(user_id, now).await?.ok_or(gone)?;
         tx.commit().await?;
         Ok(user.email_address())
     }

@@ -68,20 +68,77 @@ pub struct TokenBody {
     token: String,
 }
 
+/// The fields a link-or-code body may carry, before it is known which shape it is.
+#[derive(Deserialize)]
+struct ProofFields {
+    token: Option<String>,
+    email: Option<String>,
+    code: Option<String>,
+}
+
+/// Which of the two shapes a body is; a message in serde's words for a missing field, so that
+/// the problem names it.
+enum Proof {
+    Link(String),
+    Code { email: String, code: String },
+}
+
+impl TryFrom<ProofFields> for Proof {
+    type Error = &'static str;
+    fn try_from(f: ProofFields) -> Result<Self, Self::Error> {
+        match (f.token, f.email, f.code) {
+            // A body with a token is the link shape; other fields are ignored there, as
+            // unknown fields are everywhere.
+            (Some(token), _, _) => Ok(Self::Link(token)),
+            (None, Some(email), Some(code)) => Ok(Self::Code { email, code }),
+            (None, Some(_), None) => Err("missing field `code`"),
+            (None, None, Some(_)) => Err("missing field `email`"),
+            (None, None, None) => Err("missing field `token`"),
+        }
+    }
+}
+
+/// `{token}` from the link in the verification email, or `{email, code}` with the code from
+/// that email.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged, try_from = "ProofFields")]
+pub enum VerifyBody {
+    /// The link's token.
+    Link { token: String },
+    /// The 6-digit code, with the address it was sent to.
+    Code { email: String, code: String },
+}
+
+impl TryFrom<ProofFields> for VerifyBody {
+    type Error = &'static str;
+    fn try_from(f: ProofFields) -> Result<Self, Self::Error> {
+        Ok(match Proof::try_from(f)? {
+            Proof::Link(token) => Self::Link { token },
+            Proof::Code { email, code } => Self::Code { email, code },
+        })
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/email/verify", tag = "accounts",
-    request_body = TokenBody,
+    request_body = VerifyBody,
     responses(
         (status = 200, description = "The address is verified", body = VerifiedResponse),
-        (status = 400, description = "`token_invalid`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`token_invalid`; `code_invalid` for a code that is wrong, used, replaced by a newer one, expired, spent by 5 wrong tries, or sent with an address that has no account (one answer for all); `invalid_email`; `validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`token_used`", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn verify_email(
     State(s): State<AppState>,
-    ApiJson(body): ApiJson<TokenBody>,
+    ApiJson(body): ApiJson<VerifyBody>,
 ) -> Result<Json<Value>, Error> {
-    let email = s.flows.verify_email(&body.token).await?;
+    let email = match body {
+        VerifyBody::Link { token } => s.flows.verify_email(&token).await?,
+        VerifyBody::Code { email, code } => {
+            let email = EmailAddress::parse_field(&email, "email")?;
+            s.flows.verify_email_by_code(&email, &code).await?
+        }
+    };
     Ok(Json(json!({"status": "verified", "email": email.as_str()})))
 }
 
@@ -206,17 +263,51 @@ pub async fn forgot_password(
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "reset_sent"}))))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct ResetBody {
-    token: String,
+#[derive(Deserialize)]
+struct ResetFields {
+    #[serde(flatten)]
+    proof: ProofFields,
     new_password: String,
+}
+
+/// `{token, new_password}` with the token of the link in the reset email, or
+/// `{email, code, new_password}` with the code from that email.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged, try_from = "ResetFields")]
+pub enum ResetBody {
+    /// The link's token.
+    Link { token: String, new_password: String },
+    /// The 6-digit code, with the address it was sent to.
+    Code {
+        email: String,
+        code: String,
+        new_password: String,
+    },
+}
+
+impl TryFrom<ResetFields> for ResetBody {
+    type Error = &'static str;
+    fn try_from(f: ResetFields) -> Result<Self, Self::Error> {
+        let new_password = f.new_password;
+        Ok(match Proof::try_from(f.proof)? {
+            Proof::Link(token) => Self::Link {
+                token,
+                new_password,
+            },
+            Proof::Code { email, code } => Self::Code {
+                email,
+                code,
+                new_password,
+            },
+        })
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/password/reset", tag = "accounts",
     request_body = ResetBody,
     responses(
         (status = 200, description = "`password_changed`; every session is revoked and nobody is logged in", body = StatusResponse),
-        (status = 400, description = "`token_invalid`, `weak_password` (the link stays usable)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`token_invalid`; `code_invalid` for a code that is wrong, used, replaced by a newer one, expired, spent by 5 wrong tries, or sent with an address that has no account (one answer for all); `weak_password` (the link or code stays usable); `invalid_email`; `validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`token_used`", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
@@ -225,10 +316,23 @@ pub async fn reset_password(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<ResetBody>,
 ) -> Result<Json<Value>, Error> {
-    s.flows
-        .reset_password(&body.token, body.new_password)
-        .await
-        .map_err(|e| rename_password_field(e, "new_password"))?;
+    let reset = match body {
+        ResetBody::Link {
+            token,
+            new_password,
+        } => s.flows.reset_password(&token, new_password).await,
+        ResetBody::Code {
+            email,
+            code,
+            new_password,
+        } => {
+            let email = EmailAddress::parse_field(&email, "email")?;
+            s.flows
+                .reset_password_by_code(&email, &code, new_password)
+                .await
+        }
+    };
+    reset.map_err(|e| rename_password_field(e, "new_password"))?;
     Ok(Json(json!({"status": "password_changed"})))
 }
 

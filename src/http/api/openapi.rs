@@ -229,4 +229,52 @@ mod tests {
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
         Ok(())
     }
+
+    /// Verify and reset take a link's token or an emailed code: both shapes are documented.
+    #[test]
+    fn verify_and_reset_document_the_link_and_the_code_shapes() -> Result<(), serde_json::Error> {
+        let doc = serde_json::to_value(openapi())?;
+        for (path, schema, code_shape) in [
+            ("/api/v1/email/verify", "VerifyBody", vec!["email", "code"]),
+            (
+                "/api/v1/password/reset",
+                "ResetBody",
+                vec!["email", "code", "new_password"],
+            ),
+        ] {
+            let body = &doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+                ["$ref"];
+            assert_eq!(body, &format!("#/components/schemas/{schema}"), "{path}");
+            let shapes = doc["components"]["schemas"][schema]["oneOf"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let required: Vec<Vec<String>> = shapes
+                .iter()
+                .map(|s| {
+                    let mut r: Vec<String> = s["required"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect();
+                    r.sort();
+                    r
+                })
+                .collect();
+            let mut code_shape: Vec<String> = code_shape.into_iter().map(str::to_owned).collect();
+            code_shape.sort();
+            assert_eq!(required.len(), 2, "{schema}: {shapes:?}");
+            assert!(required.contains(&code_shape), "{schema}: {required:?}");
+            assert!(
+                required.iter().any(|r| r.contains(&"token".to_owned())),
+                "{schema}: {required:?}"
+            );
+            let errors = doc["paths"][path]["post"]["responses"]["400"]["description"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(errors.contains("code_invalid"), "{path}: {errors}");
+        }
+        Ok(())
+    }
 }
