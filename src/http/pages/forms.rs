@@ -11,7 +11,7 @@ use axum::{
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{render, success};
+use super::{codes, render};
 use crate::{
     domain::{
         accounts::DisplayName, email::EmailAddress, flows::Registration, locale::Locale,
@@ -23,12 +23,14 @@ use crate::{
 
 #[derive(Serialize)]
 pub(super) struct Field {
-    name: &'static str,
-    label: &'static str,
-    r#type: &'static str,
-    autocomplete: &'static str,
-    required: bool,
-    value: Option<String>,
+    pub(super) name: &'static str,
+    pub(super) label: &'static str,
+    pub(super) r#type: &'static str,
+    pub(super) autocomplete: &'static str,
+    pub(super) required: bool,
+    pub(super) value: Option<String>,
+    /// The keyboard a phone shows (`numeric` for codes).
+    pub(super) inputmode: Option<&'static str>,
 }
 
 pub(super) const fn field(
@@ -45,6 +47,7 @@ pub(super) const fn field(
         autocomplete,
         required,
         value: None,
+        inputmode: None,
     }
 }
 
@@ -67,6 +70,8 @@ pub(super) fn form_page(
         context! { url => "/login", label => "Sign in" },
         context! { url => "/register", label => "Create an account" },
         context! { url => "/forgot-password", label => "Forgot your password?" },
+        context! { url => codes::VERIFY_CODE_PAGE, label => "Have a verification code?" },
+        context! { url => codes::RESET_CODE_PAGE, label => "Have a password reset code?" },
     ];
     let fields = minijinja::Value::from(minijinja::value::Serde(fields));
     render(
@@ -149,19 +154,14 @@ pub async fn register_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => check_inbox(
+        Ok(()) => codes::verify_form(
             "Check your inbox",
-            "If the address can receive mail, a link to confirm it is on its way.",
+            "If the address can receive mail, an email to confirm it is on its way. Open its link, or enter the 6-digit code from it here.",
+            Some(f.email),
+            None,
         ),
         Err(e) => register_form(Some(f.email), f.name, Some(message(&e))),
     }
-}
-
-fn check_inbox(title: &str, text: &str) -> Response {
-    render(
-        "result.html",
-        success(title, text.into(), "/login", "Sign in"),
-    )
 }
 
 #[derive(Deserialize)]
@@ -215,9 +215,11 @@ pub async fn resend_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => check_inbox(
+        Ok(()) => codes::verify_form(
             "Check your inbox",
-            "If that address has an account waiting for confirmation, a new link is on its way.",
+            "If that address has an account waiting for confirmation, a new email is on its way. Open its link, or enter the 6-digit code from it here.",
+            Some(email),
+            None,
         ),
         Err(e) => email_form(RESEND.0, RESEND.1, RESEND.2, Some(email), Some(message(&e))),
     }
@@ -233,9 +235,12 @@ pub async fn forgot_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => check_inbox(
+        Ok(()) => codes::reset_form(
             "Check your inbox",
-            "If that address has an account, a link to choose a new password is on its way.",
+            "If that address has an account, an email to choose a new password is on its way. Open its link, or enter the 6-digit code from it here with a new password.",
+            Some(email),
+            None,
+            None,
         ),
         Err(e) => email_form(FORGOT.0, FORGOT.1, FORGOT.2, Some(email), Some(message(&e))),
     }

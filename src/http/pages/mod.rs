@@ -2,6 +2,7 @@
 //! they show a button that `POST`s, so mail scanners that open links spend nothing.
 
 mod account;
+mod codes;
 pub mod dev_mailbox;
 mod forms;
 
@@ -137,6 +138,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
             )),
         )
         .route(
+            codes::VERIFY_CODE_PAGE,
+            get(codes::verify_code_page).merge(limit(
+                post(codes::verify_code_submit),
+                Class::Link,
+                "/email/verify",
+            )),
+        )
+        .route(
+            codes::RESET_CODE_PAGE,
+            get(codes::reset_code_page).merge(limit(
+                post(codes::reset_code_submit),
+                Class::Link,
+                "/password/reset",
+            )),
+        )
+        .route(
             "/reset-password",
             get(reset_password_page).merge(limit(
                 post(reset_password_submit),
@@ -196,9 +213,15 @@ fn link_page(
 ) -> Response {
     let q = query.map_or(TokenQuery { token: None }, |Query(q)| q);
     let password_field = action == "/reset-password";
+    // Where the email also carries a code, a page without a token offers the code form.
+    let code_url = match action {
+        "/verify-email" => Some(codes::VERIFY_CODE_PAGE),
+        "/reset-password" => Some(codes::RESET_CODE_PAGE),
+        _ => None,
+    };
     render(
         "link.html",
-        context! { title, explanation, button, action, token => q.token, password_field },
+        context! { title, explanation, button, action, token => q.token, password_field, code_url },
     )
 }
 
