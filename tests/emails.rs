@@ -38,10 +38,17 @@ async fn emails_have_their_headers_and_escape_values_only_in_html() {
         id.starts_with('<') && id.ends_with('>') && id.contains('@'),
         "{id}"
     );
+    // Under the sending domain, not the machine's host name.
+    assert!(id.ends_with("@example.org>"), "{id}");
     assert_ne!(
         Some(id),
         other.header("Message-ID"),
         "each email has its own id"
+    );
+    // RFC 3834: auto-responders stay quiet.
+    assert_eq!(
+        mail.header("Auto-Submitted").as_deref(),
+        Some("auto-generated")
     );
 
     // The plain-text part has the name as typed; the HTML part has it escaped.
@@ -108,4 +115,48 @@ async fn a_broken_template_stops_start_up_naming_it() {
         .err()
         .expect("the application refuses to start");
     assert!(error.contains("already_registered.txt"), "{error}");
+}
+
+#[tokio::test]
+async fn every_kind_carries_auto_submitted_and_a_message_id_of_the_sending_domain() {
+    let app = TestApp::spawn_with(|s| {
+        s.mail_from = "Latchkey <no-reply@mail.example.net>"
+            .parse()
+            .expect("from");
+    })
+    .await;
+    // verification, already_registered, password_reset, password_changed
+    let (access, _) = app.logged_in("kinds@example.com").await;
+    app.register("kinds@example.com").await;
+    app.post(
+        "/api/v1/password/forgot",
+        serde_json::json!({"email": "kinds@example.com"}),
+    )
+    .await;
+    app.post_auth(
+        "/api/v1/me/password",
+        &access,
+        serde_json::json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+    )
+    .await;
+    let mails = app
+        .smtp
+        .wait_for("kinds@example.com", 4, MAIL_TIMEOUT)
+        .await;
+    assert!(mails.len() >= 4, "{}", mails.len());
+    for mail in &mails {
+        let id = mail.header("Message-ID").unwrap_or_default();
+        assert!(
+            id.starts_with('<') && id.ends_with("@mail.example.net>"),
+            "{}: {id}",
+            mail.subject
+        );
+        assert_eq!(
+            mail.header("Auto-Submitted").as_deref(),
+            Some("auto-generated"),
+            "{}",
+            mail.subject
+        );
+    }
+    app.stop().await;
 }

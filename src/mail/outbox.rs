@@ -319,6 +319,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sealed_secrets_read_old_links_and_new_link_and_code_pairs() -> Result<(), serde_json::Error>
+    {
+        // A row queued before codes existed holds the link alone.
+        let old = SealedSecrets::read("https://x.test/verify-email?token=T".into())?;
+        assert_eq!(
+            old.link.as_deref(),
+            Some("https://x.test/verify-email?token=T")
+        );
+        assert_eq!(old.code, None);
+        let sealed = serde_json::to_string(&SealedSecrets {
+            link: Some("https://x.test/reset-password?token=T".into()),
+            code: Some("004217".into()),
+        })?;
+        let new = SealedSecrets::read(sealed)?;
+        assert_eq!(
+            new.link.as_deref(),
+            Some("https://x.test/reset-password?token=T")
+        );
+        assert_eq!(new.code.as_deref(), Some("004217"));
+        Ok(())
+    }
+
+    #[test]
     fn backoff_starts_within_the_base_grows_and_stops() {
         let s = WorkerSettings::default();
         let first = retry_delay(&s, 1).unwrap_or_default();

@@ -235,6 +235,41 @@ mod tests {
     }
 
     #[test]
+    fn verification_and_reset_show_their_code_in_both_parts() {
+        let t = templates();
+        for kind in [EmailKind::Verification, EmailKind::PasswordReset] {
+            let values = context! {
+                email => "ann@example.com", link => "https://x.test/l?token=T",
+                expires_in => "1 hour", code => "012345",
+            };
+            let email = t
+                .render(kind, &values)
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert!(
+                email.text.lines().any(|l| l.trim() == "012345"),
+                "{kind}: the code on a line of its own, leading zero kept: {}",
+                email.text
+            );
+            assert!(
+                email.html.contains(">012345</div>"),
+                "{kind}: {}",
+                email.html
+            );
+            assert!(email.html.contains("font-size:32px"), "{kind}: large type");
+            // Without a code (an override, or a message queued before codes existed) the
+            // email reads as before.
+            let values = context! {
+                email => "ann@example.com", link => "https://x.test/l?token=T", expires_in => "1 hour",
+            };
+            let email = t
+                .render(kind, &values)
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert!(!email.text.contains("code"), "{kind}: {}", email.text);
+            assert!(!email.html.contains("font-size:32px"), "{kind}");
+        }
+    }
+
+    #[test]
     fn values_cannot_inject_markup() {
         let t = templates();
         let values = context! { name => "<script>alert(1)</script>", email => "a@b.co", link => "https://x.test/?token=t", expires_in => "1 hour" };

@@ -80,6 +80,15 @@ impl ReceivedMail {
             .map(|w| w.trim_end_matches(['.', ',', ')']).to_owned())
     }
 
+    /// The 6-digit code of the plain-text part: a line of its own.
+    pub fn code(&self) -> Option<String> {
+        self.text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_owned)
+    }
+
     /// The token of the first link to `page`.
     pub fn token(&self, page: &str) -> Option<String> {
         self.link(page)
@@ -249,6 +258,26 @@ impl SmtpServer {
             }
             let _ = tokio::time::timeout_at(deadline, notified).await;
         }
+    }
+
+    /// Like `new_token`, with the code of the same email: (token, code). The code must be in
+    /// both parts.
+    pub async fn new_token_and_code(&self, address: &str, page: &str) -> (String, String) {
+        let token = self.new_token(address, page).await;
+        let mail = self
+            .messages_to(address)
+            .into_iter()
+            .find(|m| m.token(page).as_deref() == Some(token.as_str()))
+            .unwrap_or_else(|| panic!("the email with the {page} link to {address}"));
+        let code = mail
+            .code()
+            .unwrap_or_else(|| panic!("no code in the email to {address}: {}", mail.text));
+        assert!(
+            mail.html.contains(&code),
+            "the code is in the HTML part too: {}",
+            mail.html
+        );
+        (token, code)
     }
 
     /// The newest message to `address` whose subject contains `needle`, waiting up to
