@@ -68,3 +68,115 @@ impl Conn {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        configuration::DatabaseUrl,
+        domain::{
+            codes::{CodeKeys, MAX_FAILED_ATTEMPTS, OneTimeCode},
+            tokens::LinkToken,
+        },
+        storage::{NewLinkToken, NewUser, Store},
+    };
+
+    const PURPOSE: Purpose = Purpose::ResetPassword;
+    const ANN: &str = "ann@example.com";
+
+    fn keys() -> CodeKeys {
+        CodeKeys::new([3; 32], None)
+    }
+
+    async fn new_code(conn: &mut Conn, user: Uuid) -> Result<(TokenHash, OneTimeCode), Error> {
+        let token = LinkToken::generate()?;
+        let code = OneTimeCode::generate()?;
+        conn.insert_link_token(&NewLinkToken {
+            hash: token.hash(),
+            user_id: user,
+            purpose: PURPOSE,
+            account_email: ANN,
+            change_id: None,
+            now: 1,
+            expires_at: i64::MAX,
+        })
+        .await?;
+        let hash = keys().hash(PURPOSE, ANN, &code);
+        conn.put_link_code(user, PURPOSE, token.hash(), hash, 1)
+            .await?;
+        Ok((token.hash(), code))
+    }
+
+    async fn attempt(
+        conn: &mut Conn,
+        email: &str,
+        code: &OneTimeCode,
+    ) -> Result<Option<CodeTry>, Error> {
+        let candidates = keys().candidates(PURPOSE, email, code);
+        conn.try_link_code(email, PURPOSE, candidates, MAX_FAILED_ATTEMPTS)
+            .await
+    }
+
+    async fn failed(conn: &mut Conn) -> Result<i64, Error> {
+        const SQL: &str = "SELECT failed_attempts FROM link_codes";
+        Ok(on_db!(conn, c => sqlx::query_scalar(SQL).fetch_one(c).await)?)
+    }
+
+    /// The attempt limit on a real (temporary) database: wrong codes count up to 5 and no
+    /// further, a right code counts nothing, the sixth try finds no code even when right, and a
+    /// new code starts afresh.
+    #[tokio::test]
+    async fn wrong_tries_stop_at_the_limit_and_a_new_code_starts_afresh() -> Result<(), Error> {
+        let dir = tempfile::tempdir().map_err(Error::internal)?;
+        let store = Store::open(&DatabaseUrl::Sqlite(dir.path().join("t.db")))
+            .await
+            .map_err(Error::internal)?;
+        store.migrate().await.map_err(Error::internal)?;
+        let user = Uuid::now_v7();
+        let mut conn = store.writer().await?;
+        conn.insert_user(&NewUser {
+            id: user,
+            email: ANN,
+            email_norm: ANN,
+            password_hash: None,
+            name: None,
+            email_verified: true,
+            is_admin: false,
+            locale: None,
+            now: 1,
+        })
+        .await?;
+        let (link, code) = new_code(&mut conn, user).await?;
+        let n: u32 = code.as_str().parse().map_err(Error::internal)?;
+        let wrong = OneTimeCode::parse(&format!("{:06}", (n + 1) % 1_000_000))?;
+
+        let right = attempt(&mut conn, ANN, &code).await?;
+        assert!(right.is_some_and(|t| t.matched && t.link == link));
+        assert_eq!(failed(&mut conn).await?, 0, "a right code counts nothing");
+        assert!(
+            attempt(&mut conn, "bob@example.com", &code)
+                .await?
+                .is_none()
+        );
+        for n in 1..=MAX_FAILED_ATTEMPTS {
+            let t = attempt(&mut conn, ANN, &wrong).await?;
+            assert!(t.is_some_and(|t| !t.matched), "wrong try {n}");
+            assert_eq!(failed(&mut conn).await?, n);
+        }
+        assert!(attempt(&mut conn, ANN, &wrong).await?.is_none());
+        assert!(attempt(&mut conn, ANN, &code).await?.is_none());
+        assert_eq!(
+            failed(&mut conn).await?,
+            MAX_FAILED_ATTEMPTS,
+            "never past the limit"
+        );
+
+        let (link, code) = new_code(&mut conn, user).await?;
+        assert_eq!(failed(&mut conn).await?, 0);
+        let t = attempt(&mut conn, ANN, &code).await?;
+        assert!(t.is_some_and(|t| t.matched && t.link == link));
+        drop(conn);
+        store.close().await;
+        Ok(())
+    }
+}
