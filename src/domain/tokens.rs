@@ -63,6 +63,13 @@ impl TokenHash {
     fn of(bytes: &[u8]) -> Self {
         Self(Sha256::digest(bytes).into())
     }
+
+    /// Whether a stored hash is this one, compared in constant time: how long the comparison
+    /// takes tells nothing about how much of it matched.
+    pub fn matches(&self, stored: &[u8]) -> bool {
+        use subtle::ConstantTimeEq as _;
+        stored.len() == self.0.len() && bool::from(self.0.ct_eq(stored))
+    }
 }
 
 impl fmt::Debug for TokenHash {

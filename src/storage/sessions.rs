@@ -63,6 +63,33 @@ impl Conn {
             .fetch_optional(c).await)?)
     }
 
+    /// Remembers a token the session issued and has just rotated out: presenting it again is
+    /// reuse, whereas a token found nowhere was never issued.
+    pub async fn record_rotated_refresh(
+        &mut self,
+        session_id: Uuid,
+        old: TokenHash,
+        now: i64,
+    ) -> Result<(), Error> {
+        const SQL: &str = "INSERT INTO rotated_refresh_tokens (hash, session_id, rotated_at) VALUES ($1, $2, $3) \
+            ON CONFLICT (hash) DO NOTHING";
+        on_db!(self, c => sqlx::query(SQL).bind(&old.0[..]).bind(session_id).bind(now).execute(c).await)?;
+        Ok(())
+    }
+
+    /// When this session rotated out the token with this hash, if it ever issued it.
+    pub async fn rotated_refresh_at(
+        &mut self,
+        session_id: Uuid,
+        hash: TokenHash,
+    ) -> Result<Option<i64>, Error> {
+        const SQL: &str =
+            "SELECT rotated_at FROM rotated_refresh_tokens WHERE hash = $1 AND session_id = $2";
+        Ok(
+            on_db!(self, c => sqlx::query_scalar(SQL).bind(&hash.0[..]).bind(session_id).fetch_optional(c).await)?,
+        )
+    }
+
     pub async fn session_state(&mut self, session_id: Uuid) -> Result<Option<SessionState>, Error> {
         const SQL: &str = "SELECT s.user_id, s.refresh_hash, s.expires_at, s.revoked_at, u.disabled, u.email_verified \
             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";

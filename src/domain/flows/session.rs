@@ -4,10 +4,18 @@ use uuid::Uuid;
 
 use super::Flows;
 use crate::{
-    domain::{accounts::User, email::EmailAddress, tokens::RefreshToken},
+    domain::{
+        accounts::User,
+        email::EmailAddress,
+        tokens::{RefreshToken, TokenHash},
+    },
     error::Error,
-    storage::{NewSession, ms, now_ms},
+    storage::{Conn, NewSession, ms, now_ms},
 };
+
+/// How long after its rotation a refresh token is only refused, not taken as reuse: a second
+/// tab that refreshed with the same token at the same moment must not log the user out.
+pub const REUSE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What a successful log-in or refresh returns.
 pub struct TokenPair {
@@ -79,50 +87,86 @@ impl Flows {
         })
     }
 
-    /// Rotates a refresh token. A token that is no longer the session's current one has been
-    /// used before: whoever holds it, the session is revoked.
+    /// Rotates a refresh token. A dead token that this session really issued is reuse: the
+    /// session is revoked, unless the token was rotated out moments ago (two tabs refreshing at
+    /// once). Anything the session never issued is refused and changes nothing, whatever
+    /// session id it names: the id is readable in every access token.
     pub async fn refresh(&self, presented: &str) -> Result<TokenPair, Error> {
         let (session_id, hash) = RefreshToken::parse(presented)?;
         let next = RefreshToken::generate(session_id)?;
+        let mut tx = self.store.write().await?;
         let now = now_ms();
-        let mut conn = self.store.writer().await?;
-        if let Some(user_id) = conn
-            .rotate_refresh(session_id, hash, next.hash(), now)
-            .await?
-        {
-            return self.token_pair(user_id, &next);
-        }
-        let Some(state) = conn.session_state(session_id).await? else {
+        let Some(state) = tx.session_state(session_id).await? else {
             return Err(Error::InvalidRefreshToken);
         };
+        if !hash.matches(&state.refresh_hash) {
+            self.on_dead_refresh_token(tx, session_id, hash, now)
+                .await?;
+            return Err(Error::InvalidRefreshToken);
+        }
         if state.revoked_at.is_some() || state.expires_at <= now {
             return Err(Error::InvalidRefreshToken);
         }
-        if state.refresh_hash != hash.0 {
-            tracing::warn!(session = %session_id, "refresh token reused: revoking the session");
-            conn.revoke_session(session_id, now).await?;
-            return Err(Error::InvalidRefreshToken);
-        }
         if state.disabled {
-            conn.revoke_session(session_id, now).await?;
+            tx.revoke_session(session_id, now).await?;
+            tx.commit().await?;
             return Err(Error::InvalidRefreshToken);
         }
-        Err(Error::EmailNotVerified)
+        if !state.email_verified {
+            return Err(Error::EmailNotVerified);
+        }
+        // Conditional on the current hash, so that of concurrent rotations exactly one wins
+        // on engines with more than one writer too.
+        let Some(user_id) = tx
+            .rotate_refresh(session_id, hash, next.hash(), now)
+            .await?
+        else {
+            return Err(Error::InvalidRefreshToken);
+        };
+        tx.record_rotated_refresh(session_id, hash, now).await?;
+        tx.commit().await?;
+        self.token_pair(user_id, &next)
     }
 
-    /// Ends the session a refresh token belongs to. Unknown tokens are fine: log-out is
-    /// idempotent.
-    pub async fn logout(&self, presented: &str) -> Result<(), Error> {
-        let Ok((session_id, _)) = RefreshToken::parse(presented) else {
+    /// A token that is not the session's current one: reuse if the session rotated it out
+    /// (revoking it after the grace period), a forgery otherwise (nothing happens).
+    async fn on_dead_refresh_token(
+        &self,
+        mut tx: Conn,
+        session_id: Uuid,
+        hash: TokenHash,
+        now: i64,
+    ) -> Result<(), Error> {
+        let Some(rotated_at) = tx.rotated_refresh_at(session_id, hash).await? else {
             return Ok(());
         };
-        // The current token ends its session; a dead one is reuse, which ends it too. The
-        // session id alone is known only to holders of its access tokens, who may end it anyway.
-        self.store
-            .writer()
-            .await?
-            .revoke_session(session_id, now_ms())
-            .await?;
+        if now - rotated_at < ms(REUSE_GRACE) {
+            tracing::info!(session = %session_id, "refresh token presented again right after its rotation: refused, session kept");
+            return Ok(());
+        }
+        if tx.revoke_session(session_id, now).await? {
+            tracing::warn!(session = %session_id, "refresh token reused: revoking the session");
+        }
+        tx.commit().await
+    }
+
+    /// Ends the session a refresh token belongs to, if the session really issued that token
+    /// (its current one or one it rotated out). Anything else is fine too and changes nothing:
+    /// log-out is idempotent, and a session id alone must not end anyone's session.
+    pub async fn logout(&self, presented: &str) -> Result<(), Error> {
+        let Ok((session_id, hash)) = RefreshToken::parse(presented) else {
+            return Ok(());
+        };
+        let mut tx = self.store.write().await?;
+        let Some(state) = tx.session_state(session_id).await? else {
+            return Ok(());
+        };
+        let issued = hash.matches(&state.refresh_hash)
+            || tx.rotated_refresh_at(session_id, hash).await?.is_some();
+        if issued {
+            tx.revoke_session(session_id, now_ms()).await?;
+            tx.commit().await?;
+        }
         Ok(())
     }
 
