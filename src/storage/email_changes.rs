@@ -19,6 +19,7 @@ pub struct EmailChange {
     pub state: String,
     pub created_at: i64,
     pub expires_at: i64,
+    pub applied_at: Option<i64>,
 }
 
 impl EmailChange {
@@ -60,14 +61,14 @@ impl Conn {
         user_id: Uuid,
     ) -> Result<Option<EmailChange>, Error> {
         const SQL: &str = "SELECT id, user_id, old_email, old_email_norm, new_email, new_email_norm, session_id, needs_old, blocked, \
-                new_confirmed_at, old_confirmed_at, state, created_at, expires_at \
+                new_confirmed_at, old_confirmed_at, state, created_at, expires_at, applied_at \
             FROM email_changes WHERE user_id = $1 AND state = 'pending'";
         Ok(on_db!(self, db => sqlx::query_as(SQL).bind(user_id).fetch_optional(db).await)?)
     }
 
     pub async fn email_change(&mut self, id: Uuid) -> Result<Option<EmailChange>, Error> {
         const SQL: &str = "SELECT id, user_id, old_email, old_email_norm, new_email, new_email_norm, session_id, needs_old, blocked, \
-                new_confirmed_at, old_confirmed_at, state, created_at, expires_at \
+                new_confirmed_at, old_confirmed_at, state, created_at, expires_at, applied_at \
             FROM email_changes WHERE id = $1";
         Ok(on_db!(self, db => sqlx::query_as(SQL).bind(id).fetch_optional(db).await)?)
     }
@@ -85,6 +86,24 @@ impl Conn {
             self.invalidate_change_tokens(id, now).await?;
         }
         Ok(ended.is_some())
+    }
+
+    /// The account an old address is reserved for, and the address as it was stored: a change
+    /// away from it was applied and its revert link is still live (contract §4). Nobody else
+    /// may sign up with it or change to it until that link is used or expires.
+    pub async fn address_reserved_for(
+        &mut self,
+        email_norm: &str,
+        now: i64,
+    ) -> Result<Option<(Uuid, String)>, Error> {
+        const SQL: &str = "SELECT c.user_id, c.old_email FROM email_changes c \
+            WHERE c.old_email_norm = $1 AND c.state = 'applied' \
+              AND EXISTS (SELECT 1 FROM link_tokens t WHERE t.change_id = c.id AND t.purpose = 'revert_email_change' \
+                  AND t.used_at IS NULL AND t.invalidated_at IS NULL AND t.expires_at > $2) \
+            ORDER BY c.applied_at DESC LIMIT 1";
+        Ok(
+            on_db!(self, db => sqlx::query_as(SQL).bind(email_norm).bind(now).fetch_optional(db).await)?,
+        )
     }
 
     pub async fn confirm_new_email(&mut self, id: Uuid, now: i64) -> Result<(), Error> {

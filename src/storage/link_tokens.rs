@@ -78,7 +78,8 @@ impl Conn {
 
     /// Uses a token in one conditional update, so that of concurrent uses exactly one wins. The
     /// token must be unused, not superseded, not expired, of this purpose, and its account must
-    /// still have the address it was made for.
+    /// still have the address it was made for, except a revert link: it outlives later changes
+    /// of the address, so that an attacker who changes it twice cannot shut the owner out.
     pub async fn consume_link_token(
         &mut self,
         hash: TokenHash,
@@ -87,7 +88,8 @@ impl Conn {
     ) -> Result<Option<ConsumedToken>, Error> {
         const SQL: &str = "UPDATE link_tokens SET used_at = $3 \
             WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL AND expires_at > $3 \
-              AND EXISTS (SELECT 1 FROM users u WHERE u.id = link_tokens.user_id AND u.email_norm = link_tokens.account_email) \
+              AND (purpose = 'revert_email_change' \
+                   OR EXISTS (SELECT 1 FROM users u WHERE u.id = link_tokens.user_id AND u.email_norm = link_tokens.account_email)) \
             RETURNING user_id, change_id";
         Ok(
             on_db!(self, c => sqlx::query_as(SQL).bind(&hash.0[..]).bind(purpose.as_str()).bind(now).fetch_optional(c).await)?,
@@ -148,7 +150,7 @@ impl Conn {
 
     pub async fn link_token_state(&mut self, hash: TokenHash) -> Result<Option<TokenState>, Error> {
         const SQL: &str = "SELECT t.purpose, t.expires_at, t.used_at, t.invalidated_at, \
-                (u.email_norm IS NOT NULL AND u.email_norm = t.account_email) AS address_current \
+                (u.email_norm IS NOT NULL AND (t.purpose = 'revert_email_change' OR u.email_norm = t.account_email)) AS address_current \
             FROM link_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = $1";
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(&hash.0[..]).fetch_optional(c).await)?)
     }
@@ -163,6 +165,21 @@ impl Conn {
         const SQL: &str = "UPDATE link_tokens SET invalidated_at = $3 \
             WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL";
         on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(purpose.as_str()).bind(now).execute(c).await)?;
+        Ok(())
+    }
+
+    /// Makes the live revert links of changes applied after `applied_at` unusable: once the
+    /// owner reverts, the later changes (an attacker's) cannot be reverted back.
+    pub async fn invalidate_later_revert_links(
+        &mut self,
+        user_id: Uuid,
+        applied_at: i64,
+        now: i64,
+    ) -> Result<(), Error> {
+        const SQL: &str = "UPDATE link_tokens SET invalidated_at = $3 \
+            WHERE purpose = 'revert_email_change' AND used_at IS NULL AND invalidated_at IS NULL \
+              AND change_id IN (SELECT id FROM email_changes WHERE user_id = $1 AND applied_at >= $2)";
+        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(applied_at).bind(now).execute(c).await)?;
         Ok(())
     }
 

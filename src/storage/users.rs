@@ -100,4 +100,19 @@ impl Conn {
         let done = on_db!(self, c => sqlx::query(SQL).bind(id).bind(from_norm).bind(email).bind(email_norm).bind(now).execute(c).await)?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Gives an account back an earlier address (a revert), whatever its address is now: a
+    /// revert outlives later changes. `EmailTaken` when another account holds it.
+    pub async fn restore_email(
+        &mut self,
+        id: Uuid,
+        email: &str,
+        email_norm: &str,
+        now: i64,
+    ) -> Result<bool, Error> {
+        const SQL: &str = "UPDATE users SET email = $2, email_norm = $3, email_verified = TRUE, updated_at = $4 \
+                           WHERE id = $1";
+        let done = on_db!(self, c => sqlx::query(SQL).bind(id).bind(email).bind(email_norm).bind(now).execute(c).await)?;
+        Ok(done.rows_affected() == 1)
+    }
 }

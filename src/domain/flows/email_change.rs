@@ -57,7 +57,18 @@ impl Flows {
         let now = now_ms();
         tx.end_pending_email_change(user.id, "superseded", now)
             .await?;
-        let taken = tx.user_by_email(new_email.normalized()).await?.is_some();
+        // Taken: another account has the address, or it is reserved for another account
+        // until that account's revert link expires. Either way the owner is told, at the
+        // address stored for them, never at the address as typed here.
+        let owner_address = match tx.user_by_email(new_email.normalized()).await? {
+            Some(owner) => Some(owner.email),
+            None => tx
+                .address_reserved_for(new_email.normalized(), now)
+                .await?
+                .filter(|(owner, _)| *owner != user.id)
+                .map(|(_, stored)| stored),
+        };
+        let taken = owner_address.is_some();
         let change_id = Uuid::now_v7();
         let needs_old = self.settings.email_change_confirm_old;
         tx.insert_email_change(&NewEmailChange {
@@ -79,14 +90,15 @@ impl Flows {
         let mut addresses = Map::new();
         addresses.insert("old_email".into(), user.email.clone().into());
         addresses.insert("new_email".into(), new_email.as_str().into());
-        if taken {
+        if let Some(owner_address) = owner_address {
             // Only a notice, under the cooldown: anyone signed in could otherwise mail an
             // address's owner over and over.
             let mut values = addresses.clone();
             values.insert("login_url".into(), self.page("login").into());
+            let owner_address = EmailAddress::from_stored(owner_address);
             let notice = OutgoingEmail {
                 kind: EmailKind::EmailChangeAttempt,
-                to: new_email,
+                to: &owner_address,
                 name: None,
                 link: None,
                 values,
@@ -200,6 +212,15 @@ impl Flows {
             tx.commit().await?;
             return Ok(ConfirmOutcome::AwaitingOtherConfirmation);
         }
+        // An address reserved for another account since the request (its owner changed away
+        // from it and may still revert) cannot be taken.
+        if tx
+            .address_reserved_for(&change.new_email_norm, now)
+            .await?
+            .is_some_and(|(owner, _)| owner != change.user_id)
+        {
+            return Err(Error::EmailTaken);
+        }
         // The unique index decides a race for the address: the loser's transaction rolls back,
         // its account unchanged.
         let moved = tx
@@ -265,7 +286,10 @@ impl Flows {
     }
 
     /// Undoes an applied change from the old address: the old address comes back, every session
-    /// ends, and a reset link goes to the restored address.
+    /// ends, and a reset link goes to the restored address. The link works whatever happened
+    /// to the account since (further address changes, password changes), so an attacker who
+    /// changed the address twice cannot shut the owner out; the later changes' revert links
+    /// die with it, so they cannot take the account back.
     pub async fn revert_email_change(&self, token: &str) -> Result<EmailAddress, Error> {
         let hash = LinkToken::hash_presented(token)?;
         let mut tx = self.store.write().await?;
@@ -279,25 +303,28 @@ impl Flows {
             .await?
             .filter(|c| c.state == "applied")
             .ok_or(Error::TokenInvalid)?;
-        // `EmailTaken` when another account took the old address meanwhile (rolls back).
-        let moved = tx
-            .change_email(
+        // `EmailTaken` when another account holds the old address (rolls back).
+        let restored = tx
+            .restore_email(
                 change.user_id,
-                &change.new_email_norm,
                 &change.old_email,
                 &change.old_email_norm,
                 now,
             )
             .await?;
-        if !moved {
+        if !restored {
             return Err(Error::TokenInvalid);
         }
         tx.set_email_change_state(change.id, "reverted", now)
+            .await?;
+        tx.invalidate_later_revert_links(change.user_id, change.applied_at.unwrap_or(0), now)
             .await?;
         tx.end_pending_email_change(change.user_id, "cancelled", now)
             .await?;
         tx.revoke_user_sessions(change.user_id, None, now).await?;
         tx.invalidate_link_tokens(change.user_id, Purpose::ResetPassword, now)
+            .await?;
+        tx.invalidate_link_tokens(change.user_id, Purpose::VerifyEmail, now)
             .await?;
         let user = tx
             .user_by_id(change.user_id)

@@ -41,15 +41,25 @@ impl Flows {
             let mut tx = self.store.write().await?;
             let now = now_ms();
             let existing = tx.user_by_email(r.email.normalized()).await?;
-            let outcome = match existing {
-                None => {
+            // An address reserved for an account that changed away from it (until its revert
+            // link expires) is that account's: the sign-up is answered alike and creates
+            // nothing, and the address is told as it would be for an existing account.
+            let reserved = match existing {
+                None => tx.address_reserved_for(r.email.normalized(), now).await?,
+                Some(_) => None,
+            };
+            let outcome = match (existing, reserved) {
+                (None, Some((owner, stored))) => {
+                    self.reserved_address(&mut tx, owner, stored, now).await
+                }
+                (None, None) => {
                     self.create_unverified(&mut tx, &r, &password_hash, now)
                         .await
                 }
-                Some(user) if user.email_verified || user.disabled => {
+                (Some(user), _) if user.email_verified || user.disabled => {
                     self.already_registered(&mut tx, &user, &r.email, now).await
                 }
-                Some(user) => {
+                (Some(user), _) => {
                     self.take_over_unverified(&mut tx, &user, &r, &password_hash, now)
                         .await
                 }
@@ -110,6 +120,35 @@ impl Flows {
                 kind: EmailKind::AlreadyRegistered,
                 to: &to,
                 name: user.name.as_deref(),
+                link: None,
+                values,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A sign-up for an address reserved for `owner`: the `already_registered` notice goes to
+    /// the address as it was stored; nothing else happens.
+    async fn reserved_address(
+        &self,
+        tx: &mut Conn,
+        owner: Uuid,
+        stored: String,
+        now: i64,
+    ) -> Result<(), Error> {
+        let name = tx.user_by_id(owner).await?.and_then(|u| u.name);
+        let mut values = Map::new();
+        values.insert("login_url".into(), self.page("login").into());
+        values.insert("forgot_url".into(), self.page("forgot-password").into());
+        let to = EmailAddress::from_stored(stored);
+        self.send(
+            tx,
+            OutgoingEmail {
+                kind: EmailKind::AlreadyRegistered,
+                to: &to,
+                name: name.as_deref(),
                 link: None,
                 values,
             },
