@@ -174,6 +174,31 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+/// The client's IP as the rate limits see it (the peer, or what trusted proxies say).
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = rate_limit::peer_of(&parts.extensions);
+        Ok(Self(state.limiter.client_ip(peer, &parts.headers)))
+    }
+}
+
+impl AppState {
+    /// The one guard before any check of a signed-in user's password: it counts as a log-in
+    /// attempt for the account's address (contract §2). `DELETE /me` and every page that
+    /// asks for the password call it too.
+    pub fn password_attempt(&self, client: &ClientIp, principal: &Principal) -> Result<(), Error> {
+        self.limiter
+            .password_attempt(client.0, &principal.user.email_norm)
+    }
+}
+
 pub fn user_agent(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers
         .get(header::USER_AGENT)

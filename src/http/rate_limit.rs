@@ -45,10 +45,14 @@ pub enum Class {
     Refresh,
 }
 
+/// The key the log-in limits are counted under (`POST /api/v1/login` and the sign-in page).
+pub const LOGIN_KEY: &str = "/login";
+
 /// Keys kept at most; a key costs about `limit` × 8 bytes plus its name.
 const MAX_KEYS: usize = 100_000;
 
 pub struct RateLimiter {
+    enabled: bool,
     quotas: RateLimits,
     trusted_proxies: Vec<IpNet>,
     state: Mutex<Windows>,
@@ -89,6 +93,7 @@ struct Check {
 impl RateLimiter {
     pub fn new(settings: &Settings) -> Self {
         Self {
+            enabled: settings.rate_limit,
             quotas: settings.rate_limits,
             trusted_proxies: settings.trusted_proxies.clone(),
             state: Mutex::new(Windows::default()),
@@ -136,6 +141,23 @@ impl RateLimiter {
                 .push_back(now);
         }
         Ok(())
+    }
+
+    /// Counts one check of a signed-in user's password (`POST /me/password`, `POST /me/email`,
+    /// `DELETE /me` and their pages) as a log-in attempt for the account's address from this
+    /// client: the same counters as `POST /login`, so a stolen access token or page cookie
+    /// gives no more guesses than the log-in form. Call it before the password is checked;
+    /// `Err` is 429 `rate_limited` with its `Retry-After`.
+    pub fn password_attempt(&self, ip: IpAddr, email_norm: &str) -> Result<(), Error> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let checks = self.checks(Class::Login, LOGIN_KEY, ip, Some(email_norm));
+        self.attempt(&checks).map_err(|retry_after| {
+            crate::telemetry::rate_limited(LOGIN_KEY);
+            tracing::info!(route = LOGIN_KEY, "rate limited: password check");
+            Error::RateLimited { retry_after }
+        })
     }
 
     /// The client's IP: the socket's peer, or, when the peer is a trusted proxy, the right-most
@@ -284,11 +306,9 @@ pub struct RouteLimit {
 
 /// The middleware: refuses with 429 `rate_limited` and `Retry-After` before the handler runs.
 pub async fn enforce(State(limit): State<RouteLimit>, request: Request, next: Next) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
-    let ip = limit.limiter.client_ip(peer, request.headers());
+    let ip = limit
+        .limiter
+        .client_ip(peer_of(request.extensions()), request.headers());
     let (request, address) = if limit.class == Class::Login {
         match with_address(request).await {
             Ok(pair) => pair,
@@ -308,6 +328,13 @@ pub async fn enforce(State(limit): State<RouteLimit>, request: Request, next: Ne
             Error::RateLimited { retry_after }.into_response()
         }
     }
+}
+
+/// The socket's peer address of a request (unspecified if the server did not record it).
+pub fn peer_of(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
 }
 
 /// Reads the body (JSON or a form) for its `email` field, normalized, and puts it back for the

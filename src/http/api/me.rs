@@ -19,7 +19,7 @@ use super::{
 use crate::{
     domain::{accounts::User, email::EmailAddress, flows::SessionView, locale::Locale},
     error::Error,
-    http::{AppState, Auth, problem::ApiJson, rfc3339},
+    http::{AppState, Auth, ClientIp, problem::ApiJson, rfc3339},
 };
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
@@ -61,12 +61,15 @@ pub struct ChangePasswordBody {
         (status = 200, description = "`password_changed`; other sessions are revoked, this one stays", body = StatusResponse),
         (status = 400, description = "`weak_password`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_credentials` (wrong current password) or `unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: every check of the password counts against the log-in limit of the account's address", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn change_password(
     State(s): State<AppState>,
+    client: ClientIp,
     Auth(principal): Auth,
     ApiJson(body): ApiJson<ChangePasswordBody>,
 ) -> Result<Json<Value>, Error> {
+    s.password_attempt(&client, &principal)?;
     s.flows
         .change_password(&principal, &body.current_password, body.new_password)
         .await
@@ -87,13 +90,16 @@ pub struct ChangeEmailBody {
         (status = 202, description = "`confirmation_sent`, the same whether or not the new address is free", body = StatusResponse),
         (status = 400, description = "`invalid_email`, `same_email`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_credentials` (wrong password) or `unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: every check of the password counts against the log-in limit of the account's address", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn request_email_change(
     State(s): State<AppState>,
+    client: ClientIp,
     Auth(principal): Auth,
     ApiJson(body): ApiJson<ChangeEmailBody>,
 ) -> Result<impl IntoResponse, Error> {
     let new_email = EmailAddress::parse_field(&body.new_email, "new_email")?;
+    s.password_attempt(&client, &principal)?;
     s.flows
         .request_email_change(&principal, &body.password, &new_email)
         .await?;

@@ -19,7 +19,7 @@ use crate::{
         flows::{Principal, TokenPair},
     },
     error::Error,
-    http::{AppState, api::user_json, user_agent},
+    http::{AppState, ClientIp, api::user_json, user_agent},
 };
 
 const ACCESS_COOKIE: &str = "latchkey_access";
@@ -205,7 +205,18 @@ where
     };
     let page = match action(s.clone(), principal.clone()).await {
         Ok(()) => account(&s, &principal, Some(done), None).await,
-        Err(e) => account(&s, &principal, None, Some(forms::message(&e))).await,
+        Err(e) => {
+            let mut page = account(&s, &principal, None, Some(forms::message(&e))).await;
+            if let Error::RateLimited { retry_after } = e {
+                // The account page says so, with the status and header a client expects.
+                *page.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+                let secs = retry_after.as_millis().div_ceil(1000).max(1);
+                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                    page.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            page
+        }
     };
     with_cookies(page, cookies)
 }
@@ -218,6 +229,7 @@ pub struct EmailChangeForm {
 
 pub async fn change_email(
     State(s): State<AppState>,
+    client: ClientIp,
     headers: HeaderMap,
     form: Result<Form<EmailChangeForm>, FormRejection>,
 ) -> Response {
@@ -228,6 +240,7 @@ pub async fn change_email(
         "We sent confirmation links. The address changes once they are followed.",
         |s, p| async move {
             let email = EmailAddress::parse_field(&f.new_email, "new_email")?;
+            s.password_attempt(&client, &p)?;
             s.flows.request_email_change(&p, &f.password, &email).await
         },
     )
@@ -252,6 +265,7 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     State(s): State<AppState>,
+    client: ClientIp,
     headers: HeaderMap,
     form: Result<Form<PasswordForm>, FormRejection>,
 ) -> Response {
@@ -261,6 +275,7 @@ pub async fn change_password(
         headers,
         "Your password was changed; your other sessions were signed out.",
         |s, p| async move {
+            s.password_attempt(&client, &p)?;
             s.flows
                 .change_password(&p, &f.current_password, f.new_password)
                 .await
