@@ -10,6 +10,10 @@ use uuid::Uuid;
 use super::keys::Keys;
 use crate::{error::Error, storage::now_ms};
 
+/// How long after `exp` an access token is still accepted, in seconds (documented in
+/// docs/security.md).
+pub const LEEWAY_SECS: u64 = 1;
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: Uuid,
@@ -29,7 +33,9 @@ pub struct AccessTokens {
 impl AccessTokens {
     pub fn new(keys: &Keys, ttl: Duration) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
+        // A second of leeway for clocks that disagree a little; no more, so an expired token
+        // stops working at once.
+        validation.leeway = LEEWAY_SECS;
         validation.set_required_spec_claims(&["exp", "sub"]);
         let decoding = std::iter::once(&keys.access_signing)
             .chain(keys.access_previous.as_ref())

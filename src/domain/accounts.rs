@@ -55,11 +55,11 @@ impl DisplayName {
                 "a name has at most 200 characters",
             ));
         }
-        if raw.chars().any(char::is_control) {
+        if raw.chars().any(is_control_or_direction) {
             return Err(Error::invalid(
                 "validation_failed",
                 "name",
-                "a name cannot contain control characters",
+                "a name cannot contain control or direction-changing characters",
             ));
         }
         Ok(Some(Self(raw.to_owned())))
@@ -68,6 +68,23 @@ impl DisplayName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Controls (Unicode Cc), line and paragraph separators, and the characters that change the
+/// direction of text (so a name cannot make an email read backwards). Other format characters,
+/// such as the zero-width joiner of emoji, are fine in a name.
+fn is_control_or_direction(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+        )
 }
 
 #[cfg(test)]
@@ -86,6 +103,17 @@ mod tests {
             Some("Ann <b>".to_string())
         );
         assert!(DisplayName::parse_optional(Some("Ann\r\nBcc: x")).is_err());
+        for bad in [
+            "Ann\u{202E}gnp.exe",
+            "\u{2066}Ann",
+            "Ann\u{200F}",
+            "Ann\u{2028}x",
+            "A\u{0085}B",
+        ] {
+            assert!(DisplayName::parse_optional(Some(bad)).is_err(), "{bad:?}");
+        }
+        // A family emoji is joined by U+200D: still a name.
+        assert!(DisplayName::parse_optional(Some("Ann \u{1F468}\u{200D}\u{1F469}")).is_ok());
         assert!(DisplayName::parse_optional(Some(&"a".repeat(201))).is_err());
     }
 }

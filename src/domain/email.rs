@@ -9,7 +9,9 @@ pub enum InvalidEmail {
     Empty,
     #[error("an email address has at most 254 characters")]
     TooLong,
-    #[error("an email address cannot contain spaces or control characters")]
+    #[error(
+        "an email address cannot contain spaces, or control, invisible or direction-changing characters"
+    )]
     BadCharacter,
     #[error("an email address has exactly one @")]
     At,
@@ -39,7 +41,12 @@ impl EmailAddress {
         if display.chars().count() > 254 {
             return Err(InvalidEmail::TooLong);
         }
-        if display.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        // Control and format characters (Unicode Cc and Cf: U+200B, U+00AD, U+202E, …) make
+        // addresses that look like an existing one but are another account.
+        if display
+            .chars()
+            .any(|c| c.is_whitespace() || is_control_or_format(c))
+        {
             return Err(InvalidEmail::BadCharacter);
         }
         let (local, domain) = display.split_once('@').ok_or(InvalidEmail::At)?;
@@ -52,7 +59,9 @@ impl EmailAddress {
         if !domain.contains('.') || domain.split('.').any(str::is_empty) {
             return Err(InvalidEmail::Domain);
         }
-        if display.parse::<lettre::Address>().is_err() {
+        // A quoted local part (`"a,b"@example.com`) parses as an address but cannot be carried
+        // by the SMTP layer, so its account could never be verified.
+        if local.contains(['"', '\\']) || display.parse::<lettre::Address>().is_err() {
             return Err(InvalidEmail::Undeliverable);
         }
         Ok(Self {
@@ -79,6 +88,15 @@ impl EmailAddress {
     pub fn normalized(&self) -> &str {
         &self.normalized
     }
+}
+
+/// Unicode general categories Cc (controls) and Cf (format: invisible and direction-changing).
+pub fn is_control_or_format(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control | GeneralCategory::Format
+    )
 }
 
 impl FromStr for EmailAddress {
@@ -152,6 +170,15 @@ mod tests {
             ("a@-example.com", InvalidEmail::Undeliverable),
             (local65.as_str(), InvalidEmail::Undeliverable),
             (label64.as_str(), InvalidEmail::Undeliverable),
+            ("ann@example.com\u{200b}", InvalidEmail::BadCharacter),
+            ("ann@exa\u{00AD}mple.com", InvalidEmail::BadCharacter),
+            ("ann\u{202E}@example.com", InvalidEmail::BadCharacter),
+            ("\u{FEFF}ann@example.com", InvalidEmail::BadCharacter),
+            ("ann\u{2066}@example.com", InvalidEmail::BadCharacter),
+            ("ann\u{0085}@example.com", InvalidEmail::BadCharacter),
+            ("\"a,b\"@example.com", InvalidEmail::Undeliverable),
+            ("\"ann\"@example.com", InvalidEmail::Undeliverable),
+            ("a\\b@example.com", InvalidEmail::Undeliverable),
         ];
         for (input, expected) in cases {
             assert_eq!(

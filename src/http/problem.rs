@@ -174,6 +174,15 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    // Every body of the API is an object. serde would also fill a struct from an array
+    // (`["a@example.com", "pw"]`), in field order: refuse that shape outright.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(Error::invalid(
+            "validation_failed",
+            "",
+            "the request body must be a JSON object",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
@@ -260,6 +269,13 @@ mod tests {
             Some("validation_failed")
         );
         assert!(parse_json::<Body>(br#"{"email": "a", "extra": true}"#).is_ok());
+        assert!(matches!(
+            parse_json::<Body>(br#" ["a"]"#),
+            Err(Error::Invalid {
+                code: "validation_failed",
+                ..
+            })
+        ));
         assert!(parse_json::<Body>(b"{\"email\": \"a\"}\n ").is_ok());
         assert_eq!(
             err(r#"{"email": "a"} trailing"#).map(|e| e.0),
