@@ -19,6 +19,7 @@ use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
 
@@ -60,6 +61,13 @@ pub fn router(state: AppState) -> Router {
         app = app.merge(pages::dev_mailbox::router());
     }
     let request_id = REQUEST_ID.clone();
+    // Behind https, browsers are told to come back over https only.
+    let hsts = (state.flows.settings.public_url.scheme() == "https").then(|| {
+        SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        )
+    });
     app.fallback(|| async { Error::NotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         // Inside the router, so that the matched route (not the raw URI) is known.
@@ -79,6 +87,21 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(CatchPanicLayer::custom(|_| Error::internal("panic while handling the request").into_response())),
         )
+        // Outermost, so that every answer gets them, errors and 429s included.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(tower::util::option_layer(hsts))
+}
+
+/// Answers that carry tokens (log-in, refresh) must not be stored by any cache (RFC 6749 §5.1).
+pub fn no_store<T: IntoResponse>(body: T) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
 }
 
 /// Counts every request by method, matched route and status, and times it. Requests that

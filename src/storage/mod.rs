@@ -69,6 +69,11 @@ pub enum OpenError {
     Connect(#[from] sqlx::Error),
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot create the database file {path}: {source}")]
+    CreateFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("PostgreSQL is not supported by this build yet; use sqlite://PATH")]
     PostgresUnsupported,
 }
@@ -83,6 +88,7 @@ impl Store {
     }
 
     async fn open_sqlite(path: &Path) -> Result<Self, OpenError> {
+        private_database_files(path)?;
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .create_if_missing(true)
@@ -150,6 +156,41 @@ impl Store {
             }
         }
     }
+}
+
+/// The database holds password hashes, addresses and names: its file is created readable by
+/// the owner only (0600), before SQLite opens it, and SQLite gives its `-wal` and `-shm` files
+/// the database file's mode. Files left readable by an earlier version are narrowed to 0600.
+fn private_database_files(path: &Path) -> Result<(), OpenError> {
+    let created = |source| OpenError::CreateFile {
+        path: path.to_owned(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(created(e)),
+    }
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let file = std::path::PathBuf::from(file);
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        if meta.permissions().mode() & 0o077 != 0
+            && let Err(e) = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+        {
+            tracing::warn!(file = %file.display(), error = %e, "cannot make the database file private");
+        }
+    }
+    Ok(())
 }
 
 pub struct Conn(ConnInner);

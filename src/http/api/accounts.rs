@@ -4,7 +4,7 @@ use axum::{
     Json,
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::IntoResponse,
+    response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -21,7 +21,7 @@ use crate::{
         password::NewPassword,
     },
     error::Error,
-    http::{AppState, accept_language, problem::ApiJson, user_agent},
+    http::{AppState, accept_language, no_store, problem::ApiJson, user_agent},
 };
 
 #[derive(Deserialize, ToSchema)]
@@ -204,13 +204,13 @@ pub async fn login(
     State(s): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginBody>,
-) -> Result<Json<TokensResponse>, Error> {
+) -> Result<Response, Error> {
     let email = EmailAddress::parse_field(&body.email, "email")?;
     let tokens = s
         .flows
         .login(&email, &body.password, user_agent(&headers))
         .await?;
-    Ok(Json(tokens.into()))
+    Ok(no_store(Json(TokensResponse::from(tokens))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -229,8 +229,9 @@ pub struct RefreshBody {
 pub async fn refresh(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<RefreshBody>,
-) -> Result<Json<TokensResponse>, Error> {
-    Ok(Json(s.flows.refresh(&body.refresh_token).await?.into()))
+) -> Result<Response, Error> {
+    let tokens = s.flows.refresh(&body.refresh_token).await?;
+    Ok(no_store(Json(TokensResponse::from(tokens))))
 }
 
 #[utoipa::path(post, path = "/api/v1/logout", tag = "accounts",
