@@ -195,12 +195,10 @@ impl Application {
         let worker = tokio::spawn(self.services.worker().run(stop_rx.clone()));
         tokio::spawn(crate::telemetry::run_upkeep(stop_rx));
         tracing::info!(addr = %self.local_addr(), dev_mailbox = self.services.settings.dev_mailbox(), "latchkey listening");
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let limits = http::server::ConnectionLimits {
+            header_read_timeout: self.services.settings.http_header_timeout,
+        };
+        let served = http::server::serve(self.listener, self.router, limits, async move {
             shutdown.await;
             tracing::info!("shutting down: finishing requests and sends in flight");
             let _ = stop_tx.send(true);

@@ -160,6 +160,11 @@ pub struct Settings {
     pub log: String,
     pub log_format: LogFormat,
     pub worker: WorkerSettings,
+    /// How long a connection may take to send a request's head, and may sit idle between
+    /// requests, before it is closed (`LATCHKEY_HTTP_HEADER_TIMEOUT`).
+    pub http_header_timeout: Duration,
+    /// How long reading one request's body may take (`LATCHKEY_HTTP_BODY_TIMEOUT`).
+    pub http_body_timeout: Duration,
 }
 
 impl Settings {
@@ -219,6 +224,8 @@ impl Settings {
                 concurrency: src.parse("mail_concurrency", "4", parse_concurrency)?,
                 poll_interval: worker_defaults.poll_interval,
             },
+            http_header_timeout: src.parse("http_header_timeout", "30s", positive_duration)?,
+            http_body_timeout: src.parse("http_body_timeout", "30s", positive_duration)?,
         };
         if settings.first_admin_email.is_some() != settings.first_admin_password.is_some() {
             return Err(src.error(
@@ -366,6 +373,9 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(s.link_base_url.as_str(), "http://localhost:8080/");
         assert_eq!(s.database_url, DatabaseUrl::Sqlite("latchkey.db".into()));
+        // Slow or idle connections are closed after a bounded time (§2).
+        assert_eq!(s.http_header_timeout, Duration::from_secs(30));
+        assert_eq!(s.http_body_timeout, Duration::from_secs(30));
         assert_eq!(s.verify_ttl, Duration::from_secs(86_400));
         assert_eq!(s.refresh_ttl, Duration::from_secs(30 * 86_400));
         assert_eq!(s.mail_cooldown, Duration::from_secs(60));

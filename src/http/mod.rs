@@ -5,6 +5,7 @@ pub mod api;
 pub mod pages;
 pub mod problem;
 pub mod rate_limit;
+pub mod server;
 
 use std::{sync::Arc, time::Duration};
 
@@ -20,6 +21,7 @@ use tower_http::{
     catch_panic::CatchPanicLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
+    timeout::RequestBodyTimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -61,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         app = app.merge(pages::dev_mailbox::router());
     }
     let request_id = REQUEST_ID.clone();
+    let body_timeout = state.flows.settings.http_body_timeout;
     // Behind https, browsers are told to come back over https only.
     let hsts = (state.flows.settings.public_url.scheme() == "https").then(|| {
         SetResponseHeaderLayer::overriding(
@@ -74,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(track_requests))
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // A body trickled in byte by byte ends in an error after this long, whatever reads it.
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
