@@ -1,5 +1,7 @@
 //! Forgotten passwords, resets, and changing the password while signed in (contract §4).
 
+use std::sync::Arc;
+
 use serde_json::Map;
 
 use super::{Flows, Principal, code_error};
@@ -18,8 +20,21 @@ use crate::{
 
 impl Flows {
     /// Sends a reset link if the address has an (enabled) account; the answer is the same
-    /// either way. Several reset links may be live at once.
-    pub async fn forgot_password(&self, email: &EmailAddress) -> Result<(), Error> {
+    /// either way, and so is its time: the lookup and everything an account causes (a token,
+    /// an outbox row) happen after the answer, in a task of their own. Nothing about the
+    /// account changes, so an email lost to a crash in that moment is one the user asks again.
+    pub async fn forgot_password(self: &Arc<Self>, email: &EmailAddress) -> Result<(), Error> {
+        let (flows, email) = (Arc::clone(self), email.clone());
+        tokio::spawn(async move {
+            if let Err(e) = flows.send_reset_link(&email).await {
+                tracing::error!(error = %e, "password reset: the link was not queued");
+            }
+        });
+        Ok(())
+    }
+
+    /// `forgot_password`'s work. Several reset links may be live at once.
+    pub async fn send_reset_link(&self, email: &EmailAddress) -> Result<(), Error> {
         let user = self.account_at(email).await?;
         let Some(user) = user.filter(|u| !u.disabled) else {
             return Ok(());

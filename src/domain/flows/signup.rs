@@ -1,6 +1,8 @@
 //! Sign-up, email verification (by link or by code) and resending the verification email
 //! (contract §4).
 
+use std::sync::Arc;
+
 use serde_json::Map;
 use uuid::Uuid;
 
@@ -273,8 +275,20 @@ impl Flows {
     }
 
     /// Sends a new verification link to an unverified account; earlier links stay valid. The
-    /// answer never says whether the address has an account.
-    pub async fn resend_verification(&self, email: &EmailAddress) -> Result<(), Error> {
+    /// answer never says whether the address has an account, and neither does its time: the
+    /// lookup and the link are made after the answer, in a task of their own.
+    pub async fn resend_verification(self: &Arc<Self>, email: &EmailAddress) -> Result<(), Error> {
+        let (flows, email) = (Arc::clone(self), email.clone());
+        tokio::spawn(async move {
+            if let Err(e) = flows.send_new_verification(&email).await {
+                tracing::error!(error = %e, "resend: the verification link was not queued");
+            }
+        });
+        Ok(())
+    }
+
+    /// `resend_verification`'s work.
+    pub async fn send_new_verification(&self, email: &EmailAddress) -> Result<(), Error> {
         // A read first: most resends for unknown or verified addresses need no write lock.
         let user = self.account_at(email).await?;
         let Some(user) = user.filter(|u| !u.email_verified && !u.disabled) else {

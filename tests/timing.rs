@@ -1,0 +1,163 @@
+//! Timing does not tell which addresses have accounts (contract §3, issue 9): `register`,
+//! `password/forgot` and `email/verify/resend` take the same time for an address with an
+//! account as for one without. Each check interleaves 40 requests of each kind and compares the
+//! two distributions of answer times with a rank test, not single times.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const ROUNDS: usize = 40;
+
+async fn timed(app: &TestApp, path: &str, body: Value) -> Duration {
+    let started = Instant::now();
+    let r = app.post(path, body).await;
+    let took = started.elapsed();
+    assert_eq!(r.status(), StatusCode::ACCEPTED, "{path}");
+    took
+}
+
+/// The Mann–Whitney U statistic of `a` against `b` as a z-score (normal approximation, no tie
+/// correction): near 0 when neither tends to be slower, beyond ±4 only when one clearly is.
+fn rank_z(a: &[Duration], b: &[Duration]) -> f64 {
+    let mut u = 0.0;
+    for x in a {
+        for y in b {
+            u += match x.cmp(y) {
+                std::cmp::Ordering::Greater => 1.0,
+                std::cmp::Ordering::Equal => 0.5,
+                std::cmp::Ordering::Less => 0.0,
+            };
+        }
+    }
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    let mean = n1 * n2 / 2.0;
+    let sd = (n1 * n2 * (n1 + n2 + 1.0) / 12.0).sqrt();
+    (u - mean) / sd
+}
+
+fn median(v: &[Duration]) -> Duration {
+    let mut v = v.to_vec();
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Runs `with` (an address that has an account) and `without` alternately, in alternating
+/// order, with a pause between requests so that no request waits for the work of the previous
+/// one; asserts the two distributions cannot be told apart.
+async fn compare<F, G>(app: &TestApp, what: &str, with: F, without: G)
+where
+    F: Fn(usize) -> (String, Value),
+    G: Fn(usize) -> (String, Value),
+{
+    // Warm up connections, caches and the hasher.
+    for i in 0..3 {
+        let (p, b) = with(1000 + i);
+        timed(app, &p, b).await;
+        let (p, b) = without(1000 + i);
+        timed(app, &p, b).await;
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..ROUNDS {
+        let (pa, ba) = with(i);
+        let (pb, bb) = without(i);
+        if i % 2 == 0 {
+            a.push(timed(app, &pa, ba).await);
+            tokio::time::sleep(Duration::from_millis(15)).await;
+            b.push(timed(app, &pb, bb).await);
+        } else {
+            b.push(timed(app, &pb, bb).await);
+            tokio::time::sleep(Duration::from_millis(15)).await;
+            a.push(timed(app, &pa, ba).await);
+        }
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    let z = rank_z(&a, &b);
+    eprintln!(
+        "{what}: median with an account {:?}, without {:?}, rank z = {z:.2}",
+        median(&a),
+        median(&b)
+    );
+    assert!(
+        z.abs() < 4.0,
+        "{what}: answer times tell accounts apart (z = {z:.2}; medians {:?} vs {:?})",
+        median(&a),
+        median(&b)
+    );
+}
+
+#[tokio::test]
+async fn forgot_takes_as_long_for_an_account_as_for_no_account() {
+    let app = TestApp::spawn().await;
+    app.verified_user("known@example.com").await;
+    compare(
+        &app,
+        "password/forgot",
+        |_| {
+            (
+                "/api/v1/password/forgot".into(),
+                json!({"email": "known@example.com"}),
+            )
+        },
+        |i| {
+            (
+                "/api/v1/password/forgot".into(),
+                json!({"email": format!("nobody{i}@example.com")}),
+            )
+        },
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn resend_takes_as_long_for_an_unverified_account_as_for_no_account() {
+    let app = TestApp::spawn().await;
+    app.register("pending@example.com").await;
+    compare(
+        &app,
+        "email/verify/resend",
+        |_| {
+            (
+                "/api/v1/email/verify/resend".into(),
+                json!({"email": "pending@example.com"}),
+            )
+        },
+        |i| {
+            (
+                "/api/v1/email/verify/resend".into(),
+                json!({"email": format!("nobody{i}@example.com")}),
+            )
+        },
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn register_takes_as_long_for_an_existing_account_as_for_a_new_address() {
+    let app = TestApp::spawn().await;
+    app.verified_user("taken@example.com").await;
+    compare(
+        &app,
+        "register",
+        |_| {
+            (
+                "/api/v1/register".into(),
+                json!({"email": "taken@example.com", "password": PASSWORD}),
+            )
+        },
+        |i| {
+            (
+                "/api/v1/register".into(),
+                json!({"email": format!("new{i}@example.com"), "password": PASSWORD}),
+            )
+        },
+    )
+    .await;
+    app.stop().await;
+}
