@@ -80,6 +80,17 @@ async fn pages_forbid_framing_and_inline_scripts_and_every_answer_is_nosniff() {
 }
 
 #[tokio::test]
+async fn the_dev_mailbox_page_has_the_pages_csp() {
+    let app = TestApp::spawn_with(|s| s.smtp_url = None).await;
+    let r = app.get("/dev/mailbox").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csp = header_of(&r, header::CONTENT_SECURITY_POLICY).expect("a CSP");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("script-src"), "{csp}");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn with_an_https_public_url_every_answer_sends_hsts() {
     let app = TestApp::spawn_with(|s| {
         s.public_url = "https://auth.example.com".parse().expect("url");

@@ -50,9 +50,12 @@ async fn list_page(State(s): State<AppState>) -> Result<Response, Error> {
         "mailbox.html",
         context! { messages => minijinja::Value::from(minijinja::value::Serde(messages)), wide => true },
     );
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(super::PAGE_CSP),
+    );
     Ok(response)
 }
 
