@@ -7,6 +7,13 @@ CREATE TABLE rotated_refresh_tokens (
     rotated_at      INTEGER NOT NULL
 );
 CREATE INDEX rotated_refresh_tokens_session ON rotated_refresh_tokens (session_id);
+-- Recorded by the rotation itself, so that a refresh stays one statement on the writer.
+CREATE TRIGGER sessions_remember_rotated_refresh AFTER UPDATE OF refresh_hash ON sessions
+WHEN OLD.refresh_hash <> NEW.refresh_hash
+BEGIN
+    INSERT OR IGNORE INTO rotated_refresh_tokens (hash, session_id, rotated_at)
+    VALUES (OLD.refresh_hash, OLD.id, NEW.last_used_at);
+END;
 
 -- Revert links outlive later changes of the address; finding the live ones of an old address
 -- (reserved for its account until they expire) goes through the change's old address.

@@ -46,7 +46,8 @@ impl Conn {
     }
 
     /// Replaces the session's refresh token if `old` is its current one and the session and its
-    /// user are in good standing; one statement, so of concurrent rotations exactly one wins.
+    /// user are in good standing; one statement, so of concurrent rotations exactly one wins. A
+    /// trigger keeps the replaced hash in `rotated_refresh_tokens` (migration 0006).
     pub async fn rotate_refresh(
         &mut self,
         session_id: Uuid,
@@ -61,20 +62,6 @@ impl Conn {
         Ok(on_db!(self, c => sqlx::query_scalar(SQL)
             .bind(session_id).bind(&old.0[..]).bind(&new.0[..]).bind(now)
             .fetch_optional(c).await)?)
-    }
-
-    /// Remembers a token the session issued and has just rotated out: presenting it again is
-    /// reuse, whereas a token found nowhere was never issued.
-    pub async fn record_rotated_refresh(
-        &mut self,
-        session_id: Uuid,
-        old: TokenHash,
-        now: i64,
-    ) -> Result<(), Error> {
-        const SQL: &str = "INSERT INTO rotated_refresh_tokens (hash, session_id, rotated_at) VALUES ($1, $2, $3) \
-            ON CONFLICT (hash) DO NOTHING";
-        on_db!(self, c => sqlx::query(SQL).bind(&old.0[..]).bind(session_id).bind(now).execute(c).await)?;
-        Ok(())
     }
 
     /// When this session rotated out the token with this hash, if it ever issued it.

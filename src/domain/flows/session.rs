@@ -10,7 +10,7 @@ use crate::{
         tokens::{RefreshToken, TokenHash},
     },
     error::Error,
-    storage::{Conn, NewSession, ms, now_ms},
+    storage::{NewSession, ms, now_ms},
 };
 
 /// How long after its rotation a refresh token is only refused, not taken as reuse: a second
@@ -94,60 +94,74 @@ impl Flows {
     pub async fn refresh(&self, presented: &str) -> Result<TokenPair, Error> {
         let (session_id, hash) = RefreshToken::parse(presented)?;
         let next = RefreshToken::generate(session_id)?;
-        let mut tx = self.store.write().await?;
         let now = now_ms();
-        let Some(state) = tx.session_state(session_id).await? else {
+        // Read without the write lock; the token is compared here, in constant time.
+        let Some(state) = self.store.read().await?.session_state(session_id).await? else {
             return Err(Error::InvalidRefreshToken);
         };
         if !hash.matches(&state.refresh_hash) {
-            self.on_dead_refresh_token(tx, session_id, hash, now)
-                .await?;
+            self.on_dead_refresh_token(session_id, hash, now).await?;
             return Err(Error::InvalidRefreshToken);
         }
         if state.revoked_at.is_some() || state.expires_at <= now {
             return Err(Error::InvalidRefreshToken);
         }
         if state.disabled {
-            tx.revoke_session(session_id, now).await?;
-            tx.commit().await?;
+            self.store
+                .writer()
+                .await?
+                .revoke_session(session_id, now)
+                .await?;
             return Err(Error::InvalidRefreshToken);
         }
         if !state.email_verified {
             return Err(Error::EmailNotVerified);
         }
-        // Conditional on the current hash, so that of concurrent rotations exactly one wins
-        // on engines with more than one writer too.
-        let Some(user_id) = tx
-            .rotate_refresh(session_id, hash, next.hash(), now)
+        // Conditional on the hash just read: of concurrent refreshes with one token exactly
+        // one rotates; the others were refused moments after its rotation, which is no reuse.
+        let rotated = self
+            .store
+            .writer()
             .await?
-        else {
-            return Err(Error::InvalidRefreshToken);
-        };
-        tx.record_rotated_refresh(session_id, hash, now).await?;
-        tx.commit().await?;
-        self.token_pair(user_id, &next)
+            .rotate_refresh(session_id, hash, next.hash(), now)
+            .await?;
+        match rotated {
+            Some(user_id) => self.token_pair(user_id, &next),
+            None => Err(Error::InvalidRefreshToken),
+        }
     }
 
     /// A token that is not the session's current one: reuse if the session rotated it out
     /// (revoking it after the grace period), a forgery otherwise (nothing happens).
     async fn on_dead_refresh_token(
         &self,
-        mut tx: Conn,
         session_id: Uuid,
         hash: TokenHash,
         now: i64,
     ) -> Result<(), Error> {
-        let Some(rotated_at) = tx.rotated_refresh_at(session_id, hash).await? else {
+        let rotated_at = self
+            .store
+            .read()
+            .await?
+            .rotated_refresh_at(session_id, hash)
+            .await?;
+        let Some(rotated_at) = rotated_at else {
             return Ok(());
         };
         if now - rotated_at < ms(REUSE_GRACE) {
             tracing::info!(session = %session_id, "refresh token presented again right after its rotation: refused, session kept");
             return Ok(());
         }
-        if tx.revoke_session(session_id, now).await? {
+        let revoked = self
+            .store
+            .writer()
+            .await?
+            .revoke_session(session_id, now)
+            .await?;
+        if revoked {
             tracing::warn!(session = %session_id, "refresh token reused: revoking the session");
         }
-        tx.commit().await
+        Ok(())
     }
 
     /// Ends the session a refresh token belongs to, if the session really issued that token
