@@ -14,6 +14,7 @@ pub mod configuration;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod mail;
 pub mod storage;
 pub mod telemetry;
