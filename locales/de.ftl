@@ -46,6 +46,7 @@ email-greeting = Hallo,
 email-link-fallback = Falls der Button nicht funktioniert, kopiere diesen Link in deinen Browser:
 email-code-intro = Oder gib diesen Code auf der Seite von { $product } ein:
 email-link-once = Der Link funktioniert einmal und läuft { $when } ab.
+email-link-code-once = Link und Code funktionieren einmal und laufen { $when } ab.
 email-why = Du bekommst diese E-Mail, weil jemand { $email } bei { $product } verwendet hat.
 email-automatic = Diese Nachricht wurde automatisch verschickt; Antworten werden nicht gelesen.
 
@@ -55,6 +56,7 @@ verification-subject = Bestätige deine E-Mail-Adresse
 verification-intro = Willkommen bei { $product }! Bestätige, dass { $email } deine Adresse ist, um dein Konto fertig einzurichten.
 verification-button = Adresse bestätigen
 verification-expired = Abgelaufen? Auf der Anmeldeseite kannst du einen neuen Link anfordern.
+verification-newest = Mehrmals registriert? Nimm die neueste E-Mail: Solange die Adresse nicht bestätigt ist, setzt eine neue Registrierung ein neues Passwort, und ältere Links und Codes funktionieren nicht mehr.
 verification-not-you = Du hast dich nicht registriert? Dann ignoriere diese E-Mail: Ohne Bestätigung bleibt das Konto inaktiv.
 
 ## already_registered

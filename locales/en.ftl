@@ -47,6 +47,7 @@ email-greeting = Hello,
 email-link-fallback = If the button doesn’t work, copy this link into your browser:
 email-code-intro = Or enter this code on the { $product } page:
 email-link-once = The link works once and expires { $when }.
+email-link-code-once = The link and the code work once and expire { $when }.
 email-why = You got this email because someone used { $email } with { $product }.
 email-automatic = This is an automatic message; replies are not read.
 
@@ -56,6 +57,7 @@ verification-subject = Confirm your email address
 verification-intro = Welcome to { $product }! Confirm that { $email } is your address to finish setting up your account.
 verification-button = Confirm my address
 verification-expired = Has it expired? Ask for a new one on the sign-in page.
+verification-newest = Signed up more than once? Use the newest email: until the address is confirmed, signing up again sets a new password and makes earlier links and codes stop working.
 verification-not-you = Didn’t sign up? Then ignore this email: the account stays inactive without this confirmation.
 
 ## already_registered

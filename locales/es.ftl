@@ -46,6 +46,7 @@ email-greeting = Hola:
 email-link-fallback = Si el botón no funciona, copia este enlace en tu navegador:
 email-code-intro = O escribe este código en la página de { $product }:
 email-link-once = El enlace sirve una sola vez y caduca { $when }.
+email-link-code-once = El enlace y el código sirven una sola vez y caducan { $when }.
 email-why = Recibes este correo porque alguien usó { $email } en { $product }.
 email-automatic = Este mensaje es automático; las respuestas no se leen.
 
@@ -55,6 +56,7 @@ verification-subject = Confirma tu dirección de correo
 verification-intro = ¡Te damos la bienvenida a { $product }! Confirma que { $email } es tu dirección para terminar de crear tu cuenta.
 verification-button = Confirmar mi dirección
 verification-expired = ¿Ha caducado? Pide uno nuevo en la página de inicio de sesión.
+verification-newest = ¿Te has registrado más de una vez? Usa el correo más reciente: hasta que confirmes la dirección, cada registro nuevo pone una contraseña nueva y los enlaces y códigos anteriores dejan de funcionar.
 verification-not-you = ¿No te has registrado? Ignora este correo: sin esta confirmación, la cuenta queda inactiva.
 
 ## already_registered

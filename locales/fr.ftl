@@ -46,6 +46,7 @@ email-greeting = Bonjour,
 email-link-fallback = Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :
 email-code-intro = Ou saisissez ce code sur la page { $product } :
 email-link-once = Le lien ne sert qu’une fois et expire { $when }.
+email-link-code-once = Le lien et le code ne servent qu’une fois et expirent { $when }.
 email-why = Vous recevez cet e-mail parce que quelqu’un a utilisé { $email } sur { $product }.
 email-automatic = Ce message est automatique ; les réponses ne sont pas lues.
 
@@ -55,6 +56,7 @@ verification-subject = Confirmez votre adresse e-mail
 verification-intro = Bienvenue sur { $product } ! Confirmez que { $email } est bien votre adresse pour finir de créer votre compte.
 verification-button = Confirmer mon adresse
 verification-expired = Le lien a expiré ? Demandez-en un nouveau depuis la page de connexion.
+verification-newest = Inscrit plusieurs fois ? Utilisez le dernier e-mail : tant que l’adresse n’est pas confirmée, une nouvelle inscription définit un nouveau mot de passe et les liens et codes précédents ne fonctionnent plus.
 verification-not-you = Vous ne vous êtes pas inscrit ? Ignorez cet e-mail : sans cette confirmation, le compte reste inactif.
 
 ## already_registered

@@ -46,6 +46,7 @@ email-greeting = Hej!
 email-link-fallback = Om knappen inte fungerar kan du kopiera den här länken till webbläsaren:
 email-code-intro = Eller skriv in den här koden på sidan hos { $product }:
 email-link-once = Länken fungerar en gång och går ut { $when }.
+email-link-code-once = Länken och koden fungerar en gång och går ut { $when }.
 email-why = Du får det här mejlet eftersom någon använde { $email } hos { $product }.
 email-automatic = Det här är ett automatiskt meddelande; svar läses inte.
 
@@ -55,6 +56,7 @@ verification-subject = Bekräfta din e-postadress
 verification-intro = Välkommen till { $product }! Bekräfta att { $email } är din adress så är ditt konto klart.
 verification-button = Bekräfta min adress
 verification-expired = Har länken gått ut? Be om en ny på inloggningssidan.
+verification-newest = Har du registrerat dig flera gånger? Använd det senaste mejlet: tills adressen är bekräftad ger en ny registrering ett nytt lösenord, och tidigare länkar och koder slutar fungera.
 verification-not-you = Har du inte registrerat dig? Strunta i det här mejlet: utan bekräftelsen förblir kontot inaktivt.
 
 ## already_registered

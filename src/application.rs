@@ -65,7 +65,10 @@ impl Services {
         store.migrate().await?;
         let secret = resolve_secret(&settings)?;
         let keys = Keys::derive(&secret, settings.secret_previous.as_ref());
-        let templates = Arc::new(Templates::load(settings.templates_dir.as_deref())?);
+        let templates = Arc::new(Templates::load(
+            "Latchkey",
+            settings.templates_dir.as_deref(),
+        )?);
         let transport = match &settings.smtp_url {
             Some(url) => Transport::smtp(url, settings.worker.concurrency as u32)
                 .map_err(StartError::Smtp)?,

@@ -7,18 +7,36 @@ use serde_json::{Map, Value as Json};
 
 use crate::{
     configuration::Settings,
-    domain::{email::EmailAddress, flows::human_duration},
-    mail::{EmailKind, RenderedEmail, templates::Templates, transport::Transport},
+    domain::{email::EmailAddress, flows::EXPIRES_IN_SECS},
+    mail::{
+        EmailKind, RenderedEmail, outbox::fill_expiry, templates::Templates, transport::Transport,
+    },
     storage::Store,
 };
 
 /// Renders one kind with sample values, the way the worker fills them (templates from
 /// `LATCHKEY_TEMPLATES_DIR` included), and prints one part.
-pub fn preview(settings: &Settings, kind: EmailKind, html: bool) -> Result<(), String> {
-    let templates =
-        Templates::load(settings.templates_dir.as_deref()).map_err(|e| e.to_string())?;
-    let values = Value::from(minijinja::value::Serde(&sample_values(settings, kind)));
-    let email = templates.render(kind, &values).map_err(|e| e.to_string())?;
+pub fn preview(
+    settings: &Settings,
+    kind: EmailKind,
+    locale: Option<&str>,
+    html: bool,
+) -> Result<(), String> {
+    let lang = locale.unwrap_or("en");
+    if !crate::i18n::LANGUAGES.contains(&lang) {
+        return Err(format!(
+            "--locale: {lang:?} is not one of {}",
+            crate::i18n::LANGUAGES.join(", ")
+        ));
+    }
+    let templates = Templates::load("Latchkey", settings.templates_dir.as_deref())
+        .map_err(|e| e.to_string())?;
+    let mut values = sample_values(settings, kind);
+    fill_expiry(&templates, lang, &mut values);
+    let values = Value::from(minijinja::value::Serde(&values));
+    let email = templates
+        .render(kind, lang, &values)
+        .map_err(|e| e.to_string())?;
     if html {
         println!("{}", email.html);
     } else {
@@ -56,7 +74,10 @@ fn sample_values(settings: &Settings, kind: EmailKind) -> Map<String, Json> {
         );
     }
     if let Some(ttl) = ttl {
-        values.insert("expires_in".into(), human_duration(ttl).into());
+        values.insert(EXPIRES_IN_SECS.into(), ttl.as_secs().into());
+    }
+    if matches!(kind, EmailKind::Verification | EmailKind::PasswordReset) {
+        values.insert("code".into(), "123456".into());
     }
     if matches!(kind, EmailKind::Verification | EmailKind::PasswordReset) {
         // A sample, like the token: it never works.
@@ -84,7 +105,8 @@ pub async fn test(settings: Settings, to: &str) -> Result<(), String> {
     let email = RenderedEmail {
         subject: "Latchkey test email".into(),
         text: "This is a test email from `latchkey mail test`: the transport works.\n".into(),
-        html: "<!doctype html><html><body><p>This is a test email from <code>latchkey mail test</code>: the transport works.</p></body></html>".into(),
+        html: "<!doctype html><html lang=\"en\"><head><title>Latchkey test email</title></head><body><p>This is a test email from <code>latchkey mail test</code>: the transport works.</p></body></html>".into(),
+        language: "en".into(),
     };
     let result = transport
         .send(&settings.mail_from, to.as_str(), None, &email, &[])

@@ -108,6 +108,9 @@ enum MailCommand {
         /// Print the plain-text part (subject first).
         #[arg(long)]
         text: bool,
+        /// The language to render (en, de, fr, es, sv); default: LATCHKEY_DEFAULT_LOCALE.
+        #[arg(long)]
+        locale: Option<String>,
     },
     /// Send a test email through the configured transport.
     Test {
@@ -181,9 +184,9 @@ pub fn run() -> i32 {
                 println!("migrations applied");
                 Ok(())
             }
-            Command::Mail(MailCommand::Preview { kind, html, .. }) => {
-                mail::preview(&settings, kind, html)
-            }
+            Command::Mail(MailCommand::Preview {
+                kind, html, locale, ..
+            }) => mail::preview(&settings, kind, locale.as_deref(), html),
             Command::Mail(MailCommand::Test { to }) => mail::test(settings, &to).await,
             Command::User(command) => {
                 let services = Services::build(settings).await.map_err(|e| e.to_string())?;

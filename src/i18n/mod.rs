@@ -134,7 +134,12 @@ impl Catalogue {
             let mut errors = Vec::new();
             let text = bundle.format_pattern(pattern, Some(args), &mut errors);
             if !errors.is_empty() {
-                tracing::warn!(lang = candidate, key, ?errors, "message formatted with errors");
+                tracing::warn!(
+                    lang = candidate,
+                    key,
+                    ?errors,
+                    "message formatted with errors"
+                );
             }
             return text.into_owned();
         }
@@ -260,7 +265,10 @@ mod tests {
             let missing: Vec<_> = english.difference(&theirs).collect();
             let extra: Vec<_> = theirs.difference(&english).collect();
             assert!(missing.is_empty(), "{lang}.ftl lacks {missing:?}");
-            assert!(extra.is_empty(), "{lang}.ftl has keys English lacks: {extra:?}");
+            assert!(
+                extra.is_empty(),
+                "{lang}.ftl has keys English lacks: {extra:?}"
+            );
         }
     }
 
@@ -269,7 +277,15 @@ mod tests {
         let c = catalogue();
         // Every variable any message uses, so that a typo in a variable name is an error.
         let mut args = FluentArgs::new();
-        for name in ["name", "email", "new_email", "old_email", "when", "browser", "os"] {
+        for name in [
+            "name",
+            "email",
+            "new_email",
+            "old_email",
+            "when",
+            "browser",
+            "os",
+        ] {
             args.set(name, "X");
         }
         args.set("product", "Acme");
@@ -328,12 +344,18 @@ mod tests {
             sentence,
             "Der Link funktioniert einmal und läuft in 24 Stunden ab."
         );
-        assert_eq!(c.ago("en", 2 * hour + 300 * Duration::from_secs(1)), "2 hours ago");
+        assert_eq!(
+            c.ago("en", 2 * hour + 300 * Duration::from_secs(1)),
+            "2 hours ago"
+        );
         assert_eq!(c.ago("de", 2 * hour), "vor 2 Stunden");
         assert_eq!(c.ago("fr", Duration::from_secs(60)), "il y a 1 minute");
         assert_eq!(c.ago("es", 3 * day), "hace 3 días");
         assert_eq!(c.ago("sv", Duration::from_secs(5)), "nyss");
-        assert_eq!(c.in_about("en", 23 * hour + 3_000 * Duration::from_secs(1)), "in 23 hours");
+        assert_eq!(
+            c.in_about("en", 23 * hour + 3_000 * Duration::from_secs(1)),
+            "in 23 hours"
+        );
     }
 
     #[test]

@@ -75,4 +75,6 @@ pub struct RenderedEmail {
     pub subject: String,
     pub html: String,
     pub text: String,
+    /// The language it is written in (`Content-Language`).
+    pub language: String,
 }

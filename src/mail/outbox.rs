@@ -21,7 +21,10 @@ use super::{
 };
 use crate::{
     configuration::WorkerSettings,
-    domain::{codes::OneTimeCode, email::EmailAddress, keys::Keys, tokens::random_bytes},
+    domain::{
+        codes::OneTimeCode, email::EmailAddress, flows::EXPIRES_IN_SECS, keys::Keys,
+        tokens::random_bytes,
+    },
     error::Error,
     storage::{ClaimedMessage, Conn, NewOutboxMessage, Store, ms, now_ms},
 };
@@ -279,9 +282,16 @@ impl Worker {
             }
         }
         let name = values.get("name").and_then(Json::as_str).map(str::to_owned);
+        // Messages queued before languages existed carry none: they were English.
+        let lang = values
+            .get("locale")
+            .and_then(Json::as_str)
+            .unwrap_or("en")
+            .to_owned();
+        fill_expiry(&self.templates, &lang, &mut values);
         let rendered = self
             .templates
-            .render(kind, &Value::from(minijinja::value::Serde(&values)))
+            .render(kind, &lang, &Value::from(minijinja::value::Serde(&values)))
             .map_err(|e| SendError::Permanent(e.to_string()))?;
         self.transport
             .send(
@@ -298,6 +308,20 @@ impl Worker {
     /// one about three times further, capped at `retry_max`; `None` once attempts run out.
     fn retry_at(&self, attempts: i64) -> Option<i64> {
         retry_delay(&self.settings, attempts).map(|d| now_ms() + ms(d))
+    }
+}
+
+/// Writes a link's lifetime out in the message's language as `expires_in` ("in 24 hours").
+pub fn fill_expiry(templates: &Templates, lang: &str, values: &mut Map<String, Json>) {
+    if let Some(secs) = values.get(EXPIRES_IN_SECS).and_then(Json::as_u64) {
+        let text = templates
+            .catalogue()
+            .in_duration(lang, Duration::from_secs(secs));
+        values.insert("expires_in".into(), text.into());
+    } else if let Some(old) = values.get("expires_in").and_then(Json::as_str) {
+        // Queued by an earlier version as English words ("24 hours").
+        let text = format!("in {old}");
+        values.insert("expires_in".into(), text.into());
     }
 }
 

@@ -1,15 +1,22 @@
 //! Email templates: MJML compiled to HTML once at start (mrml), then filled per message by
-//! minijinja with HTML escaping for the HTML part and none for the plain-text part.
+//! minijinja with HTML escaping for the HTML part and none for the plain-text part. The words
+//! come from the message catalogue (`crate::i18n`) through `t("key", …)` in the language of the
+//! message's `locale`.
 //!
 //! Per kind there is `KIND.mjml` (the body, placed into `layout.mjml`) and `KIND.txt` (first line
-//! the subject, then a blank line, then the plain-text body). Files of the same name in
-//! `LATCHKEY_TEMPLATES_DIR` replace the built-in ones.
+//! the subject, then a blank line, then the plain-text body). A file of the same name in
+//! `LATCHKEY_TEMPLATES_DIR/LANG/` replaces the built-in one for that language, and one in
+//! `LATCHKEY_TEMPLATES_DIR/` for every language without its own.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
-use minijinja::{AutoEscape, Environment, Value};
+use minijinja::{AutoEscape, Environment, Value, context};
 
 use super::{EmailKind, RenderedEmail};
+use crate::i18n::{Catalogue, LANGUAGES};
 
 const LAYOUT: &str = "layout.mjml";
 /// Where a kind's body goes in the layout.
@@ -58,32 +65,42 @@ pub enum TemplateError {
     Load { name: String, reason: String },
     #[error("rendering {kind}: {reason}")]
     Render { kind: EmailKind, reason: String },
+    #[error(transparent)]
+    Catalogue(#[from] crate::i18n::CatalogueError),
 }
 
 pub struct Templates {
     env: Environment<'static>,
+    catalogue: Arc<Catalogue>,
+}
+
+/// The source of a template for a language: the operator's per-language file, their file for
+/// every language, or the built-in one.
+fn source(overrides: Option<&Path>, lang: &str, name: &str) -> Result<String, TemplateError> {
+    if let Some(dir) = overrides {
+        for path in [dir.join(lang).join(name), dir.join(name)] {
+            let path: PathBuf = path;
+            if path.is_file() {
+                return std::fs::read_to_string(&path).map_err(|e| TemplateError::Load {
+                    name: path.display().to_string(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+    builtin(name)
+        .map(str::to_owned)
+        .ok_or_else(|| TemplateError::Load {
+            name: name.into(),
+            reason: "no such template".into(),
+        })
 }
 
 impl Templates {
-    /// Loads and compiles every kind; an override that does not parse stops start-up.
-    pub fn load(overrides: Option<&Path>) -> Result<Self, TemplateError> {
-        let source = |name: &str| -> Result<String, TemplateError> {
-            if let Some(dir) = overrides {
-                let path: PathBuf = dir.join(name);
-                if path.is_file() {
-                    return std::fs::read_to_string(&path).map_err(|e| TemplateError::Load {
-                        name: path.display().to_string(),
-                        reason: e.to_string(),
-                    });
-                }
-            }
-            builtin(name)
-                .map(str::to_owned)
-                .ok_or_else(|| TemplateError::Load {
-                    name: name.into(),
-                    reason: "no such template".into(),
-                })
-        };
+    /// Loads the message catalogues and compiles every kind in every language; an override that
+    /// does not parse stops start-up.
+    pub fn load(product: &str, overrides: Option<&Path>) -> Result<Self, TemplateError> {
+        let catalogue = Arc::new(Catalogue::load(product, overrides)?);
         let mut env = Environment::new();
         // Escaping is decided here for every template, not by minijinja's guess from the name.
         env.set_formatter(escape_html_text);
@@ -100,64 +117,89 @@ impl Templates {
         {
             env.set_syntax(syntax);
         }
-        let layout = source(LAYOUT)?;
-        for kind in EmailKind::ALL {
-            let mjml_name = format!("{kind}.mjml");
-            let body = source(&mjml_name)?;
-            let html = compile_mjml(&layout.replace(CONTENT_MARKER, &body)).map_err(|reason| {
-                TemplateError::Load {
-                    name: mjml_name.clone(),
-                    reason,
+        catalogue.install(&mut env);
+        for lang in LANGUAGES {
+            let layout = source(overrides, lang, LAYOUT)?;
+            for kind in EmailKind::ALL {
+                let mjml_name = format!("{kind}.mjml");
+                let body = source(overrides, lang, &mjml_name)?;
+                let html =
+                    compile_mjml(&layout.replace(CONTENT_MARKER, &body)).map_err(|reason| {
+                        TemplateError::Load {
+                            name: format!("{lang}/{mjml_name}"),
+                            reason,
+                        }
+                    })?;
+                let load_err = |name: String| {
+                    move |e: minijinja::Error| TemplateError::Load {
+                        name,
+                        reason: e.to_string(),
+                    }
+                };
+                env.add_template_owned(format!("{lang}/{kind}.html"), html)
+                    .map_err(load_err(format!("{lang}/{mjml_name}")))?;
+                let txt_name = format!("{kind}.txt");
+                let txt = source(overrides, lang, &txt_name)?;
+                if !txt.contains("\n\n") {
+                    return Err(TemplateError::Load {
+                        name: format!("{lang}/{txt_name}"),
+                        reason: "needs a subject line, a blank line, then the body".into(),
+                    });
                 }
-            })?;
-            let load_err = |name: String| {
-                move |e: minijinja::Error| TemplateError::Load {
-                    name,
-                    reason: e.to_string(),
-                }
-            };
-            env.add_template_owned(format!("{kind}.html"), html)
-                .map_err(load_err(mjml_name))?;
-            let txt_name = format!("{kind}.txt");
-            let txt = source(&txt_name)?;
-            if !txt.contains("\n\n") {
-                return Err(TemplateError::Load {
-                    name: txt_name,
-                    reason: "needs a subject line, a blank line, then the body".into(),
-                });
+                env.add_template_owned(format!("{lang}/{txt_name}"), txt)
+                    .map_err(load_err(format!("{lang}/{txt_name}")))?;
             }
-            env.add_template_owned(txt_name.clone(), txt)
-                .map_err(load_err(txt_name))?;
         }
-        Ok(Self { env })
+        Ok(Self { env, catalogue })
     }
 
-    /// Renders one email. `values` are the message's own values (name, link, …); every one of
-    /// them is escaped in the HTML part.
-    pub fn render(&self, kind: EmailKind, values: &Value) -> Result<RenderedEmail, TemplateError> {
+    pub fn catalogue(&self) -> &Arc<Catalogue> {
+        &self.catalogue
+    }
+
+    /// Renders one email in `lang` (English for a language there are no templates for).
+    /// `values` are the message's own values (name, link, …); every one of them is escaped in
+    /// the HTML part.
+    pub fn render(
+        &self,
+        kind: EmailKind,
+        lang: &str,
+        values: &Value,
+    ) -> Result<RenderedEmail, TemplateError> {
+        let lang = if LANGUAGES.contains(&lang) {
+            lang
+        } else {
+            "en"
+        };
         let err = |e: minijinja::Error| TemplateError::Render {
             kind,
             reason: e.to_string(),
         };
-        let html = self
-            .env
-            .get_template(&format!("{kind}.html"))
-            .and_then(|t| t.render(values))
-            .map_err(err)?;
+        let product = self.catalogue.product();
         let full_text = self
             .env
-            .get_template(&format!("{kind}.txt"))
-            .and_then(|t| t.render(values))
+            .get_template(&format!("{lang}/{kind}.txt"))
+            .and_then(|t| t.render(context! { locale => lang, product, ..values.clone() }))
             .map_err(err)?;
         let (subject, text) = full_text
             .split_once("\n\n")
             .unwrap_or((full_text.as_str(), ""));
         // A subject is one line whatever the values held.
         let subject: String = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        let html = self
+            .env
+            .get_template(&format!("{lang}/{kind}.html"))
+            .and_then(|t| {
+                t.render(
+                    context! { locale => lang, product, subject => &subject, ..values.clone() },
+                )
+            })
+            .map_err(err)?;
         Ok(RenderedEmail {
             subject,
             html,
             text: text.trim_start_matches('\n').to_owned(),
+            language: lang.to_owned(),
         })
     }
 }
@@ -199,37 +241,61 @@ fn compile_mjml(source: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use minijinja::context;
 
     fn templates() -> Templates {
-        match Templates::load(None) {
+        match Templates::load("Acme", None) {
             Ok(t) => t,
             Err(e) => panic!("built-in templates must load: {e}"),
         }
     }
 
+    fn sample() -> Value {
+        context! {
+            name => "Ann", email => "ann@example.com", link => "https://x.test/l?token=TOKEN123",
+            expires_in => "in 24 hours", new_email => "new@example.com", old_email => "old@example.com",
+            login_url => "https://x.test/login", forgot_url => "https://x.test/forgot-password",
+            code => "123456",
+        }
+    }
+
     #[test]
-    fn every_kind_renders_with_its_link_in_both_parts() {
+    fn every_kind_renders_in_every_language_with_its_link_in_both_parts() {
         let t = templates();
-        for kind in EmailKind::ALL {
-            let values = context! {
-                name => "Ann", email => "ann@example.com", link => "https://x.test/l?token=TOKEN123",
-                expires_in => "24 hours", new_email => "new@example.com", old_email => "old@example.com",
-                login_url => "https://x.test/login", forgot_url => "https://x.test/forgot-password",
-            };
-            let email = t
-                .render(kind, &values)
-                .unwrap_or_else(|e| panic!("{kind}: {e}"));
-            assert!(
-                !email.subject.is_empty() && !email.subject.contains('\n'),
-                "{kind} subject"
-            );
-            assert!(email.html.contains("<html"), "{kind} html");
-            if email.text.contains("TOKEN123") {
+        for lang in LANGUAGES {
+            for kind in EmailKind::ALL {
+                let email = t
+                    .render(kind, lang, &sample())
+                    .unwrap_or_else(|e| panic!("{lang} {kind}: {e}"));
                 assert!(
-                    email.html.contains("TOKEN123"),
-                    "{kind}: link in text but not html"
+                    !email.subject.is_empty() && !email.subject.contains('\n'),
+                    "{kind} subject"
                 );
+                assert_eq!(email.language, lang);
+                assert!(
+                    email.html.contains(&format!("<html lang=\"{lang}\"")),
+                    "{lang} {kind}: html lang"
+                );
+                let title = format!("<title>{}</title>", email.subject.replace('\'', "&#39;"));
+                assert!(email.html.contains(&title), "{lang} {kind}: title");
+                assert!(email.html.contains("Acme"), "{lang} {kind}: product name");
+                assert!(email.text.contains("Acme"), "{lang} {kind}: product name");
+                assert!(!email.text.contains("{{"), "{lang} {kind}: unfilled");
+                if email.text.contains("TOKEN123") {
+                    assert!(
+                        email
+                            .html
+                            .contains("href=\"https://x.test/l?token=TOKEN123\""),
+                        "{lang} {kind}: link in text but not html"
+                    );
+                }
+                // Every built-in message the template uses exists: the English fallback for a
+                // missing key would show the key itself.
+                for part in [&email.html, &email.text] {
+                    assert!(
+                        !part.contains(&format!("{kind}-")),
+                        "{lang} {kind}: a message key is shown"
+                    );
+                }
             }
         }
     }
@@ -243,7 +309,7 @@ mod tests {
                 expires_in => "1 hour", code => "012345",
             };
             let email = t
-                .render(kind, &values)
+                .render(kind, "en", &values)
                 .unwrap_or_else(|e| panic!("{kind}: {e}"));
             assert!(
                 email.text.lines().any(|l| l.trim() == "012345"),
@@ -262,7 +328,7 @@ mod tests {
                 email => "ann@example.com", link => "https://x.test/l?token=T", expires_in => "1 hour",
             };
             let email = t
-                .render(kind, &values)
+                .render(kind, "en", &values)
                 .unwrap_or_else(|e| panic!("{kind}: {e}"));
             assert!(!email.text.contains("code"), "{kind}: {}", email.text);
             assert!(!email.html.contains("font-size:32px"), "{kind}");
@@ -270,11 +336,31 @@ mod tests {
     }
 
     #[test]
+    fn the_language_changes_the_words_and_the_expiry() {
+        let t = templates();
+        let values = context! { name => "Ann", email => "a@b.co", link => "L", expires_in => "in 24 Stunden" };
+        let email = t
+            .render(EmailKind::Verification, "de", &values)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(email.subject, "Bestätige deine E-Mail-Adresse");
+        assert!(
+            email.text.contains("läuft in 24 Stunden ab"),
+            "{}",
+            email.text
+        );
+        assert!(email.text.starts_with("Hallo Ann,"));
+        let unknown = t
+            .render(EmailKind::Verification, "xx", &values)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(unknown.language, "en");
+    }
+
+    #[test]
     fn values_cannot_inject_markup() {
         let t = templates();
-        let values = context! { name => "<script>alert(1)</script>", email => "a@b.co", link => "https://x.test/?token=t", expires_in => "1 hour" };
+        let values = context! { name => "<script>alert(1)</script>", email => "a@b.co", link => "https://x.test/?token=t", expires_in => "in 1 hour" };
         let email = t
-            .render(EmailKind::Verification, &values)
+            .render(EmailKind::Verification, "en", &values)
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(!email.html.contains("<script>alert(1)"));
         assert!(email.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -287,27 +373,34 @@ mod tests {
     }
 
     #[test]
-    fn overrides_replace_builtins_and_bad_ones_stop_start() -> std::io::Result<()> {
+    fn overrides_replace_builtins_per_language_and_bad_ones_stop_start() -> std::io::Result<()> {
         let dir = tempfile::tempdir()?;
         std::fs::write(
             dir.path().join("verification.txt"),
             "Custom subject {{ name }}\n\nCustom body {{ link }}\n",
         )?;
-        let t = Templates::load(Some(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir(dir.path().join("sv"))?;
+        std::fs::write(
+            dir.path().join("sv/verification.txt"),
+            "Svenskt ämne {{ name }}\n\nEgen text {{ link }}\n",
+        )?;
+        let t = Templates::load("Acme", Some(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+        let values = context! { name => "Bo", link => "L" };
         let email = t
-            .render(
-                EmailKind::Verification,
-                &context! { name => "Bo", link => "L" },
-            )
+            .render(EmailKind::Verification, "en", &values)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(email.subject, "Custom subject Bo");
         assert_eq!(email.text, "Custom body L\n");
+        let swedish = t
+            .render(EmailKind::Verification, "sv", &values)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(swedish.subject, "Svenskt ämne Bo");
 
         std::fs::write(
             dir.path().join("password_reset.mjml"),
             "<mj-section><mj-column>",
         )?;
-        assert!(Templates::load(Some(dir.path())).is_err());
+        assert!(Templates::load("Acme", Some(dir.path())).is_err());
         Ok(())
     }
 }

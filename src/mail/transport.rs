@@ -166,6 +166,10 @@ fn build_message(
             HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".to_owned(),
         ))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Content-Language"),
+            email.language.clone(),
+        ))
         .multipart(MultiPart::alternative_plain_html(
             email.text.clone(),
             email.html.clone(),

@@ -207,36 +207,13 @@ fn code_error(e: Error) -> Error {
     }
 }
 
-/// Template values for a link that expires: `expires_in` in words.
+/// Template values for a link that expires: its lifetime in seconds, which the worker writes
+/// out in the recipient's language ("in 24 hours", "in 24 Stunden").
 fn expiring(ttl: Duration) -> Map<String, Json> {
     let mut values = Map::new();
-    values.insert("expires_in".into(), human_duration(ttl).into());
+    values.insert(EXPIRES_IN_SECS.into(), ttl.as_secs().into());
     values
 }
 
-/// `24 hours`, `15 minutes`, `7 days`: for emails.
-pub fn human_duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    let (n, unit) = match secs {
-        s if s >= 86_400 && s % 86_400 == 0 => (s / 86_400, "day"),
-        s if s >= 3_600 && s % 3_600 == 0 => (s / 3_600, "hour"),
-        s if s >= 60 => (s / 60, "minute"),
-        s => (s.max(1), "second"),
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(human_duration(Duration::from_secs(86_400)), "1 day");
-        assert_eq!(human_duration(Duration::from_secs(7 * 86_400)), "7 days");
-        assert_eq!(human_duration(Duration::from_secs(3_600)), "1 hour");
-        assert_eq!(human_duration(Duration::from_secs(36 * 3_600)), "36 hours");
-        assert_eq!(human_duration(Duration::from_secs(900)), "15 minutes");
-        assert_eq!(human_duration(Duration::from_secs(2)), "2 seconds");
-    }
-}
+/// The payload key of a link's lifetime in seconds.
+pub const EXPIRES_IN_SECS: &str = "expires_in_secs";
