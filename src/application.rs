@@ -66,7 +66,7 @@ impl Services {
         let secret = resolve_secret(&settings)?;
         let keys = Keys::derive(&secret, settings.secret_previous.as_ref());
         let templates = Arc::new(Templates::load(
-            "Latchkey",
+            &settings.product_name,
             settings.templates_dir.as_deref(),
         )?);
         let transport = match &settings.smtp_url {

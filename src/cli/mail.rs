@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::{
     configuration::Settings,
-    domain::{email::EmailAddress, flows::EXPIRES_IN_SECS},
+    domain::{email::EmailAddress, flows::EXPIRES_IN_SECS, locale::Locale},
     mail::{
         EmailKind, RenderedEmail, outbox::fill_expiry, templates::Templates, transport::Transport,
     },
@@ -22,14 +22,14 @@ pub fn preview(
     locale: Option<&str>,
     html: bool,
 ) -> Result<(), String> {
-    let lang = locale.unwrap_or("en");
-    if !crate::i18n::LANGUAGES.contains(&lang) {
-        return Err(format!(
-            "--locale: {lang:?} is not one of {}",
-            crate::i18n::LANGUAGES.join(", ")
-        ));
+    let lang = match locale {
+        Some(tag) => tag
+            .parse::<Locale>()
+            .map_err(|e| format!("--locale: {e}"))?,
+        None => settings.default_locale,
     }
-    let templates = Templates::load("Latchkey", settings.templates_dir.as_deref())
+    .as_str();
+    let templates = Templates::load(&settings.product_name, settings.templates_dir.as_deref())
         .map_err(|e| e.to_string())?;
     let mut values = sample_values(settings, kind);
     fill_expiry(&templates, lang, &mut values);

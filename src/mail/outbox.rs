@@ -23,7 +23,7 @@ use crate::{
     configuration::WorkerSettings,
     domain::{
         codes::OneTimeCode, email::EmailAddress, flows::EXPIRES_IN_SECS, keys::Keys,
-        tokens::random_bytes,
+        locale::Locale, tokens::random_bytes,
     },
     error::Error,
     storage::{ClaimedMessage, Conn, NewOutboxMessage, Store, ms, now_ms},
@@ -37,6 +37,9 @@ pub struct OutgoingEmail<'a> {
     pub name: Option<&'a str>,
     pub link: Option<String>,
     pub values: Map<String, Json>,
+    /// The language to write it in (contract §6: the recipient's, or for a new address the
+    /// requester's).
+    pub locale: Locale,
 }
 
 /// The flows' handle on the outbox: queue inside a transaction, wake the worker after commit.
@@ -75,6 +78,7 @@ impl Outbox {
         let id = Uuid::now_v7();
         let mut values = email.values;
         values.insert("email".into(), email.to.as_str().into());
+        values.insert("locale".into(), email.locale.as_str().into());
         if let Some(name) = email.name {
             values.insert("name".into(), name.into());
         }

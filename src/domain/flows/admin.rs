@@ -190,7 +190,8 @@ impl Flows {
         })
         .await?;
         if !account.email_verified {
-            self.queue_verification(&mut tx, id, &account.email, name, now)
+            let locale = self.settings.default_locale;
+            self.queue_verification(&mut tx, id, &account.email, name, locale, now)
                 .await?;
         }
         let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
@@ -293,8 +294,16 @@ impl Flows {
             return Err(Error::AlreadyVerified);
         }
         let to = user.email_address();
-        self.queue_verification(&mut tx, user.id, &to, user.name.as_deref(), now_ms())
-            .await?;
+        let locale = user.locale_or(self.settings.default_locale);
+        self.queue_verification(
+            &mut tx,
+            user.id,
+            &to,
+            user.name.as_deref(),
+            locale,
+            now_ms(),
+        )
+        .await?;
         tx.commit().await?;
         self.outbox.wake();
         Ok(())

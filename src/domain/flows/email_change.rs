@@ -59,16 +59,29 @@ impl Flows {
             .await?;
         // Taken: another account has the address, or it is reserved for another account
         // until that account's revert link expires. Either way the owner is told, at the
-        // address stored for them, never at the address as typed here.
-        let owner_address = match tx.user_by_email(new_email.normalized()).await? {
-            Some(owner) => Some(owner.email),
-            None => tx
+        // address stored for them, never at the address as typed here, and in their language.
+        let default = self.settings.default_locale;
+        let owner = match tx.user_by_email(new_email.normalized()).await? {
+            Some(owner) => Some((owner.email.clone(), owner.locale_or(default))),
+            None => match tx
                 .address_reserved_for(new_email.normalized(), now)
                 .await?
                 .filter(|(owner, _)| *owner != user.id)
-                .map(|(_, stored)| stored),
+            {
+                Some((owner_id, stored)) => {
+                    let locale = tx
+                        .user_by_id(owner_id)
+                        .await?
+                        .map_or(default, |u| u.locale_or(default));
+                    Some((stored, locale))
+                }
+                None => None,
+            },
         };
-        let taken = owner_address.is_some();
+        let taken = owner.is_some();
+        // The requester's language, also for the confirmation to the new address (which has
+        // no account of its own).
+        let locale = user.locale_or(default);
         let change_id = Uuid::now_v7();
         let needs_old = self.settings.email_change_confirm_old;
         tx.insert_email_change(&NewEmailChange {
@@ -90,7 +103,7 @@ impl Flows {
         let mut addresses = Map::new();
         addresses.insert("old_email".into(), user.email.clone().into());
         addresses.insert("new_email".into(), new_email.as_str().into());
-        if let Some(owner_address) = owner_address {
+        if let Some((owner_address, owner_locale)) = owner {
             // Only a notice, under the cooldown: anyone signed in could otherwise mail an
             // address's owner over and over.
             let mut values = addresses.clone();
@@ -102,6 +115,8 @@ impl Flows {
                 name: None,
                 link: None,
                 values,
+                // Written to the address's owner, in their language.
+                locale: owner_locale,
             };
             self.send(&mut tx, notice, now).await?;
         } else {
@@ -123,6 +138,7 @@ impl Flows {
                 name: user.name.as_deref(),
                 link: Some(link),
                 values,
+                locale,
             };
             self.outbox.enqueue(&mut tx, confirm, now).await?;
         }
@@ -147,6 +163,7 @@ impl Flows {
                 name: user.name.as_deref(),
                 link: Some(link),
                 values,
+                locale,
             };
             self.outbox.enqueue(&mut tx, confirm, now).await?;
         }
@@ -281,6 +298,7 @@ impl Flows {
             name: user.name.as_deref(),
             link: Some(link),
             values,
+            locale: user.locale_or(self.settings.default_locale),
         };
         self.outbox.enqueue(tx, notice, now).await
     }

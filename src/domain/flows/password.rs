@@ -95,6 +95,7 @@ impl Flows {
                     name: user.name.as_deref(),
                     link: Some(link),
                     values,
+                    locale: user.locale_or(self.settings.default_locale),
                 },
                 code.as_ref(),
                 now,
@@ -223,6 +224,7 @@ impl Flows {
             name: user.name.as_deref(),
             link: None,
             values,
+            locale: user.locale_or(self.settings.default_locale),
         };
         self.outbox.enqueue(tx, notice, now).await
     }

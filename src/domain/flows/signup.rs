@@ -100,7 +100,8 @@ impl Flows {
             now,
         })
         .await?;
-        self.queue_verification(tx, id, email, name, now).await?;
+        self.queue_verification(tx, id, email, name, r.locale, now)
+            .await?;
         Ok(())
     }
 
@@ -124,6 +125,7 @@ impl Flows {
                 name: user.name.as_deref(),
                 link: None,
                 values,
+                locale: user.locale_or(self.settings.default_locale),
             },
             now,
         )
@@ -140,7 +142,11 @@ impl Flows {
         stored: String,
         now: i64,
     ) -> Result<(), Error> {
-        let name = tx.user_by_id(owner).await?.and_then(|u| u.name);
+        let default = self.settings.default_locale;
+        let (name, locale) = match tx.user_by_id(owner).await? {
+            Some(u) => (u.name.clone(), u.locale_or(default)),
+            None => (None, default),
+        };
         let mut values = Map::new();
         values.insert("login_url".into(), self.page("login").into());
         values.insert("forgot_url".into(), self.page("forgot-password").into());
@@ -153,6 +159,8 @@ impl Flows {
                 name: name.as_deref(),
                 link: None,
                 values,
+                // The owner's language: the notice is about their account.
+                locale,
             },
             now,
         )
@@ -182,7 +190,7 @@ impl Flows {
         // loses every earlier link along with the password.
         tx.invalidate_link_tokens(user.id, Purpose::VerifyEmail, now)
             .await?;
-        self.enqueue_verification(tx, user.id, email, name, now)
+        self.enqueue_verification(tx, user.id, email, name, r.locale, now)
             .await
     }
 
@@ -193,13 +201,14 @@ impl Flows {
         user_id: Uuid,
         email: &EmailAddress,
         name: Option<&str>,
+        locale: Locale,
         now: i64,
     ) -> Result<(), Error> {
         if self
             .take_cooldown(tx, EmailKind::Verification, email, now)
             .await?
         {
-            self.enqueue_verification(tx, user_id, email, name, now)
+            self.enqueue_verification(tx, user_id, email, name, locale, now)
                 .await?;
         }
         Ok(())
@@ -211,6 +220,7 @@ impl Flows {
         user_id: Uuid,
         email: &EmailAddress,
         name: Option<&str>,
+        locale: Locale,
         now: i64,
     ) -> Result<(), Error> {
         let (link, values, code) = self
@@ -222,6 +232,7 @@ impl Flows {
             name,
             link: Some(link),
             values,
+            locale,
         };
         self.outbox
             .enqueue_with_code(tx, email, Some(&code), now)
@@ -297,7 +308,8 @@ impl Flows {
         let mut tx = self.store.write().await?;
         let now = now_ms();
         let to = user.email_address();
-        self.queue_verification(&mut tx, user.id, &to, user.name.as_deref(), now)
+        let locale = user.locale_or(self.settings.default_locale);
+        self.queue_verification(&mut tx, user.id, &to, user.name.as_deref(), locale, now)
             .await?;
         tx.commit().await?;
         self.outbox.wake();
