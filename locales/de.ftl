@@ -233,6 +233,19 @@ next-new-reset-link = Neuen Link senden
 next-sign-in = Anmelden
 next-account = Zu deinem Konto
 
+field-code = 6-stelliger Code aus der E-Mail
+code-verify-title = Gib deinen Bestätigungscode ein
+code-verify-intro = Gib die Adresse ein, mit der du dich registriert hast, und den 6-stelligen Code aus der E-Mail, die wir dorthin geschickt haben.
+code-verify-button = Adresse bestätigen
+code-reset-title = Passwort mit einem Code zurücksetzen
+code-reset-intro = Gib deine Adresse, den 6-stelligen Code aus der E-Mail und ein neues Passwort ein. Mit einem neuen Passwort wirst du überall abgemeldet.
+code-or-link = Öffne den Link darin oder gib hier den 6-stelligen Code daraus ein.
+code-or-link-reset = Öffne den Link darin oder gib hier den 6-stelligen Code daraus und ein neues Passwort ein.
+error-code-invalid = Dieser Code funktioniert nicht. Prüfe, ob die Adresse die ist, an die die E-Mail ging, und ob der Code aus der neuesten E-Mail stammt. Ein Code funktioniert einmal und verfällt nach 5 Fehlversuchen oder wenn sein Link abläuft.
+next-have-verify-code = Du hast einen Bestätigungscode?
+next-have-reset-code = Du hast einen Code zum Zurücksetzen?
+link-use-code = Stattdessen den Code aus der E-Mail eingeben
+
 ## Die Kontoseite
 
 account-title = Dein Konto

@@ -234,6 +234,19 @@ next-new-reset-link = Send me a new link
 next-sign-in = Sign in
 next-account = Go to your account
 
+field-code = 6-digit code from the email
+code-verify-title = Enter your confirmation code
+code-verify-intro = Type the address you signed up with and the 6-digit code from the email we sent there.
+code-verify-button = Confirm my address
+code-reset-title = Reset your password with a code
+code-reset-intro = Type your address, the 6-digit code from the email, and a new password. A new password signs you out everywhere.
+code-or-link = Open its link, or enter the 6-digit code from it here.
+code-or-link-reset = Open its link, or enter the 6-digit code from it here with a new password.
+error-code-invalid = That code doesn’t work. Check that the address is the one the email went to and that the code is from the newest email. A code works once, and stops working after 5 wrong tries or when its link expires.
+next-have-verify-code = Have a confirmation code?
+next-have-reset-code = Have a password reset code?
+link-use-code = Enter the code from the email instead
+
 ## The account page
 
 account-title = Your account

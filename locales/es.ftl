@@ -233,6 +233,19 @@ next-new-reset-link = Enviarme un enlace nuevo
 next-sign-in = Iniciar sesión
 next-account = Ir a tu cuenta
 
+field-code = Código de 6 cifras del correo
+code-verify-title = Escribe tu código de confirmación
+code-verify-intro = Escribe la dirección con la que te registraste y el código de 6 cifras del correo que te enviamos.
+code-verify-button = Confirmar mi dirección
+code-reset-title = Restablece tu contraseña con un código
+code-reset-intro = Escribe tu dirección, el código de 6 cifras del correo y una contraseña nueva. Al poner una contraseña nueva se cierran todas tus sesiones.
+code-or-link = Abre su enlace o escribe aquí el código de 6 cifras que trae.
+code-or-link-reset = Abre su enlace o escribe aquí el código de 6 cifras que trae junto con una contraseña nueva.
+error-code-invalid = Ese código no funciona. Comprueba que la dirección es la que recibió el correo y que el código es del correo más reciente. Un código sirve una sola vez y deja de funcionar tras 5 intentos fallidos o cuando caduca su enlace.
+next-have-verify-code = ¿Tienes un código de confirmación?
+next-have-reset-code = ¿Tienes un código para restablecer la contraseña?
+link-use-code = Escribir el código del correo
+
 ## La página de la cuenta
 
 account-title = Tu cuenta

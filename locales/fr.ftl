@@ -233,6 +233,19 @@ next-new-reset-link = M’envoyer un nouveau lien
 next-sign-in = Se connecter
 next-account = Aller à votre compte
 
+field-code = Code à 6 chiffres reçu par e-mail
+code-verify-title = Saisissez votre code de confirmation
+code-verify-intro = Saisissez l’adresse utilisée à l’inscription et le code à 6 chiffres de l’e-mail que nous y avons envoyé.
+code-verify-button = Confirmer mon adresse
+code-reset-title = Réinitialiser votre mot de passe avec un code
+code-reset-intro = Saisissez votre adresse, le code à 6 chiffres de l’e-mail et un nouveau mot de passe. Un nouveau mot de passe vous déconnecte partout.
+code-or-link = Ouvrez son lien, ou saisissez ici le code à 6 chiffres qu’il contient.
+code-or-link-reset = Ouvrez son lien, ou saisissez ici le code à 6 chiffres qu’il contient avec un nouveau mot de passe.
+error-code-invalid = Ce code ne fonctionne pas. Vérifiez que l’adresse est bien celle qui a reçu l’e-mail et que le code vient du dernier e-mail. Un code ne sert qu’une fois et ne fonctionne plus après 5 essais erronés ou quand son lien expire.
+next-have-verify-code = Vous avez un code de confirmation ?
+next-have-reset-code = Vous avez un code de réinitialisation ?
+link-use-code = Saisir plutôt le code de l’e-mail
+
 ## La page du compte
 
 account-title = Votre compte

@@ -233,6 +233,19 @@ next-new-reset-link = Skicka en ny länk
 next-sign-in = Logga in
 next-account = Till ditt konto
 
+field-code = 6-siffrig kod från mejlet
+code-verify-title = Skriv in din bekräftelsekod
+code-verify-intro = Skriv adressen du registrerade dig med och den 6-siffriga koden från mejlet vi skickade dit.
+code-verify-button = Bekräfta min adress
+code-reset-title = Återställ lösenordet med en kod
+code-reset-intro = Skriv din adress, den 6-siffriga koden från mejlet och ett nytt lösenord. Med ett nytt lösenord loggas du ut överallt.
+code-or-link = Öppna länken i mejlet eller skriv in den 6-siffriga koden här.
+code-or-link-reset = Öppna länken i mejlet eller skriv in den 6-siffriga koden här tillsammans med ett nytt lösenord.
+error-code-invalid = Koden fungerar inte. Kontrollera att adressen är den som mejlet gick till och att koden kommer från det senaste mejlet. En kod fungerar en gång och slutar fungera efter 5 felaktiga försök eller när länken går ut.
+next-have-verify-code = Har du en bekräftelsekod?
+next-have-reset-code = Har du en kod för att återställa lösenordet?
+link-use-code = Skriv in koden från mejlet i stället
+
 ## Kontosidan
 
 account-title = Ditt konto

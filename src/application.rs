@@ -14,7 +14,7 @@ use crate::{
         password::{NewPassword, PasswordHasher, WeakPassword},
     },
     error::Error,
-    http::{self, AppState, rate_limit::RateLimiter},
+    http::{self, AppState, pages::Pages, rate_limit::RateLimiter},
     mail::{
         outbox::{Outbox, Worker},
         templates::{TemplateError, Templates},
@@ -169,6 +169,10 @@ impl Application {
                 .dev_mailbox()
                 .then(|| services.store.clone()),
             limiter: Arc::new(RateLimiter::new(&services.settings)),
+            pages: Arc::new(Pages::new(
+                Arc::clone(services.templates.catalogue()),
+                services.settings.default_locale,
+            )),
         };
         // Installed before the first request, so that none goes uncounted.
         let _ = crate::telemetry::handle();

@@ -76,10 +76,20 @@ async fn sign_in_manage_the_account_and_sign_out() {
         .await
         .expect("request");
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.expect("html").contains("wrong"));
+    assert!(
+        r.text()
+            .await
+            .expect("html")
+            .contains("That email address and password don’t match")
+    );
 
     let (jar, raw) = sign_in(&app, &client, "web@example.com").await;
-    assert_eq!(raw.len(), 2);
+    // The two tokens, and the user's language for the pages after signing out.
+    assert_eq!(raw.len(), 3);
+    assert!(
+        raw.iter().any(|c| c.starts_with("latchkey_lang=en;")),
+        "{raw:?}"
+    );
     for c in &raw {
         assert!(
             c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Path=/"),
@@ -92,7 +102,7 @@ async fn sign_in_manage_the_account_and_sign_out() {
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.expect("html");
     assert!(
-        html.contains("web@example.com") && html.contains("this session"),
+        html.contains("web@example.com") && html.contains("This device"),
         "{html}"
     );
 
@@ -124,7 +134,14 @@ async fn sign_in_manage_the_account_and_sign_out() {
         ]),
     )
     .await;
-    assert!(r.text().await.expect("html").contains("wrong"));
+    // A wrong current password is said to be that, beside its field.
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("That isn’t your current password.")
+            && html.contains("aria-describedby=\"password-current-password-error\"")
+            && html.contains("aria-invalid=\"true\""),
+        "{html}"
+    );
     let r = page(
         &client,
         app.url("/account/password"),

@@ -742,7 +742,7 @@ async fn after_sign_up_the_check_your_inbox_page_takes_the_code() {
         &[("email", "page-code@example.com"), ("code", &wrong(&code))],
     )
     .await;
-    assert!(html.contains("does not work"), "{html}");
+    assert!(html.contains("That code doesn’t work"), "{html}");
     assert!(html.contains("role=\"alert\""), "{html}");
     assert!(input(&html, "email").contains("value=\"page-code@example.com\""));
 
@@ -752,7 +752,7 @@ async fn after_sign_up_the_check_your_inbox_page_takes_the_code() {
         &[("email", "page-code@example.com"), ("code", &code)],
     )
     .await;
-    assert!(html.contains("is verified"), "{html}");
+    assert!(html.contains("is confirmed"), "{html}");
     app.log_in("page-code@example.com").await;
     assert_problem(app.verify(&token).await, StatusCode::CONFLICT, "token_used").await;
 
@@ -831,7 +831,7 @@ async fn after_forgot_password_the_page_resets_with_the_code() {
         ],
     )
     .await;
-    assert!(html.contains("does not work"), "{html}");
+    assert!(html.contains("That code doesn’t work"), "{html}");
     // An unknown address reads the same (but for the address kept in the form).
     let unknown = post_form(
         &app,

@@ -40,6 +40,8 @@ pub struct AppState {
     /// Set only when no SMTP is configured (contract §7).
     pub dev_mailbox: Option<Store>,
     pub limiter: Arc<rate_limit::RateLimiter>,
+    /// The page templates and the message catalogue.
+    pub pages: Arc<pages::Pages>,
 }
 
 /// The operational endpoints outside `/api/v1` (in the OpenAPI document too).

@@ -1,7 +1,9 @@
 //! Signing in with cookies, and the account page: profile, email and password change,
 //! sessions. The cookies are `HttpOnly` and `SameSite=Lax`, `Secure` when the public URL is https;
 //! the access token lives in one, the refresh token in another, and an expired access token is
-//! refreshed on the next page view.
+//! refreshed on the next page view. The account page speaks the user's own language.
+
+use std::time::Duration;
 
 use axum::{
     Form,
@@ -10,22 +12,25 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use minijinja::{Value, context};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{forms, render};
+use super::{
+    Field, FieldNames, FormPage, FormView, LANGUAGE_COOKIE, Pages, Problem, Visitor, device,
+    explain, forms,
+};
 use crate::{
     domain::{
         email::EmailAddress,
-        flows::{Principal, TokenPair},
+        flows::{Principal, SessionView, TokenPair},
     },
     error::Error,
-    http::{AppState, ClientIp, api::user_json, user_agent},
+    http::{AppState, ClientIp, user_agent},
 };
 
-const ACCESS_COOKIE: &str = "latchkey_access";
-const REFRESH_COOKIE: &str = "latchkey_refresh";
+pub const ACCESS_COOKIE: &str = "latchkey_access";
+pub const REFRESH_COOKIE: &str = "latchkey_refresh";
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -36,7 +41,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-fn set_cookie(s: &AppState, name: &str, value: &str, max_age: u64) -> Option<HeaderValue> {
+pub fn set_cookie(s: &AppState, name: &str, value: &str, max_age: u64) -> Option<HeaderValue> {
     let secure = if s.flows.settings.public_url.scheme() == "https" {
         "; Secure"
     } else {
@@ -67,6 +72,12 @@ fn clear_cookies(s: &AppState) -> Vec<HeaderValue> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// The signed-out pages keep speaking the language of the user who was signed in.
+fn language_cookie(s: &AppState, principal: &Principal) -> Option<HeaderValue> {
+    let lang = principal.user.locale_or(s.flows.settings.default_locale);
+    set_cookie(s, LANGUAGE_COOKIE, lang.as_str(), 31_536_000)
 }
 
 fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) -> Response {
@@ -100,21 +111,29 @@ async fn signed_in(
     Ok((principal, session_cookies(s, &tokens)))
 }
 
-pub async fn login_page() -> Response {
-    login_form(None, None)
+pub async fn login_page(State(s): State<AppState>, v: Visitor) -> Response {
+    login_form(&s.pages, &v, None, None)
 }
 
-fn login_form(email: Option<String>, error: Option<String>) -> Response {
-    forms::form_page(
-        "Sign in",
-        "",
-        "/login",
-        vec![
-            forms::email_field(email),
-            forms::field("password", "Password", "password", "current-password", true),
-        ],
-        "Sign in",
-        error,
+fn login_form(p: &Pages, v: &Visitor, email: Option<String>, problem: Option<Problem>) -> Response {
+    let t = |k: &str| p.t(v.lang, k);
+    let form = FormView::new("login", "/login", t("login-button"))
+        .field(forms::email_field(p, v, email))
+        .field(Field::new(
+            "password",
+            t("field-password"),
+            "password",
+            "current-password",
+        ))
+        .problem(problem);
+    p.form_page(
+        v,
+        FormPage {
+            title: t("login-title"),
+            intro: None,
+            form,
+            links: forms::other_pages(p, v, "/login"),
+        },
     )
 }
 
@@ -126,14 +145,14 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     State(s): State<AppState>,
+    v: Visitor,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
+    let p = &s.pages;
     let Ok(Form(f)) = form else {
-        return login_form(
-            None,
-            Some("Fill in your email address and password.".into()),
-        );
+        let problem = Problem::form(p.t(v.lang, "error-required"));
+        return login_form(p, &v, None, Some(problem));
     };
     let result = match EmailAddress::parse_field(&f.email, "email") {
         Ok(email) => {
@@ -144,12 +163,17 @@ pub async fn login_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(tokens) => with_cookies(Redirect::to("/account").into_response(), session_cookies(&s, &tokens)),
-        Err(Error::EmailNotVerified) => login_form(
-            Some(f.email),
-            Some("Your email address is not verified yet. Follow the link we sent, or ask for a new one at /resend-verification.".into()),
-        ),
-        Err(e) => login_form(Some(f.email), Some(forms::message(&e))),
+        Ok(tokens) => {
+            let mut cookies = session_cookies(&s, &tokens);
+            if let Ok(principal) = s.flows.authenticate(&tokens.access_token).await {
+                cookies.extend(language_cookie(&s, &principal));
+            }
+            with_cookies(Redirect::to("/account").into_response(), cookies)
+        }
+        Err(e) => {
+            let problem = explain(p, v.lang, &e, FieldNames::default(), None);
+            login_form(p, &v, Some(f.email), Some(problem))
+        }
     }
 }
 
@@ -160,41 +184,163 @@ pub async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
     with_cookies(Redirect::to("/login").into_response(), clear_cookies(&s))
 }
 
-pub async fn account_page(State(s): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn account_page(State(s): State<AppState>, v: Visitor, headers: HeaderMap) -> Response {
     match signed_in(&s, &headers).await {
         Ok((principal, cookies)) => {
-            with_cookies(account(&s, &principal, None, None).await, cookies)
+            let page = account(&s, v, &principal, Notice::None).await;
+            with_cookies(page, cookies)
         }
         Err(redirect) => redirect,
     }
 }
 
-async fn account(
-    s: &AppState,
-    principal: &Principal,
-    notice: Option<&str>,
-    error: Option<String>,
-) -> Response {
+/// What the account page says after an action: a notice of success, or a problem shown in
+/// the form it came from.
+enum Notice {
+    None,
+    Done(&'static str),
+    Problem(&'static str, Problem),
+}
+
+/// One session as the account page lists it.
+#[derive(Serialize)]
+struct SessionLine {
+    id: String,
+    device: String,
+    current: bool,
+    last_active: String,
+    started: String,
+}
+
+fn elapsed_since(rfc3339: &str) -> Duration {
+    let then = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let seconds = (time::OffsetDateTime::now_utc() - then).whole_seconds();
+    Duration::from_secs(seconds.max(0).unsigned_abs())
+}
+
+fn until(rfc3339: &str) -> Duration {
+    let then = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let seconds = (then - time::OffsetDateTime::now_utc()).whole_seconds();
+    Duration::from_secs(seconds.max(0).unsigned_abs())
+}
+
+fn session_line(p: &Pages, v: &Visitor, s: &SessionView) -> SessionLine {
+    let lang = v.lang.as_str();
+    let device = match device::describe(s.user_agent.as_deref().unwrap_or_default()) {
+        (Some(browser), Some(os)) => p.t_with(
+            v.lang,
+            "device-browser-on-os",
+            &[("browser", browser.into()), ("os", os.into())],
+        ),
+        (Some(one), None) | (None, Some(one)) => one.to_owned(),
+        (None, None) => p.t(v.lang, "device-unknown"),
+    };
+    SessionLine {
+        id: s.id.to_string(),
+        device,
+        current: s.current,
+        last_active: p.catalogue().ago(lang, elapsed_since(&s.last_used_at)),
+        started: p.catalogue().ago(lang, elapsed_since(&s.created_at)),
+    }
+}
+
+async fn account(s: &AppState, v: Visitor, principal: &Principal, notice: Notice) -> Response {
+    let v = v.signed_in_as(&principal.user, s.flows.settings.default_locale);
+    let p = &s.pages;
+    let t = |k: &str| p.t(v.lang, k);
     let pending = s.flows.pending_email(principal.user.id).await;
     let sessions = s.flows.sessions(principal).await;
     let (Ok(pending), Ok(sessions)) = (pending, sessions) else {
         return Error::internal("cannot load the account page").into_response();
     };
-    let serde = |v| Value::from(minijinja::value::Serde(v));
-    render(
-        "account.html",
+    let (done, mut problems) = match notice {
+        Notice::None => (None, Vec::new()),
+        Notice::Done(key) => (Some(t(key)), Vec::new()),
+        Notice::Problem(form, problem) => (None, vec![(form, problem)]),
+    };
+    let mut problem_for = |form: &str| {
+        problems
+            .iter()
+            .position(|(f, _)| *f == form)
+            .map(|i| problems.swap_remove(i).1)
+    };
+    let email_form = FormView::new("email", "/account/email", t("email-button"))
+        .button_class("secondary")
+        .field(Field::new(
+            "new_email",
+            t("field-new-email"),
+            "email",
+            "email",
+        ))
+        .field(Field::new(
+            "password",
+            t("field-current-password"),
+            "password",
+            "current-password",
+        ))
+        .problem(problem_for("email"));
+    let password_form = FormView::new("password", "/account/password", t("password-button"))
+        .button_class("secondary")
+        .field(Field::new(
+            "current_password",
+            t("field-current-password"),
+            "password",
+            "current-password",
+        ))
+        .field(
+            Field::new(
+                "new_password",
+                t("field-new-password"),
+                "password",
+                "new-password",
+            )
+            .new_password()
+            .hint(t("field-new-password-hint")),
+        )
+        .problem(problem_for("password"));
+    let sessions_error = problem_for("sessions").map(|p| p.message);
+    let lines: Vec<SessionLine> = sessions.iter().map(|x| session_line(p, &v, x)).collect();
+    let others = sessions.iter().any(|x| !x.current);
+    let pending = pending.map(|x| {
         context! {
-            user => serde(user_json(&principal.user)),
-            pending => serde(serde_json::json!(pending)),
-            sessions => serde(serde_json::json!(sessions)),
-            needs_old => s.flows.settings.email_change_confirm_old,
-            notice, error,
-        },
-    )
+            email => x.email,
+            new_confirmed => x.new_confirmed,
+            old_confirmed => x.old_confirmed,
+            expires => p.catalogue().in_about(v.lang.as_str(), until(&x.expires_at)),
+        }
+    });
+    let user = &principal.user;
+    let values = context! {
+        title => t("account-title"),
+        wide => true,
+        notice => done,
+        user => context! { email => &user.email, email_verified => user.email_verified, name => &user.name },
+        member_since => p.catalogue().ago(v.lang.as_str(), elapsed_since(&crate::http::rfc3339(user.created_at))),
+        pending,
+        needs_old => s.flows.settings.email_change_confirm_old,
+        email_form => Value::from(minijinja::value::Serde(email_form.finish())),
+        password_form => Value::from(minijinja::value::Serde(password_form.finish())),
+        sessions => Value::from(minijinja::value::Serde(lines)),
+        sessions_error,
+        others,
+    };
+    p.render("account.html", &v, values)
 }
 
-/// Runs an account action for the signed-in user and shows the account page with its outcome.
-async fn act<F, Fut>(s: AppState, headers: HeaderMap, done: &str, action: F) -> Response
+/// Runs an account action for the signed-in user and shows the account page with its outcome;
+/// `form` names the form an error is shown in.
+async fn act<F, Fut>(
+    s: AppState,
+    v: Visitor,
+    headers: HeaderMap,
+    form: &'static str,
+    done: &'static str,
+    names: FieldNames,
+    typed_password: Option<String>,
+    action: F,
+) -> Response
 where
     F: FnOnce(AppState, Principal) -> Fut,
     Fut: Future<Output = Result<(), Error>>,
@@ -203,22 +349,20 @@ where
         Ok(signed) => signed,
         Err(redirect) => return redirect,
     };
-    let page = match action(s.clone(), principal.clone()).await {
-        Ok(()) => account(&s, &principal, Some(done), None).await,
-        Err(e) => {
-            let mut page = account(&s, &principal, None, Some(forms::message(&e))).await;
-            if let Error::RateLimited { retry_after } = e {
-                // The account page says so, with the status and header a client expects.
-                *page.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
-                let secs = retry_after.as_millis().div_ceil(1000).max(1);
-                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                    page.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-            }
-            page
-        }
+    let lang = principal.user.locale_or(s.flows.settings.default_locale);
+    let notice = match action(s.clone(), principal.clone()).await {
+        Ok(()) => Notice::Done(done),
+        Err(e) => Notice::Problem(
+            form,
+            explain(&s.pages, lang, &e, names, typed_password.as_deref()),
+        ),
     };
-    with_cookies(page, cookies)
+    // The action may have changed the account (its address): show it as it is now.
+    let principal = match cookie(&headers, ACCESS_COOKIE) {
+        Some(access) => s.flows.authenticate(&access).await.unwrap_or(principal),
+        None => principal,
+    };
+    with_cookies(account(&s, v, &principal, notice).await, cookies)
 }
 
 #[derive(Deserialize, Default)]
@@ -230,14 +374,23 @@ pub struct EmailChangeForm {
 pub async fn change_email(
     State(s): State<AppState>,
     client: ClientIp,
+    v: Visitor,
     headers: HeaderMap,
     form: Result<Form<EmailChangeForm>, FormRejection>,
 ) -> Response {
     let f = form.map(|Form(f)| f).unwrap_or_default();
+    let names = FieldNames {
+        new_password: "password",
+        credentials: Some("password"),
+    };
     act(
         s,
+        v,
         headers,
-        "We sent confirmation links. The address changes once they are followed.",
+        "email",
+        "email-sent",
+        names,
+        None,
         |s, p| async move {
             let email = EmailAddress::parse_field(&f.new_email, "new_email")?;
             s.password_attempt(&client, &p)?;
@@ -247,11 +400,19 @@ pub async fn change_email(
     .await
 }
 
-pub async fn cancel_email_change(State(s): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn cancel_email_change(
+    State(s): State<AppState>,
+    v: Visitor,
+    headers: HeaderMap,
+) -> Response {
     act(
         s,
+        v,
         headers,
-        "The pending change was cancelled.",
+        "email",
+        "email-cancelled",
+        FieldNames::default(),
+        None,
         |s, p| async move { s.flows.cancel_email_change(&p).await },
     )
     .await
@@ -266,14 +427,24 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(s): State<AppState>,
     client: ClientIp,
+    v: Visitor,
     headers: HeaderMap,
     form: Result<Form<PasswordForm>, FormRejection>,
 ) -> Response {
     let f = form.map(|Form(f)| f).unwrap_or_default();
+    let names = FieldNames {
+        new_password: "new_password",
+        credentials: Some("current_password"),
+    };
+    let typed = Some(f.new_password.clone());
     act(
         s,
+        v,
         headers,
-        "Your password was changed; your other sessions were signed out.",
+        "password",
+        "password-changed",
+        names,
+        typed,
         |s, p| async move {
             s.password_attempt(&client, &p)?;
             s.flows
@@ -291,17 +462,52 @@ pub struct SessionForm {
 
 pub async fn revoke_session(
     State(s): State<AppState>,
+    v: Visitor,
     headers: HeaderMap,
     form: Result<Form<SessionForm>, FormRejection>,
 ) -> Response {
     let f = form.map(|Form(f)| f).unwrap_or_default();
     act(
         s,
+        v,
         headers,
-        "That session was signed out.",
+        "sessions",
+        "sessions-signed-out-one",
+        FieldNames::default(),
+        None,
         |s, p| async move {
             let id = f.id.parse().map_err(|_| Error::NotFound)?;
             s.flows.revoke_session(&p, id).await
+        },
+    )
+    .await
+}
+
+/// "Sign out everywhere else": every live session of the user but this one.
+pub async fn revoke_other_sessions(
+    State(s): State<AppState>,
+    v: Visitor,
+    headers: HeaderMap,
+) -> Response {
+    act(
+        s,
+        v,
+        headers,
+        "sessions",
+        "sessions-signed-out-others",
+        FieldNames::default(),
+        None,
+        |s, p| async move {
+            for session in s.flows.sessions(&p).await? {
+                if !session.current {
+                    // One that ended meanwhile is as good as signed out.
+                    match s.flows.revoke_session(&p, session.id).await {
+                        Ok(()) | Err(Error::NotFound) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Ok(())
         },
     )
     .await

@@ -10,90 +10,115 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    forms::{self, Field, email_field, field, form_page},
-    render, success,
+    Field, FieldNames, FormPage, FormView, LinkView, Outcome, Pages, Problem, Visitor, explain,
+    forms,
 };
 use crate::{domain::email::EmailAddress, error::Error, http::AppState};
 
 pub const VERIFY_CODE_PAGE: &str = "/verify-email/code";
 pub const RESET_CODE_PAGE: &str = "/reset-password/code";
 
-fn code_field(value: Option<String>) -> Field {
-    Field {
-        value,
-        inputmode: Some("numeric"),
-        ..field(
-            "code",
-            "6-digit code from the email",
-            "text",
-            "one-time-code",
-            true,
-        )
-    }
-}
-
-fn new_password_field() -> Field {
-    field(
-        "new_password",
-        "New password (at least 8 characters)",
-        "password",
-        "new-password",
-        true,
-    )
+fn code_field(p: &Pages, v: &Visitor, value: Option<String>) -> Field {
+    Field::new("code", p.t(v.lang, "field-code"), "text", "one-time-code")
+        .numeric()
+        .value(value)
 }
 
 /// The verify-by-code form, as its own page or as the "check your inbox" page after a sign-up
-/// or a resend (`title` and `explanation` say which).
+/// or a resend (`title` and `intro` say which).
 pub(super) fn verify_form(
-    title: &str,
-    explanation: &str,
+    p: &Pages,
+    v: &Visitor,
+    title: String,
+    intro: String,
     email: Option<String>,
-    error: Option<String>,
+    problem: Option<Problem>,
 ) -> Response {
-    form_page(
-        title,
-        explanation,
-        VERIFY_CODE_PAGE,
-        vec![email_field(email), code_field(None)],
-        "Verify my email address",
-        error,
+    let form = FormView::new("code", VERIFY_CODE_PAGE, p.t(v.lang, "code-verify-button"))
+        .field(forms::email_field(p, v, email))
+        .field(code_field(p, v, None))
+        .problem(problem);
+    p.form_page(
+        v,
+        FormPage {
+            title,
+            intro: Some(intro),
+            form,
+            links: vec![LinkView::new(
+                "/resend-verification",
+                p.t(v.lang, "next-new-verify-link"),
+            )],
+        },
     )
 }
 
 /// The reset-by-code form, as its own page or as the "check your inbox" page after a request
 /// for a reset.
 pub(super) fn reset_form(
-    title: &str,
-    explanation: &str,
-    email: Option<String>,
-    code: Option<String>,
-    error: Option<String>,
+    p: &Pages,
+    v: &Visitor,
+    title: String,
+    intro: String,
+    typed: (Option<String>, Option<String>),
+    problem: Option<Problem>,
 ) -> Response {
-    form_page(
-        title,
-        explanation,
-        RESET_CODE_PAGE,
-        vec![email_field(email), code_field(code), new_password_field()],
-        "Set the new password",
-        error,
+    let (email, code) = typed;
+    let form = FormView::new("code", RESET_CODE_PAGE, p.t(v.lang, "reset-button"))
+        .field(forms::email_field(p, v, email))
+        .field(code_field(p, v, code))
+        .field(
+            Field::new(
+                "new_password",
+                p.t(v.lang, "field-new-password"),
+                "password",
+                "new-password",
+            )
+            .new_password()
+            .hint(p.t(v.lang, "field-new-password-hint")),
+        )
+        .problem(problem);
+    p.form_page(
+        v,
+        FormPage {
+            title,
+            intro: Some(intro),
+            form,
+            links: vec![LinkView::new(
+                "/forgot-password",
+                p.t(v.lang, "next-new-reset-link"),
+            )],
+        },
     )
 }
 
-const VERIFY: (&str, &str) = (
-    "Enter your verification code",
-    "Type the address you signed up with and the 6-digit code from the email we sent there.",
-);
-const RESET: (&str, &str) = (
-    "Reset your password with a code",
-    "Type your address, the 6-digit code from the password reset email, and a new password. Setting a new password signs you out everywhere.",
-);
-
-pub async fn verify_code_page() -> Response {
-    verify_form(VERIFY.0, VERIFY.1, None, None)
+fn verify_page(
+    p: &Pages,
+    v: &Visitor,
+    email: Option<String>,
+    problem: Option<Problem>,
+) -> Response {
+    let title = p.t(v.lang, "code-verify-title");
+    let intro = p.t(v.lang, "code-verify-intro");
+    verify_form(p, v, title, intro, email, problem)
 }
 
-pub async fn reset_code_page() -> Response {
-    reset_form(RESET.0, RESET.1, None, None, None)
+fn reset_page(
+    p: &Pages,
+    v: &Visitor,
+    typed: (Option<String>, Option<String>),
+    problem: Option<Problem>,
+) -> Response {
+    let title = p.t(v.lang, "code-reset-title");
+    let intro = p.t(v.lang, "code-reset-intro");
+    reset_form(p, v, title, intro, typed, problem)
+}
+
+pub async fn verify_code_page(State(s): State<AppState>, v: Visitor) -> Response {
+    verify_page(&s.pages, &v, None, None)
+}
+
+pub async fn reset_code_page(State(s): State<AppState>, v: Visitor) -> Response {
+    reset_page(&s.pages, &v, (None, None), None)
 }
 
 #[derive(Deserialize)]
@@ -103,91 +128,88 @@ pub struct CodeForm {
     new_password: Option<String>,
 }
 
-/// What a person reads when a code does not work: the one answer for every reason.
-fn code_message(e: &Error) -> String {
+/// What a person reads when a code does not work: the one answer for every reason, beside the
+/// code.
+fn code_problem(p: &Pages, v: &Visitor, e: &Error, password: Option<&str>) -> Problem {
     match e {
-        Error::CodeInvalid => "That code does not work. Check that the address is the one the email went to and that the code is from the newest email; a code works once, and stops working after 5 wrong tries or when its link expires. You can ask for a new email.".into(),
-        other => forms::message(other),
+        Error::CodeInvalid => Problem::at("code", p.t(v.lang, "error-code-invalid")),
+        other => {
+            let names = FieldNames {
+                new_password: "new_password",
+                credentials: None,
+            };
+            explain(p, v.lang, other, names, password)
+        }
     }
 }
 
 pub async fn verify_code_submit(
     State(s): State<AppState>,
+    v: Visitor,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Response {
+    let p = &s.pages;
     let Ok(Form(f)) = form else {
-        return verify_form(
-            VERIFY.0,
-            VERIFY.1,
-            None,
-            Some("Fill in the email address and the code.".into()),
-        );
+        let problem = Problem::form(p.t(v.lang, "error-required"));
+        return verify_page(p, &v, None, Some(problem));
     };
     let result = match EmailAddress::parse_field(&f.email, "email") {
         Ok(email) => s.flows.verify_email_by_code(&email, &f.code).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(email) => render(
-            "result.html",
-            success(
-                "Email address verified",
-                format!("{email} is verified. You can sign in now."),
-                "/login",
-                "Sign in",
+        Ok(email) => p.result(
+            &v,
+            Outcome::done(
+                p.t(v.lang, "verify-done-title"),
+                p.t_with(v.lang, "verify-done", &[("email", email.as_str().into())]),
+                ("/login", p.t(v.lang, "next-sign-in")),
             ),
         ),
-        Err(e) => verify_form(VERIFY.0, VERIFY.1, Some(f.email), Some(code_message(&e))),
+        Err(e) => {
+            let problem = code_problem(p, &v, &e, None);
+            verify_page(p, &v, Some(f.email), Some(problem))
+        }
     }
 }
 
 pub async fn reset_code_submit(
     State(s): State<AppState>,
+    v: Visitor,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Response {
+    let p = &s.pages;
     let Ok(Form(f)) = form else {
-        return reset_form(
-            RESET.0,
-            RESET.1,
-            None,
-            None,
-            Some("Fill in the email address, the code and a new password.".into()),
-        );
+        let problem = Problem::form(p.t(v.lang, "error-required"));
+        return reset_page(p, &v, (None, None), Some(problem));
     };
     let password = f.new_password.unwrap_or_default();
     let result = match EmailAddress::parse_field(&f.email, "email") {
         Ok(email) => {
             s.flows
-                .reset_password_by_code(&email, &f.code, password)
+                .reset_password_by_code(&email, &f.code, password.clone())
                 .await
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => render(
-            "result.html",
-            success(
-                "Password changed",
-                "Your new password is set and every session was signed out.".into(),
-                "/login",
-                "Sign in",
+        Ok(()) => p.result(
+            &v,
+            Outcome::done(
+                p.t(v.lang, "reset-done-title"),
+                p.t(v.lang, "reset-done"),
+                ("/login", p.t(v.lang, "next-sign-in")),
             ),
         ),
         // A weak password spends nothing: the code stays in the form, only the password is
         // asked for again.
-        Err(e @ Error::Invalid { .. }) if e.code() == "weak_password" => reset_form(
-            RESET.0,
-            RESET.1,
-            Some(f.email),
-            Some(f.code),
-            Some(forms::message(&e)),
-        ),
-        Err(e) => reset_form(
-            RESET.0,
-            RESET.1,
-            Some(f.email),
-            None,
-            Some(code_message(&e)),
-        ),
+        Err(e @ Error::Invalid { .. }) if e.code() == "weak_password" => {
+            let problem = code_problem(p, &v, &e, Some(&password));
+            reset_page(p, &v, (Some(f.email), Some(f.code)), Some(problem))
+        }
+        Err(e) => {
+            let problem = code_problem(p, &v, &e, Some(&password));
+            reset_page(p, &v, (Some(f.email), None), Some(problem))
+        }
     }
 }

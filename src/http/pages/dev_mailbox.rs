@@ -10,8 +10,9 @@ use axum::{
 use minijinja::context;
 use serde_json::{Value, json};
 
-use super::render;
+use super::Visitor;
 use crate::{
+    domain::locale::Locale,
     error::Error,
     http::{AppState, rfc3339},
     storage::{Store, StoredMail},
@@ -46,9 +47,16 @@ async fn list(s: &AppState) -> Result<Vec<Value>, Error> {
 
 async fn list_page(State(s): State<AppState>) -> Result<Response, Error> {
     let messages = list(&s).await?;
-    let mut response = render(
+    // A tool for developers, in English whatever the browser asks for.
+    let visitor = Visitor {
+        lang: Locale::En,
+        here: "/dev/mailbox".into(),
+        signed_in: false,
+    };
+    let mut response = s.pages.render(
         "mailbox.html",
-        context! { messages => minijinja::Value::from(minijinja::value::Serde(messages)), wide => true },
+        &visitor,
+        context! { title => "Dev mailbox", messages => minijinja::Value::from(minijinja::value::Serde(messages)), wide => true },
     );
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

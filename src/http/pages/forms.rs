@@ -5,116 +5,89 @@
 use axum::{
     Form,
     extract::{State, rejection::FormRejection},
-    http::HeaderMap,
     response::Response,
 };
-use minijinja::context;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{codes, render};
+use super::{
+    Field, FieldNames, FormPage, FormView, LinkView, Pages, Problem, Visitor, codes, explain,
+};
 use crate::{
     domain::{
-        accounts::DisplayName, email::EmailAddress, flows::Registration, locale::Locale,
-        password::NewPassword,
+        accounts::DisplayName, email::EmailAddress, flows::Registration, password::NewPassword,
     },
     error::Error,
-    http::{AppState, accept_language},
+    http::AppState,
 };
 
-#[derive(Serialize)]
-pub(super) struct Field {
-    pub(super) name: &'static str,
-    pub(super) label: &'static str,
-    pub(super) r#type: &'static str,
-    pub(super) autocomplete: &'static str,
-    pub(super) required: bool,
-    pub(super) value: Option<String>,
-    /// The keyboard a phone shows (`numeric` for codes).
-    pub(super) inputmode: Option<&'static str>,
+pub(super) fn email_field(p: &Pages, v: &Visitor, value: Option<String>) -> Field {
+    Field::new("email", p.t(v.lang, "field-email"), "email", "email").value(value)
 }
 
-pub(super) const fn field(
-    name: &'static str,
-    label: &'static str,
-    r#type: &'static str,
-    autocomplete: &'static str,
-    required: bool,
-) -> Field {
-    Field {
-        name,
-        label,
-        r#type,
-        autocomplete,
-        required,
-        value: None,
-        inputmode: None,
-    }
-}
-
-pub(super) fn email_field(value: Option<String>) -> Field {
-    Field {
-        value,
-        ..field("email", "Email address", "email", "email", true)
-    }
-}
-
-pub(super) fn form_page(
-    title: &str,
-    explanation: &str,
-    action: &str,
-    fields: Vec<Field>,
-    button: &str,
-    error: Option<String>,
-) -> Response {
-    let links = vec![
-        context! { url => "/login", label => "Sign in" },
-        context! { url => "/register", label => "Create an account" },
-        context! { url => "/forgot-password", label => "Forgot your password?" },
-        context! { url => codes::VERIFY_CODE_PAGE, label => "Have a verification code?" },
-        context! { url => codes::RESET_CODE_PAGE, label => "Have a password reset code?" },
-    ];
-    let fields = minijinja::Value::from(minijinja::value::Serde(fields));
-    render(
-        "form.html",
-        context! { title, explanation, action, fields, button, error, links },
-    )
-}
-
-/// What a person reads for an error of a form.
-pub(super) fn message(e: &Error) -> String {
-    if e.status().is_server_error() {
-        "Something went wrong on our side. Try again later.".into()
-    } else {
-        e.to_string()
-    }
-}
-
-pub async fn register_page() -> Response {
-    register_form(None, None, None)
-}
-
-fn register_form(email: Option<String>, name: Option<String>, error: Option<String>) -> Response {
-    let fields = vec![
-        email_field(email),
-        field(
-            "password",
-            "Password (at least 8 characters)",
-            "password",
-            "new-password",
-            true,
+/// The links under the signed-out forms, without the one to the page itself.
+pub(super) fn other_pages(p: &Pages, v: &Visitor, this: &str) -> Vec<LinkView> {
+    let t = |k: &str| p.t(v.lang, k);
+    [
+        ("/login", t("page-sign-in"), t("register-have-account")),
+        ("/register", t("page-register"), t("login-new")),
+        ("/forgot-password", t("page-forgot"), String::new()),
+        (
+            codes::VERIFY_CODE_PAGE,
+            t("next-have-verify-code"),
+            String::new(),
         ),
-        Field {
-            value: name,
-            ..field("name", "Name (optional)", "text", "name", false)
+        (
+            codes::RESET_CODE_PAGE,
+            t("next-have-reset-code"),
+            String::new(),
+        ),
+    ]
+    .into_iter()
+    .filter(|(url, _, _)| *url != this)
+    .map(|(url, label, lead)| {
+        let link = LinkView::new(url, label);
+        if lead.is_empty() {
+            link
+        } else {
+            link.after(lead)
+        }
+    })
+    .collect()
+}
+
+pub async fn register_page(State(s): State<AppState>, v: Visitor) -> Response {
+    register_form(&s.pages, &v, None, None, None)
+}
+
+fn register_form(
+    p: &Pages,
+    v: &Visitor,
+    email: Option<String>,
+    name: Option<String>,
+    problem: Option<Problem>,
+) -> Response {
+    let t = |k: &str| p.t(v.lang, k);
+    let form = FormView::new("register", "/register", t("register-button"))
+        .field(email_field(p, v, email))
+        .field(
+            Field::new("password", t("field-password"), "password", "new-password")
+                .new_password()
+                .hint(t("field-new-password-hint")),
+        )
+        .field(
+            Field::new("name", t("field-name-optional"), "text", "name")
+                .optional()
+                .value(name),
+        )
+        .problem(problem);
+    p.form_page(
+        v,
+        FormPage {
+            title: t("register-title"),
+            intro: Some(t("register-intro")),
+            form,
+            links: other_pages(p, v, "/register"),
         },
-    ];
-    form_page(
-        "Create an account",
-        "We will send a link to confirm your email address.",
-        "/register",
-        fields,
-        "Create account",
-        error,
     )
 }
 
@@ -127,40 +100,53 @@ pub struct RegisterForm {
 
 pub async fn register_submit(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    v: Visitor,
     form: Result<Form<RegisterForm>, FormRejection>,
 ) -> Response {
+    let p = &s.pages;
     let Ok(Form(f)) = form else {
-        return register_form(
-            None,
-            None,
-            Some("Fill in the email address and a password.".into()),
-        );
+        let problem = Problem::form(p.t(v.lang, "error-required"));
+        return register_form(p, &v, None, None, Some(problem));
     };
     let parsed = (|| {
         Ok::<_, Error>(Registration {
             email: EmailAddress::parse_field(&f.email, "email")?,
-            password: NewPassword::parse(f.password)?,
+            password: NewPassword::parse(f.password.clone())?,
             name: DisplayName::parse_optional(f.name.as_deref())?,
-            locale: Locale::negotiate(
-                None,
-                accept_language(&headers),
-                s.flows.settings.default_locale,
-            )?,
+            // The page's language: the one chosen with the language links, else the browser's.
+            locale: v.lang,
         })
     })();
     let result = match parsed {
-        Ok(registration) => s.flows.register(registration).await,
+        Ok(registration) => {
+            let email = registration.email.as_str().to_owned();
+            s.flows.register(registration).await.map(|()| email)
+        }
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => codes::verify_form(
-            "Check your inbox",
-            "If the address can receive mail, an email to confirm it is on its way. Open its link, or enter the 6-digit code from it here.",
-            Some(f.email),
-            None,
-        ),
-        Err(e) => register_form(Some(f.email), f.name, Some(message(&e))),
+        Ok(email) => check_inbox(p, &v, "sent-register", email),
+        Err(e) => {
+            let names = FieldNames {
+                new_password: "password",
+                credentials: None,
+            };
+            let problem = explain(p, v.lang, &e, names, Some(&f.password));
+            register_form(p, &v, Some(f.email), f.name, Some(problem))
+        }
+    }
+}
+
+/// "Check your inbox", with the form for the code from that email and the address filled in.
+fn check_inbox(p: &Pages, v: &Visitor, key: &str, email: String) -> Response {
+    let title = p.t(v.lang, "sent-title");
+    let sent = p.t_with(v.lang, key, &[("email", email.as_str().into())]);
+    if key == "sent-forgot" {
+        let intro = format!("{sent} {}", p.t(v.lang, "code-or-link-reset"));
+        codes::reset_form(p, v, title, intro, (Some(email), None), None)
+    } else {
+        let intro = format!("{sent} {}", p.t(v.lang, "code-or-link"));
+        codes::verify_form(p, v, title, intro, Some(email), None)
     }
 }
 
@@ -169,79 +155,97 @@ pub struct EmailForm {
     email: String,
 }
 
+/// The two "send me a link" pages.
+#[derive(Clone, Copy)]
+struct LinkRequest {
+    action: &'static str,
+    keys: &'static str,
+    sent: &'static str,
+}
+
+const RESEND: LinkRequest = LinkRequest {
+    action: "/resend-verification",
+    keys: "resend",
+    sent: "sent-resend",
+};
+const FORGOT: LinkRequest = LinkRequest {
+    action: "/forgot-password",
+    keys: "forgot",
+    sent: "sent-forgot",
+};
+
 fn email_form(
-    title: &str,
-    explanation: &str,
-    action: &str,
+    p: &Pages,
+    v: &Visitor,
+    page: LinkRequest,
     email: Option<String>,
-    error: Option<String>,
+    problem: Option<Problem>,
 ) -> Response {
-    form_page(
-        title,
-        explanation,
-        action,
-        vec![email_field(email)],
-        "Send the link",
-        error,
+    let k = |suffix: &str| p.t(v.lang, &format!("{}-{suffix}", page.keys));
+    let form = FormView::new(page.keys, page.action, k("button"))
+        .field(email_field(p, v, email))
+        .problem(problem);
+    p.form_page(
+        v,
+        FormPage {
+            title: k("title"),
+            intro: Some(k("intro")),
+            form,
+            links: other_pages(p, v, page.action),
+        },
     )
 }
 
-const RESEND: (&str, &str, &str) = (
-    "Send a new verification link",
-    "Enter the address you signed up with; a new link goes there if it still needs confirming.",
-    "/resend-verification",
-);
-const FORGOT: (&str, &str, &str) = (
-    "Forgot your password?",
-    "Enter your address; a link to choose a new password goes there if it has an account.",
-    "/forgot-password",
-);
-
-pub async fn resend_page() -> Response {
-    email_form(RESEND.0, RESEND.1, RESEND.2, None, None)
+pub async fn resend_page(State(s): State<AppState>, v: Visitor) -> Response {
+    email_form(&s.pages, &v, RESEND, None, None)
 }
 
-pub async fn forgot_page() -> Response {
-    email_form(FORGOT.0, FORGOT.1, FORGOT.2, None, None)
+pub async fn forgot_page(State(s): State<AppState>, v: Visitor) -> Response {
+    email_form(&s.pages, &v, FORGOT, None, None)
 }
 
 pub async fn resend_submit(
     State(s): State<AppState>,
+    v: Visitor,
     form: Result<Form<EmailForm>, FormRejection>,
 ) -> Response {
     let email = form.map(|Form(f)| f.email).unwrap_or_default();
     let result = match EmailAddress::parse_field(&email, "email") {
-        Ok(address) => s.flows.resend_verification(&address).await,
+        Ok(address) => s
+            .flows
+            .resend_verification(&address)
+            .await
+            .map(|()| address),
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => codes::verify_form(
-            "Check your inbox",
-            "If that address has an account waiting for confirmation, a new email is on its way. Open its link, or enter the 6-digit code from it here.",
-            Some(email),
-            None,
-        ),
-        Err(e) => email_form(RESEND.0, RESEND.1, RESEND.2, Some(email), Some(message(&e))),
-    }
+    answer(&s.pages, &v, RESEND, email, result)
 }
 
 pub async fn forgot_submit(
     State(s): State<AppState>,
+    v: Visitor,
     form: Result<Form<EmailForm>, FormRejection>,
 ) -> Response {
     let email = form.map(|Form(f)| f.email).unwrap_or_default();
     let result = match EmailAddress::parse_field(&email, "email") {
-        Ok(address) => s.flows.forgot_password(&address).await,
+        Ok(address) => s.flows.forgot_password(&address).await.map(|()| address),
         Err(e) => Err(e),
     };
+    answer(&s.pages, &v, FORGOT, email, result)
+}
+
+fn answer(
+    p: &Pages,
+    v: &Visitor,
+    page: LinkRequest,
+    typed: String,
+    result: Result<EmailAddress, Error>,
+) -> Response {
     match result {
-        Ok(()) => codes::reset_form(
-            "Check your inbox",
-            "If that address has an account, an email to choose a new password is on its way. Open its link, or enter the 6-digit code from it here with a new password.",
-            Some(email),
-            None,
-            None,
-        ),
-        Err(e) => email_form(FORGOT.0, FORGOT.1, FORGOT.2, Some(email), Some(message(&e))),
+        Ok(_) => check_inbox(p, v, page.sent, typed),
+        Err(e) => {
+            let problem = explain(p, v.lang, &e, FieldNames::default(), None);
+            email_form(p, v, page, Some(typed), Some(problem))
+        }
     }
 }
