@@ -329,16 +329,33 @@ async fn account(s: &AppState, v: Visitor, principal: &Principal, notice: Notice
     p.render("account.html", &v, values)
 }
 
-/// Runs an account action for the signed-in user and shows the account page with its outcome;
-/// `form` names the form an error is shown in.
-async fn act<F, Fut>(
-    s: AppState,
-    v: Visitor,
-    headers: HeaderMap,
+/// How the account page reports an action: the form its error is shown in, the notice of
+/// success, how the form names its fields, and the new password typed (to say which rule it
+/// broke).
+struct Report {
     form: &'static str,
     done: &'static str,
     names: FieldNames,
     typed_password: Option<String>,
+}
+
+impl Report {
+    fn new(form: &'static str, done: &'static str) -> Self {
+        Self {
+            form,
+            done,
+            names: FieldNames::default(),
+            typed_password: None,
+        }
+    }
+}
+
+/// Runs an account action for the signed-in user and shows the account page with its outcome.
+async fn act<F, Fut>(
+    s: AppState,
+    v: Visitor,
+    headers: HeaderMap,
+    report: Report,
     action: F,
 ) -> Response
 where
@@ -351,10 +368,16 @@ where
     };
     let lang = principal.user.locale_or(s.flows.settings.default_locale);
     let notice = match action(s.clone(), principal.clone()).await {
-        Ok(()) => Notice::Done(done),
+        Ok(()) => Notice::Done(report.done),
         Err(e) => Notice::Problem(
-            form,
-            explain(&s.pages, lang, &e, names, typed_password.as_deref()),
+            report.form,
+            explain(
+                &s.pages,
+                lang,
+                &e,
+                report.names,
+                report.typed_password.as_deref(),
+            ),
         ),
     };
     // The action may have changed the account (its address): show it as it is now.
@@ -383,20 +406,15 @@ pub async fn change_email(
         new_password: "password",
         credentials: Some("password"),
     };
-    act(
-        s,
-        v,
-        headers,
-        "email",
-        "email-sent",
+    let report = Report {
         names,
-        None,
-        |s, p| async move {
-            let email = EmailAddress::parse_field(&f.new_email, "new_email")?;
-            s.password_attempt(&client, &p)?;
-            s.flows.request_email_change(&p, &f.password, &email).await
-        },
-    )
+        ..Report::new("email", "email-sent")
+    };
+    act(s, v, headers, report, |s, p| async move {
+        let email = EmailAddress::parse_field(&f.new_email, "new_email")?;
+        s.password_attempt(&client, &p)?;
+        s.flows.request_email_change(&p, &f.password, &email).await
+    })
     .await
 }
 
@@ -409,10 +427,7 @@ pub async fn cancel_email_change(
         s,
         v,
         headers,
-        "email",
-        "email-cancelled",
-        FieldNames::default(),
-        None,
+        Report::new("email", "email-cancelled"),
         |s, p| async move { s.flows.cancel_email_change(&p).await },
     )
     .await
@@ -436,22 +451,17 @@ pub async fn change_password(
         new_password: "new_password",
         credentials: Some("current_password"),
     };
-    let typed = Some(f.new_password.clone());
-    act(
-        s,
-        v,
-        headers,
-        "password",
-        "password-changed",
+    let report = Report {
         names,
-        typed,
-        |s, p| async move {
-            s.password_attempt(&client, &p)?;
-            s.flows
-                .change_password(&p, &f.current_password, f.new_password)
-                .await
-        },
-    )
+        typed_password: Some(f.new_password.clone()),
+        ..Report::new("password", "password-changed")
+    };
+    act(s, v, headers, report, |s, p| async move {
+        s.password_attempt(&client, &p)?;
+        s.flows
+            .change_password(&p, &f.current_password, f.new_password)
+            .await
+    })
     .await
 }
 
@@ -471,10 +481,7 @@ pub async fn revoke_session(
         s,
         v,
         headers,
-        "sessions",
-        "sessions-signed-out-one",
-        FieldNames::default(),
-        None,
+        Report::new("sessions", "sessions-signed-out-one"),
         |s, p| async move {
             let id = f.id.parse().map_err(|_| Error::NotFound)?;
             s.flows.revoke_session(&p, id).await
@@ -493,10 +500,7 @@ pub async fn revoke_other_sessions(
         s,
         v,
         headers,
-        "sessions",
-        "sessions-signed-out-others",
-        FieldNames::default(),
-        None,
+        Report::new("sessions", "sessions-signed-out-others"),
         |s, p| async move {
             for session in s.flows.sessions(&p).await? {
                 if !session.current {
