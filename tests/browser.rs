@@ -317,7 +317,8 @@ async fn a_person_signs_up_changes_their_address_and_undoes_it() {
 }
 
 /// The short walk in every other language, on a 390 px phone: sign up, confirm, sign in, sign
-/// the other device out, sign out; and the signed-out pages switch language with their links.
+/// the other device out, sign out, reset the password with the code from the email (a wrong
+/// code first), sign in with it; and the signed-out pages switch language with their links.
 #[tokio::test]
 async fn the_short_walk_in_every_language_on_a_phone() {
     let Some(driver) = driver() else { return };
@@ -345,6 +346,30 @@ async fn the_short_walk_in_every_language_on_a_phone() {
 
         w.press("header form button[type=submit]").await;
         w.expect_page(&w.words.text(lang, "login-title", &[])).await;
+
+        // Forgot the password: the page that says the email is on its way takes its code.
+        w.press("a[href='/forgot-password']").await;
+        w.expect_page(&w.t("forgot-title")).await;
+        w.type_into("#forgot-email", &email).await;
+        w.press("#forgot button[type=submit]").await;
+        w.expect_page(&w.t("sent-title")).await;
+        let (_, code) = app.smtp.new_token_and_code(&email, "reset-password").await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        w.type_into("#code-code", wrong).await;
+        w.type_into("#code-new-password", "a brand new secret")
+            .await;
+        w.press("#code button[type=submit]").await;
+        let page = w.expect_page(&w.t("code-reset-title")).await;
+        assert!(page.contains(&w.t("error-code-invalid")), "[{lang}]");
+        w.type_into("#code-code", &code).await;
+        w.type_into("#code-new-password", "a brand new secret")
+            .await;
+        w.press("#code button[type=submit]").await;
+        w.expect_page(&w.t("reset-done-title")).await;
+        w.log_in(&email, "a brand new secret").await;
+        w.press("header form button[type=submit]").await;
+        w.expect_page(&w.words.text(lang, "login-title", &[])).await;
+
         // The language links switch the signed-out pages.
         w.press("footer a[hreflang=de]").await;
         w.expect_page_in("de", &w.words.text("de", "login-title", &[]))

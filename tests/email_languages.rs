@@ -26,25 +26,25 @@ async fn the_verification_email_is_written_in_the_users_language() {
             "de@example.com",
             "de",
             "Bestätige deine E-Mail-Adresse",
-            "läuft in 24 Stunden ab",
+            "laufen in 24 Stunden ab",
         ),
         (
             "en@example.com",
             "en",
             "Confirm your email address",
-            "expires in 24 hours",
+            "expire in 24 hours",
         ),
         (
             "fr@example.com",
             "fr",
             "Confirmez votre adresse e-mail",
-            "expire dans 24 heures",
+            "expirent dans 24 heures",
         ),
         (
             "es@example.com",
             "es-MX",
             "Confirma tu dirección de correo",
-            "caduca en 24 horas",
+            "caducan en 24 horas",
         ),
         (
             "sv@example.com",
@@ -71,6 +71,7 @@ async fn the_verification_email_is_written_in_the_users_language() {
         );
         assert!(mail.html.contains("Acme ID"), "{email}: product name");
         assert!(mail.link("verify-email").is_some(), "{email}: link");
+        assert!(mail.code().is_some(), "{email}: the code");
     }
 }
 
