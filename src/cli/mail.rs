@@ -45,7 +45,8 @@ pub fn preview(
     Ok(())
 }
 
-fn sample_values(settings: &Settings, kind: EmailKind) -> Map<String, Json> {
+/// The sample values `mail preview` fills a kind with (a link, a code, an expiry, names).
+pub fn sample_values(settings: &Settings, kind: EmailKind) -> Map<String, Json> {
     let base = settings.link_base_url.as_str().trim_end_matches('/');
     let (page, ttl): (Option<&str>, Option<Duration>) = match kind {
         EmailKind::Verification => (Some("verify-email"), Some(settings.verify_ttl)),

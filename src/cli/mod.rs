@@ -2,7 +2,7 @@
 //! admin API; each prints its result on standard output, or one line on standard error and a
 //! non-zero exit status.
 
-mod mail;
+pub mod mail;
 mod operator;
 
 use std::io::IsTerminal as _;
