@@ -29,7 +29,10 @@ fn main() {
         "compiling every kind in every language at start: {:.1} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
-    println!("{:<28} {:>4} {:>10} {:>10}", "kind", "lang", "µs/email", "HTML bytes");
+    println!(
+        "{:<28} {:>4} {:>10} {:>10}",
+        "kind", "lang", "µs/email", "HTML bytes"
+    );
     let mut total = Duration::ZERO;
     let mut count = 0u32;
     let mut worst = (0.0f64, String::new());
@@ -45,13 +48,23 @@ fn main() {
                 let mut v = values.clone();
                 fill_expiry(&templates, lang.as_str(), &mut v);
                 let email = templates
-                    .render(kind, lang.as_str(), &Value::from(minijinja::value::Serde(&v)))
+                    .render(
+                        kind,
+                        lang.as_str(),
+                        &Value::from(minijinja::value::Serde(&v)),
+                    )
                     .unwrap_or_else(|e| panic!("{kind} {lang}: {e}"));
                 size = email.html.len();
             }
             let elapsed = start.elapsed();
             let micros = elapsed.as_secs_f64() * 1e6 / f64::from(ROUNDS);
-            println!("{:<28} {:>4} {:>10.1} {:>10}", kind.as_str(), lang.as_str(), micros, size);
+            println!(
+                "{:<28} {:>4} {:>10.1} {:>10}",
+                kind.as_str(),
+                lang.as_str(),
+                micros,
+                size
+            );
             total += elapsed;
             count += ROUNDS;
             largest = largest.max(size);

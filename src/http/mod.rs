@@ -62,7 +62,7 @@ pub fn router(state: AppState) -> Router {
         app = route.mount(app, &state);
     }
     if state.dev_mailbox.is_some() {
-        app = app.merge(pages::dev_mailbox::router());
+        app = app.merge(pages::security_headers(pages::dev_mailbox::router()));
     }
     let request_id = REQUEST_ID.clone();
     let body_timeout = state.flows.settings.http_body_timeout;
