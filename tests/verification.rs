@@ -363,7 +363,7 @@ async fn the_link_page_form_verifies() {
         Some("no-referrer")
     );
     let page = r.text().await.expect("page");
-    assert!(page.contains("verified"), "{page}");
+    assert!(page.contains("form@example.com is confirmed"), "{page}");
     app.log_in("form@example.com").await;
 
     // Posting it again shows a failure page, not a second success.
