@@ -367,6 +367,7 @@ where
         Err(redirect) => return redirect,
     };
     let lang = principal.user.locale_or(s.flows.settings.default_locale);
+    let mut retry_after = None;
     let notice = match action(s.clone(), principal.clone()).await {
         Ok(()) => Notice::Done(report.done),
         Err(e) => Notice::Problem(
@@ -385,7 +386,19 @@ where
         Some(access) => s.flows.authenticate(&access).await.unwrap_or(principal),
         None => principal,
     };
-    with_cookies(account(&s, v, &principal, notice).await, cookies)
+    if let Notice::Problem(_, problem) = &notice {
+        retry_after = problem.retry_after;
+    }
+    let mut page = account(&s, v, &principal, notice).await;
+    if let Some(wait) = retry_after {
+        // The account page says so, with the status and header a client expects.
+        *page.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        let secs = wait.as_millis().div_ceil(1000).max(1);
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            page.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    with_cookies(page, cookies)
 }
 
 #[derive(Deserialize, Default)]

@@ -435,6 +435,8 @@ pub struct Problem {
     pub field: Option<&'static str>,
     pub message: String,
     pub link: Option<LinkView>,
+    /// Set when the problem is a rate limit: the page answers 429 with `Retry-After`.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl Problem {
@@ -443,14 +445,14 @@ impl Problem {
             field: None,
             message,
             link: None,
+            retry_after: None,
         }
     }
 
     pub fn at(field: &'static str, message: String) -> Self {
         Self {
             field: Some(field),
-            message,
-            link: None,
+            ..Self::form(message)
         }
     }
 }
@@ -508,12 +510,11 @@ pub fn explain(
             None => Problem::form(t("error-credentials")),
         },
         Error::EmailNotVerified => Problem {
-            field: None,
-            message: t("error-not-verified"),
             link: Some(LinkView::new(
                 "/resend-verification",
                 t("error-not-verified-link"),
             )),
+            ..Problem::form(t("error-not-verified"))
         },
         Error::AccountDisabled => Problem::form(t("error-disabled")),
         Error::SameEmail => Problem::at("new_email", t("error-same-email")),
@@ -522,6 +523,14 @@ pub fn explain(
         Error::TokenUsed => Problem::form(t("link-used")),
         Error::TokenInvalid => Problem::form(t("link-invalid")),
         Error::NotFound => Problem::form(t("error-session-gone")),
+        Error::RateLimited { retry_after } => {
+            let wait = (*retry_after).max(std::time::Duration::from_secs(1));
+            let when = pages.catalogue.in_about(lang.as_str(), wait);
+            Problem {
+                retry_after: Some(wait),
+                ..Problem::form(pages.t_with(lang, "rate-limited", &[("when", when.into())]))
+            }
+        }
         other if other.status().is_server_error() => Problem::form(t("error-server")),
         other => Problem::form(other.to_string()),
     }
