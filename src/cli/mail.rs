@@ -9,7 +9,10 @@ use crate::{
     configuration::Settings,
     domain::{email::EmailAddress, flows::EXPIRES_IN_SECS, locale::Locale},
     mail::{
-        EmailKind, RenderedEmail, outbox::fill_expiry, templates::Templates, transport::Transport,
+        EmailKind, RenderedEmail,
+        outbox::fill_expiry,
+        templates::{TemplateError, Templates},
+        transport::Transport,
     },
     storage::Store,
 };
@@ -31,18 +34,28 @@ pub fn preview(
     .as_str();
     let templates = Templates::load(&settings.product_name, settings.templates_dir.as_deref())
         .map_err(|e| e.to_string())?;
-    let mut values = sample_values(settings, kind);
-    fill_expiry(&templates, lang, &mut values);
-    let values = Value::from(minijinja::value::Serde(&values));
-    let email = templates
-        .render(kind, lang, &values)
-        .map_err(|e| e.to_string())?;
+    let email = sample(settings, &templates, kind, lang).map_err(|e| e.to_string())?;
     if html {
         println!("{}", email.html);
     } else {
         println!("Subject: {}\n\n{}", email.subject, email.text);
     }
     Ok(())
+}
+
+/// One kind in one language filled with sample values the way the worker fills a queued
+/// message (the expiry in that language included): what `mail preview` prints, and what the
+/// spam check, the screenshots and the render benchmark look at.
+pub fn sample(
+    settings: &Settings,
+    templates: &Templates,
+    kind: EmailKind,
+    lang: &str,
+) -> Result<RenderedEmail, TemplateError> {
+    let mut values = sample_values(settings, kind);
+    fill_expiry(templates, lang, &mut values);
+    let values = Value::from(minijinja::value::Serde(&values));
+    templates.render(kind, lang, &values)
 }
 
 /// The sample values `mail preview` fills a kind with (a link, a code, an expiry, names).
