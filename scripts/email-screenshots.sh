@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Screenshots of the emails' HTML parts in headless Chromium, as a phone (390 px) and a desktop
-# mail client (800 px) show them: docs/screenshots/email-KIND-LANG-WIDTH.png.
+# mail client (800 px) show them: docs/screenshots/KIND-WIDTH.png in English,
+# KIND-LANG-WIDTH.png in the other languages.
 #
 #   scripts/email-screenshots.sh                      # the set committed in docs/screenshots
 #   scripts/email-screenshots.sh verification:de:390  # any KIND:LANG:WIDTH
@@ -21,12 +22,14 @@ export LATCHKEY_LINK_BASE_URL=${LATCHKEY_LINK_BASE_URL:-https://accounts.example
 unset LATCHKEY_TEMPLATES_DIR
 
 if [ $# -eq 0 ]; then
-  set -- \
-    verification:en:390 verification:en:800 \
-    password_reset:en:390 password_reset:en:800 \
-    email_change_attempt:en:390 email_changed:en:800 \
-    verification:de:390 password_reset:fr:390 email_changed:es:390 \
-    already_registered:sv:390 password_changed:de:800
+  # Every kind in English at both widths, and some kinds in each other language.
+  for kind in verification already_registered password_reset password_changed \
+    email_change_confirm_new email_change_confirm_old email_change_attempt email_changed \
+    email_reverted; do
+    set -- "$@" "$kind:en:390" "$kind:en:800"
+  done
+  set -- "$@" verification:de:390 password_changed:de:800 password_reset:fr:390 \
+    email_changed:es:390 already_registered:sv:390
 fi
 
 cargo build --quiet
@@ -40,7 +43,7 @@ for shot in "$@"; do
   IFS=: read -r kind lang width <<<"$shot"
   html="$work/$kind-$lang.html"
   "$latchkey" mail preview "$kind" --html --locale "$lang" >"$html"
-  png="$out/email-$kind-$lang-$width.png"
+  if [ "$lang" = en ]; then png="$out/$kind-$width.png"; else png="$out/$kind-$lang-$width.png"; fi
   "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking \
     --disable-component-update --disable-sync --no-first-run --hide-scrollbars \
     --user-data-dir="$work/profile-$kind-$lang-$width" \
