@@ -8,7 +8,7 @@ use tokio::{net::TcpListener, sync::watch};
 use crate::{
     configuration::{DatabaseUrl, Settings},
     domain::{
-        access::AccessTokens,
+        access::{AccessTokens, TokenSettings},
         flows::Flows,
         keys::{Keys, Secret},
         password::{NewPassword, PasswordHasher, WeakPassword},
@@ -19,6 +19,7 @@ use crate::{
         outbox::{Outbox, Worker},
         templates::{TemplateError, Templates},
         transport::Transport,
+        webhook::WebhookClient,
     },
     storage::{OpenError, Store},
 };
@@ -56,6 +57,7 @@ pub struct Services {
     pub flows: Arc<Flows>,
     pub templates: Arc<Templates>,
     pub transport: Transport,
+    pub webhooks: Option<Arc<WebhookClient>>,
 }
 
 impl Services {
@@ -75,12 +77,31 @@ impl Services {
             None => Transport::DevMailbox(store.clone()),
         };
         let hasher = PasswordHasher::new(settings.password_hash).map_err(StartError::Secret)?;
+        let access = AccessTokens::new(
+            &keys,
+            &TokenSettings {
+                algorithm: settings.access_token_alg,
+                // `iss` is the public URL as configured, without the slash `Url` adds.
+                issuer: settings.public_url.as_str().trim_end_matches('/'),
+                audience: &settings.token_audience,
+                ttl: settings.access_ttl,
+            },
+        )
+        .map_err(StartError::Secret)?;
+        let webhooks = settings
+            .webhook
+            .as_ref()
+            .map(WebhookClient::new)
+            .transpose()
+            .map_err(StartError::Other)?
+            .map(Arc::new);
+        let outbox = Outbox::new(keys.clone(), settings.webhook.as_ref().map(|w| &w.url));
         let settings = Arc::new(settings);
         let flows = Arc::new(Flows {
             store: store.clone(),
             hasher,
-            access: AccessTokens::new(&keys, settings.access_ttl),
-            outbox: Outbox::new(keys.clone()),
+            access,
+            outbox,
             settings: Arc::clone(&settings),
             codes: keys.codes.clone(),
         });
@@ -91,6 +112,7 @@ impl Services {
             flows,
             templates,
             transport,
+            webhooks,
         })
     }
 
@@ -126,6 +148,7 @@ impl Services {
             from: self.settings.mail_from.clone(),
             settings: self.settings.worker.clone(),
             wake: self.flows.outbox.waker(),
+            webhooks: self.webhooks.clone(),
         }
     }
 }

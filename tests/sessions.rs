@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::*;
-use latchkey::domain::keys::{Keys, Secret};
+use latchkey::domain::keys::Secret;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -316,16 +316,11 @@ fn claims_of(jwt: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON")
 }
 
-/// Signs `claims` as HS256 with the access-token key derived from `secret`.
+/// Signs `claims` with the access-token key pair derived from `secret` (ES256, the default).
 fn sign(claims: &Value, secret: &str) -> String {
-    let secret: Secret = secret.parse().expect("secret");
-    let keys = Keys::derive(&secret, None);
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        claims,
-        &jsonwebtoken::EncodingKey::from_secret(&keys.access_signing),
-    )
-    .expect("sign")
+    common::access_tokens(secret, None)
+        .sign(claims)
+        .expect("sign")
 }
 
 fn now_secs() -> i64 {

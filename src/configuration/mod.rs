@@ -15,7 +15,10 @@ use ipnet::IpNet;
 use lettre::message::Mailbox;
 use url::Url;
 
-use crate::domain::{email::EmailAddress, keys::Secret, locale::Locale, password::HashParams};
+use crate::domain::{
+    access::TokenAlgorithm, email::EmailAddress, keys::Secret, locale::Locale,
+    password::HashParams, webhooks::WebhookSecret,
+};
 
 /// One setting that could not be parsed: which variable, and why.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +74,9 @@ pub struct WorkerSettings {
     pub lease: Duration,
     /// Sends in flight at once from one process.
     pub concurrency: usize,
+    /// Webhook deliveries in flight at once, apart from the emails: a slow receiver never
+    /// holds up an email.
+    pub webhook_concurrency: usize,
     /// How often an idle worker looks for messages queued by other processes.
     pub poll_interval: Duration,
 }
@@ -83,6 +89,7 @@ impl Default for WorkerSettings {
             retry_max: Duration::from_secs(12 * 3600),
             lease: Duration::from_secs(120),
             concurrency: 4,
+            webhook_concurrency: 4,
             poll_interval: Duration::from_secs(2),
         }
     }
@@ -144,6 +151,10 @@ pub struct Settings {
     pub email_change_ttl: Duration,
     pub revert_ttl: Duration,
     pub access_ttl: Duration,
+    /// `LATCHKEY_ACCESS_TOKEN_ALG`.
+    pub access_token_alg: TokenAlgorithm,
+    /// `LATCHKEY_TOKEN_AUDIENCE`: the `aud` claim.
+    pub token_audience: String,
     pub refresh_ttl: Duration,
     pub email_change_confirm_old: bool,
     pub mail_cooldown: Duration,
@@ -155,6 +166,10 @@ pub struct Settings {
     pub default_locale: Locale,
     /// What emails and pages call the product.
     pub product_name: String,
+    /// `LATCHKEY_CORS_ORIGINS`: origins (`scheme://host[:port]`) whose scripts may call the API.
+    pub cors_origins: Vec<String>,
+    /// `LATCHKEY_WEBHOOK_URL` with its secrets; `None`: no events are sent.
+    pub webhook: Option<WebhookSettings>,
     pub trusted_proxies: Vec<IpNet>,
     pub password_hash: HashParams,
     pub log: String,
@@ -198,6 +213,8 @@ impl Settings {
             email_change_ttl: src.parse("email_change_ttl", "24h", positive_duration)?,
             revert_ttl: src.parse("revert_ttl", "7d", positive_duration)?,
             access_ttl: src.parse("access_ttl", "15m", positive_duration)?,
+            access_token_alg: src.parse("access_token_alg", "ES256", from_str)?,
+            token_audience: src.parse("token_audience", "latchkey", parse_audience)?,
             refresh_ttl: src.parse("refresh_ttl", "30d", positive_duration)?,
             email_change_confirm_old: src.parse("email_change_confirm_old", "true", parse_bool)?,
             mail_cooldown: src.parse("mail_cooldown", "60s", any_duration)?,
@@ -212,6 +229,8 @@ impl Settings {
             templates_dir: src.parse_opt("templates_dir", parse_dir)?,
             default_locale: src.parse("default_locale", "en", from_str_display)?,
             product_name: src.parse("product_name", "Latchkey", parse_product_name)?,
+            cors_origins: src.parse("cors_origins", "", parse_origins)?,
+            webhook: webhook_settings(&mut src)?,
             trusted_proxies: src.parse("trusted_proxies", "", parse_proxies)?,
             password_hash: src.parse("password_hash", "argon2id:m=19456,t=2,p=1", from_str)?,
             log: src.take("log").unwrap_or_else(|| "info".into()),
@@ -222,6 +241,7 @@ impl Settings {
                 retry_max: src.parse("mail_retry_max", "12h", positive_duration)?,
                 lease: src.parse("mail_lease", "2m", positive_duration)?,
                 concurrency: src.parse("mail_concurrency", "4", parse_concurrency)?,
+                webhook_concurrency: src.parse("webhook_concurrency", "4", parse_concurrency)?,
                 poll_interval: worker_defaults.poll_interval,
             },
             http_header_timeout: src.parse("http_header_timeout", "30s", positive_duration)?,
@@ -348,6 +368,71 @@ fn parse_proxies(s: &str) -> Result<Vec<IpNet>, String> {
                 .map_err(|_| format!("{p:?} is not an IP address or CIDR range"))
         })
         .collect()
+}
+
+/// `LATCHKEY_WEBHOOK_URL` and its secrets: the secret is required with the URL.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub url: Url,
+    pub secret: WebhookSecret,
+    pub secret_previous: Option<WebhookSecret>,
+}
+
+fn webhook_settings(src: &mut Source) -> Result<Option<WebhookSettings>, ConfigError> {
+    let url = src.parse_opt("webhook_url", parse_webhook_url)?;
+    let secret = src.parse_opt("webhook_secret", from_str)?;
+    let secret_previous = src.parse_opt("webhook_secret_previous", from_str)?;
+    match (url, secret) {
+        (Some(url), Some(secret)) => Ok(Some(WebhookSettings {
+            url,
+            secret,
+            secret_previous,
+        })),
+        (Some(_), None) => Err(src.error(
+            "webhook_secret",
+            "required with LATCHKEY_WEBHOOK_URL: whsec_ followed by the base64 of at least 24 random bytes".into(),
+        )),
+        (None, _) => Ok(None),
+    }
+}
+
+fn parse_webhook_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("{e} in {s:?}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("expected an http(s) URL, got {s:?}"));
+    }
+    Ok(url)
+}
+
+/// A browser origin: `scheme://host[:port]`, nothing else (a trailing `/` is tolerated).
+fn parse_origins(s: &str) -> Result<Vec<String>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let bad = || format!("{o:?} is not an origin like https://app.example.com");
+            let url = Url::parse(o).map_err(|_| bad())?;
+            let bare = url.path() == "/" && !o.ends_with("/.") && url.query().is_none();
+            if !matches!(url.scheme(), "http" | "https")
+                || url.host().is_none()
+                || !bare
+                || url.fragment().is_some()
+                || !url.username().is_empty()
+                || url.password().is_some()
+            {
+                return Err(bad());
+            }
+            Ok(url.origin().ascii_serialization())
+        })
+        .collect()
+}
+
+fn parse_audience(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() || s.chars().any(char::is_control) {
+        return Err("expected a non-empty name without control characters".into());
+    }
+    Ok(s.to_owned())
 }
 
 fn parse_log_format(s: &str) -> Result<LogFormat, String> {
@@ -517,6 +602,88 @@ mod tests {
             .unwrap_or_default();
         assert!(err.contains("verify_ttl (latchkey.toml)"), "{err}");
         Ok(())
+    }
+
+    #[test]
+    fn cors_origins_are_origins_or_start_up_stops() {
+        let s = load(&[(
+            "LATCHKEY_CORS_ORIGINS",
+            "https://app.example.com, http://localhost:5173/",
+        )])
+        .ok();
+        assert_eq!(
+            s.map(|s| s.cors_origins),
+            Some(vec![
+                "https://app.example.com".to_string(),
+                "http://localhost:5173".to_string()
+            ])
+        );
+        assert!(Settings::defaults().cors_origins.is_empty());
+        for bad in [
+            "app.example.com",
+            "https://app.example.com/path",
+            "ftp://x.example.com",
+            "https://app.example.com?x=1",
+            "*",
+        ] {
+            let err = load(&[("LATCHKEY_CORS_ORIGINS", bad)])
+                .err()
+                .map(|e| e.to_string());
+            assert!(
+                err.as_deref()
+                    .is_some_and(|e| e.starts_with("invalid LATCHKEY_CORS_ORIGINS:")),
+                "{bad}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn webhook_secret_is_required_with_the_url_and_validated() {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let s = load(&[
+            ("LATCHKEY_WEBHOOK_URL", "https://app.example.com/hooks"),
+            ("LATCHKEY_WEBHOOK_SECRET", secret),
+        ]);
+        assert!(s.is_ok_and(|s| s.webhook.is_some()));
+        let err = load(&[("LATCHKEY_WEBHOOK_URL", "https://app.example.com/hooks")])
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("LATCHKEY_WEBHOOK_SECRET")),
+            "{err:?}"
+        );
+        for bad in [
+            "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "whsec_c2hvcnQ=",
+            "whsec_!!",
+        ] {
+            let err = load(&[
+                ("LATCHKEY_WEBHOOK_URL", "https://app.example.com/hooks"),
+                ("LATCHKEY_WEBHOOK_SECRET", bad),
+            ])
+            .err()
+            .map(|e| e.to_string());
+            assert!(
+                err.as_deref()
+                    .is_some_and(|e| e.starts_with("invalid LATCHKEY_WEBHOOK_SECRET:")),
+                "{bad}: {err:?}"
+            );
+        }
+        let err = load(&[("LATCHKEY_WEBHOOK_URL", "ftp://x")])
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("LATCHKEY_WEBHOOK_URL")));
+    }
+
+    #[test]
+    fn token_algorithm_and_audience() {
+        let s = Settings::defaults();
+        assert_eq!(s.access_token_alg, TokenAlgorithm::Es256);
+        assert_eq!(s.token_audience, "latchkey");
+        let s = load(&[("LATCHKEY_ACCESS_TOKEN_ALG", "EdDSA")]).ok();
+        assert_eq!(s.map(|s| s.access_token_alg), Some(TokenAlgorithm::EdDsa));
+        assert!(load(&[("LATCHKEY_ACCESS_TOKEN_ALG", "HS256")]).is_err());
     }
 
     #[test]

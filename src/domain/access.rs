@@ -1,77 +1,271 @@
-//! Access tokens: short-lived HS256 JWTs naming the user and the session. The session is checked
-//! on every request, so revoking it cuts its access tokens off at once.
+//! Access tokens (contract §9): short-lived JWTs signed with ES256 or EdDSA by a key pair
+//! derived from `LATCHKEY_SECRET`, so that any back end verifies them with the public keys of
+//! `/.well-known/jwks.json` alone. This API also checks the session on every request, so
+//! revoking it cuts its access tokens off here at once.
 
-use std::time::Duration;
+use std::{fmt, str::FromStr, time::Duration};
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::keys::Keys;
+use super::keys::{AccessSeeds, Keys};
 use crate::{error::Error, storage::now_ms};
 
 /// How long after `exp` an access token is still accepted, in seconds (documented in
 /// docs/security.md).
 pub const LEEWAY_SECS: u64 = 1;
 
-#[derive(Debug, Serialize, Deserialize)]
+/// `LATCHKEY_ACCESS_TOKEN_ALG`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenAlgorithm {
+    #[default]
+    Es256,
+    EdDsa,
+}
+
+impl TokenAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Es256 => "ES256",
+            Self::EdDsa => "EdDSA",
+        }
+    }
+
+    fn jwt(self) -> Algorithm {
+        match self {
+            Self::Es256 => Algorithm::ES256,
+            Self::EdDsa => Algorithm::EdDSA,
+        }
+    }
+}
+
+impl fmt::Display for TokenAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TokenAlgorithm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "ES256" => Ok(Self::Es256),
+            "EdDSA" => Ok(Self::EdDsa),
+            other => Err(format!("expected ES256 or EdDSA, got {other:?}")),
+        }
+    }
+}
+
+/// What an access token says (contract §9).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
+    pub iss: String,
+    pub aud: String,
     pub sub: Uuid,
     pub sid: Uuid,
+    pub email: String,
+    pub email_verified: bool,
     pub iat: i64,
     pub exp: i64,
 }
 
+/// Who a token is issued to.
+pub struct Subject<'a> {
+    pub user_id: Uuid,
+    pub email: &'a str,
+    pub email_verified: bool,
+}
+
+/// A private key, parsed once: jsonwebtoken would parse a PKCS#8 document and recompute the
+/// public key on every `encode`, which costs more than the signature itself.
+enum Signer {
+    Es256(p256::ecdsa::SigningKey),
+    EdDsa(ed25519_dalek::SigningKey),
+}
+
+impl Signer {
+    fn sign(&self, message: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Es256(key) => {
+                use p256::ecdsa::signature::Signer as _;
+                let signature: p256::ecdsa::Signature = key.sign(message);
+                // JWS wants the fixed-size r || s form (RFC 7518 §3.4), not DER.
+                signature.to_bytes().to_vec()
+            }
+            Self::EdDsa(key) => {
+                use ed25519_dalek::Signer as _;
+                key.sign(message).to_bytes().to_vec()
+            }
+        }
+    }
+}
+
+/// One key pair: the private half (for the current secret) and the public JWK.
+struct KeyPair {
+    kid: String,
+    algorithm: TokenAlgorithm,
+    signer: Signer,
+    jwk: Json,
+    decoding: DecodingKey,
+}
+
+impl KeyPair {
+    fn derive(seeds: &AccessSeeds, algorithm: TokenAlgorithm) -> Result<Self, Error> {
+        let (signer, mut jwk, thumbprint_input) = match algorithm {
+            TokenAlgorithm::Es256 => {
+                let key = p256::ecdsa::SigningKey::from_slice(&seeds.es256)
+                    .map_err(|_| Error::internal("the derived P-256 scalar is not valid"))?;
+                let point = key.verifying_key().to_encoded_point(false);
+                let (Some(x), Some(y)) = (point.x(), point.y()) else {
+                    return Err(Error::internal("the P-256 public key has no coordinates"));
+                };
+                let (x, y) = (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y));
+                // RFC 7638: the required members in lexicographic order, no white space.
+                let canonical = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);
+                let jwk = json!({"kty": "EC", "crv": "P-256", "x": x, "y": y});
+                (Signer::Es256(key), jwk, canonical)
+            }
+            TokenAlgorithm::EdDsa => {
+                let key = ed25519_dalek::SigningKey::from_bytes(&seeds.eddsa);
+                let x = URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes());
+                let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
+                let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": x});
+                (Signer::EdDsa(key), jwk, canonical)
+            }
+        };
+        let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(thumbprint_input.as_bytes()));
+        jwk["kid"] = kid.clone().into();
+        jwk["alg"] = algorithm.as_str().into();
+        jwk["use"] = "sig".into();
+        let public: jsonwebtoken::jwk::Jwk =
+            serde_json::from_value(jwk.clone()).map_err(Error::internal)?;
+        let decoding = DecodingKey::from_jwk(&public).map_err(Error::internal)?;
+        Ok(Self {
+            kid,
+            algorithm,
+            signer,
+            jwk,
+            decoding,
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct AccessTokens {
-    encoding: EncodingKey,
-    decoding: Vec<DecodingKey>,
+    inner: std::sync::Arc<Inner>,
+}
+
+struct Inner {
+    current: KeyPair,
+    previous: Option<KeyPair>,
+    /// The base64url JOSE header of every token the current key signs.
+    header: String,
     validation: Validation,
+    issuer: String,
+    audience: String,
     ttl: Duration,
 }
 
+/// Who issues tokens and for whom: `iss` and `aud`.
+pub struct TokenSettings<'a> {
+    pub algorithm: TokenAlgorithm,
+    pub issuer: &'a str,
+    pub audience: &'a str,
+    pub ttl: Duration,
+}
+
 impl AccessTokens {
-    pub fn new(keys: &Keys, ttl: Duration) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
+    pub fn new(keys: &Keys, settings: &TokenSettings<'_>) -> Result<Self, Error> {
+        let current = KeyPair::derive(&keys.access, settings.algorithm)?;
+        let previous = keys
+            .access_previous
+            .as_ref()
+            .map(|seeds| KeyPair::derive(seeds, settings.algorithm))
+            .transpose()?;
+        let header = json!({"alg": settings.algorithm.as_str(), "typ": "JWT", "kid": current.kid});
+        let mut validation = Validation::new(settings.algorithm.jwt());
         // A second of leeway for clocks that disagree a little; no more, so an expired token
         // stops working at once.
         validation.leeway = LEEWAY_SECS;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        let decoding = std::iter::once(&keys.access_signing)
-            .chain(keys.access_previous.as_ref())
-            .map(|k| DecodingKey::from_secret(k))
-            .collect();
-        Self {
-            encoding: EncodingKey::from_secret(&keys.access_signing),
-            decoding,
-            validation,
-            ttl,
-        }
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        validation.set_issuer(&[settings.issuer]);
+        validation.set_audience(&[settings.audience]);
+        Ok(Self {
+            inner: std::sync::Arc::new(Inner {
+                header: URL_SAFE_NO_PAD.encode(header.to_string()),
+                current,
+                previous,
+                validation,
+                issuer: settings.issuer.to_owned(),
+                audience: settings.audience.to_owned(),
+                ttl: settings.ttl,
+            }),
+        })
     }
 
     pub fn ttl(&self) -> Duration {
-        self.ttl
+        self.inner.ttl
     }
 
-    pub fn issue(&self, user: Uuid, session: Uuid) -> Result<String, Error> {
+    pub fn algorithm(&self) -> TokenAlgorithm {
+        self.inner.current.algorithm
+    }
+
+    pub fn issue(&self, subject: &Subject<'_>, session: Uuid) -> Result<String, Error> {
         let iat = now_ms() / 1000;
         let claims = Claims {
-            sub: user,
+            iss: self.inner.issuer.clone(),
+            aud: self.inner.audience.clone(),
+            sub: subject.user_id,
             sid: session,
+            email: subject.email.to_owned(),
+            email_verified: subject.email_verified,
             iat,
-            exp: iat + self.ttl.as_secs() as i64,
+            exp: iat + self.inner.ttl.as_secs() as i64,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(Error::internal)
+        self.sign(&claims)
     }
 
-    /// The claims of a token signed by the current or the previous key and not expired.
+    /// Signs any claims with the current key, under the header every token carries. Public so
+    /// that tests can forge tokens that differ from a real one only where they say.
+    pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, Error> {
+        let payload = serde_json::to_vec(claims).map_err(Error::internal)?;
+        let mut token = String::with_capacity(400);
+        token.push_str(&self.inner.header);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(payload, &mut token);
+        let signature = self.inner.current.signer.sign(token.as_bytes());
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        Ok(token)
+    }
+
+    /// The claims of a token signed by the current or the previous key (chosen by `kid`), with
+    /// the configured algorithm, issuer and audience, and not expired.
     pub fn verify(&self, token: &str) -> Result<Claims, Error> {
-        self.decoding
-            .iter()
-            .find_map(|key| jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok())
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Error::Unauthorized)?;
+        let kid = header.kid.ok_or(Error::Unauthorized)?;
+        let key = std::iter::once(&self.inner.current)
+            .chain(self.inner.previous.as_ref())
+            .find(|k| k.kid == kid)
+            .ok_or(Error::Unauthorized)?;
+        jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.inner.validation)
             .map(|data| data.claims)
-            .ok_or(Error::Unauthorized)
+            .map_err(|_| Error::Unauthorized)
+    }
+
+    /// The JWK Set (RFC 7517) of `/.well-known/jwks.json`: the current key, then the previous
+    /// secret's while it is set.
+    pub fn jwks(&self) -> Json {
+        let keys: Vec<&Json> = std::iter::once(&self.inner.current)
+            .chain(self.inner.previous.as_ref())
+            .map(|k| &k.jwk)
+            .collect();
+        json!({ "keys": keys })
     }
 }
 
@@ -80,33 +274,75 @@ mod tests {
     use super::*;
     use crate::domain::keys::Secret;
 
+    const SECRET: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    const OTHER: &str = "HwECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    fn tokens(alg: TokenAlgorithm, current: &str, previous: Option<&str>) -> AccessTokens {
+        let parse = |s: &str| s.parse::<Secret>().map_err(Error::internal);
+        let current = parse(current).unwrap_or_else(|e| panic!("{e}"));
+        let previous = previous.map(|p| parse(p).unwrap_or_else(|e| panic!("{e}")));
+        let settings = TokenSettings {
+            algorithm: alg,
+            issuer: "https://id.example.com",
+            audience: "latchkey",
+            ttl: Duration::from_secs(60),
+        };
+        AccessTokens::new(&Keys::derive(&current, previous.as_ref()), &settings)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn issued_tokens_verify_and_others_do_not() -> Result<(), Error> {
-        let secret: Secret = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
-            .parse()
-            .map_err(Error::internal)?;
-        let other: Secret = "HwECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
-            .parse()
-            .map_err(Error::internal)?;
-        let tokens = AccessTokens::new(&Keys::derive(&secret, None), Duration::from_secs(60));
-        let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
-        let jwt = tokens.issue(user, session)?;
-        let claims = tokens.verify(&jwt)?;
-        assert_eq!((claims.sub, claims.sid), (user, session));
+        for alg in [TokenAlgorithm::Es256, TokenAlgorithm::EdDsa] {
+            let issuer = tokens(alg, SECRET, None);
+            let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
+            let subject = Subject {
+                user_id: user,
+                email: "ann@example.com",
+                email_verified: true,
+            };
+            let jwt = issuer.issue(&subject, session)?;
+            let claims = issuer.verify(&jwt)?;
+            assert_eq!((claims.sub, claims.sid), (user, session));
+            assert_eq!(claims.email, "ann@example.com");
 
-        let foreign = AccessTokens::new(&Keys::derive(&other, None), Duration::from_secs(60));
-        assert!(matches!(foreign.verify(&jwt), Err(Error::Unauthorized)));
-        assert!(matches!(
-            tokens.verify("not.a.jwt"),
-            Err(Error::Unauthorized)
-        ));
+            let foreign = tokens(alg, OTHER, None);
+            assert!(matches!(foreign.verify(&jwt), Err(Error::Unauthorized)));
+            assert!(matches!(
+                issuer.verify("not.a.jwt"),
+                Err(Error::Unauthorized)
+            ));
 
-        // While rotating, tokens of the previous secret are still accepted.
-        let rotated = AccessTokens::new(
-            &Keys::derive(&other, Some(&secret)),
-            Duration::from_secs(60),
-        );
-        assert!(rotated.verify(&jwt).is_ok());
+            // While rotating, tokens of the previous secret are still accepted, and the JWKS
+            // lists both keys.
+            let rotated = tokens(alg, OTHER, Some(SECRET));
+            assert!(rotated.verify(&jwt).is_ok());
+            assert_eq!(rotated.jwks()["keys"].as_array().map(Vec::len), Some(2));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn keys_are_derived_alike_and_differ_by_algorithm() {
+        let a = tokens(TokenAlgorithm::Es256, SECRET, None).jwks();
+        let b = tokens(TokenAlgorithm::Es256, SECRET, None).jwks();
+        let ed = tokens(TokenAlgorithm::EdDsa, SECRET, None).jwks();
+        assert_eq!(a, b, "every node derives the same key");
+        assert_ne!(a["keys"][0]["kid"], ed["keys"][0]["kid"]);
+        assert_eq!(a["keys"][0]["kty"], "EC");
+        assert_eq!(ed["keys"][0]["crv"], "Ed25519");
+        assert!(a["keys"][0].get("d").is_none(), "never the private half");
+    }
+
+    #[test]
+    fn the_kid_is_the_rfc_7638_thumbprint() -> Result<(), Error> {
+        let jwks = tokens(TokenAlgorithm::Es256, SECRET, None).jwks();
+        let jwk: jsonwebtoken::jwk::Jwk =
+            serde_json::from_value(jwks["keys"][0].clone()).map_err(Error::internal)?;
+        let thumbprint = jwk
+            .thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+            .map_err(Error::internal)?;
+        assert_eq!(jwks["keys"][0]["kid"], thumbprint);
         Ok(())
     }
 }

@@ -83,11 +83,42 @@ impl Secret {
     }
 }
 
+/// The private halves of the access-token key pairs one secret derives: one per algorithm, each
+/// under its own HKDF label, so that no two purposes ever share key material.
+#[derive(Clone)]
+pub struct AccessSeeds {
+    /// A valid P-256 scalar (big-endian).
+    pub es256: [u8; 32],
+    /// An Ed25519 secret key (RFC 8032 seed).
+    pub eddsa: [u8; 32],
+}
+
+impl fmt::Debug for AccessSeeds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessSeeds(..)")
+    }
+}
+
+impl AccessSeeds {
+    fn derive(secret: &Secret) -> Self {
+        // About one 32-byte string in 2^32 is not a P-256 scalar (zero or above the group
+        // order): the next counter's output is taken then, deterministically on every node.
+        let es256 = (0u32..)
+            .map(|i| secret.derive(&format!("access token ES256 v1/{i}")))
+            .find(|bytes| p256::SecretKey::from_slice(bytes).is_ok())
+            .unwrap_or_default();
+        Self {
+            es256,
+            eddsa: secret.derive("access token EdDSA v1"),
+        }
+    }
+}
+
 /// The keys of the current secret and, while rotating, of the previous one.
 #[derive(Clone)]
 pub struct Keys {
-    pub access_signing: [u8; 32],
-    pub access_previous: Option<[u8; 32]>,
+    pub access: AccessSeeds,
+    pub access_previous: Option<AccessSeeds>,
     sealing: XChaCha20Poly1305,
     sealing_previous: Option<XChaCha20Poly1305>,
     /// Keys the hashes of emailed codes (its own label: no other key is ever reused for it).
@@ -98,8 +129,8 @@ impl Keys {
     pub fn derive(current: &Secret, previous: Option<&Secret>) -> Self {
         let seal_key = |s: &Secret| XChaCha20Poly1305::new(&s.derive("outbox link v1").into());
         Self {
-            access_signing: current.derive("access token v1"),
-            access_previous: previous.map(|p| p.derive("access token v1")),
+            access: AccessSeeds::derive(current),
+            access_previous: previous.map(AccessSeeds::derive),
             sealing: seal_key(current),
             sealing_previous: previous.map(seal_key),
             codes: CodeKeys::new(

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod locale;
 pub mod password;
 pub mod tokens;
+pub mod webhooks;
 
 use crate::error::Error;
 

@@ -2,6 +2,7 @@
 //! only translate between HTTP and the flows.
 
 pub mod api;
+mod cors;
 pub mod pages;
 pub mod problem;
 pub mod rate_limit;
@@ -51,12 +52,16 @@ pub fn ops_routes() -> Vec<api::Route> {
         Route::new(Get, "/healthz", healthz),
         Route::new(Get, "/readyz", readyz),
         Route::new(Get, "/metrics", metrics),
+        Route::new(Get, "/.well-known/jwks.json", jwks),
     ]
 }
 
 pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
-        .nest("/api/v1", api::router(&state))
+        .nest(
+            "/api/v1",
+            cors::scoped(api::router(&state), &state.flows.settings.cors_origins),
+        )
         .merge(pages::router(&state));
     for route in ops_routes() {
         app = route.mount(app, &state);
@@ -181,6 +186,21 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, Error> {
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     Ok(response)
+}
+
+/// How long verifiers may cache the key set. A rotation deploys the new key and signs with it
+/// at once; verifiers that meet an unknown `kid` refetch (PyJWT, jose and most libraries do).
+const JWKS_MAX_AGE: &str = "public, max-age=300";
+
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "operations",
+    responses((status = 200, description = "The JWK Set (RFC 7517) that verifies access tokens: the key of the current secret and, while `LATCHKEY_SECRET_PREVIOUS` is set, the previous one's. Cacheable for 5 minutes.", body = Object, content_type = "application/json")))]
+pub async fn jwks(State(state): State<AppState>) -> Response {
+    let mut response = axum::Json(state.flows.access.jwks()).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(JWKS_MAX_AGE),
+    );
+    response
 }
 
 /// An authenticated request: `Authorization: Bearer <access token>` of a live session.

@@ -18,15 +18,16 @@ use super::{
     EmailKind,
     templates::Templates,
     transport::{SendError, Transport},
+    webhook::WebhookClient,
 };
 use crate::{
     configuration::WorkerSettings,
     domain::{
         codes::OneTimeCode, email::EmailAddress, flows::EXPIRES_IN_SECS, keys::Keys,
-        locale::Locale, tokens::random_bytes,
+        locale::Locale, tokens::random_bytes, webhooks::Event,
     },
     error::Error,
-    storage::{ClaimedMessage, Conn, NewOutboxMessage, Store, ms, now_ms},
+    storage::{Channel, ClaimedMessage, Conn, NewOutboxMessage, Store, ms, now_ms},
 };
 
 /// An email a flow wants sent. `values` are template values without secrets; `link`, the one
@@ -46,15 +47,57 @@ pub struct OutgoingEmail<'a> {
 #[derive(Clone)]
 pub struct Outbox {
     keys: Keys,
-    wake: Arc<Notify>,
+    /// `LATCHKEY_WEBHOOK_URL`; without it events are not queued at all.
+    webhook_url: Option<Arc<str>>,
+    wake: Arc<Wake>,
+}
+
+/// One wake-up per lane of the worker: a new email must not wait for a webhook lane that
+/// happened to take the notification, nor the other way round.
+#[derive(Default)]
+pub struct Wake {
+    email: Notify,
+    webhook: Notify,
+}
+
+impl Wake {
+    fn of(&self, channel: Channel) -> &Notify {
+        match channel {
+            Channel::Email => &self.email,
+            Channel::Webhook => &self.webhook,
+        }
+    }
 }
 
 impl Outbox {
-    pub fn new(keys: Keys) -> Self {
+    pub fn new(keys: Keys, webhook_url: Option<&url::Url>) -> Self {
         Self {
             keys,
-            wake: Arc::new(Notify::new()),
+            webhook_url: webhook_url.map(|u| Arc::from(u.as_str())),
+            wake: Arc::new(Wake::default()),
         }
+    }
+
+    /// Queues an account event for the webhook, in the caller's transaction (so it is sent
+    /// exactly when the change it reports commits). Nothing when no webhook is configured.
+    pub async fn enqueue_event(
+        &self,
+        conn: &mut Conn,
+        event: Event,
+        now: i64,
+    ) -> Result<(), Error> {
+        let Some(url) = &self.webhook_url else {
+            return Ok(());
+        };
+        conn.insert_outbox(&NewOutboxMessage {
+            id: Uuid::now_v7(),
+            kind: event.event_type(),
+            recipient: url,
+            payload: &event.body(now),
+            sealed_link: None,
+            now,
+        })
+        .await
     }
 
     pub async fn enqueue(
@@ -110,10 +153,11 @@ impl Outbox {
 
     /// Call after the transaction that queued a message commits: no polling delay.
     pub fn wake(&self) {
-        self.wake.notify_one();
+        self.wake.email.notify_one();
+        self.wake.webhook.notify_one();
     }
 
-    pub fn waker(&self) -> Arc<Notify> {
+    pub fn waker(&self) -> Arc<Wake> {
         Arc::clone(&self.wake)
     }
 }
@@ -148,24 +192,37 @@ pub struct Worker {
     pub transport: Transport,
     pub from: Mailbox,
     pub settings: WorkerSettings,
-    pub wake: Arc<Notify>,
+    pub wake: Arc<Wake>,
+    /// `None` without `LATCHKEY_WEBHOOK_URL`: events left from an earlier configuration die.
+    pub webhooks: Option<Arc<WebhookClient>>,
 }
 
 impl Worker {
-    /// Runs until `shutdown` turns true, then lets the sends in flight finish.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    /// Runs until `shutdown` turns true, then lets the sends in flight finish. Emails and
+    /// webhook events run in lanes of their own, each with its own concurrency, so that a slow
+    /// webhook receiver never delays an email.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
         let this = Arc::new(self);
-        let slots = Arc::new(Semaphore::new(this.settings.concurrency));
+        let email = tokio::spawn(Arc::clone(&this).run_lane(Channel::Email, shutdown.clone()));
+        let webhook = tokio::spawn(Arc::clone(&this).run_lane(Channel::Webhook, shutdown));
+        let _ = email.await;
+        let _ = webhook.await;
+    }
+
+    async fn run_lane(self: Arc<Self>, channel: Channel, mut shutdown: watch::Receiver<bool>) {
+        let this = self;
+        let concurrency = match channel {
+            Channel::Email => this.settings.concurrency,
+            Channel::Webhook => this.settings.webhook_concurrency,
+        };
+        let slots = Arc::new(Semaphore::new(concurrency));
         let mut in_flight = JoinSet::new();
-        tracing::info!(
-            concurrency = this.settings.concurrency,
-            "outbox worker started"
-        );
+        tracing::info!(?channel, concurrency, "outbox worker started");
         while !*shutdown.borrow() {
             let free = slots.available_permits();
             let mut claimed = 0;
             if free > 0 {
-                match this.claim(free).await {
+                match this.claim(channel, free).await {
                     Ok(messages) => {
                         claimed = messages.len();
                         for (owner, message) in messages {
@@ -190,15 +247,16 @@ impl Worker {
                 }
                 continue;
             }
-            let pause = this.pause().await;
+            let pause = this.pause(channel).await;
             tokio::select! {
-                _ = this.wake.notified() => {}
+                _ = this.wake.of(channel).notified() => {}
                 _ = tokio::time::sleep(pause) => {}
                 Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
                 _ = shutdown.changed() => {}
             }
         }
         tracing::info!(
+            ?channel,
             in_flight = in_flight.len(),
             "outbox worker stopping; letting sends in flight finish"
         );
@@ -207,10 +265,10 @@ impl Worker {
 
     /// How long to sleep when nothing is due: until the next message falls due, at most the
     /// poll interval (other processes may queue messages we are not woken for).
-    async fn pause(&self) -> Duration {
+    async fn pause(&self, channel: Channel) -> Duration {
         let poll = self.settings.poll_interval;
         let next = match self.store.read().await {
-            Ok(mut conn) => conn.next_due_at().await.ok().flatten(),
+            Ok(mut conn) => conn.next_due_at(channel).await.ok().flatten(),
             Err(_) => None,
         };
         match next {
@@ -219,22 +277,40 @@ impl Worker {
         }
     }
 
-    async fn claim(&self, limit: usize) -> Result<Vec<(Uuid, ClaimedMessage)>, Error> {
+    async fn claim(
+        &self,
+        channel: Channel,
+        limit: usize,
+    ) -> Result<Vec<(Uuid, ClaimedMessage)>, Error> {
         let owner = Uuid::from_bytes(random_bytes::<16>()?);
         let now = now_ms();
         let mut conn = self.store.writer().await?;
         let messages = conn
-            .claim_due_messages(owner, now, now + ms(self.settings.lease), limit as i64)
+            .claim_due_messages(
+                channel,
+                owner,
+                now,
+                now + ms(self.settings.lease),
+                limit as i64,
+            )
             .await?;
         Ok(messages.into_iter().map(|m| (owner, m)).collect())
     }
 
     async fn deliver(&self, owner: Uuid, message: ClaimedMessage) {
-        let outcome = self.render_and_send(&message).await;
+        let event = Event::is_event_kind(&message.kind);
+        let outcome = if event {
+            self.post_event(&message).await
+        } else {
+            self.render_and_send(&message).await
+        };
+        let what = if event { "webhook event" } else { "email" };
         let result = match &outcome {
             Ok(answer) => {
-                tracing::info!(id = %message.id, kind = %message.kind, attempt = message.attempts, %answer, "email sent");
-                crate::telemetry::email_sent(&message.kind);
+                tracing::info!(id = %message.id, kind = %message.kind, attempt = message.attempts, %answer, "{what} sent");
+                if !event {
+                    crate::telemetry::email_sent(&message.kind);
+                }
                 match self.store.writer().await {
                     Ok(mut conn) => conn.mark_sent(message.id, owner, now_ms()).await,
                     Err(e) => Err(e),
@@ -246,8 +322,10 @@ impl Worker {
                     SendError::Transient(_) => self.retry_at(message.attempts),
                 };
                 tracing::warn!(id = %message.id, kind = %message.kind, attempt = message.attempts,
-                    error = %e, dead = retry_at.is_none(), "email not sent");
-                crate::telemetry::email_failed(&message.kind, retry_at.is_none());
+                    error = %e, dead = retry_at.is_none(), "{what} not sent");
+                if !event {
+                    crate::telemetry::email_failed(&message.kind, retry_at.is_none());
+                }
                 match self.store.writer().await {
                     Ok(mut conn) => {
                         conn.mark_failed(message.id, owner, &e.to_string(), retry_at)
@@ -261,6 +339,18 @@ impl Worker {
             // The lease runs out and the message is tried again: at least once, never lost.
             tracing::error!(id = %message.id, error = %e, "outbox: cannot record the outcome of a send");
         }
+    }
+
+    /// A webhook event: the stored body, to the stored URL, signed now.
+    async fn post_event(&self, message: &ClaimedMessage) -> Result<String, SendError> {
+        let Some(client) = &self.webhooks else {
+            return Err(SendError::Permanent(
+                "LATCHKEY_WEBHOOK_URL is no longer set on this worker".into(),
+            ));
+        };
+        client
+            .deliver(&message.recipient, message.id, &message.payload)
+            .await
     }
 
     async fn render_and_send(&self, message: &ClaimedMessage) -> Result<String, SendError> {

@@ -22,7 +22,7 @@ pub use dev_mailbox::StoredMail;
 pub use email_changes::{EmailChange, NewEmailChange};
 pub use link_codes::CodeTry;
 pub use link_tokens::{ConsumedToken, NewLinkToken, TokenState};
-pub use outbox::{ClaimedMessage, NewOutboxMessage};
+pub use outbox::{Channel, ClaimedMessage, NewOutboxMessage};
 pub use sessions::{NewSession, SessionInfo, SessionState};
 pub use users::NewUser;
 

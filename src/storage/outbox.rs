@@ -12,6 +12,20 @@ pub struct NewOutboxMessage<'a> {
     pub now: i64,
 }
 
+/// What the worker delivers a message through. Webhook events are kept apart from emails by
+/// their kind: event types (`user.created`) have a dot, email kinds never do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Webhook,
+}
+
+impl Channel {
+    fn is_webhook(self) -> bool {
+        self == Self::Webhook
+    }
+}
+
 /// A message this worker holds the lease of.
 #[derive(Debug, sqlx::FromRow)]
 pub struct ClaimedMessage {
@@ -39,6 +53,7 @@ impl Conn {
     /// the SMTP conversation runs.
     pub async fn claim_due_messages(
         &mut self,
+        channel: Channel,
         owner: Uuid,
         now: i64,
         lease_until: i64,
@@ -48,11 +63,12 @@ impl Conn {
             WHERE id IN (SELECT id FROM outbox \
                          WHERE status IN ('queued', 'retrying') AND next_attempt_at <= $3 \
                            AND (lease_until IS NULL OR lease_until <= $3) \
+                           AND (kind LIKE '%.%') = $5 \
                          ORDER BY next_attempt_at LIMIT $4) \
               AND (lease_until IS NULL OR lease_until <= $3) \
             RETURNING id, kind, recipient, payload, sealed_link, attempts";
         Ok(
-            on_db!(self, c => sqlx::query_as(SQL).bind(owner).bind(lease_until).bind(now).bind(limit).fetch_all(c).await)?,
+            on_db!(self, c => sqlx::query_as(SQL).bind(owner).bind(lease_until).bind(now).bind(limit).bind(channel.is_webhook()).fetch_all(c).await)?,
         )
     }
 
@@ -90,11 +106,13 @@ impl Conn {
     }
 
     /// When the next queued or retrying message falls due (or its lease runs out).
-    pub async fn next_due_at(&mut self) -> Result<Option<i64>, Error> {
+    pub async fn next_due_at(&mut self, channel: Channel) -> Result<Option<i64>, Error> {
         const SQL: &str = "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at \
                                       THEN lease_until ELSE next_attempt_at END) \
-            FROM outbox WHERE status IN ('queued', 'retrying')";
-        Ok(on_db!(self, c => sqlx::query_scalar::<_, Option<i64>>(SQL).fetch_one(c).await)?)
+            FROM outbox WHERE status IN ('queued', 'retrying') AND (kind LIKE '%.%') = $1";
+        Ok(
+            on_db!(self, c => sqlx::query_scalar::<_, Option<i64>>(SQL).bind(channel.is_webhook()).fetch_one(c).await)?,
+        )
     }
 
     /// Takes the mail cooldown for (kind, address): true when no email of this kind went to the

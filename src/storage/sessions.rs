@@ -54,12 +54,13 @@ impl Conn {
         old: TokenHash,
         new: TokenHash,
         now: i64,
-    ) -> Result<Option<Uuid>, Error> {
+    ) -> Result<Option<(Uuid, String)>, Error> {
+        // The address comes back in the same statement: the access token carries it.
         const SQL: &str = "UPDATE sessions SET refresh_hash = $3, last_used_at = $4 \
             WHERE id = $1 AND refresh_hash = $2 AND revoked_at IS NULL AND expires_at > $4 \
               AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.disabled = FALSE AND u.email_verified = TRUE) \
-            RETURNING user_id";
-        Ok(on_db!(self, c => sqlx::query_scalar(SQL)
+            RETURNING user_id, (SELECT u.email FROM users u WHERE u.id = sessions.user_id)";
+        Ok(on_db!(self, c => sqlx::query_as(SQL)
             .bind(session_id).bind(&old.0[..]).bind(&new.0[..]).bind(now)
             .fetch_optional(c).await)?)
     }

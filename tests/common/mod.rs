@@ -38,6 +38,32 @@ pub const SECRET: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 /// Another valid secret, for rotation and foreign signatures.
 pub const OTHER_SECRET: &str = "HwECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
+/// The access tokens a deployment with `secret` (and `previous`) issues, with the test
+/// settings' issuer and audience: for forging tokens that differ from real ones only where a
+/// test says.
+pub fn access_tokens(
+    secret: &str,
+    previous: Option<&str>,
+) -> latchkey::domain::access::AccessTokens {
+    use latchkey::domain::{
+        access::{AccessTokens, TokenSettings},
+        keys::{Keys, Secret},
+    };
+    let secret: Secret = secret.parse().expect("secret");
+    let previous: Option<Secret> = previous.map(|p| p.parse().expect("secret"));
+    let defaults = Settings::defaults();
+    AccessTokens::new(
+        &Keys::derive(&secret, previous.as_ref()),
+        &TokenSettings {
+            algorithm: defaults.access_token_alg,
+            issuer: defaults.public_url.as_str().trim_end_matches('/'),
+            audience: &defaults.token_audience,
+            ttl: defaults.access_ttl,
+        },
+    )
+    .expect("access tokens")
+}
+
 /// Settings for a test: everything on loopback, fast retries, cheap hashing, no cooldown.
 pub fn test_settings(db: PathBuf, smtp: &SmtpServer) -> Settings {
     let mut s = Settings::defaults();

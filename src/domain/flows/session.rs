@@ -5,6 +5,7 @@ use uuid::Uuid;
 use super::Flows;
 use crate::{
     domain::{
+        access::Subject,
         accounts::User,
         email::EmailAddress,
         tokens::{RefreshToken, TokenHash},
@@ -76,12 +77,21 @@ impl Flows {
                 expires_at: now + ms(self.settings.refresh_ttl),
             })
             .await?;
-        self.token_pair(user.id, &refresh)
+        let subject = Subject {
+            user_id: user.id,
+            email: &user.email,
+            email_verified: user.email_verified,
+        };
+        self.token_pair(&subject, &refresh)
     }
 
-    fn token_pair(&self, user_id: Uuid, refresh: &RefreshToken) -> Result<TokenPair, Error> {
+    fn token_pair(
+        &self,
+        subject: &Subject<'_>,
+        refresh: &RefreshToken,
+    ) -> Result<TokenPair, Error> {
         Ok(TokenPair {
-            access_token: self.access.issue(user_id, refresh.session_id())?,
+            access_token: self.access.issue(subject, refresh.session_id())?,
             refresh_token: refresh.text().to_owned(),
             expires_in: self.access.ttl().as_secs(),
         })
@@ -126,7 +136,15 @@ impl Flows {
             .rotate_refresh(session_id, hash, next.hash(), now)
             .await?;
         match rotated {
-            Some(user_id) => self.token_pair(user_id, &next),
+            // Only verified accounts rotate (the statement checks it).
+            Some((user_id, email)) => {
+                let subject = Subject {
+                    user_id,
+                    email: &email,
+                    email_verified: true,
+                };
+                self.token_pair(&subject, &next)
+            }
             None => Err(Error::InvalidRefreshToken),
         }
     }

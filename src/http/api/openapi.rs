@@ -145,13 +145,14 @@ impl Modify for BearerAuth {
         crate::http::healthz,
         crate::http::readyz,
         crate::http::metrics,
+        crate::http::jwks,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Sign-up, verification, log-in and sessions"),
         (name = "admin", description = "For users with is_admin; 403 forbidden for everyone else"),
-        (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "operations", description = "Health, readiness, metrics, the access-token keys and this document"),
     )
 )]
 pub struct ApiDoc;
