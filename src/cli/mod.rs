@@ -83,6 +83,13 @@ enum UserCommand {
     Disable { email: String },
     /// Enable a disabled user.
     Enable { email: String },
+    /// Delete a user with everything of the account; asks first unless --yes.
+    Delete {
+        email: String,
+        /// Delete without asking.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -148,6 +155,12 @@ pub fn run() -> i32 {
         },
         _ => None,
     };
+    // The same for the confirmation of a deletion.
+    if let Command::User(UserCommand::Delete { email, yes: false }) = &cli.command
+        && let Err(e) = operator::confirm_deletion(email)
+    {
+        return fail(e);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -38,6 +38,22 @@ pub fn read_password() -> Result<NewPassword, String> {
     NewPassword::parse(password.to_owned()).map_err(|e| format!("password: {e}"))
 }
 
+/// Asks on standard error and reads the answer from standard input; anything but `y` or `yes`
+/// (an empty line, or end of input when no one is there to answer) keeps the account.
+pub fn confirm_deletion(email: &str) -> Result<(), String> {
+    eprint!("Delete {email} and everything of the account? This cannot be undone. [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the answer from standard input: {e}"))?;
+    match line.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(format!("{email} was not deleted (answer y, or pass --yes)")),
+    }
+}
+
 fn address(input: &str) -> Result<EmailAddress, String> {
     EmailAddress::parse(input).map_err(|e| format!("{input:?}: {e}"))
 }
@@ -103,6 +119,20 @@ pub async fn user(
                 ..UserPatch::default()
             };
             change(services, &email, patch, "disabled; every session ended").await?;
+        }
+        UserCommand::Delete { email, .. } => {
+            let user = flows
+                .user_by_address(&address(&email)?)
+                .await
+                .map_err(|e| not_found(e, &email))?;
+            flows
+                .delete_account(user.id)
+                .await
+                .map_err(|e| not_found(e, &email))?;
+            println!(
+                "{}: deleted; an account_deleted email is queued",
+                user.email
+            );
         }
         UserCommand::Enable { email } => {
             let patch = UserPatch {

@@ -10,20 +10,26 @@ use axum::{
     extract::Request,
     http::{HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
-    response::Response,
+    response::{IntoResponse, Response},
 };
+use tower::{Layer as _, ServiceExt as _};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::AppState;
 
-/// The API router, answering CORS for `origins`; unchanged when there are none.
-pub fn scoped(api: Router<AppState>, origins: &[String]) -> Router<AppState> {
+/// Where CORS applies: the JSON API.
+const SCOPE: &str = "/api/v1";
+
+/// Adds CORS for `origins` to the `/api/v1` part of `app`; `app` unchanged when there are none.
+/// Applied around the whole router (not to the nested API router) so that it also covers the
+/// method-not-allowed answers the top-level router makes for API paths.
+pub fn scoped(app: Router<AppState>, origins: &[String]) -> Router<AppState> {
     let allowed: Vec<HeaderValue> = origins
         .iter()
         .filter_map(|o| HeaderValue::from_str(o).ok())
         .collect();
     if allowed.is_empty() {
-        return api;
+        return app;
     }
     let layer = CorsLayer::new()
         .allow_origin(AllowOrigin::list(allowed.clone()))
@@ -31,15 +37,23 @@ pub fn scoped(api: Router<AppState>, origins: &[String]) -> Router<AppState> {
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         // The API uses no cookies: credentials are never allowed.
         .allow_credentials(false);
-    api.layer(layer)
-        .layer(middleware::from_fn(move |request: Request, next: Next| {
-            let allowed = allowed.clone();
-            async move { only_for_allowed_origins(&allowed, request, next).await }
-        }))
+    app.layer(middleware::from_fn(move |request: Request, next: Next| {
+        let allowed = allowed.clone();
+        let layer = layer.clone();
+        async move {
+            let path = request.uri().path();
+            if path == SCOPE || path.starts_with("/api/v1/") {
+                only_for_allowed_origins(&allowed, layer, request, next).await
+            } else {
+                next.run(request).await
+            }
+        }
+    }))
 }
 
 async fn only_for_allowed_origins(
     allowed: &[HeaderValue],
+    layer: CorsLayer,
     request: Request,
     next: Next,
 ) -> Response {
@@ -48,7 +62,10 @@ async fn only_for_allowed_origins(
         .get(header::ORIGIN)
         .is_some_and(|o| allowed.contains(o));
     let options = request.method() == Method::OPTIONS;
-    let mut response = next.run(request).await;
+    let mut response = match layer.layer(next).oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
     if !from_allowed {
         let cors: Vec<_> = response
             .headers()
@@ -64,5 +81,5 @@ async fn only_for_allowed_origins(
     if options && response.status() == StatusCode::OK {
         *response.status_mut() = StatusCode::NO_CONTENT;
     }
-    response
+    response.into_response()
 }

@@ -78,8 +78,11 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("max-age=31536000"),
         )
     });
-    app.fallback(|| async { Error::NotFound })
-        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+    let cors_origins = state.flows.settings.cors_origins.clone();
+    let app = app
+        .fallback(|| async { Error::NotFound })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed });
+    cors::scoped(app, &cors_origins)
         // Inside the router, so that the matched route (not the raw URI) is known.
         .layer(middleware::from_fn(track_requests))
         .with_state(state)

@@ -20,10 +20,11 @@ pub enum EmailKind {
     EmailChangeAttempt,
     EmailChanged,
     EmailReverted,
+    AccountDeleted,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 9] = [
+    pub const ALL: [EmailKind; 10] = [
         Self::Verification,
         Self::AlreadyRegistered,
         Self::PasswordReset,
@@ -33,6 +34,7 @@ impl EmailKind {
         Self::EmailChangeAttempt,
         Self::EmailChanged,
         Self::EmailReverted,
+        Self::AccountDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +48,7 @@ impl EmailKind {
             Self::EmailChangeAttempt => "email_change_attempt",
             Self::EmailChanged => "email_changed",
             Self::EmailReverted => "email_reverted",
+            Self::AccountDeleted => "account_deleted",
         }
     }
 }

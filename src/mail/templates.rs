@@ -55,6 +55,8 @@ fn builtin(name: &str) -> Option<&'static str> {
         "email_changed.txt" => include_str!("../../templates/email/email_changed.txt"),
         "email_reverted.mjml" => include_str!("../../templates/email/email_reverted.mjml"),
         "email_reverted.txt" => include_str!("../../templates/email/email_reverted.txt"),
+        "account_deleted.mjml" => include_str!("../../templates/email/account_deleted.mjml"),
+        "account_deleted.txt" => include_str!("../../templates/email/account_deleted.txt"),
         _ => return None,
     })
 }

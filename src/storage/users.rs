@@ -116,3 +116,31 @@ impl Conn {
         Ok(done.rows_affected() == 1)
     }
 }
+
+impl Conn {
+    /// Deletes an account with everything that names it: sessions, links, pending and past
+    /// email changes (by `ON DELETE CASCADE`), the emails queued or kept for its addresses and
+    /// their mail cooldowns. Webhook events stay: they are the host app's record. False when
+    /// there is no such user.
+    pub async fn delete_user(&mut self, id: Uuid, email_norm: &str) -> Result<bool, Error> {
+        // The account's addresses: the current one and those of its email changes (a blocked
+        // change's new address is another account's, and its notice is that account's).
+        const OUTBOX: &str = "DELETE FROM outbox WHERE kind NOT LIKE '%.%' AND lower(recipient) IN (\
+            SELECT $2 UNION SELECT old_email_norm FROM email_changes WHERE user_id = $1 \
+            UNION SELECT new_email_norm FROM email_changes WHERE user_id = $1 AND blocked = FALSE)";
+        const COOLDOWNS: &str = "DELETE FROM mail_cooldowns WHERE address IN (\
+            SELECT $2 UNION SELECT old_email_norm FROM email_changes WHERE user_id = $1 \
+            UNION SELECT new_email_norm FROM email_changes WHERE user_id = $1 AND blocked = FALSE)";
+        const USER: &str = "DELETE FROM users WHERE id = $1";
+        on_db!(self, c => sqlx::query(OUTBOX).bind(id).bind(email_norm).execute(&mut *c).await)?;
+        on_db!(self, c => sqlx::query(COOLDOWNS).bind(id).bind(email_norm).execute(&mut *c).await)?;
+        let done = on_db!(self, c => sqlx::query(USER).bind(id).execute(c).await)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn set_name(&mut self, id: Uuid, name: Option<&str>, now: i64) -> Result<(), Error> {
+        const SQL: &str = "UPDATE users SET name = $2, updated_at = $3 WHERE id = $1";
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(name).bind(now).execute(c).await)?;
+        Ok(())
+    }
+}

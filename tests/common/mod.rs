@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod smtp;
+pub mod webhooks;
 
 use std::{
     future::Future,

@@ -13,6 +13,7 @@ use crate::{
         email::EmailAddress,
         password::NewPassword,
         tokens::random_bytes,
+        webhooks::Event,
     },
     error::Error,
     storage::{NewUser, OutboxEntry, UserChanges, now_ms},
@@ -189,6 +190,12 @@ impl Flows {
             now,
         })
         .await?;
+        let created = Event::Created {
+            user_id: id,
+            email: account.email.as_str().to_owned(),
+            email_verified: account.email_verified,
+        };
+        self.event(&mut tx, created, now).await?;
         if !account.email_verified {
             let locale = self.settings.default_locale;
             self.queue_verification(&mut tx, id, &account.email, name, locale, now)
@@ -273,6 +280,7 @@ impl Flows {
         };
         let mut tx = self.store.write().await?;
         let now = now_ms();
+        let before = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
         if !tx.change_user(id, &changes, now).await? {
             return Err(Error::NotFound);
         }
@@ -281,7 +289,27 @@ impl Flows {
             tracing::info!(user = %id, revoked, "account disabled: sessions revoked");
         }
         let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
+        // Events for what changed, not for what was asked: a repeated PATCH sends nothing.
+        if user.email_verified && !before.email_verified {
+            let verified = Event::Verified {
+                user_id: id,
+                email: user.email.clone(),
+            };
+            self.event(&mut tx, verified, now).await?;
+        }
+        match (before.disabled, user.disabled) {
+            (false, true) => {
+                self.event(&mut tx, Event::Disabled { user_id: id }, now)
+                    .await?
+            }
+            (true, false) => {
+                self.event(&mut tx, Event::Enabled { user_id: id }, now)
+                    .await?
+            }
+            _ => {}
+        }
         tx.commit().await?;
+        self.outbox.wake();
         Ok(user)
     }
 

@@ -10,6 +10,7 @@ use crate::{
     domain::{
         email::EmailAddress,
         tokens::{LinkToken, Purpose},
+        webhooks::Event,
     },
     error::Error,
     mail::{EmailKind, outbox::OutgoingEmail},
@@ -269,6 +270,12 @@ impl Flows {
         now: i64,
     ) -> Result<(), Error> {
         tx.set_email_change_state(change.id, "applied", now).await?;
+        let changed = Event::EmailChanged {
+            user_id: change.user_id,
+            email: change.new_email.clone(),
+            previous_email: change.old_email.clone(),
+        };
+        self.event(tx, changed, now).await?;
         tx.revoke_user_sessions(change.user_id, change.session_id, now)
             .await?;
         tx.invalidate_link_tokens(change.user_id, Purpose::ResetPassword, now)
@@ -337,6 +344,12 @@ impl Flows {
             .await?;
         tx.invalidate_later_revert_links(change.user_id, change.applied_at.unwrap_or(0), now)
             .await?;
+        let reverted = Event::EmailReverted {
+            user_id: change.user_id,
+            email: change.old_email.clone(),
+            previous_email: change.new_email.clone(),
+        };
+        self.event(&mut tx, reverted, now).await?;
         tx.end_pending_email_change(change.user_id, "cancelled", now)
             .await?;
         tx.revoke_user_sessions(change.user_id, None, now).await?;

@@ -5,11 +5,13 @@
 mod admin;
 mod email_change;
 mod password;
+mod profile;
 mod session;
 mod signup;
 
 pub use admin::{Cursor, NewAccount, OutboxStatus, Page, PageSize, SeedUser, UserPatch};
 pub use email_change::{ConfirmOutcome, PendingEmail};
+pub use profile::ProfilePatch;
 pub use session::{Principal, SessionView, TokenPair};
 pub use signup::Registration;
 
@@ -24,6 +26,7 @@ use super::{
     email::EmailAddress,
     password::PasswordHasher,
     tokens::{LinkToken, Purpose, TokenHash},
+    webhooks::Event,
 };
 use crate::{
     configuration::Settings,
@@ -177,6 +180,11 @@ impl Flows {
         }
         self.outbox.enqueue(conn, email, now).await?;
         Ok(true)
+    }
+
+    /// Queues an account event for the webhook in the caller's transaction (contract §9).
+    async fn event(&self, conn: &mut Conn, event: Event, now: i64) -> Result<(), Error> {
+        self.outbox.enqueue_event(conn, event, now).await
     }
 
     /// Records an email of `kind` to `to` now, unless one went within the cooldown (then false).

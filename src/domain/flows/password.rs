@@ -12,6 +12,7 @@ use crate::{
         email::EmailAddress,
         password::NewPassword,
         tokens::{LinkToken, Purpose},
+        webhooks::Event,
     },
     error::Error,
     mail::{EmailKind, outbox::OutgoingEmail},
@@ -166,6 +167,11 @@ impl Flows {
         tx.set_password(user.id, password_hash, now).await?;
         if !user.email_verified {
             tx.set_email_verified(user.id, now).await?;
+            let verified = Event::Verified {
+                user_id: user.id,
+                email: user.email.clone(),
+            };
+            self.event(&mut tx, verified, now).await?;
         }
         tx.revoke_user_sessions(user.id, None, now).await?;
         // Whoever knew the old password may have started an email change: it goes too.
@@ -214,6 +220,8 @@ impl Flows {
         now: i64,
     ) -> Result<(), Error> {
         tx.invalidate_link_tokens(user.id, Purpose::ResetPassword, now)
+            .await?;
+        self.event(tx, Event::PasswordChanged { user_id: user.id }, now)
             .await?;
         let mut values = Map::new();
         values.insert("forgot_url".into(), self.page("forgot-password").into());

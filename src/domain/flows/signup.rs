@@ -15,6 +15,7 @@ use crate::{
         locale::Locale,
         password::NewPassword,
         tokens::{LinkToken, Purpose},
+        webhooks::Event,
     },
     error::Error,
     mail::{EmailKind, outbox::OutgoingEmail},
@@ -99,6 +100,16 @@ impl Flows {
             locale: Some(r.locale),
             now,
         })
+        .await?;
+        self.event(
+            tx,
+            Event::Created {
+                user_id: id,
+                email: email.as_str().to_owned(),
+                email_verified: false,
+            },
+            now,
+        )
         .await?;
         self.queue_verification(tx, id, email, name, r.locale, now)
             .await?;
@@ -281,7 +292,17 @@ impl Flows {
         now: i64,
     ) -> Result<EmailAddress, Error> {
         let user = tx.verify_user_email(user_id, now).await?.ok_or(gone)?;
+        self.event(
+            &mut tx,
+            Event::Verified {
+                user_id: user.id,
+                email: user.email.clone(),
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
+        self.outbox.wake();
         Ok(user.email_address())
     }
 

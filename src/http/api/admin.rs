@@ -237,6 +237,24 @@ pub async fn update_user(
     Ok(Json(user.into()))
 }
 
+#[utoipa::path(delete, path = "/api/v1/admin/users/{id}", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "The account is deleted with everything of it (as `DELETE /api/v1/me`)"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_user(
+    State(s): State<AppState>,
+    _admin: Admin,
+    UserId(id): UserId,
+) -> Result<StatusCode, Error> {
+    s.flows.delete_account(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/verification-email", tag = "admin",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),

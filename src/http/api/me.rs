@@ -6,7 +6,7 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -17,7 +17,12 @@ use super::{
     openapi::{Me, Problem, Session, StatusResponse},
 };
 use crate::{
-    domain::{accounts::User, email::EmailAddress, flows::SessionView, locale::Locale},
+    domain::{
+        accounts::{DisplayName, User},
+        email::EmailAddress,
+        flows::{ProfilePatch, SessionView},
+        locale::Locale,
+    },
     error::Error,
     http::{AppState, Auth, ClientIp, problem::ApiJson, rfc3339},
 };
@@ -33,6 +38,68 @@ pub async fn me(State(s): State<AppState>, Auth(principal): Auth) -> Result<Json
     let mut body = user_json(&principal.user);
     body["pending_email"] = json!(pending);
     Ok(Json(body))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateMeBody {
+    /// A new name; null or "" removes it; absent leaves it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    name: Option<Option<String>>,
+}
+
+/// Tells a field given as null (`Some(None)`) from one left out (`None`, by `default`).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[utoipa::path(patch, path = "/api/v1/me", tag = "accounts",
+    security(("bearer" = [])),
+    request_body = UpdateMeBody,
+    responses(
+        (status = 200, description = "The signed-in user after the change", body = Me),
+        (status = 400, description = "`validation_failed` (the field is named in `errors`), `malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_me(
+    State(s): State<AppState>,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<UpdateMeBody>,
+) -> Result<Json<Value>, Error> {
+    let patch = ProfilePatch {
+        name: body
+            .name
+            .map(|n| DisplayName::parse_optional(n.as_deref()))
+            .transpose()?,
+    };
+    let user = s.flows.update_profile(&principal, patch).await?;
+    let pending = s.flows.pending_email(user.id).await?;
+    let mut body = user_json(&user);
+    body["pending_email"] = json!(pending);
+    Ok(Json(body))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeleteMeBody {
+    password: String,
+}
+
+#[utoipa::path(delete, path = "/api/v1/me", tag = "accounts",
+    security(("bearer" = [])),
+    request_body = DeleteMeBody,
+    responses(
+        (status = 204, description = "The account is deleted with its sessions, links and pending change; its tokens stop working at once, an `account_deleted` email and a `user.deleted` event are sent, and the address can sign up again"),
+        (status = 401, description = "`invalid_credentials` (wrong password) or `unauthorized`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_me(
+    State(s): State<AppState>,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<DeleteMeBody>,
+) -> Result<StatusCode, Error> {
+    s.flows
+        .delete_own_account(&principal, &body.password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub fn user_json(user: &User) -> Value {

@@ -111,6 +111,8 @@ pub fn routes() -> Vec<Route> {
         Route::new(Post, "/email/change/revert", accounts::revert_email_change)
             .limited(Class::Link),
         Route::new(Get, "/me", me::me),
+        Route::new(Patch, "/me", me::update_me),
+        Route::new(Delete, "/me", me::delete_me),
         Route::new(Post, "/me/password", me::change_password),
         Route::new(Post, "/me/email", me::request_email_change),
         Route::new(Delete, "/me/email", me::cancel_email_change),
@@ -120,6 +122,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(Get, "/admin/users", admin::list_users),
         Route::new(Get, "/admin/users/{id}", admin::show_user),
         Route::new(Patch, "/admin/users/{id}", admin::update_user),
+        Route::new(Delete, "/admin/users/{id}", admin::delete_user),
         Route::new(
             Post,
             "/admin/users/{id}/verification-email",

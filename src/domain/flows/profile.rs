@@ -1,0 +1,88 @@
+//! The user's own profile, and deleting an account (contract §4): by the user with their
+//! password, by an administrator, or by an operator from the CLI.
+
+use serde_json::Map;
+use uuid::Uuid;
+
+use super::{Flows, Principal};
+use crate::{
+    domain::{accounts::DisplayName, webhooks::Event},
+    error::Error,
+    mail::{EmailKind, outbox::OutgoingEmail},
+    storage::now_ms,
+};
+
+/// Changes to the signed-in user's profile; `None` leaves a field as it is, `name: Some(None)`
+/// removes the name.
+#[derive(Debug, Default)]
+pub struct ProfilePatch {
+    pub name: Option<Option<DisplayName>>,
+}
+
+impl Flows {
+    /// Applies the user's changes and returns the account as it now is.
+    pub async fn update_profile(
+        &self,
+        principal: &Principal,
+        patch: ProfilePatch,
+    ) -> Result<crate::domain::accounts::User, Error> {
+        let mut tx = self.store.write().await?;
+        let now = now_ms();
+        let id = principal.user.id;
+        if let Some(name) = &patch.name {
+            tx.set_name(id, name.as_ref().map(DisplayName::as_str), now)
+                .await?;
+        }
+        let user = tx.user_by_id(id).await?.ok_or(Error::Unauthorized)?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// `DELETE /api/v1/me`: the password proves it is the owner, not only a holder of a token.
+    pub async fn delete_own_account(
+        &self,
+        principal: &Principal,
+        password: &str,
+    ) -> Result<(), Error> {
+        if !self
+            .hasher
+            .verify(password, principal.user.password_hash.clone())
+            .await?
+        {
+            return Err(Error::InvalidCredentials);
+        }
+        self.delete_account(principal.user.id).await
+    }
+
+    /// Deletes an account and everything of it in one transaction: its sessions end (so its
+    /// access tokens are refused at once), its links and pending change die, and the address is
+    /// free to sign up again. The address gets the `account_deleted` notice (whatever the mail
+    /// cooldown: it is the last email it gets from this account) and the host app the
+    /// `user.deleted` event.
+    pub async fn delete_account(&self, id: Uuid) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        let now = now_ms();
+        let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
+        if !tx.delete_user(id, &user.email_norm).await? {
+            return Err(Error::NotFound);
+        }
+        let to = user.email_address();
+        let notice = OutgoingEmail {
+            kind: EmailKind::AccountDeleted,
+            to: &to,
+            name: user.name.as_deref(),
+            link: None,
+            values: Map::new(),
+        };
+        self.outbox.enqueue(&mut tx, notice, now).await?;
+        let deleted = Event::Deleted {
+            user_id: id,
+            email: user.email.clone(),
+        };
+        self.event(&mut tx, deleted, now).await?;
+        tx.commit().await?;
+        self.outbox.wake();
+        tracing::info!(user = %id, "account deleted");
+        Ok(())
+    }
+}
