@@ -419,3 +419,48 @@ async fn outbox_shows_counts_and_failures() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_delete_asks_unless_yes_and_removes_the_account() {
+    let cli = Cli::new();
+    for email in ["keep@example.com", "drop@example.com", "quick@example.com"] {
+        cli.ok(
+            &["user", "create", "--email", email, "--verified"],
+            Some(PW),
+        )
+        .await;
+    }
+    let smtp = SmtpServer::start().await;
+    let app = cli.server(smtp, |_| {}).await;
+    let (access, _) = app.log_in("drop@example.com").await;
+
+    // No answer, or anything but yes, keeps the account.
+    for answer in [None, Some("\n"), Some("no\n")] {
+        let err = cli
+            .fails(&["user", "delete", "keep@example.com"], answer)
+            .await;
+        assert!(err.contains("not deleted"), "{err}");
+    }
+    assert!(
+        cli.ok(&["user", "show", "keep@example.com"], None)
+            .await
+            .contains("keep@")
+    );
+
+    let out = cli
+        .ok(&["user", "delete", "drop@example.com"], Some("y\n"))
+        .await;
+    assert!(out.contains("deleted"), "{out}");
+    assert_eq!(app.me_status(&access).await, StatusCode::UNAUTHORIZED);
+    cli.ok(&["user", "delete", "--yes", "quick@example.com"], None)
+        .await;
+    let err = cli
+        .fails(&["user", "delete", "--yes", "drop@example.com"], None)
+        .await;
+    assert!(err.contains("no user has the address"), "{err}");
+    let list = cli.ok(&["user", "list"], None).await;
+    assert!(list.contains("keep@") && !list.contains("drop@") && !list.contains("quick@"));
+    app.smtp.with_subject("drop@example.com", "deleted").await;
+    app.smtp.with_subject("quick@example.com", "deleted").await;
+    app.stop().await;
+}

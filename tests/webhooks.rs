@@ -84,7 +84,10 @@ async fn every_event_of_an_accounts_life_arrives_signed_once_each() {
     let token = app.smtp.new_token(email, "verify-email").await;
     app.verify(&token).await;
     let verified = receiver.wait_for("user.verified", 1).await;
-    assert_eq!(verified[0].json["data"], json!({"user_id": id, "email": email}));
+    assert_eq!(
+        verified[0].json["data"],
+        json!({"user_id": id, "email": email})
+    );
 
     // Reset.
     app.post("/api/v1/password/forgot", json!({"email": email}))
@@ -144,7 +147,10 @@ async fn every_event_of_an_accounts_life_arrives_signed_once_each() {
     let r = delete(&app, &path, &admin, None).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let deleted = receiver.wait_for("user.deleted", 1).await;
-    assert_eq!(deleted[0].json["data"], json!({"user_id": id, "email": email}));
+    assert_eq!(
+        deleted[0].json["data"],
+        json!({"user_id": id, "email": email})
+    );
 
     // Every delivery is signed (checked with the receiver's own HMAC), has a timestamp near the
     // attempt, a body of {type, timestamp, data}, and no secret.
@@ -243,13 +249,17 @@ async fn a_receiver_that_was_down_loses_nothing_and_a_rotation_signs_twice() {
         app.register(&format!("down{i}@example.com")).await;
     }
     // The outbox holds them, retrying.
-    wait_until("the events are retried", Duration::from_secs(10), || async {
-        let rows = app.outbox().await;
-        rows.iter()
-            .filter(|m| m.kind == "user.created" && m.status == "retrying")
-            .count()
-            == 5
-    })
+    wait_until(
+        "the events are retried",
+        Duration::from_secs(10),
+        || async {
+            let rows = app.outbox().await;
+            rows.iter()
+                .filter(|m| m.kind == "user.created" && m.status == "retrying")
+                .count()
+                == 5
+        },
+    )
     .await;
     receiver.come_back().await;
     let created = receiver.wait_for("user.created", 6).await;
@@ -281,7 +291,10 @@ async fn a_receiver_that_always_fails_or_redirects_ends_dead_with_its_last_error
         .expect("the event");
     assert_eq!((dead.status.as_str(), dead.attempts), ("dead", 3));
     assert!(
-        dead.last_error.as_deref().unwrap_or_default().contains("500"),
+        dead.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("500"),
         "{dead:?}"
     );
     let attempts = receiver.deliveries();
@@ -292,21 +305,26 @@ async fn a_receiver_that_always_fails_or_redirects_ends_dead_with_its_last_error
     let target = Receiver::start().await;
     receiver.redirect_to(&target.url());
     app.register("redirected@example.com").await;
-    wait_until("the second event is dead", Duration::from_secs(20), || async {
-        app.outbox()
-            .await
-            .iter()
-            .filter(|m| m.kind == "user.created" && m.status == "dead")
-            .count()
-            == 2
-    })
+    wait_until(
+        "the second event is dead",
+        Duration::from_secs(20),
+        || async {
+            app.outbox()
+                .await
+                .iter()
+                .filter(|m| m.kind == "user.created" && m.status == "dead")
+                .count()
+                == 2
+        },
+    )
     .await;
     assert!(target.deliveries().is_empty());
     let rows = app.outbox().await;
-    assert!(rows.iter().any(|m| m
-        .last_error
-        .as_deref()
-        .is_some_and(|e| e.contains("redirect"))));
+    assert!(rows.iter().any(|m| {
+        m.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("redirect"))
+    }));
 
     // `latchkey outbox` and the admin listing show them with their errors.
     let admin = admin_token(&app).await;
@@ -360,7 +378,13 @@ async fn without_a_webhook_url_no_event_is_queued() {
 async fn patch_me_changes_the_name_and_answers_the_me_object() {
     let app = TestApp::spawn().await;
     let (access, _) = app.logged_in("profile@example.com").await;
-    let r = patch(&app, "/api/v1/me", &access, json!({"name": "  Ann Example "})).await;
+    let r = patch(
+        &app,
+        "/api/v1/me",
+        &access,
+        json!({"name": "  Ann Example "}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let body: Value = r.json().await.expect("json");
     let me: Value = app
@@ -385,7 +409,13 @@ async fn patch_me_changes_the_name_and_answers_the_me_object() {
         .expect("json");
     assert_eq!(body["name"], Value::Null);
     // Bad input changes nothing.
-    let r = patch(&app, "/api/v1/me", &access, json!({"name": "a\u{202e}b\nc"})).await;
+    let r = patch(
+        &app,
+        "/api/v1/me",
+        &access,
+        json!({"name": "a\u{202e}b\nc"}),
+    )
+    .await;
     let problem = assert_problem(r, StatusCode::BAD_REQUEST, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "name");
     let r = patch(&app, "/api/v1/me", &access, json!({"name": 5})).await;
@@ -407,11 +437,12 @@ async fn rows_naming(app: &TestApp, id: &str, email: &str) -> Vec<String> {
     let uuid = uuid::Uuid::parse_str(id).expect("uuid");
     let mut found = Vec::new();
     for table in tables {
-        let columns: Vec<String> =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{table}')")))
-                .fetch_all(db)
-                .await
-                .expect("columns");
+        let columns: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT name FROM pragma_table_info('{table}')"
+        )))
+        .fetch_all(db)
+        .await
+        .expect("columns");
         for column in columns {
             let sql = format!(
                 "SELECT COUNT(*) FROM \"{table}\" WHERE \"{column}\" = $1 OR lower(CAST(\"{column}\" AS TEXT)) = $2 \
@@ -452,19 +483,34 @@ async fn deleting_an_account_removes_every_row_of_it_and_frees_the_address() {
     receiver.wait_for("user.verified", 1).await;
 
     // A wrong password deletes nothing.
-    let r = delete(&app, "/api/v1/me", &access, Some(json!({"password": "wrong password"}))).await;
+    let r = delete(
+        &app,
+        "/api/v1/me",
+        &access,
+        Some(json!({"password": "wrong password"})),
+    )
+    .await;
     assert_problem(r, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     let r = delete(&app, "/api/v1/me", &access, None).await;
     assert!(r.status().is_client_error());
     assert_eq!(app.me_status(&access).await, StatusCode::OK);
 
-    let r = delete(&app, "/api/v1/me", &access, Some(json!({"password": PASSWORD}))).await;
+    let r = delete(
+        &app,
+        "/api/v1/me",
+        &access,
+        Some(json!({"password": PASSWORD})),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
 
     // Its tokens are refused at once, every session's.
     assert_eq!(app.me_status(&access).await, StatusCode::UNAUTHORIZED);
     assert_eq!(app.me_status(&second).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.refresh(&refresh).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.refresh(&refresh).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         app.login(email, PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
@@ -517,8 +563,18 @@ async fn admins_delete_any_account_and_missing_ones_are_not_found() {
     let r = delete(&app, &format!("/api/v1/admin/users/{id}"), &admin, None).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.me_status(&access).await, StatusCode::UNAUTHORIZED);
-    for missing in [id.as_str(), "not-a-uuid", "00000000-0000-0000-0000-000000000000"] {
-        let r = delete(&app, &format!("/api/v1/admin/users/{missing}"), &admin, None).await;
+    for missing in [
+        id.as_str(),
+        "not-a-uuid",
+        "00000000-0000-0000-0000-000000000000",
+    ] {
+        let r = delete(
+            &app,
+            &format!("/api/v1/admin/users/{missing}"),
+            &admin,
+            None,
+        )
+        .await;
         assert_problem(r, StatusCode::NOT_FOUND, "not_found").await;
     }
     app.smtp.with_subject("victim@example.com", "deleted").await;
