@@ -420,6 +420,53 @@ async fn patch_me_changes_the_name_and_answers_the_me_object() {
     assert_eq!(problem["errors"][0]["field"], "name");
     let r = patch(&app, "/api/v1/me", &access, json!({"name": 5})).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // The language: matched by its language subtag; an unknown one is validation_failed on
+    // `locale` and changes nothing; null forgets it.
+    let body: Value = patch(&app, "/api/v1/me", &access, json!({"locale": "de-AT"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["locale"], "de");
+    for bad in [json!("klingon"), json!(""), json!(7)] {
+        let r = patch(
+            &app,
+            "/api/v1/me",
+            &access,
+            json!({"locale": bad, "name": "Not Me"}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+        if bad.is_string() {
+            let problem = assert_problem(r, StatusCode::BAD_REQUEST, "validation_failed").await;
+            assert_eq!(problem["errors"][0]["field"], "locale");
+        }
+    }
+    let me: Value = app
+        .get_auth("/api/v1/me", &access)
+        .await
+        .json()
+        .await
+        .expect("me");
+    assert_eq!(
+        (me["locale"].clone(), me["name"].clone()),
+        (json!("de"), Value::Null)
+    );
+    let body: Value = patch(
+        &app,
+        "/api/v1/me",
+        &access,
+        json!({"locale": "sv", "name": "Sven"}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(
+        (body["locale"].clone(), body["name"].clone()),
+        (json!("sv"), json!("Sven"))
+    );
     let r = patch(&app, "/api/v1/me", "nope", json!({"name": "X"})).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;

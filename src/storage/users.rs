@@ -138,6 +138,17 @@ impl Conn {
         Ok(done.rows_affected() == 1)
     }
 
+    pub async fn set_locale(
+        &mut self,
+        id: Uuid,
+        locale: Option<Locale>,
+        now: i64,
+    ) -> Result<(), Error> {
+        const SQL: &str = "UPDATE users SET locale = $2, updated_at = $3 WHERE id = $1";
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(locale.map(Locale::as_str)).bind(now).execute(c).await)?;
+        Ok(())
+    }
+
     pub async fn set_name(&mut self, id: Uuid, name: Option<&str>, now: i64) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET name = $2, updated_at = $3 WHERE id = $1";
         on_db!(self, c => sqlx::query(SQL).bind(id).bind(name).bind(now).execute(c).await)?;

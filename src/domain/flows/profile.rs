@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{Flows, Principal};
 use crate::{
-    domain::{accounts::DisplayName, webhooks::Event},
+    domain::{accounts::DisplayName, locale::Locale, webhooks::Event},
     error::Error,
     mail::{EmailKind, outbox::OutgoingEmail},
     storage::now_ms,
@@ -17,6 +17,8 @@ use crate::{
 #[derive(Debug, Default)]
 pub struct ProfilePatch {
     pub name: Option<Option<DisplayName>>,
+    /// `Some(None)` forgets the language: the deployment's default applies.
+    pub locale: Option<Option<Locale>>,
 }
 
 impl Flows {
@@ -32,6 +34,9 @@ impl Flows {
         if let Some(name) = &patch.name {
             tx.set_name(id, name.as_ref().map(DisplayName::as_str), now)
                 .await?;
+        }
+        if let Some(locale) = patch.locale {
+            tx.set_locale(id, locale, now).await?;
         }
         let user = tx.user_by_id(id).await?.ok_or(Error::Unauthorized)?;
         tx.commit().await?;

@@ -46,6 +46,11 @@ pub struct UpdateMeBody {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     name: Option<Option<String>>,
+    /// A language tag (`de`, `de-AT`: matched by its language); null forgets it, so the
+    /// deployment's default applies; absent leaves it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    locale: Option<Option<String>>,
 }
 
 /// Tells a field given as null (`Some(None)`) from one left out (`None`, by `default`).
@@ -71,12 +76,26 @@ pub async fn update_me(
             .name
             .map(|n| DisplayName::parse_optional(n.as_deref()))
             .transpose()?,
+        locale: body
+            .locale
+            .map(|l| l.map(parse_locale).transpose())
+            .transpose()?,
     };
     let user = s.flows.update_profile(&principal, patch).await?;
     let pending = s.flows.pending_email(user.id).await?;
     let mut body = user_json(&user);
     body["pending_email"] = json!(pending);
     Ok(Json(body))
+}
+
+fn parse_locale(tag: String) -> Result<Locale, Error> {
+    Locale::from_tag(tag.trim()).ok_or_else(|| {
+        Error::invalid(
+            "validation_failed",
+            "locale",
+            "the locale is not one of the languages offered (en, de, fr, es, sv)",
+        )
+    })
 }
 
 #[derive(Deserialize, ToSchema)]
