@@ -36,7 +36,7 @@ use hyper::{
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::{
-    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
     net::{TcpListener, TcpStream},
     sync::{Barrier, Notify, watch},
 };
@@ -74,6 +74,9 @@ struct Args {
     server: Option<String>,
     /// Print each phase's answers and slowest latency per 100 ms (to see stalls).
     timeline: bool,
+    /// Configure a webhook receiver that takes this long to answer each event (to see that
+    /// slow webhook deliveries do not slow the emails).
+    webhook_delay: Option<f64>,
 }
 
 impl Default for Args {
@@ -89,6 +92,7 @@ impl Default for Args {
             perf: None,
             server: None,
             timeline: false,
+            webhook_delay: None,
         }
     }
 }
@@ -104,7 +108,8 @@ const USAGE: &str = "cargo bench --bench load [-- OPTIONS]
   --perf PHASE        perf record the server during one phase (register, email/verify, login,
                       token/refresh) into $TMPDIR/latchkey-PHASE.perf.data
   --server PATH       run this latchkey binary instead of the one cargo built (A/B runs)
-  --timeline          print answers and slowest latency per 100 ms of each phase (stalls)";
+  --timeline          print answers and slowest latency per 100 ms of each phase (stalls)
+  --webhook-delay S   send account events to a receiver that answers each after S seconds";
 
 impl Args {
     /// `None`: nothing to run (no `--bench`, so not under `cargo bench`, or `--help`).
@@ -125,6 +130,7 @@ impl Args {
                 "--perf" => args.perf = Some(value(&mut it, &arg)?),
                 "--server" => args.server = Some(value(&mut it, &arg)?),
                 "--timeline" => args.timeline = true,
+                "--webhook-delay" => args.webhook_delay = Some(value(&mut it, &arg)?),
                 "--help" | "-h" => {
                     println!("{USAGE}");
                     return Ok(None);
@@ -180,7 +186,11 @@ async fn run(args: Args) -> Result<(), String> {
         .server
         .clone()
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_latchkey").to_owned());
-    let server = Server::start(&binary, sink.port)?;
+    let webhook = match args.webhook_delay {
+        Some(delay) => Some(slow_webhook_receiver(Duration::from_secs_f64(delay)).await?),
+        None => None,
+    };
+    let server = Server::start(&binary, sink.port, webhook.as_deref())?;
     server.wait_ready().await?;
     let addr = server.addr;
     let mut report = Report {
@@ -759,7 +769,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(binary: &str, smtp_port: u16) -> Result<Self, String> {
+    fn start(binary: &str, smtp_port: u16, webhook: Option<&str>) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("a temporary directory: {e}"))?;
         // A free loopback port: bound and released; the server binds it a moment later.
         let addr = StdListener::bind("127.0.0.1:0")
@@ -782,7 +792,14 @@ impl Server {
             )
             .env("LATCHKEY_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
             .env("LATCHKEY_RATE_LIMIT", "off")
-            .env("LATCHKEY_MAIL_COOLDOWN", "0s")
+            .env("LATCHKEY_MAIL_COOLDOWN", "0s");
+        if let Some(url) = webhook {
+            command.env("LATCHKEY_WEBHOOK_URL", url).env(
+                "LATCHKEY_WEBHOOK_SECRET",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            );
+        }
+        command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);
@@ -986,6 +1003,38 @@ struct Mail {
     to: Vec<String>,
     arrived: Instant,
     raw: String,
+}
+
+/// A webhook receiver that reads each request and answers 204 only after `delay`, one
+/// connection per request: the slowest well-behaved receiver the worker may meet.
+async fn slow_webhook_receiver(delay: Duration) -> Result<String, String> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("webhook receiver: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut read = 0;
+                // Head and body: the body is small; read until the client waits for us.
+                while let Ok(Ok(n)) =
+                    tokio::time::timeout(Duration::from_millis(50), stream.read(&mut buf[read..]))
+                        .await
+                {
+                    if n == 0 || read + n >= buf.len() {
+                        break;
+                    }
+                    read += n;
+                }
+                tokio::time::sleep(delay).await;
+                let _ = stream
+                    .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    Ok(format!("http://{addr}/hooks"))
 }
 
 struct Sink {
