@@ -5,23 +5,24 @@ mod common;
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::*;
-use jsonwebtoken::{DecodingKey, Validation, jwk::JwkSet};
+use jsonwebtoken::jwk::JwkSet;
 use latchkey::domain::access::TokenAlgorithm;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// Verifies `token` the way a host app's back end would: with the JWKS JSON and nothing else.
+/// The integration guide's Rust snippet, as a host app would paste it.
+#[path = "../interop/rust/verify.rs"]
+mod guide;
+
+/// Verifies `token` the way a host app's back end would: with the JWKS JSON and nothing else
+/// (the guide's snippet), and returns the claims as JSON.
 fn verify_with_jwks(jwks: &Value, token: &str, issuer: &str) -> Result<Value, String> {
     let set: JwkSet = serde_json::from_value(jwks.clone()).map_err(|e| e.to_string())?;
-    let header = jsonwebtoken::decode_header(token).map_err(|e| e.to_string())?;
-    let kid = header.kid.ok_or("no kid")?;
-    let jwk = set.find(&kid).ok_or(format!("no key {kid} in the JWKS"))?;
-    let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
-    let mut validation = Validation::new(header.alg);
-    validation.set_audience(&["latchkey"]);
-    validation.set_issuer(&[issuer]);
-    jsonwebtoken::decode::<Value>(token, &key, &validation)
-        .map(|d| d.claims)
+    let claims =
+        guide::verify_access_token(&set, token, issuer, "latchkey").map_err(|e| e.to_string())?;
+    assert!(claims.exp > claims.iat && !claims.sid.is_empty());
+    let payload = token.split('.').nth(1).ok_or("no payload")?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|e| e.to_string())?)
         .map_err(|e| e.to_string())
 }
 
@@ -185,7 +186,14 @@ async fn tampered_expired_foreign_audience_and_unsigned_tokens_are_refused() {
                 .expect("sign"),
         ),
     ];
+    let document = jwks(&app).await;
+    assert!(verify_with_jwks(&document, &access, ISSUER).is_ok());
     for (what, token) in bad {
+        // The guide's verifier refuses each one too.
+        assert!(
+            verify_with_jwks(&document, &token, ISSUER).is_err(),
+            "guide: {what}"
+        );
         let r = app.get_auth("/api/v1/me", &token).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{what}");
         assert_problem(r, StatusCode::UNAUTHORIZED, "unauthorized").await;

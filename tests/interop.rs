@@ -138,3 +138,162 @@ fn which(program: &PathBuf) -> PathBuf {
         .find(|p| p.exists())
         .unwrap_or_else(|| program.clone())
 }
+
+/// The reverse-proxy snippet of the guide, run by a real nginx: Latchkey's API, pages and keys
+/// under the app's domain, the rest to the app, and links in emails on the app's domain.
+#[tokio::test]
+#[ignore = "needs nginx (Debian's nginx-light), which .ci/run installs"]
+async fn the_guides_nginx_snippet_serves_latchkey_under_the_apps_domain() {
+    let nginx = PathBuf::from("/usr/sbin/nginx");
+    assert!(
+        nginx.exists(),
+        "nginx is missing: apt-get install nginx-light (.ci/run does)"
+    );
+    // The app: answers every request with "the app".
+    let app_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let app_port = app_listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        while let Ok((mut s, _)) = app_listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let _ = s
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\nconnection: close\r\n\r\nthe app",
+                    )
+                    .await;
+            });
+        }
+    });
+    let proxy_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let public = format!("http://127.0.0.1:{proxy_port}");
+    let app = TestApp::spawn_with(|s| {
+        s.public_url = public.parse().expect("url");
+        s.link_base_url = s.public_url.clone();
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
+    })
+    .await;
+    let latchkey_port = app.base.rsplit(':').next().expect("port").to_owned();
+    let prefix = app.dir.path().join("nginx");
+    std::fs::create_dir_all(prefix.join("logs")).expect("nginx dir");
+    let conf = prefix.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "daemon off;\npid {p}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\n  access_log off;\n  \
+             client_body_temp_path {p}/body; proxy_temp_path {p}/proxy;\n  \
+             upstream latchkey {{ server 127.0.0.1:{latchkey_port}; }}\n  upstream app {{ server 127.0.0.1:{app_port}; }}\n  \
+             server {{\n    listen 127.0.0.1:{proxy_port};\n    include {snippet};\n  }}\n}}\n",
+            p = prefix.display(),
+            snippet = interop_dir().join("nginx/latchkey.conf").display(),
+        ),
+    )
+    .expect("nginx.conf");
+    let _nginx = KillOnDrop(
+        std::process::Command::new(&nginx)
+            .arg("-p")
+            .arg(&prefix)
+            .arg("-c")
+            .arg(&conf)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nginx starts"),
+    );
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if client.get(format!("{public}/")).send().await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    {
+        assert!(ready, "nginx did not start");
+        let text = client
+            .get(format!("{public}/"))
+            .send()
+            .await
+            .expect("app")
+            .text()
+            .await
+            .expect("text");
+        assert_eq!(text, "the app");
+        let jwks: serde_json::Value = client
+            .get(format!("{public}/.well-known/jwks.json"))
+            .send()
+            .await
+            .expect("jwks")
+            .json()
+            .await
+            .expect("json");
+        assert!(jwks["keys"][0]["kid"].is_string(), "{jwks}");
+        let email = "proxied@example.com";
+        let r = client
+            .post(format!("{public}/api/v1/register"))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+        let link = app
+            .smtp
+            .latest(email)
+            .await
+            .link("verify-email")
+            .expect("a verification link");
+        assert!(
+            link.starts_with(&format!("{public}/verify-email?token=")),
+            "{link}"
+        );
+        let page = client.get(&link).send().await.expect("page");
+        assert_eq!(page.status(), reqwest::StatusCode::OK);
+        let token = link.split("token=").nth(1).expect("token");
+        let r = client
+            .post(format!("{public}/api/v1/email/verify"))
+            .json(&json!({"token": token}))
+            .send()
+            .await
+            .expect("verify");
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        let tokens: serde_json::Value = client
+            .post(format!("{public}/api/v1/login"))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("tokens");
+        let me = client
+            .get(format!("{public}/api/v1/me"))
+            .bearer_auth(tokens["access_token"].as_str().expect("token"))
+            .send()
+            .await
+            .expect("me");
+        assert_eq!(me.status(), reqwest::StatusCode::OK);
+        let page = client
+            .get(format!("{public}/login"))
+            .send()
+            .await
+            .expect("login page");
+        assert!(page.text().await.expect("html").contains("<form"));
+    }
+    app.stop().await;
+}
+
+/// Ends the nginx it holds however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -11,6 +11,8 @@ import os
 import sys
 
 # --- snippet: python-verify-token ---
+import os
+
 import jwt  # PyJWT, with the "crypto" extra
 
 LATCHKEY_URL = os.environ["LATCHKEY_URL"]  # e.g. https://id.example.com
