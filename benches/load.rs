@@ -77,6 +77,8 @@ struct Args {
     /// Configure a webhook receiver that takes this long to answer each event (to see that
     /// slow webhook deliveries do not slow the emails).
     webhook_delay: Option<f64>,
+    /// `LATCHKEY_ACCESS_TOKEN_ALG` of the server (its default when unset).
+    token_alg: Option<String>,
 }
 
 impl Default for Args {
@@ -93,6 +95,7 @@ impl Default for Args {
             server: None,
             timeline: false,
             webhook_delay: None,
+            token_alg: None,
         }
     }
 }
@@ -109,7 +112,8 @@ const USAGE: &str = "cargo bench --bench load [-- OPTIONS]
                       token/refresh) into $TMPDIR/latchkey-PHASE.perf.data
   --server PATH       run this latchkey binary instead of the one cargo built (A/B runs)
   --timeline          print answers and slowest latency per 100 ms of each phase (stalls)
-  --webhook-delay S   send account events to a receiver that answers each after S seconds";
+  --webhook-delay S   send account events to a receiver that answers each after S seconds
+  --token-alg ALG     LATCHKEY_ACCESS_TOKEN_ALG of the server (ES256 or EdDSA)";
 
 impl Args {
     /// `None`: nothing to run (no `--bench`, so not under `cargo bench`, or `--help`).
@@ -131,6 +135,7 @@ impl Args {
                 "--server" => args.server = Some(value(&mut it, &arg)?),
                 "--timeline" => args.timeline = true,
                 "--webhook-delay" => args.webhook_delay = Some(value(&mut it, &arg)?),
+                "--token-alg" => args.token_alg = Some(value(&mut it, &arg)?),
                 "--help" | "-h" => {
                     println!("{USAGE}");
                     return Ok(None);
@@ -190,7 +195,12 @@ async fn run(args: Args) -> Result<(), String> {
         Some(delay) => Some(slow_webhook_receiver(Duration::from_secs_f64(delay)).await?),
         None => None,
     };
-    let server = Server::start(&binary, sink.port, webhook.as_deref())?;
+    let server = Server::start(
+        &binary,
+        sink.port,
+        webhook.as_deref(),
+        args.token_alg.as_deref(),
+    )?;
     server.wait_ready().await?;
     let addr = server.addr;
     let mut report = Report {
@@ -769,7 +779,12 @@ struct Server {
 }
 
 impl Server {
-    fn start(binary: &str, smtp_port: u16, webhook: Option<&str>) -> Result<Self, String> {
+    fn start(
+        binary: &str,
+        smtp_port: u16,
+        webhook: Option<&str>,
+        token_alg: Option<&str>,
+    ) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("a temporary directory: {e}"))?;
         // A free loopback port: bound and released; the server binds it a moment later.
         let addr = StdListener::bind("127.0.0.1:0")
@@ -793,6 +808,9 @@ impl Server {
             .env("LATCHKEY_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
             .env("LATCHKEY_RATE_LIMIT", "off")
             .env("LATCHKEY_MAIL_COOLDOWN", "0s");
+        if let Some(alg) = token_alg {
+            command.env("LATCHKEY_ACCESS_TOKEN_ALG", alg);
+        }
         if let Some(url) = webhook {
             command.env("LATCHKEY_WEBHOOK_URL", url).env(
                 "LATCHKEY_WEBHOOK_SECRET",
