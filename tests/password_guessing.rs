@@ -162,3 +162,25 @@ async fn the_account_page_forms_count_against_the_same_limit() {
     );
     again.stop().await;
 }
+
+#[tokio::test]
+async fn wrong_passwords_on_account_deletion_are_limited_like_log_ins() {
+    let app = spawn().await;
+    let (access, _) = app.logged_in("guess3@example.com").await;
+    let delete = |password: &'static str| {
+        app.client
+            .delete(app.url("/api/v1/me"))
+            .bearer_auth(&access)
+            .json(&json!({"password": password}))
+            .send()
+    };
+    for i in 0..9 {
+        let r = delete(WRONG).await.expect("request");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    let r = delete(PASSWORD).await.expect("request");
+    assert_problem(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // The right password did not get through: the account is still there.
+    assert_eq!(app.me_status(&access).await, StatusCode::OK);
+    app.stop().await;
+}
