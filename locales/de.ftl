@@ -128,6 +128,7 @@ email_reverted-not-you = Hast du die Änderung nicht selbst rückgängig gemacht
 account_deleted-subject = Dein Konto wurde gelöscht
 account_deleted-intro = Das { $product }-Konto für { $email } wurde mitsamt seinen Sitzungen gelöscht.
 account_deleted-again = Du kannst dich jederzeit wieder mit dieser Adresse registrieren.
+account_deleted-button = Neues Konto erstellen
 account_deleted-not-you = Hast du es nicht selbst gelöscht, kannte jemand anderes dein Passwort oder die Verwaltung hat es entfernt: Wende dich an die Verwaltung von { $product }.
 
 ## Seiten: gemeinsame Teile

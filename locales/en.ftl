@@ -129,6 +129,7 @@ email_reverted-not-you = If you didn’t undo the change yourself, contact your 
 account_deleted-subject = Your account was deleted
 account_deleted-intro = The { $product } account for { $email } was deleted, together with its sessions.
 account_deleted-again = You can sign up again with this address at any time.
+account_deleted-button = Create a new account
 account_deleted-not-you = If you didn’t delete it, someone else knew your password or an administrator removed it: contact your { $product } administrator.
 
 ## Pages: shared parts

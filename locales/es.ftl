@@ -128,6 +128,7 @@ email_reverted-not-you = Si no deshiciste tú el cambio, ponte en contacto con q
 account_deleted-subject = Tu cuenta ha sido eliminada
 account_deleted-intro = Se ha eliminado la cuenta de { $product } de { $email }, junto con sus sesiones.
 account_deleted-again = Puedes volver a registrarte con esta dirección cuando quieras.
+account_deleted-button = Crear una cuenta nueva
 account_deleted-not-you = Si no la eliminaste tú, otra persona conocía tu contraseña o la ha eliminado quien administra { $product }: ponte en contacto con esa persona.
 
 ## Páginas: partes comunes

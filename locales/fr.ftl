@@ -128,6 +128,7 @@ email_reverted-not-you = Si vous n’avez pas annulé ce changement vous-même, 
 account_deleted-subject = Votre compte a été supprimé
 account_deleted-intro = Le compte { $product } de { $email } a été supprimé, ainsi que ses sessions.
 account_deleted-again = Vous pouvez vous réinscrire avec cette adresse quand vous voulez.
+account_deleted-button = Créer un nouveau compte
 account_deleted-not-you = Si vous ne l’avez pas supprimé vous-même, quelqu’un d’autre connaissait votre mot de passe ou un administrateur l’a retiré : contactez l’administrateur de { $product }.
 
 ## Pages : parties communes

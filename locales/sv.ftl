@@ -128,6 +128,7 @@ email_reverted-not-you = Om du inte själv ångrade bytet, kontakta den som admi
 account_deleted-subject = Ditt konto har raderats
 account_deleted-intro = { $product }-kontot för { $email } har raderats, tillsammans med dess sessioner.
 account_deleted-again = Du kan registrera dig igen med den här adressen när du vill.
+account_deleted-button = Skapa ett nytt konto
 account_deleted-not-you = Om du inte raderade det själv kände någon annan till ditt lösenord eller så har en administratör tagit bort det: kontakta den som administrerar { $product }.
 
 ## Sidor: gemensamma delar

@@ -77,6 +77,7 @@ pub fn sample_values(settings: &Settings, kind: EmailKind) -> Map<String, Json> 
     values.insert("old_email".into(), "ann@example.com".into());
     values.insert("new_email".into(), "ann.new@example.com".into());
     values.insert("login_url".into(), format!("{base}/login").into());
+    values.insert("register_url".into(), format!("{base}/register").into());
     values.insert(
         "forgot_url".into(),
         format!("{base}/forgot-password").into(),

@@ -256,6 +256,7 @@ mod tests {
             name => "Ann", email => "ann@example.com", link => "https://x.test/l?token=TOKEN123",
             expires_in => "in 24 hours", new_email => "new@example.com", old_email => "old@example.com",
             login_url => "https://x.test/login", forgot_url => "https://x.test/forgot-password",
+            register_url => "https://x.test/register",
             code => "123456",
         }
     }

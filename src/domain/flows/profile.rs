@@ -72,12 +72,15 @@ impl Flows {
             return Err(Error::NotFound);
         }
         let to = user.email_address();
+        let mut values = Map::new();
+        values.insert("register_url".into(), self.page("register").into());
         let notice = OutgoingEmail {
             kind: EmailKind::AccountDeleted,
             to: &to,
             name: user.name.as_deref(),
+            locale: user.locale_or(self.settings.default_locale),
             link: None,
-            values: Map::new(),
+            values,
         };
         self.outbox.enqueue(&mut tx, notice, now).await?;
         let deleted = Event::Deleted {

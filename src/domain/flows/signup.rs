@@ -35,9 +35,27 @@ impl Flows {
     /// happens differs (§4): a new account and a verification link; for a verified account an
     /// "already registered" email and no change; for an unverified one, the new sign-up takes
     /// it over and only its new link verifies.
-    pub async fn register(&self, r: Registration) -> Result<(), Error> {
-        // Hash first, whatever the account's state, so every answer costs the same time.
+    ///
+    /// The hash is made before the answer, for every address alike; the lookup and whatever
+    /// an account causes are written after it, in a task of their own, so the answer's time
+    /// does not tell whether the address has an account (§3).
+    pub async fn register(self: &Arc<Self>, r: Registration) -> Result<(), Error> {
         let password_hash = self.hasher.hash(&r.password).await?;
+        let flows = Arc::clone(self);
+        tokio::spawn(async move {
+            if let Err(e) = flows.record_registration(&r, &password_hash).await {
+                tracing::error!(error = %e, "sign-up: not recorded");
+            }
+        });
+        Ok(())
+    }
+
+    /// `register`'s work once the password is hashed.
+    pub async fn record_registration(
+        &self,
+        r: &Registration,
+        password_hash: &str,
+    ) -> Result<(), Error> {
         // Two sign-ups for one new address race on the unique index; the loser runs again
         // and finds the winner's account.
         for _ in 0..2 {
@@ -55,15 +73,12 @@ impl Flows {
                 (None, Some((owner, stored))) => {
                     self.reserved_address(&mut tx, owner, stored, now).await
                 }
-                (None, None) => {
-                    self.create_unverified(&mut tx, &r, &password_hash, now)
-                        .await
-                }
+                (None, None) => self.create_unverified(&mut tx, r, password_hash, now).await,
                 (Some(user), _) if user.email_verified || user.disabled => {
                     self.already_registered(&mut tx, &user, &r.email, now).await
                 }
                 (Some(user), _) => {
-                    self.take_over_unverified(&mut tx, &user, &r, &password_hash, now)
+                    self.take_over_unverified(&mut tx, &user, r, password_hash, now)
                         .await
                 }
             };
