@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::*;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -525,6 +527,13 @@ async fn codes_are_not_readable_at_rest_and_survive_a_secret_rotation() {
         app.register("rest@example.com").await.status(),
         StatusCode::ACCEPTED
     );
+    // The sign-up is recorded just after its answer.
+    wait_until(
+        "the sign-up is recorded",
+        Duration::from_secs(10),
+        || async { !app.outbox().await.is_empty() },
+    )
+    .await;
     let payloads: Vec<(String, Option<Vec<u8>>)> =
         sqlx::query_as("SELECT payload, sealed_link FROM outbox")
             .fetch_all(app.db().await)
