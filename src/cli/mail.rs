@@ -92,9 +92,6 @@ pub fn sample_values(settings: &Settings, kind: EmailKind) -> Map<String, Json> 
         values.insert(EXPIRES_IN_SECS.into(), ttl.as_secs().into());
     }
     if matches!(kind, EmailKind::Verification | EmailKind::PasswordReset) {
-        values.insert("code".into(), "123456".into());
-    }
-    if matches!(kind, EmailKind::Verification | EmailKind::PasswordReset) {
         // A sample, like the token: it never works.
         values.insert("code".into(), "012345".into());
     }

@@ -146,16 +146,6 @@ impl Transport {
     }
 }
 
-/// The message exactly as it goes over SMTP (headers and both parts), for checks of it.
-pub fn formatted_message(
-    from: &Mailbox,
-    to: &str,
-    to_name: Option<&str>,
-    email: &RenderedEmail,
-) -> Result<Vec<u8>, SendError> {
-    build_message(from, to, to_name, email).map(|m| m.formatted())
-}
-
 fn build_message(
     from: &Mailbox,
     to: &str,
