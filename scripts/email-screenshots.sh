@@ -25,7 +25,7 @@ if [ $# -eq 0 ]; then
   # Every kind in English at both widths, and some kinds in each other language.
   for kind in verification already_registered password_reset password_changed \
     email_change_confirm_new email_change_confirm_old email_change_attempt email_changed \
-    email_reverted; do
+    email_reverted account_deleted; do
     set -- "$@" "$kind:en:390" "$kind:en:800"
   done
   set -- "$@" verification:de:390 password_changed:de:800 password_reset:fr:390 \
