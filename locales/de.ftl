@@ -155,6 +155,7 @@ field-name = Name
 field-name-optional = Name (optional)
 field-new-email = Neue E-Mail-Adresse
 field-language = Sprache
+language-default = Standard ({ $language })
 
 ## Fehler
 
@@ -287,6 +288,7 @@ delete-intro = Damit löschst du dein Konto und wirst überall abgemeldet. Das l
 delete-button = Mein Konto löschen
 delete-done-title = Dein Konto wurde gelöscht
 delete-done = Wir haben dein Konto gelöscht und eine Bestätigung an { $email } geschickt.
+next-new-account = Neues Konto erstellen
 
 ## Weitere Seiten
 

@@ -156,6 +156,7 @@ field-name = Name
 field-name-optional = Name (optional)
 field-new-email = New email address
 field-language = Language
+language-default = Default ({ $language })
 
 ## Errors beside fields and at the top of forms
 
@@ -288,6 +289,7 @@ delete-intro = This deletes your account and signs you out everywhere. It can’
 delete-button = Delete my account
 delete-done-title = Your account was deleted
 delete-done = We deleted your account. We’ve sent a confirmation to { $email }.
+next-new-account = Create a new account
 
 ## Other pages
 

@@ -155,6 +155,7 @@ field-name = Nombre
 field-name-optional = Nombre (opcional)
 field-new-email = Nuevo correo electrónico
 field-language = Idioma
+language-default = Predeterminado ({ $language })
 
 ## Errores
 
@@ -287,6 +288,7 @@ delete-intro = Se eliminará tu cuenta y se cerrarán todas tus sesiones. No se 
 delete-button = Eliminar mi cuenta
 delete-done-title = Tu cuenta ha sido eliminada
 delete-done = Hemos eliminado tu cuenta y enviado una confirmación a { $email }.
+next-new-account = Crear una cuenta nueva
 
 ## Otras páginas
 

@@ -155,6 +155,7 @@ field-name = Nom
 field-name-optional = Nom (facultatif)
 field-new-email = Nouvelle adresse e-mail
 field-language = Langue
+language-default = Par défaut ({ $language })
 
 ## Erreurs
 
@@ -287,6 +288,7 @@ delete-intro = Votre compte sera supprimé et vous serez déconnecté partout. C
 delete-button = Supprimer mon compte
 delete-done-title = Votre compte a été supprimé
 delete-done = Nous avons supprimé votre compte et envoyé une confirmation à { $email }.
+next-new-account = Créer un nouveau compte
 
 ## Autres pages
 

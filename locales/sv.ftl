@@ -155,6 +155,7 @@ field-name = Namn
 field-name-optional = Namn (valfritt)
 field-new-email = Ny e-postadress
 field-language = Språk
+language-default = Standard ({ $language })
 
 ## Fel
 
@@ -287,6 +288,7 @@ delete-intro = Kontot raderas och du loggas ut överallt. Det går inte att ång
 delete-button = Radera mitt konto
 delete-done-title = Ditt konto har raderats
 delete-done = Vi har raderat ditt konto och skickat en bekräftelse till { $email }.
+next-new-account = Skapa ett nytt konto
 
 ## Andra sidor
 

@@ -1,5 +1,5 @@
-//! Signing in with cookies, and the account page: profile, email and password change,
-//! sessions. The cookies are `HttpOnly` and `SameSite=Lax`, `Secure` when the public URL is https;
+//! Signing in with cookies, and the account page: profile (name, language), email and password
+//! change, sessions, deleting the account. The cookies are `HttpOnly` and `SameSite=Lax`, `Secure` when the public URL is https;
 //! the access token lives in one, the refresh token in another, and an expired access token is
 //! refreshed on the next page view. The account page speaks the user's own language.
 
@@ -15,13 +15,15 @@ use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Field, FieldNames, FormPage, FormView, LANGUAGE_COOKIE, Pages, Problem, Visitor, device,
-    explain, forms,
+    Field, FieldNames, FormPage, FormView, LANGUAGE_COOKIE, Outcome, Pages, Problem, Visitor,
+    device, explain, forms,
 };
 use crate::{
     domain::{
+        accounts::DisplayName,
         email::EmailAddress,
-        flows::{Principal, SessionView, TokenPair},
+        flows::{Principal, ProfilePatch, SessionView, TokenPair},
+        locale::Locale,
     },
     error::Error,
     http::{AppState, ClientIp, user_agent},
@@ -187,7 +189,7 @@ pub async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
 pub async fn account_page(State(s): State<AppState>, v: Visitor, headers: HeaderMap) -> Response {
     match signed_in(&s, &headers).await {
         Ok((principal, cookies)) => {
-            let page = account(&s, v, &principal, Notice::None).await;
+            let page = account(&s, v, &principal, Notice::None, Typed::default()).await;
             with_cookies(page, cookies)
         }
         Err(redirect) => redirect,
@@ -246,7 +248,23 @@ fn session_line(p: &Pages, v: &Visitor, s: &SessionView) -> SessionLine {
     }
 }
 
-async fn account(s: &AppState, v: Visitor, principal: &Principal, notice: Notice) -> Response {
+/// What was typed into the profile form, shown again beside its error.
+#[derive(Default)]
+struct Typed {
+    name: Option<String>,
+    locale: Option<String>,
+}
+
+/// The value of the language select that stands for the deployment's default.
+const DEFAULT_LANGUAGE: &str = "default";
+
+async fn account(
+    s: &AppState,
+    v: Visitor,
+    principal: &Principal,
+    notice: Notice,
+    typed: Typed,
+) -> Response {
     let v = v.signed_in_as(&principal.user, s.flows.settings.default_locale);
     let p = &s.pages;
     let t = |k: &str| p.t(v.lang, k);
@@ -266,6 +284,38 @@ async fn account(s: &AppState, v: Visitor, principal: &Principal, notice: Notice
             .position(|(f, _)| *f == form)
             .map(|i| problems.swap_remove(i).1)
     };
+    let user = &principal.user;
+    let default = s.flows.settings.default_locale;
+    let default_label = p.t_with(
+        v.lang,
+        "language-default",
+        &[(
+            "language",
+            p.catalogue()
+                .text(default.as_str(), "language-name", &[])
+                .into(),
+        )],
+    );
+    let chosen = user
+        .locale
+        .as_deref()
+        .and_then(Locale::from_tag)
+        .map_or(DEFAULT_LANGUAGE, Locale::as_str);
+    let profile_form = FormView::new("profile", "/account/profile", t("profile-button"))
+        .button_class("secondary")
+        .field(
+            Field::new("name", t("field-name-optional"), "text", "name")
+                .optional()
+                .max_chars(crate::domain::accounts::NAME_MAX_CHARS as u32)
+                .value(typed.name.or_else(|| user.name.clone())),
+        )
+        .field(
+            Field::new("locale", t("field-language"), "select", "")
+                .languages(p)
+                .first_option(DEFAULT_LANGUAGE, default_label)
+                .value(typed.locale.or_else(|| Some(chosen.to_owned()))),
+        )
+        .problem(problem_for("profile"));
     let email_form = FormView::new("email", "/account/email", t("email-button"))
         .button_class("secondary")
         .field(Field::new(
@@ -311,7 +361,15 @@ async fn account(s: &AppState, v: Visitor, principal: &Principal, notice: Notice
             expires => p.catalogue().in_about(v.lang.as_str(), until(&x.expires_at)),
         }
     });
-    let user = &principal.user;
+    let delete_form = FormView::new("delete", "/account/delete", t("delete-button"))
+        .button_class("danger")
+        .field(Field::new(
+            "password",
+            t("field-current-password"),
+            "password",
+            "current-password",
+        ))
+        .problem(problem_for("delete"));
     let values = context! {
         title => t("account-title"),
         wide => true,
@@ -320,7 +378,9 @@ async fn account(s: &AppState, v: Visitor, principal: &Principal, notice: Notice
         member_since => p.catalogue().ago(v.lang.as_str(), elapsed_since(&crate::http::rfc3339(user.created_at))),
         pending,
         needs_old => s.flows.settings.email_change_confirm_old,
+        profile => Value::from(minijinja::value::Serde(profile_form.finish())),
         email_form => Value::from(minijinja::value::Serde(email_form.finish())),
+        delete_form => Value::from(minijinja::value::Serde(delete_form.finish())),
         password_form => Value::from(minijinja::value::Serde(password_form.finish())),
         sessions => Value::from(minijinja::value::Serde(lines)),
         sessions_error,
@@ -389,16 +449,20 @@ where
     if let Notice::Problem(_, problem) = &notice {
         retry_after = problem.retry_after;
     }
-    let mut page = account(&s, v, &principal, notice).await;
+    let page = account(&s, v, &principal, notice, Typed::default()).await;
+    with_cookies(limited(page, retry_after), cookies)
+}
+
+/// A page that reports a rate limit says so with the status and header a client expects.
+fn limited(mut page: Response, retry_after: Option<Duration>) -> Response {
     if let Some(wait) = retry_after {
-        // The account page says so, with the status and header a client expects.
         *page.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
         let secs = wait.as_millis().div_ceil(1000).max(1);
         if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
             page.headers_mut().insert(header::RETRY_AFTER, v);
         }
     }
-    with_cookies(page, cookies)
+    page
 }
 
 #[derive(Deserialize, Default)]
@@ -528,4 +592,140 @@ pub async fn revoke_other_sessions(
         },
     )
     .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProfileForm {
+    name: Option<String>,
+    locale: Option<String>,
+}
+
+/// The profile form's fields as `PATCH /api/v1/me` takes them: an empty name removes it, the
+/// "default" language forgets the user's choice, a field left out leaves it as it is.
+fn profile_patch(f: &ProfileForm) -> Result<ProfilePatch, Error> {
+    let name = f
+        .name
+        .as_deref()
+        .map(|n| DisplayName::parse_optional(Some(n)))
+        .transpose()?;
+    let locale = match f.locale.as_deref().map(str::trim) {
+        None => None,
+        Some(DEFAULT_LANGUAGE) => Some(None),
+        Some(tag) => Some(Some(Locale::from_tag(tag).ok_or_else(|| {
+            Error::invalid(
+                "validation_failed",
+                "locale",
+                "the locale is not one of the languages offered",
+            )
+        })?)),
+    };
+    Ok(ProfilePatch { name, locale })
+}
+
+/// Saves the name and language; the page (and the language cookie) switch to the new
+/// language at once.
+pub async fn update_profile(
+    State(s): State<AppState>,
+    v: Visitor,
+    headers: HeaderMap,
+    form: Result<Form<ProfileForm>, FormRejection>,
+) -> Response {
+    let (principal, mut cookies) = match signed_in(&s, &headers).await {
+        Ok(signed) => signed,
+        Err(redirect) => return redirect,
+    };
+    // A body that is no form at all changes nothing and is not reported as saved.
+    let Ok(Form(f)) = form else {
+        let lang = principal.user.locale_or(s.flows.settings.default_locale);
+        let notice = Notice::Problem("profile", Problem::form(s.pages.t(lang, "error-required")));
+        let page = account(&s, v, &principal, notice, Typed::default()).await;
+        return with_cookies(page, cookies);
+    };
+    let result = match profile_patch(&f) {
+        Ok(patch) => s.flows.update_profile(&principal, patch).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(user) => {
+            let principal = Principal { user, ..principal };
+            cookies.extend(language_cookie(&s, &principal));
+            let page = account(
+                &s,
+                v,
+                &principal,
+                Notice::Done("profile-saved"),
+                Typed::default(),
+            )
+            .await;
+            with_cookies(page, cookies)
+        }
+        Err(e) => {
+            let lang = principal.user.locale_or(s.flows.settings.default_locale);
+            let problem = explain(&s.pages, lang, &e, FieldNames::default(), None);
+            let typed = Typed {
+                name: f.name,
+                locale: f.locale,
+            };
+            let notice = Notice::Problem("profile", problem);
+            let page = account(&s, v, &principal, notice, typed).await;
+            with_cookies(page, cookies)
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct DeleteForm {
+    password: String,
+}
+
+/// Deletes the account with its password (the flow of `DELETE /api/v1/me`, counted against the
+/// same limit), signs the browser out and says so in the user's language.
+pub async fn delete_account(
+    State(s): State<AppState>,
+    client: ClientIp,
+    v: Visitor,
+    headers: HeaderMap,
+    form: Result<Form<DeleteForm>, FormRejection>,
+) -> Response {
+    let (principal, cookies) = match signed_in(&s, &headers).await {
+        Ok(signed) => signed,
+        Err(redirect) => return redirect,
+    };
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    let result = match s.password_attempt(&client, &principal) {
+        Ok(()) => s.flows.delete_own_account(&principal, &f.password).await,
+        Err(e) => Err(e),
+    };
+    let default = s.flows.settings.default_locale;
+    let lang = principal.user.locale_or(default);
+    match result {
+        Ok(()) => {
+            let mut v = v.signed_in_as(&principal.user, default);
+            v.signed_in = false;
+            let p = &s.pages;
+            let outcome = Outcome::done(
+                p.t(lang, "delete-done-title"),
+                p.t_with(
+                    lang,
+                    "delete-done",
+                    &[("email", principal.user.email.clone().into())],
+                ),
+                ("/register", p.t(lang, "next-new-account")),
+            );
+            let mut gone = clear_cookies(&s);
+            gone.extend(language_cookie(&s, &principal));
+            with_cookies(p.result(&v, outcome), gone)
+        }
+        Err(e) => {
+            let names = FieldNames {
+                new_password: "password",
+                credentials: Some("password"),
+            };
+            let problem = explain(&s.pages, lang, &e, names, None);
+            let retry_after = problem.retry_after;
+            let notice = Notice::Problem("delete", problem);
+            let page = account(&s, v, &principal, notice, Typed::default()).await;
+            with_cookies(limited(page, retry_after), cookies)
+        }
+    }
 }

@@ -250,6 +250,8 @@ pub struct Field {
 struct SelectOption {
     value: &'static str,
     label: String,
+    /// The option's own language, when it is not the page's.
+    lang: Option<&'static str>,
 }
 
 impl Field {
@@ -304,8 +306,28 @@ impl Field {
             .map(|l| SelectOption {
                 value: l.as_str(),
                 label: pages.catalogue.text(l.as_str(), "language-name", &[]),
+                lang: Some(l.as_str()),
             })
             .collect();
+        self
+    }
+
+    /// Puts a first option `value` with `label` (in the page's language) before the others.
+    pub fn first_option(mut self, value: &'static str, label: String) -> Self {
+        self.options.insert(
+            0,
+            SelectOption {
+                value,
+                label,
+                lang: None,
+            },
+        );
+        self
+    }
+
+    /// The most characters the field takes, so the browser stops there first.
+    pub fn max_chars(mut self, max: u32) -> Self {
+        self.maxlength = Some(max);
         self
     }
 }
@@ -603,6 +625,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/email", post(account::change_email))
         .route("/account/email/cancel", post(account::cancel_email_change))
         .route("/account/password", post(account::change_password))
+        .route("/account/profile", post(account::update_profile))
+        .route("/account/delete", post(account::delete_account))
         .route("/account/sessions/revoke", post(account::revoke_session))
         .route(
             "/account/sessions/revoke-others",
