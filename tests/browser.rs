@@ -241,7 +241,8 @@ async fn walk<'a>(driver: &Driver, app: &'a TestApp, lang: &'static str, width: 
 }
 
 /// Sign up, confirm, sign in, change the address with both confirmations, undo it, choose a
-/// new password from the email that follows, sign in with it, sign out: in German.
+/// new password from the email that follows, sign in with it, change name and language (the
+/// pages switch to French), delete the account with the password: in German, then French.
 #[tokio::test]
 async fn a_person_signs_up_changes_their_address_and_undoes_it() {
     let Some(driver) = driver() else { return };
@@ -310,9 +311,54 @@ async fn a_person_signs_up_changes_their_address_and_undoes_it() {
     w.press("#link button[type=submit]").await;
     w.expect_page(&w.t("reset-done-title")).await;
 
-    w.log_in(email, "ein ganz neues Passwort").await;
-    w.press("header form button[type=submit]").await;
-    w.expect_page(&w.words.text("de", "login-title", &[])).await;
+    let page = w.log_in(email, "ein ganz neues Passwort").await;
+    assert!(page.contains("value=\"Greta\""), "the name from sign-up");
+
+    // A new name and French: the page switches language at once.
+    w.type_into("#profile-name", "Greta Gärtner").await;
+    w.c.find(Locator::Css("#profile-locale"))
+        .await
+        .expect("the language select")
+        .select_by_value("fr")
+        .await
+        .expect("choose French");
+    w.press("#profile button[type=submit]").await;
+    let fr = |key: &str| w.words.text("fr", key, &[]);
+    let page = w.expect_page_in("fr", &fr("account-title")).await;
+    assert!(page.contains(&fr("profile-saved")));
+    assert!(page.contains(&format!(
+        "<h2 id=\"profile-title\">{}</h2>",
+        fr("profile-title")
+    )));
+    assert!(page.contains("value=\"Greta Gärtner\""));
+
+    // Deleting takes the password: a wrong one is said to be wrong, beside its field.
+    w.type_into("#delete-password", "not my password").await;
+    w.press("#delete button[type=submit]").await;
+    let page = w.expect_page_in("fr", &fr("account-title")).await;
+    assert!(page.contains(&fr("error-current-password")));
+    w.type_into("#delete-password", "ein ganz neues Passwort")
+        .await;
+    w.press("#delete button[type=submit]").await;
+    w.expect_page_in("fr", &fr("delete-done-title")).await;
+    let mail = app.smtp.latest(email).await;
+    assert_eq!(mail.header("Content-Language").as_deref(), Some("fr"));
+
+    // The page offers a new account; signing in with the old one fails.
+    w.press("a[href='/register']").await;
+    let title = w.words.text("fr", "register-title", &[]);
+    w.expect_page_in("fr", &title).await;
+    w.open("/login").await;
+    w.expect_page_in("fr", &w.words.text("fr", "login-title", &[]))
+        .await;
+    w.type_into("#login-email", email).await;
+    w.type_into("#login-password", "ein ganz neues Passwort")
+        .await;
+    w.press("#login button[type=submit]").await;
+    let page = w
+        .expect_page_in("fr", &w.words.text("fr", "login-title", &[]))
+        .await;
+    assert!(page.contains(&fr("error-credentials")));
     w.c.close().await.expect("close");
 }
 
