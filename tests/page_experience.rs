@@ -166,6 +166,105 @@ async fn every_page_sends_a_strict_policy_and_stays_light() {
     assert_eq!(favicon.headers()[header::CONTENT_TYPE], "image/x-icon");
 }
 
+/// The account page with everything on it: the profile form, an email change waiting for its
+/// confirmations, two sessions, the password and delete forms; in every language, it stays
+/// under 20 KB with its stylesheet.
+#[tokio::test]
+async fn the_full_account_page_stays_light_in_every_language() {
+    let app = TestApp::spawn().await;
+    let client = no_redirects();
+    app.verified_user("heavy@example.com").await;
+    let r = client
+        .post(app.url("/login"))
+        .form(&[("email", "heavy@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("request");
+    let jar = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|c| c.split(';').next())
+        .filter(|c| !c.starts_with("latchkey_lang="))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let post = |path: &'static str, form: Vec<(&'static str, &'static str)>| {
+        client
+            .post(app.url(path))
+            .header(header::COOKIE, jar.clone())
+            .form(&form)
+            .send()
+    };
+    let r = post(
+        "/account/email",
+        vec![
+            ("new_email", "heavy.new@example.com"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await
+    .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    app.log_in("heavy@example.com").await;
+
+    let (_, login) = html(&app, "/login", "en").await;
+    let css_path = login
+        .split("href=\"")
+        .find_map(|s| s.strip_suffix_once_css())
+        .expect("a stylesheet link");
+    let css_len = app
+        .client
+        .get(app.url(&css_path))
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("css")
+        .len();
+    let mut heaviest = 0;
+    for lang in ["en", "de", "fr", "es", "sv"] {
+        let r = post(
+            "/account/profile",
+            vec![("name", "Alexandra Example-Name"), ("locale", lang)],
+        )
+        .await
+        .expect("request");
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = client
+            .get(app.url("/account"))
+            .header(header::COOKIE, jar.clone())
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::OK);
+        let body = r.text().await.expect("html");
+        for part in [
+            "id=\"profile\"",
+            "class=\"pending\"",
+            "action=\"/account/sessions/revoke\"",
+            "id=\"password\"",
+            "id=\"delete\"",
+            &format!("<html lang=\"{lang}\">"),
+        ] {
+            assert!(body.contains(part), "[{lang}] {part}");
+        }
+        assert_eq!(body.matches("<h1").count(), 1, "[{lang}] one h1");
+        let weight = body.len() + css_len;
+        eprintln!(
+            "/account [{lang}]: {} B HTML + {css_len} B CSS = {weight} B",
+            body.len()
+        );
+        heaviest = heaviest.max(weight);
+    }
+    assert!(
+        heaviest < 20 * 1024,
+        "the account page weighs {heaviest} bytes with its CSS"
+    );
+    app.stop().await;
+}
+
 trait CssLink {
     fn strip_suffix_once_css(&self) -> Option<String>;
 }
