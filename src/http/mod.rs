@@ -157,7 +157,7 @@ pub async fn healthz() -> &'static str {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "The database answers and every migration is applied", body = String, content_type = "text/plain"),
-        (status = 503, description = "`busy`: not ready", body = api::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`busy`: not ready", body = crate::views::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Error> {
     let check = async { state.flows.store.read().await?.ping().await };
@@ -262,15 +262,4 @@ pub fn accept_language(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
-}
-
-/// Stored milliseconds as RFC 3339, as every time in the API is written.
-pub fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }

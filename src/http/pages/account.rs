@@ -3,8 +3,6 @@
 //! the access token lives in one, the refresh token in another, and an expired access token is
 //! refreshed on the next page view. The account page speaks the user's own language.
 
-use std::time::Duration;
-
 use axum::{
     Form,
     extract::{State, rejection::FormRejection},
@@ -22,6 +20,7 @@ use crate::{
     domain::{
         email::EmailAddress,
         flows::{Principal, SessionView, TokenPair},
+        time::Millis,
     },
     error::Error,
     http::{AppState, ClientIp, user_agent},
@@ -212,20 +211,6 @@ struct SessionLine {
     started: String,
 }
 
-fn elapsed_since(rfc3339: &str) -> Duration {
-    let then = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    let seconds = (time::OffsetDateTime::now_utc() - then).whole_seconds();
-    Duration::from_secs(seconds.max(0).unsigned_abs())
-}
-
-fn until(rfc3339: &str) -> Duration {
-    let then = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    let seconds = (then - time::OffsetDateTime::now_utc()).whole_seconds();
-    Duration::from_secs(seconds.max(0).unsigned_abs())
-}
-
 fn session_line(p: &Pages, v: &Visitor, s: &SessionView) -> SessionLine {
     let lang = v.lang.as_str();
     let device = match device::describe(s.user_agent.as_deref().unwrap_or_default()) {
@@ -241,8 +226,12 @@ fn session_line(p: &Pages, v: &Visitor, s: &SessionView) -> SessionLine {
         id: s.id.to_string(),
         device,
         current: s.current,
-        last_active: p.catalogue().ago(lang, elapsed_since(&s.last_used_at)),
-        started: p.catalogue().ago(lang, elapsed_since(&s.created_at)),
+        last_active: p
+            .catalogue()
+            .ago(lang, s.last_used_at.elapsed_at(Millis::now())),
+        started: p
+            .catalogue()
+            .ago(lang, s.created_at.elapsed_at(Millis::now())),
     }
 }
 
@@ -308,7 +297,7 @@ async fn account(s: &AppState, v: Visitor, principal: &Principal, notice: Notice
             email => x.email,
             new_confirmed => x.new_confirmed,
             old_confirmed => x.old_confirmed,
-            expires => p.catalogue().in_about(v.lang.as_str(), until(&x.expires_at)),
+            expires => p.catalogue().in_about(v.lang.as_str(), x.expires_at.remaining_at(Millis::now())),
         }
     });
     let user = &principal.user;
@@ -317,7 +306,7 @@ async fn account(s: &AppState, v: Visitor, principal: &Principal, notice: Notice
         wide => true,
         notice => done,
         user => context! { email => &user.email, email_verified => user.email_verified, name => &user.name },
-        member_since => p.catalogue().ago(v.lang.as_str(), elapsed_since(&crate::http::rfc3339(user.created_at))),
+        member_since => p.catalogue().ago(v.lang.as_str(), Millis(user.created_at).elapsed_at(Millis::now())),
         pending,
         needs_old => s.flows.settings.email_change_confirm_old,
         email_form => Value::from(minijinja::value::Serde(email_form.finish())),
