@@ -153,10 +153,10 @@ impl Checker {
         }
         let body: Value =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: not JSON: {e}"));
-        if let Some(schema) = media.get("schema") {
-            if let Err(errors) = self.validate(schema, &body) {
-                panic!("{what}: the body does not match its schema:\n{errors}\nbody: {body:#}");
-            }
+        if let Some(schema) = media.get("schema")
+            && let Err(errors) = self.validate(schema, &body)
+        {
+            panic!("{what}: the body does not match its schema:\n{errors}\nbody: {body:#}");
         }
         Answer { status, body }
     }

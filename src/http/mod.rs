@@ -172,7 +172,9 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Error
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format: requests by route and status, latencies, outbox messages by status, emails sent, failed and dead, password-hashing slot waits", body = String, content_type = "text/plain; version=0.0.4")))]
+    responses((status = 200, description = "Prometheus text format: requests by route and status, latencies, outbox messages by status, emails sent, failed and dead, password-hashing slot waits", body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 503, description = "`busy`: the metrics recorder is not installed in this process", body = crate::views::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, Error> {
     let handle = crate::telemetry::handle().ok_or(Error::Busy)?;
     // The outbox gauge is read now, so it is as fresh as the scrape; a slow database only
@@ -196,7 +198,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, Error> {
 const JWKS_MAX_AGE: &str = "public, max-age=300";
 
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "operations",
-    responses((status = 200, description = "The JWK Set (RFC 7517) that verifies access tokens: the key of the current secret and, while `LATCHKEY_SECRET_PREVIOUS` is set, the previous one's. Cacheable for 5 minutes.", body = Object, content_type = "application/json")))]
+    responses((status = 200, description = "The JWK Set (RFC 7517) that verifies access tokens: the key of the current secret and, while `LATCHKEY_SECRET_PREVIOUS` is set, the previous one's. Cacheable for 5 minutes.", body = crate::domain::access::JwkSet, content_type = "application/json")))]
 pub async fn jwks(State(state): State<AppState>) -> Response {
     let mut response = axum::Json(state.flows.access.jwks()).into_response();
     response.headers_mut().insert(
