@@ -28,6 +28,7 @@ macro_rules! status_body {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
         pub struct $name {
+            #[schema(inline)]
             status: $status,
         }
 
@@ -69,6 +70,7 @@ status_body!(
 /// `{"status": "verified", "email": "..."}`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Verified {
+    #[schema(inline)]
     status: VerifiedStatus,
     /// The verified address.
     email: String,
@@ -92,6 +94,7 @@ impl Verified {
 /// `{"status": "reverted", "email": OLD}`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Reverted {
+    #[schema(inline)]
     status: RevertedStatus,
     /// The restored address.
     email: String,
@@ -140,6 +143,7 @@ impl From<ConfirmOutcome> for EmailChangeConfirmed {
 pub struct Tokens {
     /// A JWT for `Authorization: Bearer`.
     access_token: String,
+    #[schema(inline)]
     token_type: TokenType,
     /// Seconds until the access token expires.
     expires_in: u64,

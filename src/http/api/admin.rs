@@ -58,7 +58,7 @@ impl FromRequestParts<AppState> for UserId {
 #[derive(Deserialize, ToSchema)]
 pub struct CreateUserBody {
     email: String,
-    /// Optional: without one the user cannot log in until a password reset.
+    /// Without one the user cannot log in until a password reset.
     password: Option<String>,
     name: Option<String>,
     /// True: verified at once, no email. False (the default): a verification email is queued.
@@ -111,7 +111,7 @@ pub struct UserListQuery {
     params(UserListQuery),
     responses(
         (status = 200, description = "Users, newest first", body = UserList),
-        (status = 400, description = "`validation_failed`: a bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`validation_failed`: a bad limit or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -248,7 +248,7 @@ pub struct OutboxQuery {
     params(OutboxQuery),
     responses(
         (status = 200, description = "Messages, newest first", body = OutboxList),
-        (status = 400, description = "`validation_failed`: a bad `status`, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`validation_failed`: a bad status, limit or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
     ))]

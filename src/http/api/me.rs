@@ -54,7 +54,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
     request_body = UpdateMeBody,
     responses(
         (status = 200, description = "The signed-in user after the change", body = Me),
-        (status = 400, description = "`validation_failed` (the field is named in `errors`), `malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`validation_failed` (the problem's errors name the field), `malformed_json`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_me(

@@ -38,14 +38,16 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Answers every operation can give, written once here rather than on each handler: the
+/// Answers many operations can give, written once here rather than on each handler: the
 /// JSON body extractor's 400/413/415 on every operation that takes a body, and 503 `busy`
-/// when the database cannot answer for now.
+/// (the database cannot answer for now) on every API operation, all of which use it.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let uses_database =
+                path.starts_with("/api/v1/") && path.as_str() != "/api/v1/openapi.json";
             let operations = [
                 &mut item.get,
                 &mut item.post,
@@ -78,11 +80,11 @@ impl Modify for CommonResponses {
                         problem("`unsupported_media_type`: the body is not `application/json`")
                     });
                 }
-                responses.entry("503".into()).or_insert_with(|| {
-                    problem(
-                        "`busy`: the database cannot answer for now; try again after `Retry-After`",
-                    )
-                });
+                if uses_database {
+                    responses.entry("503".into()).or_insert_with(|| {
+                        problem("`busy`: the database cannot answer for now; try again after `Retry-After`")
+                    });
+                }
             }
         }
     }
