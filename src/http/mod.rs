@@ -110,13 +110,18 @@ pub fn router(state: AppState) -> Router {
         .layer(tower::util::option_layer(hsts))
 }
 
-/// Answers that carry tokens (log-in, refresh) must not be stored by any cache (RFC 6749 §5.1).
-pub fn no_store<T: IntoResponse>(body: T) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
+/// An answer that carries tokens (log-in, refresh): no cache may store it (RFC 6749 §5.1).
+/// A wrapper rather than a function, so that the handler's type still names its body.
+pub struct NoStore<T>(pub T);
+
+impl<T: IntoResponse> IntoResponse for NoStore<T> {
+    fn into_response(self) -> Response {
+        let mut response = self.0.into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        response
+    }
 }
 
 /// Counts every request by method, matched route and status, and times it. Requests that

@@ -4,7 +4,6 @@ use axum::{
     Json,
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::Response,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -16,7 +15,7 @@ use crate::{
     },
     error::Error,
     http::{
-        AppState, accept_language, no_store,
+        AppState, NoStore, accept_language,
         problem::{ApiJson, rename_password_field},
         user_agent,
     },
@@ -181,13 +180,13 @@ pub async fn login(
     State(s): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginBody>,
-) -> Result<Response, Error> {
+) -> Result<NoStore<Json<Tokens>>, Error> {
     let email = EmailAddress::parse_field(&body.email, "email")?;
     let tokens = s
         .flows
         .login(&email, &body.password, user_agent(&headers))
         .await?;
-    Ok(no_store(Json(Tokens::from(tokens))))
+    Ok(NoStore(Json(Tokens::from(tokens))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -206,9 +205,9 @@ pub struct RefreshBody {
 pub async fn refresh(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<RefreshBody>,
-) -> Result<Response, Error> {
+) -> Result<NoStore<Json<Tokens>>, Error> {
     let tokens = s.flows.refresh(&body.refresh_token).await?;
-    Ok(no_store(Json(Tokens::from(tokens))))
+    Ok(NoStore(Json(Tokens::from(tokens))))
 }
 
 #[utoipa::path(post, path = "/api/v1/logout", tag = "accounts",

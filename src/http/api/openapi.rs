@@ -212,6 +212,46 @@ mod tests {
         assert!(phantom.is_empty(), "documented but not served: {phantom:?}");
     }
 
+    /// Every schema in the components is reached from a path: none is declared for the
+    /// document alone. (That the handlers really answer with them is `tests/openapi_drift.rs`.)
+    #[test]
+    fn every_component_schema_is_used_by_a_path() -> Result<(), serde_json::Error> {
+        fn refs(value: &serde_json::Value, found: &mut BTreeSet<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(r) = map.get("$ref").and_then(|r| r.as_str()) {
+                        found.insert(r.rsplit('/').next().unwrap_or(r).to_owned());
+                    }
+                    map.values().for_each(|v| refs(v, found));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+                _ => {}
+            }
+        }
+        let doc = serde_json::to_value(openapi())?;
+        let schemas = &doc["components"]["schemas"];
+        let mut reached = BTreeSet::new();
+        refs(&doc["paths"], &mut reached);
+        // Schemas that schemas refer to, until nothing new turns up.
+        loop {
+            let mut next = reached.clone();
+            for name in &reached {
+                refs(&schemas[name], &mut next);
+            }
+            if next == reached {
+                break;
+            }
+            reached = next;
+        }
+        let declared: BTreeSet<String> = schemas
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        let unused: Vec<_> = declared.difference(&reached).collect();
+        assert!(unused.is_empty(), "schemas no path uses: {unused:?}");
+        Ok(())
+    }
+
     #[test]
     fn it_is_openapi_3_1_with_errors_and_bodies() -> Result<(), serde_json::Error> {
         let doc = serde_json::to_value(openapi())?;
