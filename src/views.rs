@@ -356,6 +356,7 @@ pub struct Problem {
     detail: String,
     /// Present on validation errors: one entry per field.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     errors: Option<Vec<ProblemField>>,
 }
 

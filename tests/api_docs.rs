@@ -111,6 +111,14 @@ fn render(doc: &Value) -> String {
                             None => "no body".into(),
                         };
                         success.push(format!("{status} {shown}"));
+                    } else if let Some((_, m)) = media {
+                        // The problem body: named in the reference, not in every cell.
+                        let _ = type_of(&m["schema"], &mut referenced);
+                        if codes.is_empty() {
+                            errors.push(status.clone());
+                        } else {
+                            errors.push(format!("{status}: {}", codes.join(", ")));
+                        }
                     } else if codes.is_empty() {
                         errors.push(status.clone());
                     } else {

@@ -118,6 +118,7 @@ pub struct PublicJwk {
     x: String,
     /// The y coordinate of a P-256 point (base64url); absent for Ed25519.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     y: Option<String>,
     /// The RFC 7638 thumbprint, which tokens name in their header.
     kid: String,
