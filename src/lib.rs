@@ -7,6 +7,7 @@
 //! - `http`: the JSON API, the pages, problem+json
 //! - `cli`: the `latchkey` command
 //! - `telemetry`: Prometheus metrics
+//! - `views`: the JSON bodies the API answers with (and the CLI prints), one type each
 
 pub mod application;
 pub mod cli;
@@ -18,6 +19,7 @@ pub mod i18n;
 pub mod mail;
 pub mod storage;
 pub mod telemetry;
+pub mod views;
 
 pub use application::{Application, Services};
 pub use configuration::Settings;

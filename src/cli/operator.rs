@@ -13,9 +13,10 @@ use crate::{
         email::EmailAddress,
         flows::{NewAccount, OutboxStatus, PageSize, UserPatch},
         password::NewPassword,
+        time::Millis,
     },
-    http::{api::admin::OutboxMessage, rfc3339},
     storage::OutboxEntry,
+    views::OutboxMessage,
 };
 
 /// One line of standard input (without its line ending): never an argument, so a password
@@ -186,7 +187,7 @@ fn print_users(users: &[User]) {
                 yes_no(u.email_verified).into(),
                 yes_no(u.is_admin).into(),
                 yes_no(u.disabled).into(),
-                rfc3339(u.created_at),
+                Millis(u.created_at).rfc3339(),
             ]
         })
         .collect();
@@ -204,8 +205,8 @@ fn print_user(u: &User) {
     println!("admin:          {}", yes_no(u.is_admin));
     println!("disabled:       {}", yes_no(u.disabled));
     println!("has password:   {}", yes_no(u.password_hash.is_some()));
-    println!("created:        {}", rfc3339(u.created_at));
-    println!("updated:        {}", rfc3339(u.updated_at));
+    println!("created:        {}", Millis(u.created_at).rfc3339());
+    println!("updated:        {}", Millis(u.updated_at).rfc3339());
 }
 
 /// Columns padded to their widest cell (counted in characters).
@@ -295,7 +296,7 @@ pub async fn outbox(services: &Services, json: bool) -> Result<(), String> {
                 m.recipient.clone(),
                 m.attempts.to_string(),
                 if waiting {
-                    rfc3339(m.next_attempt_at)
+                    Millis(m.next_attempt_at).rfc3339()
                 } else {
                     "-".into()
                 },

@@ -8,12 +8,14 @@ use std::{fmt, str::FromStr, time::Duration};
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value as Json, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::keys::{AccessSeeds, Keys};
-use crate::{error::Error, storage::now_ms};
+use super::time::Millis;
+use crate::error::Error;
 
 /// How long after `exp` an access token is still accepted, in seconds (documented in
 /// docs/security.md).
@@ -105,18 +107,48 @@ impl Signer {
     }
 }
 
+/// A public key as a JWK (RFC 7517), as `/.well-known/jwks.json` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PublicJwk {
+    /// `EC` for ES256, `OKP` for EdDSA.
+    kty: &'static str,
+    /// `P-256` or `Ed25519`.
+    crv: &'static str,
+    /// The public key (base64url): the x coordinate of a P-256 point, or the Ed25519 key.
+    x: String,
+    /// The y coordinate of a P-256 point (base64url); absent for Ed25519.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    y: Option<String>,
+    /// The RFC 7638 thumbprint, which tokens name in their header.
+    kid: String,
+    /// `ES256` or `EdDSA`.
+    alg: &'static str,
+    /// Always `sig`.
+    #[serde(rename = "use")]
+    #[schema(rename = "use")]
+    usage: &'static str,
+}
+
+/// The JWK Set (RFC 7517) of `/.well-known/jwks.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct JwkSet {
+    /// The current secret's key, then the previous secret's while it is set.
+    keys: Vec<PublicJwk>,
+}
+
 /// One key pair: the private half (for the current secret) and the public JWK.
 struct KeyPair {
     kid: String,
     algorithm: TokenAlgorithm,
     signer: Signer,
-    jwk: Json,
+    jwk: PublicJwk,
     decoding: DecodingKey,
 }
 
 impl KeyPair {
     fn derive(seeds: &AccessSeeds, algorithm: TokenAlgorithm) -> Result<Self, Error> {
-        let (signer, mut jwk, thumbprint_input) = match algorithm {
+        let (signer, (kty, crv, x, y), thumbprint_input) = match algorithm {
             TokenAlgorithm::Es256 => {
                 let key = p256::ecdsa::SigningKey::from_slice(&seeds.es256)
                     .map_err(|_| Error::internal("the derived P-256 scalar is not valid"))?;
@@ -127,7 +159,7 @@ impl KeyPair {
                 let (x, y) = (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y));
                 // RFC 7638: the required members in lexicographic order, no white space.
                 let canonical = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);
-                let jwk = json!({"kty": "EC", "crv": "P-256", "x": x, "y": y});
+                let jwk = ("EC", "P-256", x, Some(y));
                 let rng = ring::rand::SystemRandom::new();
                 let pair = ring::signature::EcdsaKeyPair::from_private_key_and_public_key(
                     &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
@@ -142,16 +174,23 @@ impl KeyPair {
                 let key = ed25519_dalek::SigningKey::from_bytes(&seeds.eddsa);
                 let x = URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes());
                 let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
-                let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": x});
+                let jwk = ("OKP", "Ed25519", x, None);
                 (Signer::EdDsa(key), jwk, canonical)
             }
         };
         let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(thumbprint_input.as_bytes()));
-        jwk["kid"] = kid.clone().into();
-        jwk["alg"] = algorithm.as_str().into();
-        jwk["use"] = "sig".into();
-        let public: jsonwebtoken::jwk::Jwk =
-            serde_json::from_value(jwk.clone()).map_err(Error::internal)?;
+        let jwk = PublicJwk {
+            kty,
+            crv,
+            x,
+            y,
+            kid: kid.clone(),
+            alg: algorithm.as_str(),
+            usage: "sig",
+        };
+        let public: jsonwebtoken::jwk::Jwk = serde_json::to_value(&jwk)
+            .and_then(serde_json::from_value)
+            .map_err(Error::internal)?;
         let decoding = DecodingKey::from_jwk(&public).map_err(Error::internal)?;
         Ok(Self {
             kid,
@@ -225,7 +264,7 @@ impl AccessTokens {
     }
 
     pub fn issue(&self, subject: &Subject<'_>, session: Uuid) -> Result<String, Error> {
-        let iat = now_ms() / 1000;
+        let iat = Millis::now().0 / 1000;
         let claims = Claims {
             iss: self.inner.issuer.clone(),
             aud: self.inner.audience.clone(),
@@ -269,12 +308,13 @@ impl AccessTokens {
 
     /// The JWK Set (RFC 7517) of `/.well-known/jwks.json`: the current key, then the previous
     /// secret's while it is set.
-    pub fn jwks(&self) -> Json {
-        let keys: Vec<&Json> = std::iter::once(&self.inner.current)
-            .chain(self.inner.previous.as_ref())
-            .map(|k| &k.jwk)
-            .collect();
-        json!({ "keys": keys })
+    pub fn jwks(&self) -> JwkSet {
+        JwkSet {
+            keys: std::iter::once(&self.inner.current)
+                .chain(self.inner.previous.as_ref())
+                .map(|k| k.jwk.clone())
+                .collect(),
+        }
     }
 }
 
@@ -326,16 +366,17 @@ mod tests {
             // lists both keys.
             let rotated = tokens(alg, OTHER, Some(SECRET));
             assert!(rotated.verify(&jwt).is_ok());
-            assert_eq!(rotated.jwks()["keys"].as_array().map(Vec::len), Some(2));
+            assert_eq!(rotated.jwks().keys.len(), 2);
         }
         Ok(())
     }
 
     #[test]
     fn keys_are_derived_alike_and_differ_by_algorithm() {
-        let a = tokens(TokenAlgorithm::Es256, SECRET, None).jwks();
-        let b = tokens(TokenAlgorithm::Es256, SECRET, None).jwks();
-        let ed = tokens(TokenAlgorithm::EdDsa, SECRET, None).jwks();
+        let json = |set: JwkSet| serde_json::to_value(set).unwrap_or_default();
+        let a = json(tokens(TokenAlgorithm::Es256, SECRET, None).jwks());
+        let b = json(tokens(TokenAlgorithm::Es256, SECRET, None).jwks());
+        let ed = json(tokens(TokenAlgorithm::EdDsa, SECRET, None).jwks());
         assert_eq!(a, b, "every node derives the same key");
         assert_ne!(a["keys"][0]["kid"], ed["keys"][0]["kid"]);
         assert_eq!(a["keys"][0]["kty"], "EC");
@@ -345,7 +386,8 @@ mod tests {
 
     #[test]
     fn the_kid_is_the_rfc_7638_thumbprint() -> Result<(), Error> {
-        let jwks = tokens(TokenAlgorithm::Es256, SECRET, None).jwks();
+        let jwks = serde_json::to_value(tokens(TokenAlgorithm::Es256, SECRET, None).jwks())
+            .map_err(Error::internal)?;
         let jwk: jsonwebtoken::jwk::Jwk =
             serde_json::from_value(jwks["keys"][0].clone()).map_err(Error::internal)?;
         let thumbprint = jwk

@@ -8,6 +8,7 @@ pub mod flows;
 pub mod keys;
 pub mod locale;
 pub mod password;
+pub mod time;
 pub mod tokens;
 pub mod webhooks;
 

@@ -110,13 +110,18 @@ pub fn router(state: AppState) -> Router {
         .layer(tower::util::option_layer(hsts))
 }
 
-/// Answers that carry tokens (log-in, refresh) must not be stored by any cache (RFC 6749 §5.1).
-pub fn no_store<T: IntoResponse>(body: T) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
+/// An answer that carries tokens (log-in, refresh): no cache may store it (RFC 6749 §5.1).
+/// A wrapper rather than a function, so that the handler's type still names its body.
+pub struct NoStore<T>(pub T);
+
+impl<T: IntoResponse> IntoResponse for NoStore<T> {
+    fn into_response(self) -> Response {
+        let mut response = self.0.into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        response
+    }
 }
 
 /// Counts every request by method, matched route and status, and times it. Requests that
@@ -157,7 +162,7 @@ pub async fn healthz() -> &'static str {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "The database answers and every migration is applied", body = String, content_type = "text/plain"),
-        (status = 503, description = "`busy`: not ready", body = api::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`busy`: not ready", body = crate::views::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Error> {
     let check = async { state.flows.store.read().await?.ping().await };
@@ -172,7 +177,9 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Error
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format: requests by route and status, latencies, outbox messages by status, emails sent, failed and dead, password-hashing slot waits", body = String, content_type = "text/plain; version=0.0.4")))]
+    responses((status = 200, description = "Prometheus text format: requests by route and status, latencies, outbox messages by status, emails sent, failed and dead, password-hashing slot waits", body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 503, description = "`busy`: the metrics recorder is not installed in this process", body = crate::views::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, Error> {
     let handle = crate::telemetry::handle().ok_or(Error::Busy)?;
     // The outbox gauge is read now, so it is as fresh as the scrape; a slow database only
@@ -196,7 +203,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, Error> {
 const JWKS_MAX_AGE: &str = "public, max-age=300";
 
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "operations",
-    responses((status = 200, description = "The JWK Set (RFC 7517) that verifies access tokens: the key of the current secret and, while `LATCHKEY_SECRET_PREVIOUS` is set, the previous one's. Cacheable for 5 minutes.", body = Object, content_type = "application/json")))]
+    responses((status = 200, description = "The JWK Set (RFC 7517) that verifies access tokens: the key of the current secret and, while `LATCHKEY_SECRET_PREVIOUS` is set, the previous one's. Cacheable for 5 minutes.", body = crate::domain::access::JwkSet, content_type = "application/json")))]
 pub async fn jwks(State(state): State<AppState>) -> Response {
     let mut response = axum::Json(state.flows.access.jwks()).into_response();
     response.headers_mut().insert(
@@ -262,15 +269,4 @@ pub fn accept_language(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
-}
-
-/// Stored milliseconds as RFC 3339, as every time in the API is written.
-pub fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }

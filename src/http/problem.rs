@@ -4,6 +4,7 @@
 use std::{pin::Pin, time::Duration};
 
 use axum::{
+    Json,
     body::{Body, Bytes, HttpBody},
     extract::{FromRequest, FromRequestParts, Query, Request},
     http::request::Parts,
@@ -11,9 +12,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
-use crate::error::{Error, FieldError};
+use crate::{
+    error::{Error, FieldError},
+    views::Problem,
+};
 
 impl Error {
     pub fn status(&self) -> StatusCode {
@@ -53,17 +56,16 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
-        let mut body = json!({
-            "type": format!("urn:latchkey:problem:{}", self.code()),
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "status": status.as_u16(),
-            "code": self.code(),
-            "detail": detail,
-        });
+        let mut body = Problem::new(
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("Error"),
+            self.code(),
+            detail,
+        );
         if let Self::Invalid { errors, .. } = &self {
-            body["errors"] = json!(errors);
+            body = body.with_errors(errors);
         }
-        let mut response = (status, body.to_string()).into_response();
+        let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
@@ -220,6 +222,25 @@ fn strip_position(message: &str) -> String {
     match message.find(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
+    }
+}
+
+/// Password errors name the field the client sent (`new_password`), not the policy's default.
+pub fn rename_password_field(e: Error, field: &str) -> Error {
+    match e {
+        Error::Invalid {
+            code: "weak_password",
+            mut errors,
+        } => {
+            for error in &mut errors {
+                error.field = field.to_owned();
+            }
+            Error::Invalid {
+                code: "weak_password",
+                errors,
+            }
+        }
+        other => other,
     }
 }
 

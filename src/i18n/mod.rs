@@ -285,6 +285,7 @@ mod tests {
             "when",
             "browser",
             "os",
+            "language",
         ] {
             args.set(name, "X");
         }

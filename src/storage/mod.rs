@@ -40,9 +40,7 @@ use crate::{configuration::DatabaseUrl, error::Error};
 
 /// Milliseconds since the Unix epoch: the one time representation in storage.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    crate::domain::time::Millis::now().0
 }
 
 pub fn ms(d: Duration) -> i64 {

@@ -25,10 +25,10 @@ pub enum ConfirmOutcome {
 }
 
 /// `pending_email` of `GET /me`.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug)]
 pub struct PendingEmail {
     pub email: String,
-    pub expires_at: String,
+    pub expires_at: crate::domain::time::Millis,
     pub new_confirmed: bool,
     pub old_confirmed: bool,
 }
@@ -192,7 +192,7 @@ impl Flows {
             .filter(|c| c.expires_at > now_ms())
             .map(|c| PendingEmail {
                 email: c.new_email,
-                expires_at: crate::http::rfc3339(c.expires_at),
+                expires_at: crate::domain::time::Millis(c.expires_at),
                 new_confirmed: c.new_confirmed_at.is_some(),
                 old_confirmed: c.old_confirmed_at.is_some(),
             }))

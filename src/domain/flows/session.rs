@@ -228,11 +228,11 @@ fn truncate(s: &str, max_chars: usize) -> String {
 }
 
 /// A live session as `GET /me/sessions` shows it.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug)]
 pub struct SessionView {
     pub id: Uuid,
-    pub created_at: String,
-    pub last_used_at: String,
+    pub created_at: crate::domain::time::Millis,
+    pub last_used_at: crate::domain::time::Millis,
     pub user_agent: Option<String>,
     pub current: bool,
 }
@@ -250,8 +250,8 @@ impl Flows {
             .map(|s| SessionView {
                 current: s.id == principal.session_id,
                 id: s.id,
-                created_at: crate::http::rfc3339(s.created_at),
-                last_used_at: crate::http::rfc3339(s.last_used_at),
+                created_at: crate::domain::time::Millis(s.created_at),
+                last_used_at: crate::domain::time::Millis(s.last_used_at),
                 user_agent: s.user_agent,
             })
             .collect())

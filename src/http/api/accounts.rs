@@ -4,24 +4,25 @@ use axum::{
     Json,
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
 };
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
 use utoipa::ToSchema;
-
-use super::openapi::{ChangeResponse, Problem, StatusResponse, VerifiedResponse};
 
 use crate::{
     domain::{
-        accounts::DisplayName,
-        email::EmailAddress,
-        flows::{ConfirmOutcome, Registration, TokenPair},
-        locale::Locale,
+        accounts::DisplayName, email::EmailAddress, flows::Registration, locale::Locale,
         password::NewPassword,
     },
     error::Error,
-    http::{AppState, accept_language, no_store, problem::ApiJson, user_agent},
+    http::{
+        AppState, NoStore, accept_language,
+        problem::{ApiJson, rename_password_field},
+        user_agent,
+    },
+    views::{
+        EmailChangeConfirmed, PasswordChanged, Problem, ResetSent, Reverted, Tokens,
+        VerificationSent, Verified,
+    },
 };
 
 #[derive(Deserialize, ToSchema)]
@@ -37,7 +38,7 @@ pub struct RegisterBody {
 #[utoipa::path(post, path = "/api/v1/register", tag = "accounts",
     request_body = RegisterBody,
     responses(
-        (status = 202, description = "`verification_sent`, the same whether or not the address has an account", body = StatusResponse),
+        (status = 202, description = "`verification_sent`, the same whether or not the address has an account", body = VerificationSent),
         (status = 400, description = "`invalid_email`, `weak_password`, `validation_failed`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -45,7 +46,7 @@ pub async fn register(
     State(s): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<RegisterBody>,
-) -> Result<impl IntoResponse, Error> {
+) -> Result<(StatusCode, Json<VerificationSent>), Error> {
     let registration = Registration {
         email: EmailAddress::parse_field(&body.email, "email")?,
         password: NewPassword::parse(body.password)?,
@@ -57,10 +58,7 @@ pub async fn register(
         )?,
     };
     s.flows.register(registration).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"status": "verification_sent"})),
-    ))
+    Ok((StatusCode::ACCEPTED, Json(VerificationSent::BODY)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -122,7 +120,7 @@ impl TryFrom<ProofFields> for VerifyBody {
 #[utoipa::path(post, path = "/api/v1/email/verify", tag = "accounts",
     request_body = VerifyBody,
     responses(
-        (status = 200, description = "The address is verified", body = VerifiedResponse),
+        (status = 200, description = "The address is verified", body = Verified),
         (status = 400, description = "`token_invalid`; `code_invalid` for a code that is wrong, used, replaced by a newer one, expired, spent by 5 wrong tries, or sent with an address that has no account (one answer for all); `invalid_email`; `validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`token_used`", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
@@ -131,7 +129,7 @@ impl TryFrom<ProofFields> for VerifyBody {
 pub async fn verify_email(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<VerifyBody>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<Verified>, Error> {
     let email = match body {
         VerifyBody::Link { token } => s.flows.verify_email(&token).await?,
         VerifyBody::Code { email, code } => {
@@ -139,7 +137,7 @@ pub async fn verify_email(
             s.flows.verify_email_by_code(&email, &code).await?
         }
     };
-    Ok(Json(json!({"status": "verified", "email": email.as_str()})))
+    Ok(Json(Verified::new(email.as_str())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -150,20 +148,17 @@ pub struct EmailBody {
 #[utoipa::path(post, path = "/api/v1/email/verify/resend", tag = "accounts",
     request_body = EmailBody,
     responses(
-        (status = 202, description = "`verification_sent`, the same whether or not the address has an account", body = StatusResponse),
+        (status = 202, description = "`verification_sent`, the same whether or not the address has an account", body = VerificationSent),
         (status = 400, description = "`invalid_email`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn resend_verification(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<EmailBody>,
-) -> Result<impl IntoResponse, Error> {
+) -> Result<(StatusCode, Json<VerificationSent>), Error> {
     let email = EmailAddress::parse_field(&body.email, "email")?;
     s.flows.resend_verification(&email).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"status": "verification_sent"})),
-    ))
+    Ok((StatusCode::ACCEPTED, Json(VerificationSent::BODY)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -172,29 +167,10 @@ pub struct LoginBody {
     password: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct TokensResponse {
-    access_token: String,
-    token_type: &'static str,
-    expires_in: u64,
-    refresh_token: String,
-}
-
-impl From<TokenPair> for TokensResponse {
-    fn from(t: TokenPair) -> Self {
-        Self {
-            access_token: t.access_token,
-            token_type: "Bearer",
-            expires_in: t.expires_in,
-            refresh_token: t.refresh_token,
-        }
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/login", tag = "accounts",
     request_body = LoginBody,
     responses(
-        (status = 200, description = "Access and refresh tokens", body = TokensResponse),
+        (status = 200, description = "Access and refresh tokens", body = Tokens),
         (status = 400, description = "`invalid_email`, `validation_failed`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`email_not_verified`, `account_disabled` (only with the right password)", body = Problem, content_type = "application/problem+json"),
@@ -204,13 +180,13 @@ pub async fn login(
     State(s): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginBody>,
-) -> Result<Response, Error> {
+) -> Result<NoStore<Json<Tokens>>, Error> {
     let email = EmailAddress::parse_field(&body.email, "email")?;
     let tokens = s
         .flows
         .login(&email, &body.password, user_agent(&headers))
         .await?;
-    Ok(no_store(Json(TokensResponse::from(tokens))))
+    Ok(NoStore(Json(Tokens::from(tokens))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -221,7 +197,7 @@ pub struct RefreshBody {
 #[utoipa::path(post, path = "/api/v1/token/refresh", tag = "accounts",
     request_body = RefreshBody,
     responses(
-        (status = 200, description = "New tokens; the presented refresh token is dead from now on", body = TokensResponse),
+        (status = 200, description = "New tokens; the presented refresh token is dead from now on", body = Tokens),
         (status = 401, description = "`invalid_refresh_token`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`email_not_verified`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
@@ -229,9 +205,9 @@ pub struct RefreshBody {
 pub async fn refresh(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<RefreshBody>,
-) -> Result<Response, Error> {
+) -> Result<NoStore<Json<Tokens>>, Error> {
     let tokens = s.flows.refresh(&body.refresh_token).await?;
-    Ok(no_store(Json(TokensResponse::from(tokens))))
+    Ok(NoStore(Json(Tokens::from(tokens))))
 }
 
 #[utoipa::path(post, path = "/api/v1/logout", tag = "accounts",
@@ -251,17 +227,17 @@ pub async fn logout(
 #[utoipa::path(post, path = "/api/v1/password/forgot", tag = "accounts",
     request_body = EmailBody,
     responses(
-        (status = 202, description = "`reset_sent`, the same whether or not the address has an account", body = StatusResponse),
+        (status = 202, description = "`reset_sent`, the same whether or not the address has an account", body = ResetSent),
         (status = 400, description = "`invalid_email`, `validation_failed`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn forgot_password(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<EmailBody>,
-) -> Result<impl IntoResponse, Error> {
+) -> Result<(StatusCode, Json<ResetSent>), Error> {
     let email = EmailAddress::parse_field(&body.email, "email")?;
     s.flows.forgot_password(&email).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({"status": "reset_sent"}))))
+    Ok((StatusCode::ACCEPTED, Json(ResetSent::BODY)))
 }
 
 #[derive(Deserialize)]
@@ -307,7 +283,7 @@ impl TryFrom<ResetFields> for ResetBody {
 #[utoipa::path(post, path = "/api/v1/password/reset", tag = "accounts",
     request_body = ResetBody,
     responses(
-        (status = 200, description = "`password_changed`; every session is revoked and nobody is logged in", body = StatusResponse),
+        (status = 200, description = "`password_changed`; every session is revoked and nobody is logged in", body = PasswordChanged),
         (status = 400, description = "`token_invalid`; `code_invalid` for a code that is wrong, used, replaced by a newer one, expired, spent by 5 wrong tries, or sent with an address that has no account (one answer for all); `weak_password` (the link or code stays usable); `invalid_email`; `validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`token_used`", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
@@ -316,7 +292,7 @@ impl TryFrom<ResetFields> for ResetBody {
 pub async fn reset_password(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<ResetBody>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<PasswordChanged>, Error> {
     let reset = match body {
         ResetBody::Link {
             token,
@@ -334,13 +310,13 @@ pub async fn reset_password(
         }
     };
     reset.map_err(|e| rename_password_field(e, "new_password"))?;
-    Ok(Json(json!({"status": "password_changed"})))
+    Ok(Json(PasswordChanged::BODY))
 }
 
 #[utoipa::path(post, path = "/api/v1/email/change/confirm", tag = "accounts",
     request_body = TokenBody,
     responses(
-        (status = 200, description = "`changed` with the new `email`, or `awaiting_other_confirmation`", body = ChangeResponse),
+        (status = 200, description = "`changed` with the new `email`, or `awaiting_other_confirmation`", body = EmailChangeConfirmed),
         (status = 400, description = "`token_invalid`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`token_used`, or `email_taken` when another account got the address first", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
@@ -349,21 +325,15 @@ pub async fn reset_password(
 pub async fn confirm_email_change(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<TokenBody>,
-) -> Result<Json<Value>, Error> {
-    Ok(Json(
-        match s.flows.confirm_email_change(&body.token).await? {
-            ConfirmOutcome::Changed(email) => json!({"status": "changed", "email": email.as_str()}),
-            ConfirmOutcome::AwaitingOtherConfirmation => {
-                json!({"status": "awaiting_other_confirmation"})
-            }
-        },
-    ))
+) -> Result<Json<EmailChangeConfirmed>, Error> {
+    let outcome = s.flows.confirm_email_change(&body.token).await?;
+    Ok(Json(outcome.into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/email/change/revert", tag = "accounts",
     request_body = TokenBody,
     responses(
-        (status = 200, description = "`reverted` with the restored `email`; every session is revoked and a reset link is sent", body = VerifiedResponse),
+        (status = 200, description = "`reverted` with the restored `email`; every session is revoked and a reset link is sent", body = Reverted),
         (status = 400, description = "`token_invalid`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`token_used`, or `email_taken` when the old address was taken meanwhile", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
@@ -372,26 +342,7 @@ pub async fn confirm_email_change(
 pub async fn revert_email_change(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<TokenBody>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<Reverted>, Error> {
     let email = s.flows.revert_email_change(&body.token).await?;
-    Ok(Json(json!({"status": "reverted", "email": email.as_str()})))
-}
-
-/// Password errors name the field the client sent (`new_password`), not the policy's default.
-pub fn rename_password_field(e: Error, field: &str) -> Error {
-    match e {
-        Error::Invalid {
-            code: "weak_password",
-            mut errors,
-        } => {
-            for error in &mut errors {
-                error.field = field.to_owned();
-            }
-            Error::Invalid {
-                code: "weak_password",
-                errors,
-            }
-        }
-        other => other,
-    }
+    Ok(Json(Reverted::new(email.as_str())))
 }

@@ -4,17 +4,14 @@ use axum::{
     Json,
     extract::{FromRequestParts, Path, State},
     http::{StatusCode, request::Parts},
-    response::IntoResponse,
 };
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::json;
+use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::openapi::{Problem, StatusResponse};
 use crate::{
     domain::{
-        accounts::{DisplayName, User},
+        accounts::DisplayName,
         email::EmailAddress,
         flows::{Cursor, NewAccount, OutboxStatus, PageSize, Principal, UserPatch},
         password::NewPassword,
@@ -23,9 +20,8 @@ use crate::{
     http::{
         AppState, Auth,
         problem::{ApiJson, ApiQuery},
-        rfc3339,
     },
-    storage::OutboxEntry,
+    views::{AdminUser, OutboxList, OutboxMessage, Problem, UserList, VerificationSent},
 };
 
 /// An authenticated administrator.
@@ -59,43 +55,10 @@ impl FromRequestParts<AppState> for UserId {
     }
 }
 
-/// A user as administrators see it.
-#[derive(Serialize, ToSchema)]
-pub struct AdminUser {
-    id: Uuid,
-    email: String,
-    email_verified: bool,
-    name: Option<String>,
-    is_admin: bool,
-    disabled: bool,
-    /// False for a user made without a password: they log in only after a reset.
-    has_password: bool,
-    /// RFC 3339.
-    created_at: String,
-    /// RFC 3339.
-    updated_at: String,
-}
-
-impl From<User> for AdminUser {
-    fn from(u: User) -> Self {
-        Self {
-            id: u.id,
-            email: u.email,
-            email_verified: u.email_verified,
-            name: u.name,
-            is_admin: u.is_admin,
-            disabled: u.disabled,
-            has_password: u.password_hash.is_some(),
-            created_at: rfc3339(u.created_at),
-            updated_at: rfc3339(u.updated_at),
-        }
-    }
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct CreateUserBody {
     email: String,
-    /// Optional: without one the user cannot log in until a password reset.
+    /// Without one the user cannot log in until a password reset.
     password: Option<String>,
     name: Option<String>,
     /// True: verified at once, no email. False (the default): a verification email is queued.
@@ -119,7 +82,7 @@ pub async fn create_user(
     State(s): State<AppState>,
     _admin: Admin,
     ApiJson(body): ApiJson<CreateUserBody>,
-) -> Result<impl IntoResponse, Error> {
+) -> Result<(StatusCode, Json<AdminUser>), Error> {
     let account = NewAccount {
         email: EmailAddress::parse_field(&body.email, "email")?,
         password: body.password.map(NewPassword::parse).transpose()?,
@@ -143,19 +106,12 @@ pub struct UserListQuery {
     cursor: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct UserList {
-    users: Vec<AdminUser>,
-    /// Pass as `cursor` for the next page; null on the last page.
-    next_cursor: Option<String>,
-}
-
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin",
     security(("bearer" = [])),
     params(UserListQuery),
     responses(
         (status = 200, description = "Users, newest first", body = UserList),
-        (status = 400, description = "`validation_failed`: a bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`validation_failed`: a bad limit or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -259,7 +215,7 @@ pub async fn delete_user(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
-        (status = 202, description = "A verification email is queued (none within the mail cooldown)", body = StatusResponse),
+        (status = 202, description = "A verification email is queued (none within the mail cooldown)", body = VerificationSent),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
@@ -269,12 +225,9 @@ pub async fn send_verification(
     State(s): State<AppState>,
     _admin: Admin,
     UserId(id): UserId,
-) -> Result<impl IntoResponse, Error> {
+) -> Result<(StatusCode, Json<VerificationSent>), Error> {
     s.flows.send_verification(id).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"status": "verification_sent"})),
-    ))
+    Ok((StatusCode::ACCEPTED, Json(VerificationSent::BODY)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -290,56 +243,12 @@ pub struct OutboxQuery {
     cursor: Option<String>,
 }
 
-/// An outbox message: never its body, link or token.
-#[derive(Serialize, ToSchema)]
-pub struct OutboxMessage {
-    id: Uuid,
-    /// The email kind (contract §6).
-    kind: String,
-    to: String,
-    /// `queued` (not tried yet), `retrying` (tried, tried again at `next_attempt_at`), `sent`,
-    /// `dead` (retries ran out).
-    status: String,
-    attempts: i64,
-    last_error: Option<String>,
-    /// RFC 3339.
-    created_at: String,
-    /// RFC 3339; null once sent or dead.
-    next_attempt_at: Option<String>,
-    /// RFC 3339; null until sent.
-    sent_at: Option<String>,
-}
-
-impl From<OutboxEntry> for OutboxMessage {
-    fn from(m: OutboxEntry) -> Self {
-        let waiting = matches!(m.status.as_str(), "queued" | "retrying");
-        Self {
-            id: m.id,
-            kind: m.kind,
-            to: m.recipient,
-            status: m.status,
-            attempts: m.attempts,
-            last_error: m.last_error,
-            created_at: rfc3339(m.created_at),
-            next_attempt_at: waiting.then(|| rfc3339(m.next_attempt_at)),
-            sent_at: m.sent_at.map(rfc3339),
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct OutboxList {
-    messages: Vec<OutboxMessage>,
-    /// Pass as `cursor` for the next page; null on the last page.
-    next_cursor: Option<String>,
-}
-
 #[utoipa::path(get, path = "/api/v1/admin/outbox", tag = "admin",
     security(("bearer" = [])),
     params(OutboxQuery),
     responses(
         (status = 200, description = "Messages, newest first", body = OutboxList),
-        (status = 400, description = "`validation_failed`: a bad `status`, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`validation_failed`: a bad status, limit or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
     ))]

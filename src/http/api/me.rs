@@ -4,27 +4,20 @@ use axum::{
     Json,
     extract::{Path, State},
     http::StatusCode,
-    response::IntoResponse,
 };
 use serde::{Deserialize, Deserializer};
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use utoipa::ToSchema;
 
-use super::{
-    accounts::rename_password_field,
-    openapi::{Me, Problem, Session, StatusResponse},
-};
 use crate::{
-    domain::{
-        accounts::{DisplayName, User},
-        email::EmailAddress,
-        flows::{ProfilePatch, SessionView},
-        locale::Locale,
-    },
+    domain::{accounts::DisplayName, email::EmailAddress, flows::ProfilePatch, locale::Locale},
     error::Error,
-    http::{AppState, Auth, ClientIp, problem::ApiJson, rfc3339},
+    http::{
+        AppState, Auth, ClientIp,
+        problem::{ApiJson, rename_password_field},
+    },
+    views::{ConfirmationSent, Me, PasswordChanged, Problem, Session},
 };
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
@@ -33,11 +26,9 @@ use crate::{
         (status = 200, description = "The signed-in user", body = Me),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn me(State(s): State<AppState>, Auth(principal): Auth) -> Result<Json<Value>, Error> {
+pub async fn me(State(s): State<AppState>, Auth(principal): Auth) -> Result<Json<Me>, Error> {
     let pending = s.flows.pending_email(principal.user.id).await?;
-    let mut body = user_json(&principal.user);
-    body["pending_email"] = json!(pending);
-    Ok(Json(body))
+    Ok(Json(Me::new(&principal.user, pending)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -63,14 +54,14 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
     request_body = UpdateMeBody,
     responses(
         (status = 200, description = "The signed-in user after the change", body = Me),
-        (status = 400, description = "`validation_failed` (the field is named in `errors`), `malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`validation_failed` (the problem's errors name the field), `malformed_json`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_me(
     State(s): State<AppState>,
     Auth(principal): Auth,
     ApiJson(body): ApiJson<UpdateMeBody>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<Me>, Error> {
     let patch = ProfilePatch {
         name: body
             .name
@@ -83,9 +74,7 @@ pub async fn update_me(
     };
     let user = s.flows.update_profile(&principal, patch).await?;
     let pending = s.flows.pending_email(user.id).await?;
-    let mut body = user_json(&user);
-    body["pending_email"] = json!(pending);
-    Ok(Json(body))
+    Ok(Json(Me::new(&user, pending)))
 }
 
 fn parse_locale(tag: String) -> Result<Locale, Error> {
@@ -124,19 +113,6 @@ pub async fn delete_me(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn user_json(user: &User) -> Value {
-    json!({
-        "id": user.id,
-        "email": user.email,
-        "email_verified": user.email_verified,
-        "name": user.name,
-        "is_admin": user.is_admin,
-        "locale": user.locale.as_deref().and_then(Locale::from_tag),
-        "created_at": rfc3339(user.created_at),
-        "pending_email": Value::Null,
-    })
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct ChangePasswordBody {
     current_password: String,
@@ -147,7 +123,7 @@ pub struct ChangePasswordBody {
     security(("bearer" = [])),
     request_body = ChangePasswordBody,
     responses(
-        (status = 200, description = "`password_changed`; other sessions are revoked, this one stays", body = StatusResponse),
+        (status = 200, description = "`password_changed`; other sessions are revoked, this one stays", body = PasswordChanged),
         (status = 400, description = "`weak_password`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_credentials` (wrong current password) or `unauthorized`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: every check of the password counts against the log-in limit of the account's address", body = Problem, content_type = "application/problem+json"),
@@ -157,13 +133,13 @@ pub async fn change_password(
     client: ClientIp,
     Auth(principal): Auth,
     ApiJson(body): ApiJson<ChangePasswordBody>,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<PasswordChanged>, Error> {
     s.password_attempt(&client, &principal)?;
     s.flows
         .change_password(&principal, &body.current_password, body.new_password)
         .await
         .map_err(|e| rename_password_field(e, "new_password"))?;
-    Ok(Json(json!({"status": "password_changed"})))
+    Ok(Json(PasswordChanged::BODY))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -176,7 +152,7 @@ pub struct ChangeEmailBody {
     security(("bearer" = [])),
     request_body = ChangeEmailBody,
     responses(
-        (status = 202, description = "`confirmation_sent`, the same whether or not the new address is free", body = StatusResponse),
+        (status = 202, description = "`confirmation_sent`, the same whether or not the new address is free", body = ConfirmationSent),
         (status = 400, description = "`invalid_email`, `same_email`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_credentials` (wrong password) or `unauthorized`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: every check of the password counts against the log-in limit of the account's address", body = Problem, content_type = "application/problem+json"),
@@ -186,16 +162,13 @@ pub async fn request_email_change(
     client: ClientIp,
     Auth(principal): Auth,
     ApiJson(body): ApiJson<ChangeEmailBody>,
-) -> Result<impl IntoResponse, Error> {
+) -> Result<(StatusCode, Json<ConfirmationSent>), Error> {
     let new_email = EmailAddress::parse_field(&body.new_email, "new_email")?;
     s.password_attempt(&client, &principal)?;
     s.flows
         .request_email_change(&principal, &body.password, &new_email)
         .await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"status": "confirmation_sent"})),
-    ))
+    Ok((StatusCode::ACCEPTED, Json(ConfirmationSent::BODY)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/me/email", tag = "accounts",
@@ -221,8 +194,9 @@ pub async fn cancel_email_change(
 pub async fn sessions(
     State(s): State<AppState>,
     Auth(principal): Auth,
-) -> Result<Json<Vec<SessionView>>, Error> {
-    Ok(Json(s.flows.sessions(&principal).await?))
+) -> Result<Json<Vec<Session>>, Error> {
+    let sessions = s.flows.sessions(&principal).await?;
+    Ok(Json(sessions.into_iter().map(Session::from).collect()))
 }
 
 #[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "accounts",

@@ -5,10 +5,8 @@
 //! `.limited(Class::…)` on an entry.
 
 mod accounts;
+mod admin;
 mod me;
-
-pub use me::user_json;
-pub mod admin;
 pub mod openapi;
 
 use axum::{

@@ -24,6 +24,7 @@ use crate::{
         email::EmailAddress,
         flows::{Principal, ProfilePatch, SessionView, TokenPair},
         locale::Locale,
+        time::Millis,
     },
     error::Error,
     http::{AppState, ClientIp, user_agent},
@@ -214,20 +215,6 @@ struct SessionLine {
     started: String,
 }
 
-fn elapsed_since(rfc3339: &str) -> Duration {
-    let then = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    let seconds = (time::OffsetDateTime::now_utc() - then).whole_seconds();
-    Duration::from_secs(seconds.max(0).unsigned_abs())
-}
-
-fn until(rfc3339: &str) -> Duration {
-    let then = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    let seconds = (then - time::OffsetDateTime::now_utc()).whole_seconds();
-    Duration::from_secs(seconds.max(0).unsigned_abs())
-}
-
 fn session_line(p: &Pages, v: &Visitor, s: &SessionView) -> SessionLine {
     let lang = v.lang.as_str();
     let device = match device::describe(s.user_agent.as_deref().unwrap_or_default()) {
@@ -243,8 +230,12 @@ fn session_line(p: &Pages, v: &Visitor, s: &SessionView) -> SessionLine {
         id: s.id.to_string(),
         device,
         current: s.current,
-        last_active: p.catalogue().ago(lang, elapsed_since(&s.last_used_at)),
-        started: p.catalogue().ago(lang, elapsed_since(&s.created_at)),
+        last_active: p
+            .catalogue()
+            .ago(lang, s.last_used_at.elapsed_at(Millis::now())),
+        started: p
+            .catalogue()
+            .ago(lang, s.created_at.elapsed_at(Millis::now())),
     }
 }
 
@@ -358,7 +349,7 @@ async fn account(
             email => x.email,
             new_confirmed => x.new_confirmed,
             old_confirmed => x.old_confirmed,
-            expires => p.catalogue().in_about(v.lang.as_str(), until(&x.expires_at)),
+            expires => p.catalogue().in_about(v.lang.as_str(), x.expires_at.remaining_at(Millis::now())),
         }
     });
     let delete_form = FormView::new("delete", "/account/delete", t("delete-button"))
@@ -375,7 +366,7 @@ async fn account(
         wide => true,
         notice => done,
         user => context! { email => &user.email, email_verified => user.email_verified, name => &user.name },
-        member_since => p.catalogue().ago(v.lang.as_str(), elapsed_since(&crate::http::rfc3339(user.created_at))),
+        member_since => p.catalogue().ago(v.lang.as_str(), Millis(user.created_at).elapsed_at(Millis::now())),
         pending,
         needs_old => s.flows.settings.email_change_confirm_old,
         profile => Value::from(minijinja::value::Serde(profile_form.finish())),

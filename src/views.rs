@@ -1,0 +1,398 @@
+//! What the service shows of its data: every JSON body the API answers with, one type each,
+//! with the schema the OpenAPI document is generated from (`http::api::openapi`). The API
+//! handlers return these types, so the document describes exactly what is served; the CLI
+//! (`latchkey outbox --json`) and the pages use the same ones.
+//!
+//! It sits above the flows and below `http` and `cli`: it imports the domain, the storage rows
+//! and the flows' results, and nothing that imports it.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        accounts::User,
+        flows::{ConfirmOutcome, PendingEmail as PendingChange, SessionView, TokenPair},
+        locale::Locale,
+        time::Millis,
+    },
+    error::FieldError,
+    storage::OutboxEntry,
+};
+
+/// A body `{"status": "<value>"}` whose status is one fixed word, with a schema that allows
+/// exactly that word (so that an answer with another one is drift).
+macro_rules! status_body {
+    ($(#[$doc:meta])* $name:ident, $status:ident :: $variant:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+        pub struct $name {
+            #[schema(inline)]
+            status: $status,
+        }
+
+        #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $status {
+            $variant,
+        }
+
+        impl $name {
+            pub const BODY: Self = Self {
+                status: $status::$variant,
+            };
+        }
+    };
+}
+
+status_body!(
+    /// `{"status": "verification_sent"}`: the same whether or not the address has an account.
+    VerificationSent,
+    VerificationSentStatus::VerificationSent
+);
+status_body!(
+    /// `{"status": "reset_sent"}`: the same whether or not the address has an account.
+    ResetSent,
+    ResetSentStatus::ResetSent
+);
+status_body!(
+    /// `{"status": "password_changed"}`.
+    PasswordChanged,
+    PasswordChangedStatus::PasswordChanged
+);
+status_body!(
+    /// `{"status": "confirmation_sent"}`: the same whether or not the new address is free.
+    ConfirmationSent,
+    ConfirmationSentStatus::ConfirmationSent
+);
+
+/// `{"status": "verified", "email": "..."}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Verified {
+    #[schema(inline)]
+    status: VerifiedStatus,
+    /// The verified address.
+    email: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifiedStatus {
+    Verified,
+}
+
+impl Verified {
+    pub fn new(email: impl Into<String>) -> Self {
+        Self {
+            status: VerifiedStatus::Verified,
+            email: email.into(),
+        }
+    }
+}
+
+/// `{"status": "reverted", "email": OLD}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Reverted {
+    #[schema(inline)]
+    status: RevertedStatus,
+    /// The restored address.
+    email: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevertedStatus {
+    Reverted,
+}
+
+impl Reverted {
+    pub fn new(email: impl Into<String>) -> Self {
+        Self {
+            status: RevertedStatus::Reverted,
+            email: email.into(),
+        }
+    }
+}
+
+/// What a confirmation link did: `{"status": "changed", "email": NEW}` when the change applied,
+/// `{"status": "awaiting_other_confirmation"}` while the other address has not confirmed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum EmailChangeConfirmed {
+    Changed {
+        /// The account's address from now on.
+        email: String,
+    },
+    AwaitingOtherConfirmation,
+}
+
+impl From<ConfirmOutcome> for EmailChangeConfirmed {
+    fn from(outcome: ConfirmOutcome) -> Self {
+        match outcome {
+            ConfirmOutcome::Changed(email) => Self::Changed {
+                email: email.as_str().to_owned(),
+            },
+            ConfirmOutcome::AwaitingOtherConfirmation => Self::AwaitingOtherConfirmation,
+        }
+    }
+}
+
+/// Access and refresh tokens (log-in and refresh).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Tokens {
+    /// A JWT for `Authorization: Bearer`.
+    access_token: String,
+    #[schema(inline)]
+    token_type: TokenType,
+    /// Seconds until the access token expires.
+    expires_in: u64,
+    /// Single-use: each refresh returns a new one.
+    refresh_token: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub enum TokenType {
+    Bearer,
+}
+
+impl From<TokenPair> for Tokens {
+    fn from(t: TokenPair) -> Self {
+        Self {
+            access_token: t.access_token,
+            token_type: TokenType::Bearer,
+            expires_in: t.expires_in,
+            refresh_token: t.refresh_token,
+        }
+    }
+}
+
+/// The signed-in user (`GET` and `PATCH /api/v1/me`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Me {
+    id: Uuid,
+    email: String,
+    email_verified: bool,
+    #[schema(required = true)]
+    name: Option<String>,
+    /// The language of the user's emails and pages; null: the deployment's default.
+    #[schema(required = true)]
+    locale: Option<Locale>,
+    is_admin: bool,
+    created_at: Millis,
+    /// Null, or the change of address waiting for confirmation.
+    #[schema(required = true)]
+    pending_email: Option<PendingEmail>,
+}
+
+impl Me {
+    pub fn new(user: &User, pending: Option<PendingChange>) -> Self {
+        Self {
+            id: user.id,
+            email: user.email.clone(),
+            email_verified: user.email_verified,
+            name: user.name.clone(),
+            locale: user.locale.as_deref().and_then(Locale::from_tag),
+            is_admin: user.is_admin,
+            created_at: Millis(user.created_at),
+            pending_email: pending.map(PendingEmail::from),
+        }
+    }
+}
+
+/// A change of address waiting for its confirmations.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PendingEmail {
+    /// The new address.
+    email: String,
+    /// When its links stop working.
+    expires_at: Millis,
+    /// The new address has confirmed.
+    new_confirmed: bool,
+    /// The current address has confirmed (always false while that is not required).
+    old_confirmed: bool,
+}
+
+impl From<PendingChange> for PendingEmail {
+    fn from(p: PendingChange) -> Self {
+        Self {
+            email: p.email,
+            expires_at: p.expires_at,
+            new_confirmed: p.new_confirmed,
+            old_confirmed: p.old_confirmed,
+        }
+    }
+}
+
+/// One live session (`GET /api/v1/me/sessions`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Session {
+    id: Uuid,
+    created_at: Millis,
+    /// The last log-in or refresh.
+    last_used_at: Millis,
+    #[schema(required = true)]
+    user_agent: Option<String>,
+    /// The session of the access token making this request.
+    current: bool,
+}
+
+impl From<SessionView> for Session {
+    fn from(s: SessionView) -> Self {
+        Self {
+            id: s.id,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            user_agent: s.user_agent,
+            current: s.current,
+        }
+    }
+}
+
+/// A user as administrators see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AdminUser {
+    id: Uuid,
+    email: String,
+    email_verified: bool,
+    #[schema(required = true)]
+    name: Option<String>,
+    is_admin: bool,
+    disabled: bool,
+    /// False for a user made without a password: they log in only after a reset.
+    has_password: bool,
+    created_at: Millis,
+    updated_at: Millis,
+}
+
+impl From<User> for AdminUser {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            email_verified: u.email_verified,
+            name: u.name,
+            is_admin: u.is_admin,
+            disabled: u.disabled,
+            has_password: u.password_hash.is_some(),
+            created_at: Millis(u.created_at),
+            updated_at: Millis(u.updated_at),
+        }
+    }
+}
+
+/// A page of users, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserList {
+    pub users: Vec<AdminUser>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// An outbox message (an email or a webhook delivery): never its body, link or token.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutboxMessage {
+    id: Uuid,
+    /// The email kind, or the event type of a webhook delivery.
+    kind: String,
+    /// The address, or the webhook URL.
+    to: String,
+    /// `queued` (not tried yet), `retrying` (tried, tried again at `next_attempt_at`), `sent`,
+    /// `dead` (retries ran out).
+    #[schema(pattern = "^(queued|retrying|sent|dead)$")]
+    status: String,
+    attempts: i64,
+    #[schema(required = true)]
+    last_error: Option<String>,
+    created_at: Millis,
+    /// Null once sent or dead.
+    #[schema(required = true)]
+    next_attempt_at: Option<Millis>,
+    /// Null until sent.
+    #[schema(required = true)]
+    sent_at: Option<Millis>,
+}
+
+impl From<OutboxEntry> for OutboxMessage {
+    fn from(m: OutboxEntry) -> Self {
+        let waiting = matches!(m.status.as_str(), "queued" | "retrying");
+        Self {
+            id: m.id,
+            kind: m.kind,
+            to: m.recipient,
+            status: m.status,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            created_at: Millis(m.created_at),
+            next_attempt_at: waiting.then_some(Millis(m.next_attempt_at)),
+            sent_at: m.sent_at.map(Millis),
+        }
+    }
+}
+
+/// A page of outbox messages, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutboxList {
+    pub messages: Vec<OutboxMessage>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// `application/problem+json` (RFC 9457), the body of every error.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:latchkey:problem:CODE`.
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    kind: String,
+    /// The HTTP status's reason phrase.
+    title: String,
+    status: u16,
+    /// The machine-readable code, like `invalid_credentials`.
+    code: String,
+    /// What went wrong, in words for a person.
+    detail: String,
+    /// Present on validation errors: one entry per field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    errors: Option<Vec<ProblemField>>,
+}
+
+impl Problem {
+    pub fn new(status: u16, title: &str, code: &str, detail: String) -> Self {
+        Self {
+            kind: format!("urn:latchkey:problem:{code}"),
+            title: title.to_owned(),
+            status,
+            code: code.to_owned(),
+            detail,
+            errors: None,
+        }
+    }
+
+    pub fn with_errors(mut self, errors: &[FieldError]) -> Self {
+        self.errors = Some(errors.iter().map(ProblemField::from).collect());
+        self
+    }
+}
+
+/// One field of a request that was not acceptable.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// The field as the request named it (empty for the body as a whole).
+    field: String,
+    code: String,
+    message: String,
+}
+
+impl From<&FieldError> for ProblemField {
+    fn from(e: &FieldError) -> Self {
+        Self {
+            field: e.field.clone(),
+            code: e.code.to_owned(),
+            message: e.message.clone(),
+        }
+    }
+}
