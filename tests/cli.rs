@@ -370,6 +370,46 @@ async fn dev_seed_works_beside_the_first_admin() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn commands_that_queue_an_email_warn_without_a_public_url() {
+    let cli = Cli::new();
+    let help = cli.ok(&["--help"], None).await;
+    assert!(help.contains("LATCHKEY_PUBLIC_URL"), "{help}");
+    let help = cli.ok(&["user", "create", "--help"], None).await;
+    assert!(help.contains("LATCHKEY_PUBLIC_URL"), "{help}");
+
+    let warns = |stderr: &str| stderr.contains("warning") && stderr.contains("LATCHKEY_PUBLIC_URL");
+    let out = cli
+        .run(&["user", "create", "--email", "ann@example.com"], Some(PW))
+        .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(warns(&out.stderr), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("http://localhost:8080"),
+        "{}",
+        out.stderr
+    );
+    // Nothing queued, nothing to warn about.
+    let out = cli
+        .run(
+            &["user", "create", "--email", "bob@example.org", "--verified"],
+            Some(PW),
+        )
+        .await;
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    let out = cli
+        .run(&["user", "delete", "--yes", "bob@example.org"], None)
+        .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(warns(&out.stderr), "{}", out.stderr);
+
+    let cli = cli.with("LATCHKEY_PUBLIC_URL", "https://accounts.example.com");
+    let out = cli
+        .run(&["user", "create", "--email", "cy@example.com"], Some(PW))
+        .await;
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn mail_preview_renders_every_kind() {
     let cli = Cli::new();
     let kinds = [
