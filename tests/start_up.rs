@@ -73,6 +73,12 @@ fn settings_that_would_do_the_wrong_thing_are_refused_with_their_value() {
     let line = refused(dir.path(), &[("LATCHKEY_DATABASE_URL", &url)]);
     assert!(line.contains(&missing.display().to_string()), "{line}");
     assert!(!dir.path().join("no-such-dir").exists());
+    // A path SQLite cannot open (here a directory) names the path too.
+    let taken = dir.path().join("a-directory");
+    std::fs::create_dir(&taken).expect("mkdir");
+    let url = format!("sqlite://{}", taken.display());
+    let line = refused(dir.path(), &[("LATCHKEY_DATABASE_URL", &url)]);
+    assert!(line.contains(&taken.display().to_string()), "{line}");
 }
 
 /// Starts `serve`, reads its log until the pages are named, stops it with SIGTERM; every line.
