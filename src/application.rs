@@ -1,6 +1,11 @@
 //! Building and running Latchkey: the same assembly for `serve`, `worker`, the CLI and tests.
 
-use std::{future::Future, net::SocketAddr, path::Path, sync::Arc};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use axum::Router;
 use tokio::{net::TcpListener, sync::watch};
@@ -58,21 +63,28 @@ pub struct Services {
     pub templates: Arc<Templates>,
     pub transport: Transport,
     pub webhooks: Option<Arc<WebhookClient>>,
+    /// Files this start created (the SQLite database, `latchkey.key`), for the start-up log.
+    created: Vec<(&'static str, PathBuf)>,
 }
 
 impl Services {
     /// Opens and migrates the database, resolves the secret, loads the templates.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
-        let new_database = match &settings.database_url {
-            DatabaseUrl::Sqlite(path) => (!path.exists()).then_some(path),
-            DatabaseUrl::Postgres(_) => None,
-        };
+        let mut created = Vec::new();
+        if let DatabaseUrl::Sqlite(path) = &settings.database_url
+            && !path.exists()
+        {
+            created.push(("the SQLite database", path.clone()));
+        }
         let store = Store::open(&settings.database_url).await?;
         store.migrate().await?;
-        if let Some(path) = new_database {
-            tracing::info!(path = %path.display(), "created the SQLite database");
+        let (secret, key_file) = resolve_secret(&settings)?;
+        if let Some(path) = key_file {
+            created.push((
+                "the secret key file (keep it with the database: access tokens and queued links depend on it)",
+                path,
+            ));
         }
-        let secret = resolve_secret(&settings)?;
         let keys = Keys::derive(&secret, settings.secret_previous.as_ref());
         let templates = Arc::new(Templates::load(
             &settings.product_name,
@@ -120,7 +132,15 @@ impl Services {
             templates,
             transport,
             webhooks,
+            created,
         })
+    }
+
+    /// Logs the files this start created; only `serve` and `worker` call it, once they are up.
+    pub fn log_created_files(&self) {
+        for (what, path) in &self.created {
+            tracing::info!(path = %path.display(), "created {what}");
+        }
     }
 
     /// `LATCHKEY_FIRST_ADMIN_EMAIL` and `_PASSWORD`: a verified admin unless a user has that
@@ -161,9 +181,9 @@ impl Services {
 }
 
 /// `LATCHKEY_SECRET`, or with SQLite the key file beside the database, made on first start.
-fn resolve_secret(settings: &Settings) -> Result<Secret, StartError> {
+fn resolve_secret(settings: &Settings) -> Result<(Secret, Option<PathBuf>), StartError> {
     if let Some(secret) = &settings.secret {
-        return Ok(secret.clone());
+        return Ok((secret.clone(), None));
     }
     match &settings.database_url {
         DatabaseUrl::Sqlite(db) => {
@@ -174,13 +194,7 @@ fn resolve_secret(settings: &Settings) -> Result<Secret, StartError> {
             let path = dir.join("latchkey.key");
             let new = !path.exists();
             let secret = Secret::load_or_create(&path).map_err(StartError::Secret)?;
-            if new {
-                tracing::info!(
-                    path = %path.display(),
-                    "created the secret key file (keep it with the database: access tokens and queued links depend on it)"
-                );
-            }
-            Ok(secret)
+            Ok((secret, new.then_some(path)))
         }
         DatabaseUrl::Postgres(_) => Err(StartError::SecretRequired),
     }
@@ -196,11 +210,12 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let addr = settings.listen;
-        let services = Services::build(settings).await?;
-        services.ensure_first_admin().await?;
+        // Bound first: a taken port stops the start before any file is created.
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
+        let services = Services::build(settings).await?;
+        services.ensure_first_admin().await?;
         let state = AppState {
             flows: Arc::clone(&services.flows),
             dev_mailbox: services
@@ -243,6 +258,7 @@ impl Application {
         let stop = StopOnDrop(stop_tx);
         let worker = tokio::spawn(self.services.worker().run(stop_rx.clone()));
         tokio::spawn(crate::telemetry::run_upkeep(stop_rx));
+        self.services.log_created_files();
         tracing::info!(addr = %self.local_addr(), dev_mailbox = self.services.settings.dev_mailbox(), "latchkey listening");
         self.log_first_pages();
         let limits = http::server::ConnectionLimits {

@@ -210,6 +210,7 @@ pub fn run() -> i32 {
                     .ensure_first_admin()
                     .await
                     .map_err(|e| e.to_string())?;
+                services.log_created_files();
                 let (stop, stopped) = tokio::sync::watch::channel(false);
                 let worker = tokio::spawn(services.worker().run(stopped));
                 shutdown_signal().await;
