@@ -84,6 +84,19 @@ fn signal_and_wait(mut child: Child, signal: &str, within: Duration) -> Option<E
     None
 }
 
+/// Kills the server if a round fails before it is stopped on purpose: no process outlives
+/// the test.
+struct KillOnDrop(Option<Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("address").port()
@@ -105,7 +118,7 @@ fn serve_with_a_closed_log_pipe_serves_and_stops_promptly_every_time() {
         // Even rounds: the pipe is closed before the first line (death at start-up); odd
         // rounds: after the "listening" line (the shutdown path, and the worker's lines).
         let closed_from_start = round % 2 == 0;
-        let (mut child, addr) = if closed_from_start {
+        let (child, addr) = if closed_from_start {
             drop(reader);
             let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
             command.env("LATCHKEY_LISTEN", addr.to_string());
@@ -133,8 +146,10 @@ fn serve_with_a_closed_log_pipe_serves_and_stops_promptly_every_time() {
             drop(lines);
             (child, addr)
         };
+        let mut server = KillOnDrop(Some(child));
+        let child = server.0.as_mut().expect("the server");
         assert!(
-            wait_healthy(&mut child, addr),
+            wait_healthy(child, addr),
             "round {round}: the server died or never answered: {:?}",
             child.try_wait()
         );
@@ -168,6 +183,7 @@ fn serve_with_a_closed_log_pipe_serves_and_stops_promptly_every_time() {
         }
 
         let signal = if round % 4 < 2 { "TERM" } else { "INT" };
+        let child = server.0.take().expect("the server");
         let status = signal_and_wait(child, signal, Duration::from_secs(15));
         assert!(
             status.is_some_and(|s| s.success()),

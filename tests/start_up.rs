@@ -103,9 +103,11 @@ fn start_and_stop(dir: &Path, env: &[(&str, &str)]) -> Vec<String> {
     });
     let mut lines = Vec::new();
     loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no line naming the account page: {lines:#?}"));
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no line naming the account page: {lines:#?}");
+        };
         let done = line.contains("/account");
         lines.push(line);
         if done {

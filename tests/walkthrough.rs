@@ -100,9 +100,11 @@ fn every_flow_of_the_walk_through_answers_as_shown() {
         }
     });
     let addr = loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("a 'listening' line");
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
+            let _ = server.kill();
+            let _ = server.wait();
+            panic!("no 'listening' line");
+        };
         if line.contains("latchkey listening")
             && let Some(addr) = line.split("addr=").nth(1)
         {
