@@ -1,6 +1,11 @@
 //! Building and running Latchkey: the same assembly for `serve`, `worker`, the CLI and tests.
 
-use std::{future::Future, net::SocketAddr, path::Path, sync::Arc};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use axum::Router;
 use tokio::{net::TcpListener, sync::watch};
@@ -58,14 +63,28 @@ pub struct Services {
     pub templates: Arc<Templates>,
     pub transport: Transport,
     pub webhooks: Option<Arc<WebhookClient>>,
+    /// Files this start created (the SQLite database, `latchkey.key`), for the start-up log.
+    created: Vec<(&'static str, PathBuf)>,
 }
 
 impl Services {
     /// Opens and migrates the database, resolves the secret, loads the templates.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        let mut created = Vec::new();
+        if let DatabaseUrl::Sqlite(path) = &settings.database_url
+            && !path.exists()
+        {
+            created.push(("the SQLite database", path.clone()));
+        }
         let store = Store::open(&settings.database_url).await?;
         store.migrate().await?;
-        let secret = resolve_secret(&settings)?;
+        let (secret, key_file) = resolve_secret(&settings)?;
+        if let Some(path) = key_file {
+            created.push((
+                "the secret key file (keep it with the database: access tokens and queued links depend on it)",
+                path,
+            ));
+        }
         let keys = Keys::derive(&secret, settings.secret_previous.as_ref());
         let templates = Arc::new(Templates::load(
             &settings.product_name,
@@ -113,7 +132,15 @@ impl Services {
             templates,
             transport,
             webhooks,
+            created,
         })
+    }
+
+    /// Logs the files this start created; only `serve` and `worker` call it, once they are up.
+    pub fn log_created_files(&self) {
+        for (what, path) in &self.created {
+            tracing::info!(path = %path.display(), "created {what}");
+        }
     }
 
     /// `LATCHKEY_FIRST_ADMIN_EMAIL` and `_PASSWORD`: a verified admin unless a user has that
@@ -154,9 +181,9 @@ impl Services {
 }
 
 /// `LATCHKEY_SECRET`, or with SQLite the key file beside the database, made on first start.
-fn resolve_secret(settings: &Settings) -> Result<Secret, StartError> {
+fn resolve_secret(settings: &Settings) -> Result<(Secret, Option<PathBuf>), StartError> {
     if let Some(secret) = &settings.secret {
-        return Ok(secret.clone());
+        return Ok((secret.clone(), None));
     }
     match &settings.database_url {
         DatabaseUrl::Sqlite(db) => {
@@ -164,7 +191,10 @@ fn resolve_secret(settings: &Settings) -> Result<Secret, StartError> {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            Secret::load_or_create(&dir.join("latchkey.key")).map_err(StartError::Secret)
+            let path = dir.join("latchkey.key");
+            let new = !path.exists();
+            let secret = Secret::load_or_create(&path).map_err(StartError::Secret)?;
+            Ok((secret, new.then_some(path)))
         }
         DatabaseUrl::Postgres(_) => Err(StartError::SecretRequired),
     }
@@ -180,11 +210,12 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let addr = settings.listen;
-        let services = Services::build(settings).await?;
-        services.ensure_first_admin().await?;
+        // Bound first: a taken port stops the start before any file is created.
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
+        let services = Services::build(settings).await?;
+        services.ensure_first_admin().await?;
         let state = AppState {
             flows: Arc::clone(&services.flows),
             dev_mailbox: services
@@ -222,42 +253,93 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
+        // Stops the worker however the shutdown future ends: were it dropped unfinished (a
+        // panic), the worker's stop channel would close without ever saying stop.
+        let stop = StopOnDrop(stop_tx);
         let worker = tokio::spawn(self.services.worker().run(stop_rx.clone()));
         tokio::spawn(crate::telemetry::run_upkeep(stop_rx));
+        self.services.log_created_files();
         tracing::info!(addr = %self.local_addr(), dev_mailbox = self.services.settings.dev_mailbox(), "latchkey listening");
+        self.log_first_pages();
         let limits = http::server::ConnectionLimits {
             header_read_timeout: self.services.settings.http_header_timeout,
         };
         let served = http::server::serve(self.listener, self.router, limits, async move {
             shutdown.await;
             tracing::info!("shutting down: finishing requests and sends in flight");
-            let _ = stop_tx.send(true);
+            drop(stop);
         })
         .await;
         let _ = worker.await;
         self.services.store.close().await;
         served
     }
+
+    /// The pages a person opens first, at the public URL (the base of every link).
+    fn log_first_pages(&self) {
+        let settings = &self.services.settings;
+        let base = settings.public_url.as_str().trim_end_matches('/');
+        tracing::info!("sign up at {base}/register; the account page is {base}/account");
+        if settings.dev_mailbox() {
+            tracing::info!(
+                "no LATCHKEY_SMTP_URL: emails are kept in the dev mailbox at {base}/dev/mailbox"
+            );
+        }
+        // A local public URL on another port than the listener's: LATCHKEY_LISTEN was changed
+        // and LATCHKEY_PUBLIC_URL not. (Behind a proxy the ports differ on purpose.)
+        let addr = self.local_addr();
+        let local = match settings.public_url.host() {
+            Some(url::Host::Domain(name)) => name == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        if local && settings.public_url.port_or_known_default() != Some(addr.port()) {
+            tracing::warn!(
+                "LATCHKEY_PUBLIC_URL is {base} but the server listens on {addr}: links in emails and the URLs above use the public URL"
+            );
+        }
+    }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+/// Sends "stop" when dropped.
+struct StopOnDrop(watch::Sender<bool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(true);
+    }
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled: a signal in between (right after the "listening" line)
+/// would otherwise take the default action and kill the process mid-flight.
+#[cfg(unix)]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        let one = |s: std::io::Result<tokio::signal::unix::Signal>| async move {
+            match s {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                // No handler: never resolves, and the default action applies.
+                Err(_) => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        tokio::select! {
+            () = one(interrupt) => {}
+            () = one(terminate) => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
+    }
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

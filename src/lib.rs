@@ -6,6 +6,7 @@
 //! - `mail`: templates, the durable outbox and its worker, SMTP and the dev mailbox
 //! - `http`: the JSON API, the pages, problem+json
 //! - `cli`: the `latchkey` command
+//! - `logging`: log lines on standard error, never fatal when it closes
 //! - `telemetry`: Prometheus metrics
 //! - `views`: the JSON bodies the API answers with (and the CLI prints), one type each
 
@@ -16,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod logging;
 pub mod mail;
 pub mod storage;
 pub mod telemetry;

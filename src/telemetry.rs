@@ -15,6 +15,7 @@ const EMAILS_SENT: &str = "latchkey_emails_sent_total";
 const EMAILS_FAILED: &str = "latchkey_emails_failed_total";
 const EMAILS_DEAD: &str = "latchkey_emails_dead_total";
 const SLOT_WAIT: &str = "latchkey_password_hash_slot_wait_seconds";
+const LOG_LINES_DROPPED: &str = "latchkey_log_lines_dropped_total";
 
 /// Request latencies: most answers take milliseconds, log-ins tens of them (Argon2).
 const LATENCY_BUCKETS: &[f64] = &[
@@ -66,6 +67,10 @@ fn install() -> Option<PrometheusHandle> {
         metrics::Unit::Seconds,
         "Time a password hash or check waited for a free hashing slot"
     );
+    describe_counter!(
+        LOG_LINES_DROPPED,
+        "Log lines dropped because standard error could not take them (a closed log pipe)"
+    );
     Some(handle)
 }
 
@@ -106,6 +111,12 @@ pub fn email_failed(kind: &str, dead: bool) {
     if dead {
         counter!(EMAILS_DEAD, "kind" => kind.to_owned()).increment(1);
     }
+}
+
+/// The count kept by [`crate::logging`], copied at scrape time: lines can be lost before the
+/// recorder exists.
+pub fn log_lines_dropped(total: u64) {
+    counter!(LOG_LINES_DROPPED).absolute(total);
 }
 
 pub fn password_slot_wait(waited: Duration) {

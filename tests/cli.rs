@@ -315,6 +315,101 @@ async fn dev_seed_only_on_a_development_database() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn dev_seed_works_beside_the_first_admin() {
+    // A local stack with LATCHKEY_FIRST_ADMIN_*: the server made the admin at start.
+    let admin = ("LATCHKEY_FIRST_ADMIN_EMAIL", "boss@example.com");
+    let password = ("LATCHKEY_FIRST_ADMIN_PASSWORD", "first admin secret 1");
+    let cli = Cli::new()
+        .with(admin.0, admin.1)
+        .with(password.0, password.1);
+    let smtp = SmtpServer::start().await;
+    let app = cli
+        .server(smtp, |s| {
+            s.first_admin_email = Some(admin.1.parse().expect("address"));
+            s.first_admin_password = Some(password.1.into());
+        })
+        .await;
+    app.stop().await;
+    let list = cli.ok(&["user", "list"], None).await;
+    assert_eq!(list.lines().count(), 2, "a header and the admin: {list}");
+
+    let users = seeded(&cli.ok(&["dev", "seed"], None).await);
+    assert_eq!(users.len(), 3, "{users:?}");
+    assert!(users.iter().all(|(email, _, _)| email != admin.1));
+    // The first admin is left as it was.
+    let show = cli.ok(&["user", "show", admin.1], None).await;
+    assert!(show.contains("admin:          yes"), "{show}");
+
+    // Without that setting the same database counts the admin as a real user.
+    let plain = Cli {
+        dir: Arc::clone(&cli.dir),
+        env: cli
+            .env
+            .iter()
+            .filter(|(k, _)| !k.starts_with("LATCHKEY_FIRST_ADMIN"))
+            .cloned()
+            .collect(),
+    };
+    let e = plain.fails(&["dev", "seed"], None).await;
+    assert!(e.contains("--force"), "{e}");
+
+    // A real user besides: refused again, as before.
+    cli.ok(
+        &[
+            "user",
+            "create",
+            "--email",
+            "real@example.com",
+            "--verified",
+        ],
+        Some(PW),
+    )
+    .await;
+    let e = cli.fails(&["dev", "seed"], None).await;
+    assert!(e.contains("--force"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn commands_that_queue_an_email_warn_without_a_public_url() {
+    let cli = Cli::new();
+    let help = cli.ok(&["--help"], None).await;
+    assert!(help.contains("LATCHKEY_PUBLIC_URL"), "{help}");
+    let help = cli.ok(&["user", "create", "--help"], None).await;
+    assert!(help.contains("LATCHKEY_PUBLIC_URL"), "{help}");
+
+    let warns = |stderr: &str| stderr.contains("warning") && stderr.contains("LATCHKEY_PUBLIC_URL");
+    let out = cli
+        .run(&["user", "create", "--email", "ann@example.com"], Some(PW))
+        .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(warns(&out.stderr), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("http://localhost:8080"),
+        "{}",
+        out.stderr
+    );
+    // Nothing queued, nothing to warn about.
+    let out = cli
+        .run(
+            &["user", "create", "--email", "bob@example.org", "--verified"],
+            Some(PW),
+        )
+        .await;
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    let out = cli
+        .run(&["user", "delete", "--yes", "bob@example.org"], None)
+        .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(warns(&out.stderr), "{}", out.stderr);
+
+    let cli = cli.with("LATCHKEY_PUBLIC_URL", "https://accounts.example.com");
+    let out = cli
+        .run(&["user", "create", "--email", "cy@example.com"], Some(PW))
+        .await;
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn mail_preview_renders_every_kind() {
     let cli = Cli::new();
     let kinds = [

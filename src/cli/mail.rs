@@ -36,11 +36,10 @@ pub fn preview(
         .map_err(|e| e.to_string())?;
     let email = sample(settings, &templates, kind, lang).map_err(|e| e.to_string())?;
     if html {
-        println!("{}", email.html);
+        outln!("{}", email.html)
     } else {
-        println!("Subject: {}\n\n{}", email.subject, email.text);
+        outln!("Subject: {}\n\n{}", email.subject, email.text)
     }
-    Ok(())
 }
 
 /// One kind in one language filled with sample values the way the worker fills a queued
@@ -127,10 +126,7 @@ pub async fn test(settings: Settings, to: &str) -> Result<(), String> {
         store.close().await;
     }
     match result {
-        Ok(answer) => {
-            println!("sent to {to}: {answer}");
-            Ok(())
-        }
+        Ok(answer) => outln!("sent to {to}: {answer}"),
         Err(e) => Err(format!("the test email to {to} was not sent: {e}")),
     }
 }

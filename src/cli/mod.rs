@@ -2,22 +2,44 @@
 //! admin API; each prints its result on standard output, or one line on standard error and a
 //! non-zero exit status.
 
+/// `println!` for what a command prints, through [`print_out`]: evaluates to
+/// `Result<(), String>`.
+macro_rules! outln {
+    () => {
+        $crate::cli::print_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::print_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 pub mod mail;
 mod operator;
 
-use std::io::IsTerminal as _;
+use std::{
+    io::{self, Write as _},
+    sync::atomic::{AtomicBool, Ordering},
+};
 
 use clap::{ArgGroup, Parser, Subcommand};
 
 use crate::{
     application::{Application, Services, shutdown_signal},
-    configuration::{LogFormat, Settings},
+    configuration::Settings,
     mail::EmailKind,
     storage::Store,
 };
 
 #[derive(Parser)]
-#[command(name = "latchkey", version, about = "A self-hosted account service")]
+#[command(
+    name = "latchkey",
+    version,
+    about = "A self-hosted account service",
+    after_help = "Settings come from LATCHKEY_* variables and ./latchkey.toml, for every command. \
+        Commands that queue an email (user create, user delete) build its links from their own \
+        LATCHKEY_PUBLIC_URL (or LATCHKEY_LINK_BASE_URL), not the server's: run them with the \
+        server's settings."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,6 +54,9 @@ enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Operator commands on users.
+    ///
+    /// Emails these commands queue (verification on create, the notice on delete) have links
+    /// built from this command's own LATCHKEY_PUBLIC_URL, not the server's.
     #[command(subcommand)]
     User(UserCommand),
     /// Development helpers.
@@ -51,6 +76,9 @@ enum Command {
 #[derive(Subcommand)]
 enum UserCommand {
     /// Create a user; the password is read from standard input (one line).
+    ///
+    /// Without --verified a verification email is queued; its link is built from this
+    /// command's LATCHKEY_PUBLIC_URL (set it as the server has it).
     Create {
         #[arg(long)]
         email: String,
@@ -141,7 +169,7 @@ pub fn run() -> i32 {
         Err(e) => return fail(e),
     };
     let server = matches!(cli.command, Command::Serve | Command::Worker);
-    init_tracing(&settings, server);
+    crate::logging::init(&settings, server);
     for warning in warnings {
         tracing::warn!("{warning}");
     }
@@ -182,6 +210,7 @@ pub fn run() -> i32 {
                     .ensure_first_admin()
                     .await
                     .map_err(|e| e.to_string())?;
+                services.log_created_files();
                 let (stop, stopped) = tokio::sync::watch::channel(false);
                 let worker = tokio::spawn(services.worker().run(stopped));
                 shutdown_signal().await;
@@ -194,8 +223,7 @@ pub fn run() -> i32 {
                     .await
                     .map_err(|e| e.to_string())?;
                 store.migrate().await.map_err(|e| e.to_string())?;
-                println!("migrations applied");
-                Ok(())
+                outln!("migrations applied")
             }
             Command::Mail(MailCommand::Preview {
                 kind, html, locale, ..
@@ -230,26 +258,28 @@ pub fn run() -> i32 {
 fn fail(message: impl std::fmt::Display) -> i32 {
     // One line, whatever the message held.
     let message = message.to_string().replace(['\n', '\r'], " ");
-    eprintln!("latchkey: {message}");
+    // `eprintln!` would panic on a closed standard error; the exit status still tells.
+    let _ = writeln!(io::stderr(), "latchkey: {message}");
     1
 }
 
-/// Servers log at `LATCHKEY_LOG` (default info). One-shot commands log warnings only unless
-/// `LATCHKEY_LOG` asks for more: their output is what they print.
-fn init_tracing(settings: &Settings, server: bool) {
-    use tracing_subscriber::{EnvFilter, fmt};
-    let level = if server || std::env::var_os("LATCHKEY_LOG").is_some() {
-        settings.log.as_str()
-    } else {
-        "warn"
-    };
-    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    let _ = match settings.log_format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
+/// Set once standard output's reader has gone away.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes command output. A reader that has gone away (`latchkey … | head`) is a normal end
+/// for a command: the rest of the output is dropped quietly and the command finishes with
+/// status 0. Any other write error (a full disk) fails the command.
+pub(crate) fn print_out(args: std::fmt::Arguments<'_>) -> Result<(), String> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut out = io::stdout().lock();
+    match out.write_fmt(args).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => Err(format!("cannot write to standard output: {e}")),
+    }
 }

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::UserCommand;
 use crate::{
+    Settings,
     application::Services,
     domain::{
         accounts::{DisplayName, User},
@@ -24,7 +25,7 @@ use crate::{
 pub fn read_password() -> Result<NewPassword, String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("Password (one line): ");
+        let _ = write!(std::io::stderr(), "Password (one line): ");
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
@@ -42,7 +43,10 @@ pub fn read_password() -> Result<NewPassword, String> {
 /// Asks on standard error and reads the answer from standard input; anything but `y` or `yes`
 /// (an empty line, or end of input when no one is there to answer) keeps the account.
 pub fn confirm_deletion(email: &str) -> Result<(), String> {
-    eprint!("Delete {email} and everything of the account? This cannot be undone. [y/N] ");
+    let _ = write!(
+        std::io::stderr(),
+        "Delete {email} and everything of the account? This cannot be undone. [y/N] "
+    );
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()
@@ -82,11 +86,12 @@ pub async fn user(
                 is_admin: admin,
             };
             let user = flows.create_account(account).await.map_err(err)?;
-            println!("created {} ({})", user.email, user.id);
+            outln!("created {} ({})", user.email, user.id)?;
             if !verified {
-                println!(
+                outln!(
                     "a verification email is queued; `latchkey serve` or `latchkey worker` sends it"
-                );
+                )?;
+                warn_if_default_links(services);
             }
         }
         UserCommand::List { query, limit } => {
@@ -95,9 +100,9 @@ pub async fn user(
                 .list_users(query.as_deref(), size, None)
                 .await
                 .map_err(err)?;
-            print_users(&page.items);
+            print_users(&page.items)?;
             if page.next.is_some() {
-                println!("(more: raise --limit, up to {})", PageSize::MAX);
+                outln!("(more: raise --limit, up to {})", PageSize::MAX)?;
             }
         }
         UserCommand::Show { email } => {
@@ -105,7 +110,7 @@ pub async fn user(
                 .user_by_address(&address(&email)?)
                 .await
                 .map_err(|e| not_found(e, &email))?;
-            print_user(&user);
+            print_user(&user)?;
         }
         UserCommand::Verify { email } => {
             let patch = UserPatch {
@@ -130,10 +135,11 @@ pub async fn user(
                 .delete_account(user.id)
                 .await
                 .map_err(|e| not_found(e, &email))?;
-            println!(
+            outln!(
                 "{}: deleted; an account_deleted email is queued",
                 user.email
-            );
+            )?;
+            warn_if_default_links(services);
         }
         UserCommand::Enable { email } => {
             let patch = UserPatch {
@@ -144,6 +150,20 @@ pub async fn user(
         }
     }
     Ok(())
+}
+
+/// A queued email's links come from this command's configuration, not the server's: without
+/// LATCHKEY_PUBLIC_URL here they point to the default, which is rarely where the server is.
+fn warn_if_default_links(services: &Services) {
+    let base = &services.settings.link_base_url;
+    if *base == Settings::defaults().link_base_url {
+        let _ = writeln!(
+            std::io::stderr(),
+            "latchkey: warning: LATCHKEY_PUBLIC_URL is not set for this command, so the links in \
+             the queued email point to {}; run CLI commands with the server's LATCHKEY_PUBLIC_URL",
+            base.as_str().trim_end_matches('/')
+        );
+    }
 }
 
 fn not_found(e: crate::Error, email: &str) -> String {
@@ -169,7 +189,7 @@ async fn change(
         .update_user(user.id, patch, None)
         .await
         .map_err(|e| not_found(e, email))?;
-    println!("{}: {done}", user.email);
+    outln!("{}: {done}", user.email)?;
     Ok(())
 }
 
@@ -177,7 +197,7 @@ fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-fn print_users(users: &[User]) {
+fn print_users(users: &[User]) -> Result<(), String> {
     let rows: Vec<Vec<String>> = users
         .iter()
         .map(|u| {
@@ -194,23 +214,23 @@ fn print_users(users: &[User]) {
     print_table(
         &["EMAIL", "NAME", "VERIFIED", "ADMIN", "DISABLED", "CREATED"],
         &rows,
-    );
+    )
 }
 
-fn print_user(u: &User) {
-    println!("id:             {}", u.id);
-    println!("email:          {}", u.email);
-    println!("name:           {}", u.name.as_deref().unwrap_or("-"));
-    println!("email verified: {}", yes_no(u.email_verified));
-    println!("admin:          {}", yes_no(u.is_admin));
-    println!("disabled:       {}", yes_no(u.disabled));
-    println!("has password:   {}", yes_no(u.password_hash.is_some()));
-    println!("created:        {}", Millis(u.created_at).rfc3339());
-    println!("updated:        {}", Millis(u.updated_at).rfc3339());
+fn print_user(u: &User) -> Result<(), String> {
+    outln!("id:             {}", u.id)?;
+    outln!("email:          {}", u.email)?;
+    outln!("name:           {}", u.name.as_deref().unwrap_or("-"))?;
+    outln!("email verified: {}", yes_no(u.email_verified))?;
+    outln!("admin:          {}", yes_no(u.is_admin))?;
+    outln!("disabled:       {}", yes_no(u.disabled))?;
+    outln!("has password:   {}", yes_no(u.password_hash.is_some()))?;
+    outln!("created:        {}", Millis(u.created_at).rfc3339())?;
+    outln!("updated:        {}", Millis(u.updated_at).rfc3339())
 }
 
 /// Columns padded to their widest cell (counted in characters).
-fn print_table(header: &[&str], rows: &[Vec<String>]) {
+fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<(), String> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -223,12 +243,13 @@ fn print_table(header: &[&str], rows: &[Vec<String>]) {
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        outln!("{}", padded.join("  ").trim_end())
     };
-    line(header.to_vec());
+    line(header.to_vec())?;
     for row in rows {
-        line(row.iter().map(String::as_str).collect());
+        line(row.iter().map(String::as_str).collect())?;
     }
+    Ok(())
 }
 
 pub async fn seed(services: &Services, force: bool) -> Result<(), String> {
@@ -247,8 +268,7 @@ pub async fn seed(services: &Services, force: bool) -> Result<(), String> {
             ]
         })
         .collect();
-    print_table(&["EMAIL", "PASSWORD", "ROLE"], &rows);
-    Ok(())
+    print_table(&["EMAIL", "PASSWORD", "ROLE"], &rows)
 }
 
 /// Retrying and dead messages shown at most (newest first).
@@ -273,17 +293,17 @@ pub async fn outbox(services: &Services, json: bool) -> Result<(), String> {
             .map(|(s, n)| (s.as_str().to_owned(), json!(n)))
             .collect();
         let failed: Vec<OutboxMessage> = failed.into_iter().map(OutboxMessage::from).collect();
-        println!("{}", json!({"counts": counts, "failed": failed}));
+        outln!("{}", json!({"counts": counts, "failed": failed}))?;
         return Ok(());
     }
     let rows: Vec<Vec<String>> = counts
         .iter()
         .map(|(s, n)| vec![s.as_str().to_owned(), n.to_string()])
         .collect();
-    print_table(&["STATUS", "MESSAGES"], &rows);
-    println!();
+    print_table(&["STATUS", "MESSAGES"], &rows)?;
+    outln!()?;
     if failed.is_empty() {
-        println!("no retrying or dead messages");
+        outln!("no retrying or dead messages")?;
         return Ok(());
     }
     let rows: Vec<Vec<String>> = failed
@@ -314,8 +334,7 @@ pub async fn outbox(services: &Services, json: bool) -> Result<(), String> {
             "LAST ERROR",
         ],
         &rows,
-    );
-    Ok(())
+    )
 }
 
 /// An SMTP error can span lines; a table row cannot.

@@ -4,6 +4,7 @@
 //! a message naming the variable.
 
 mod duration;
+mod log_filter;
 mod source;
 
 pub use duration::{InvalidDuration, parse_duration};
@@ -198,7 +199,7 @@ impl Settings {
         };
         let worker_defaults = WorkerSettings::default();
         let settings = Settings {
-            listen: src.parse("listen", "127.0.0.1:8080", from_str)?,
+            listen: src.parse("listen", "127.0.0.1:8080", parse_listen)?,
             public_url,
             link_base_url,
             database_url: src.parse("database_url", "sqlite://latchkey.db", from_str)?,
@@ -233,7 +234,7 @@ impl Settings {
             webhook: webhook_settings(&mut src)?,
             trusted_proxies: src.parse("trusted_proxies", "", parse_proxies)?,
             password_hash: src.parse("password_hash", "argon2id:m=19456,t=2,p=1", from_str)?,
-            log: src.take("log").unwrap_or_else(|| "info".into()),
+            log: src.parse("log", "info", log_filter::parse_log_filter)?,
             log_format: src.parse("log_format", "text", parse_log_format)?,
             worker: WorkerSettings {
                 max_attempts: src.parse("mail_max_attempts", "10", parse_attempts)?,
@@ -279,6 +280,24 @@ where
 
 fn from_str_display<T: FromStr<Err: std::fmt::Display>>(s: &str) -> Result<T, String> {
     s.trim().parse().map_err(|e: T::Err| e.to_string())
+}
+
+/// Shown in subjects and page titles: one short line.
+/// `IP:PORT`, or `localhost:PORT` for 127.0.0.1: other host names are not resolved, since a
+/// name can stand for several addresses and the server binds one.
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    let t = s.trim();
+    if let Ok(addr) = t.parse() {
+        return Ok(addr);
+    }
+    if let Some(port) = t.strip_prefix("localhost:")
+        && let Ok(port) = port.parse::<u16>()
+    {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    Err(format!(
+        "expected IP:PORT like 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080 (or localhost:PORT); got {s:?}"
+    ))
 }
 
 /// Shown in subjects and page titles: one short line.

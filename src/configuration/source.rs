@@ -46,7 +46,13 @@ impl Source {
         if let Some(text) = toml_text {
             let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError {
                 variable: "latchkey.toml".into(),
-                reason: e.message().to_owned(),
+                reason: match e.span() {
+                    Some(span) => {
+                        let (line, column) = line_and_column(&text, span.start);
+                        format!("line {line}, column {column}: {}", e.message())
+                    }
+                    None => e.message().to_owned(),
+                },
             })?;
             for (key, value) in table {
                 let raw = match value {
@@ -131,9 +137,36 @@ fn error_for(key: &str, origin: Option<Origin>, reason: String) -> ConfigError {
     ConfigError { variable, reason }
 }
 
+/// 1-based line and column (in characters) of a byte offset, as editors count them.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
 fn read_file(path: &Path, name: &str) -> Result<String, ConfigError> {
     std::fs::read_to_string(path).map_err(|e| ConfigError {
         variable: name.into(),
         reason: format!("cannot read {}: {e}", path.display()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_syntax_error_names_its_line_and_column() {
+        let text = "listen = \"127.0.0.1:8080\"\nlog = [\"info\"\n";
+        let err = Source::from_pairs(std::iter::empty(), Some(text.into()))
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.starts_with("invalid latchkey.toml: line 2, column ")),
+            "{err:?}"
+        );
+        assert_eq!(line_and_column("a\nbé=\n", 5), (2, 3));
+    }
 }

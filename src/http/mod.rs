@@ -190,6 +190,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, Error> {
             crate::telemetry::outbox_depth(status.as_str(), n);
         }
     }
+    crate::telemetry::log_lines_dropped(crate::logging::dropped_lines());
     let mut response = handle.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -3,7 +3,10 @@
 use uuid::Uuid;
 
 use super::{Conn, on_db};
-use crate::{domain::accounts::User, error::Error};
+use crate::{
+    domain::{accounts::User, email::EmailAddress},
+    error::Error,
+};
 
 /// An outbox message as operators see it: never its payload or link.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -100,10 +103,16 @@ impl Conn {
     }
 
     /// Users that `dev seed` did not make.
-    pub async fn count_other_than_seed_users(&mut self) -> Result<i64, Error> {
-        const SQL: &str =
-            "SELECT COUNT(*) FROM users WHERE id NOT IN (SELECT user_id FROM dev_seed_users)";
-        Ok(on_db!(self, c => sqlx::query_scalar(SQL).fetch_one(c).await)?)
+    /// Users `dev seed` did not make, not counting the admin at `first_admin` (the configured
+    /// `LATCHKEY_FIRST_ADMIN_EMAIL`, which a local stack creates at start).
+    pub async fn count_other_than_seed_users(
+        &mut self,
+        first_admin: Option<&EmailAddress>,
+    ) -> Result<i64, Error> {
+        const SQL: &str = "SELECT COUNT(*) FROM users WHERE id NOT IN (SELECT user_id FROM dev_seed_users) \
+            AND NOT (is_admin AND email_norm = COALESCE($1, ''))";
+        let first_admin = first_admin.map(EmailAddress::normalized);
+        Ok(on_db!(self, c => sqlx::query_scalar(SQL).bind(first_admin).fetch_one(c).await)?)
     }
 
     /// A new password for a seed user on a second `dev seed` (only seed users are touched).

@@ -67,6 +67,11 @@ pub enum OpenError {
     Connect(#[from] sqlx::Error),
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot open the database file {path}: {source}")]
+    OpenFile {
+        path: std::path::PathBuf,
+        source: sqlx::Error,
+    },
     #[error("cannot create the database file {path}: {source}")]
     CreateFile {
         path: std::path::PathBuf,
@@ -99,18 +104,25 @@ impl Store {
         // No ping before each acquire: a SQLite connection is a file handle that cannot go stale
         // the way a network connection does, and the ping is one more round trip to the
         // connection's worker thread on every request (measured: a third of a refresh's cost).
+        // SQLite's own message ("unable to open database file") does not say which file.
+        let open_file = |source| OpenError::OpenFile {
+            path: path.to_owned(),
+            source,
+        };
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .test_before_acquire(false)
             .connect_with(options.clone())
-            .await?;
+            .await
+            .map_err(open_file)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
             .test_before_acquire(false)
             .connect_with(options)
-            .await?;
+            .await
+            .map_err(open_file)?;
         Ok(Self {
             backend: Arc::new(Backend::Sqlite { writer, reader }),
         })

@@ -398,13 +398,15 @@ impl Flows {
     }
 
     /// `latchkey dev seed`: a few verified test users with fresh random passwords. Refuses a
-    /// database with users it did not make unless `force`; those are never touched.
+    /// database with users it did not make (the configured first admin aside) unless `force`;
+    /// those are never touched.
     pub async fn dev_seed(&self, force: bool) -> Result<Vec<SeedUser>, Error> {
+        let first_admin = self.settings.first_admin_email.as_ref();
         let others = self
             .store
             .read()
             .await?
-            .count_other_than_seed_users()
+            .count_other_than_seed_users(first_admin)
             .await?;
         if others > 0 && !force {
             return Err(Error::DatabaseNotEmpty);

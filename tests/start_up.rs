@@ -1,0 +1,180 @@
+//! What `latchkey serve` says at start (issue 11): settings that would be accepted but do the
+//! wrong thing are refused with the value and what is expected, and a first start says which
+//! files it created and which pages to open.
+
+use std::{
+    io::{BufRead as _, BufReader},
+    path::Path,
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
+
+fn latchkey(dir: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env(
+            "LATCHKEY_DATABASE_URL",
+            format!("sqlite://{}", dir.join("latchkey.db").display()),
+        )
+        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1")
+        .stdin(Stdio::null())
+        .current_dir(dir);
+    command
+}
+
+/// Runs `serve` expecting it to refuse to start; its one line of standard error.
+fn refused(dir: &Path, env: &[(&str, &str)]) -> String {
+    let out = latchkey(dir)
+        .arg("serve")
+        .env("LATCHKEY_LISTEN", "127.0.0.1:0")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run latchkey");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{env:?}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{env:?}: {stderr}");
+    stderr
+}
+
+#[test]
+fn settings_that_would_do_the_wrong_thing_are_refused_with_their_value() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    // A log filter that parses but matches nothing: before, nothing at all was logged.
+    for value in ["verbose", "nonsense=["] {
+        let line = refused(dir.path(), &[("LATCHKEY_LOG", value)]);
+        assert!(line.contains("LATCHKEY_LOG"), "{line}");
+        assert!(line.contains(&format!("{value:?}")), "{line}");
+        assert!(line.contains("debug"), "says what is expected: {line}");
+    }
+    // An address that is not IP:PORT is echoed with what is expected.
+    for value in ["example.com:18081", "8080", "localhost"] {
+        let line = refused(dir.path(), &[("LATCHKEY_LISTEN", value)]);
+        assert!(line.contains("LATCHKEY_LISTEN"), "{line}");
+        assert!(line.contains(&format!("{value:?}")), "{line}");
+        assert!(line.contains("127.0.0.1:8080"), "an example: {line}");
+    }
+    // A syntax error in latchkey.toml says where.
+    std::fs::write(
+        dir.path().join("latchkey.toml"),
+        "product_name = \"Acme\"\nmail_cooldown = \"60s\nlog = \"info\"\n",
+    )
+    .expect("write latchkey.toml");
+    let line = refused(dir.path(), &[]);
+    assert!(line.contains("latchkey.toml"), "{line}");
+    assert!(line.contains("line 2, column "), "{line}");
+    std::fs::remove_file(dir.path().join("latchkey.toml")).expect("remove");
+    // A database in a directory that does not exist names the path.
+    let missing = dir.path().join("no-such-dir").join("x.db");
+    let url = format!("sqlite://{}", missing.display());
+    let line = refused(dir.path(), &[("LATCHKEY_DATABASE_URL", &url)]);
+    assert!(line.contains(&missing.display().to_string()), "{line}");
+    assert!(!dir.path().join("no-such-dir").exists());
+    // A path SQLite cannot open (here a directory) names the path too.
+    let taken = dir.path().join("a-directory");
+    std::fs::create_dir(&taken).expect("mkdir");
+    let url = format!("sqlite://{}", taken.display());
+    let line = refused(dir.path(), &[("LATCHKEY_DATABASE_URL", &url)]);
+    assert!(line.contains(&taken.display().to_string()), "{line}");
+}
+
+/// Starts `serve`, reads its log until the pages are named, stops it with SIGTERM; every line.
+fn start_and_stop(dir: &Path, env: &[(&str, &str)]) -> Vec<String> {
+    let mut child = latchkey(dir)
+        .arg("serve")
+        .env("LATCHKEY_LISTEN", "127.0.0.1:0")
+        .env("LATCHKEY_LOG", "info")
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start latchkey serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    loop {
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no line naming the account page: {lines:#?}");
+        };
+        let done = line.contains("/account");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    lines.extend(rx.iter());
+    lines
+}
+
+#[test]
+fn a_first_start_names_the_files_it_created_and_the_pages_to_open() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let public = [("LATCHKEY_PUBLIC_URL", "http://localhost:18099")];
+    let log = start_and_stop(dir.path(), &public);
+    let has = |lines: &[String], text: &str| lines.iter().any(|l| l.contains(text));
+    let db = dir.path().join("latchkey.db").display().to_string();
+    let key = dir.path().join("latchkey.key").display().to_string();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("created the SQLite database") && l.contains(&db)),
+        "{log:#?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("created the secret key file") && l.contains(&key)),
+        "{log:#?}"
+    );
+    assert!(has(&log, "http://localhost:18099/register"), "{log:#?}");
+    assert!(has(&log, "http://localhost:18099/account"), "{log:#?}");
+    assert!(has(&log, "http://localhost:18099/dev/mailbox"), "{log:#?}");
+    // The public URL is local but not where the server listens: said once, as a warning.
+    assert!(
+        log.iter()
+            .any(|l| l.contains("WARN") && l.contains("LATCHKEY_PUBLIC_URL")),
+        "{log:#?}"
+    );
+
+    // The second start created nothing; with SMTP there is no dev mailbox to open.
+    let log = start_and_stop(
+        dir.path(),
+        &[public[0], ("LATCHKEY_SMTP_URL", "smtp://127.0.0.1:1")],
+    );
+    assert!(!has(&log, "created the"), "{log:#?}");
+    assert!(has(&log, "http://localhost:18099/register"), "{log:#?}");
+    assert!(!has(&log, "/dev/mailbox"), "{log:#?}");
+}
+
+#[test]
+fn localhost_is_taken_as_the_loopback_address() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let listen = format!("localhost:{port}");
+    let log = start_and_stop(dir.path(), &[("LATCHKEY_LISTEN", &listen)]);
+    assert!(
+        log.iter()
+            .any(|l| l.contains("latchkey listening") && l.contains(&format!("127.0.0.1:{port}"))),
+        "{log:#?}"
+    );
+}
