@@ -50,8 +50,8 @@ pub enum StartError {
     FirstAdminPassword(WeakPassword),
     #[error("cannot create the first admin: {0}")]
     FirstAdmin(Error),
-    #[error("{0}")]
-    Other(String),
+    #[error("cannot build the webhook HTTP client: {0}")]
+    Webhook(#[source] reqwest::Error),
 }
 
 /// Everything the flows and the worker need, built once from the settings.
@@ -112,7 +112,7 @@ impl Services {
             .as_ref()
             .map(WebhookClient::new)
             .transpose()
-            .map_err(StartError::Other)?
+            .map_err(StartError::Webhook)?
             .map(Arc::new);
         let outbox = Outbox::new(keys.clone(), settings.webhook.as_ref().map(|w| &w.url));
         let settings = Arc::new(settings);
@@ -241,10 +241,6 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
-    }
-
-    pub fn flows(&self) -> Arc<Flows> {
-        Arc::clone(&self.services.flows)
     }
 
     /// Serves until `shutdown` completes, then finishes the requests and sends in flight.

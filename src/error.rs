@@ -140,5 +140,3 @@ impl From<sqlx::Error> for Error {
         }
     }
 }
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;

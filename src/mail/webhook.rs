@@ -24,15 +24,14 @@ pub struct WebhookClient {
 }
 
 impl WebhookClient {
-    pub fn new(settings: &WebhookSettings) -> Result<Self, String> {
+    pub fn new(settings: &WebhookSettings) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             // A receiver that redirects is misconfigured; following it would send signed
             // account events wherever the redirect points.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Latchkey-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the webhook HTTP client: {e}"))?;
+            .build()?;
         Ok(Self {
             client,
             secret: settings.secret.clone(),

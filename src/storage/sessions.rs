@@ -9,7 +9,6 @@ use crate::{
 /// A session and its user's state, to explain a refused refresh.
 #[derive(Debug, sqlx::FromRow)]
 pub struct SessionState {
-    pub user_id: Uuid,
     pub refresh_hash: Vec<u8>,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
@@ -79,7 +78,7 @@ impl Conn {
     }
 
     pub async fn session_state(&mut self, session_id: Uuid) -> Result<Option<SessionState>, Error> {
-        const SQL: &str = "SELECT s.user_id, s.refresh_hash, s.expires_at, s.revoked_at, u.disabled, u.email_verified \
+        const SQL: &str = "SELECT s.refresh_hash, s.expires_at, s.revoked_at, u.disabled, u.email_verified \
             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(session_id).fetch_optional(c).await)?)
     }

@@ -1,22 +1,19 @@
-//! What operators do, through the admin API and the CLI alike: create, list, show and change
-//! users, resend verification, inspect the outbox, the first admin, and the dev seed.
+//! What operators do to users, through the admin API and the CLI alike: create, list, show and
+//! change them, resend verification, and the first admin. Listings are paged (`pagination`);
+//! the outbox view and the dev seed have files of their own.
 
-use std::str::FromStr;
-
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
 
-use super::Flows;
+use super::{Cursor, Flows, Page, PageSize};
 use crate::{
     domain::{
         accounts::{DisplayName, User},
         email::EmailAddress,
         password::NewPassword,
-        tokens::random_bytes,
         webhooks::Event,
     },
     error::Error,
-    storage::{NewUser, OutboxEntry, UserChanges, now_ms},
+    storage::{NewUser, UserChanges, now_ms},
 };
 
 /// A user made by an operator. Without a password the account cannot log in until a reset.
@@ -36,135 +33,6 @@ pub struct UserPatch {
     pub is_admin: Option<bool>,
     pub name: Option<Option<DisplayName>>,
 }
-
-/// How many items a listing returns: 50 unless asked, at most 200.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageSize(u32);
-
-impl PageSize {
-    pub const DEFAULT: Self = Self(50);
-    pub const MAX: u32 = 200;
-
-    pub fn parse(input: Option<&str>) -> Result<Self, Error> {
-        match input.map(str::trim) {
-            None | Some("") => Ok(Self::DEFAULT),
-            Some(s) => match s.parse::<u32>() {
-                Ok(n @ 1..=Self::MAX) => Ok(Self(n)),
-                _ => Err(Error::invalid(
-                    "validation_failed",
-                    "limit",
-                    format!("limit is a number from 1 to {}", Self::MAX),
-                )),
-            },
-        }
-    }
-
-    pub fn get(self) -> u32 {
-        self.0
-    }
-}
-
-/// Where the next page starts: opaque to clients (the last id of the page, base64url).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor(Uuid);
-
-impl Cursor {
-    pub fn parse(input: Option<&str>) -> Result<Option<Self>, Error> {
-        let Some(text) = input.map(str::trim).filter(|s| !s.is_empty()) else {
-            return Ok(None);
-        };
-        URL_SAFE_NO_PAD
-            .decode(text)
-            .ok()
-            .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-            .map(|id| Some(Self(id)))
-            .ok_or_else(|| {
-                Error::invalid(
-                    "validation_failed",
-                    "cursor",
-                    "cursor is not one this API returned",
-                )
-            })
-    }
-
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.0.as_bytes())
-    }
-}
-
-/// One page of a listing and where the next one starts (`None`: this was the last).
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next: Option<Cursor>,
-}
-
-impl<T> Page<T> {
-    /// `fetched` holds up to one more than a page, which tells whether another page follows.
-    fn of(mut fetched: Vec<T>, size: PageSize, id: impl Fn(&T) -> Uuid) -> Self {
-        let size = size.get() as usize;
-        let next = if fetched.len() > size {
-            fetched.truncate(size);
-            fetched.last().map(|item| Cursor(id(item)))
-        } else {
-            None
-        };
-        Self {
-            items: fetched,
-            next,
-        }
-    }
-}
-
-/// The outbox states of contract §3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboxStatus {
-    Queued,
-    Retrying,
-    Sent,
-    Dead,
-}
-
-impl OutboxStatus {
-    pub const ALL: [Self; 4] = [Self::Queued, Self::Retrying, Self::Sent, Self::Dead];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Retrying => "retrying",
-            Self::Sent => "sent",
-            Self::Dead => "dead",
-        }
-    }
-}
-
-impl FromStr for OutboxStatus {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-            .ok_or_else(|| {
-                Error::invalid(
-                    "validation_failed",
-                    "status",
-                    "status is one of queued, retrying, sent, dead",
-                )
-            })
-    }
-}
-
-/// A user `dev seed` made or renewed, with the password it now has.
-pub struct SeedUser {
-    pub email: EmailAddress,
-    pub password: String,
-    pub is_admin: bool,
-}
-
-const SEED_USERS: [(&str, &str, bool); 3] = [
-    ("admin@example.com", "Ada Admin", true),
-    ("alice@example.com", "Alice Example", false),
-    ("bob@example.com", "Bob Example", false),
-];
 
 impl Flows {
     /// Creates a user for an operator. Unverified, it gets a verification email (the same one
@@ -337,41 +205,6 @@ impl Flows {
         Ok(())
     }
 
-    /// Outbox messages, newest first, without payloads or links.
-    pub async fn outbox_messages(
-        &self,
-        status: Option<OutboxStatus>,
-        size: PageSize,
-        after: Option<Cursor>,
-    ) -> Result<Page<OutboxEntry>, Error> {
-        let fetched = self
-            .store
-            .read()
-            .await?
-            .list_outbox(
-                status.map(OutboxStatus::as_str),
-                after.map(|c| c.0),
-                i64::from(size.get()) + 1,
-            )
-            .await?;
-        Ok(Page::of(fetched, size, |m| m.id))
-    }
-
-    /// Messages per status, every status present (zero when none).
-    pub async fn outbox_counts(&self) -> Result<Vec<(OutboxStatus, i64)>, Error> {
-        let counts = self.store.read().await?.outbox_counts().await?;
-        Ok(OutboxStatus::ALL
-            .into_iter()
-            .map(|status| {
-                let n = counts
-                    .iter()
-                    .find(|(s, _)| s == status.as_str())
-                    .map_or(0, |(_, n)| *n);
-                (status, n)
-            })
-            .collect())
-    }
-
     /// `LATCHKEY_FIRST_ADMIN_*`: a verified admin with this address unless a user has it.
     /// Returns whether one was created; starting again changes nothing.
     pub async fn ensure_first_admin(
@@ -396,63 +229,6 @@ impl Flows {
             Err(e) => Err(e),
         }
     }
-
-    /// `latchkey dev seed`: a few verified test users with fresh random passwords. Refuses a
-    /// database with users it did not make (the configured first admin aside) unless `force`;
-    /// those are never touched.
-    pub async fn dev_seed(&self, force: bool) -> Result<Vec<SeedUser>, Error> {
-        let first_admin = self.settings.first_admin_email.as_ref();
-        let others = self
-            .store
-            .read()
-            .await?
-            .count_other_than_seed_users(first_admin)
-            .await?;
-        if others > 0 && !force {
-            return Err(Error::DatabaseNotEmpty);
-        }
-        let mut seeded = Vec::new();
-        for (address, name, is_admin) in SEED_USERS {
-            let email = EmailAddress::parse(address)?;
-            let password = URL_SAFE_NO_PAD.encode(random_bytes::<12>()?);
-            let new_password = NewPassword::parse(password.clone())?;
-            let hash = self.hasher.hash(&new_password).await?;
-            let mut tx = self.store.write().await?;
-            let now = now_ms();
-            match tx.user_by_email(email.normalized()).await? {
-                Some(user) if tx.is_seed_user(user.id).await? => {
-                    tx.reset_seed_user(user.id, &hash, now).await?;
-                }
-                Some(_) => {
-                    tracing::warn!(%email, "dev seed: a real user has this address; left alone");
-                    continue;
-                }
-                None => {
-                    let id = Uuid::now_v7();
-                    tx.insert_user(&NewUser {
-                        id,
-                        email: email.as_str(),
-                        email_norm: email.normalized(),
-                        password_hash: Some(&hash),
-                        name: Some(name),
-                        email_verified: true,
-                        is_admin,
-                        locale: None,
-                        now,
-                    })
-                    .await?;
-                    tx.mark_seed_user(id).await?;
-                }
-            }
-            tx.commit().await?;
-            seeded.push(SeedUser {
-                email,
-                password,
-                is_admin,
-            });
-        }
-        Ok(seeded)
-    }
 }
 
 /// `LIKE` treats `%` and `_` as wildcards; a search for them means the characters.
@@ -470,27 +246,6 @@ fn escape_like(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn page_sizes_and_cursors_parse_or_say_why() {
-        assert_eq!(PageSize::parse(None).ok(), Some(PageSize::DEFAULT));
-        assert_eq!(
-            PageSize::parse(Some("200")).ok().map(PageSize::get),
-            Some(200)
-        );
-        for bad in ["0", "201", "-1", "ten", "1e3"] {
-            assert!(PageSize::parse(Some(bad)).is_err(), "{bad}");
-        }
-        let cursor = Cursor(Uuid::now_v7());
-        assert_eq!(
-            Cursor::parse(Some(&cursor.encode())).ok().flatten(),
-            Some(cursor)
-        );
-        assert!(Cursor::parse(Some("!!")).is_err());
-        assert!(Cursor::parse(Some("AAAA")).is_err());
-        assert!("dead".parse::<OutboxStatus>().is_ok());
-        assert!("lost".parse::<OutboxStatus>().is_err());
-    }
 
     #[test]
     fn like_wildcards_are_literal() {

@@ -3,14 +3,20 @@
 //! is woken after they commit.
 
 mod admin;
+mod dev_seed;
 mod email_change;
+mod outbox_view;
+mod pagination;
 mod password;
 mod profile;
 mod session;
 mod signup;
 
-pub use admin::{Cursor, NewAccount, OutboxStatus, Page, PageSize, SeedUser, UserPatch};
+pub use admin::{NewAccount, UserPatch};
+pub use dev_seed::SeedUser;
 pub use email_change::{ConfirmOutcome, PendingEmail};
+pub use outbox_view::OutboxStatus;
+pub use pagination::{Cursor, Page, PageSize};
 pub use profile::ProfilePatch;
 pub use session::{Principal, SessionView, TokenPair};
 pub use signup::Registration;
