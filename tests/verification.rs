@@ -1,5 +1,5 @@
 //! Email verification (contract §3, §4, §8): expired, used, garbage and misdirected links,
-//! resending, concurrent uses of one link, and the link page that never consumes a token.
+//! resending, concurrent uses of one link, and the link page that never uses a token.
 
 mod common;
 
@@ -290,7 +290,7 @@ async fn of_twenty_concurrent_uses_of_one_link_exactly_one_succeeds() {
 }
 
 #[tokio::test]
-async fn opening_the_link_page_never_consumes_the_token() {
+async fn opening_the_link_page_never_uses_the_token() {
     let app = TestApp::spawn().await;
     let token = signed_up(&app, "scanner@example.com").await;
     for _ in 0..3 {

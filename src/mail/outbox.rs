@@ -284,7 +284,7 @@ impl Worker {
     ) -> Result<Vec<(Uuid, ClaimedMessage)>, Error> {
         let owner = Uuid::from_bytes(random_bytes::<16>()?);
         let now = now_ms();
-        let mut conn = self.store.writer().await?;
+        let mut conn = self.store.autocommit().await?;
         let messages = conn
             .claim_due_messages(
                 channel,
@@ -311,7 +311,7 @@ impl Worker {
                 if !event {
                     crate::telemetry::email_sent(&message.kind);
                 }
-                match self.store.writer().await {
+                match self.store.autocommit().await {
                     Ok(mut conn) => conn.mark_sent(message.id, owner, now_ms()).await,
                     Err(e) => Err(e),
                 }
@@ -326,7 +326,7 @@ impl Worker {
                 if !event {
                     crate::telemetry::email_failed(&message.kind, retry_at.is_none());
                 }
-                match self.store.writer().await {
+                match self.store.autocommit().await {
                     Ok(mut conn) => {
                         conn.mark_failed(message.id, owner, &e.to_string(), retry_at)
                             .await

@@ -126,7 +126,7 @@ impl Transport {
                     created_at: now_ms(),
                 };
                 let mut conn = store
-                    .writer()
+                    .autocommit()
                     .await
                     .map_err(|e| SendError::Transient(e.to_string()))?;
                 let id = conn

@@ -133,7 +133,7 @@ mod tests {
             .map_err(Error::internal)?;
         store.migrate().await.map_err(Error::internal)?;
         let user = Uuid::now_v7();
-        let mut conn = store.writer().await?;
+        let mut conn = store.autocommit().await?;
         conn.insert_user(&NewUser {
             id: user,
             email: ANN,

@@ -20,7 +20,7 @@ pub struct NewLinkToken<'a> {
 
 /// A token that was just used: whose it was, and which change it names, if any.
 #[derive(Debug, sqlx::FromRow)]
-pub struct ConsumedToken {
+pub struct UsedToken {
     pub user_id: Uuid,
     pub change_id: Option<Uuid>,
 }
@@ -50,7 +50,7 @@ impl TokenState {
         }
     }
 
-    /// Whether a consume would succeed now (for a check before slow work, like hashing).
+    /// Whether a use would succeed now (for a check before slow work, like hashing).
     pub fn usable(&self, now: i64) -> bool {
         self.used_at.is_none()
             && self.invalidated_at.is_none()
@@ -80,12 +80,12 @@ impl Conn {
     /// token must be unused, not superseded, not expired, of this purpose, and its account must
     /// still have the address it was made for, except a revert link: it outlives later changes
     /// of the address, so that an attacker who changes it twice cannot shut the owner out.
-    pub async fn consume_link_token(
+    pub async fn try_use_link_token(
         &mut self,
         hash: TokenHash,
         purpose: Purpose,
         now: i64,
-    ) -> Result<Option<ConsumedToken>, Error> {
+    ) -> Result<Option<UsedToken>, Error> {
         const SQL: &str = "UPDATE link_tokens SET used_at = $3 \
             WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL AND expires_at > $3 \
               AND (purpose = 'revert_email_change' \
@@ -103,8 +103,8 @@ impl Conn {
         hash: TokenHash,
         purpose: Purpose,
         now: i64,
-    ) -> Result<ConsumedToken, Error> {
-        match self.consume_link_token(hash, purpose, now).await? {
+    ) -> Result<UsedToken, Error> {
+        match self.try_use_link_token(hash, purpose, now).await? {
             Some(used) => Ok(used),
             None => Err(self.why_unusable(hash, purpose, now).await?),
         }
@@ -118,7 +118,7 @@ impl Conn {
         hash: TokenHash,
         purpose: Purpose,
         now: i64,
-    ) -> Result<ConsumedToken, Error> {
+    ) -> Result<UsedToken, Error> {
         const SQL: &str = "UPDATE link_tokens \
             SET used_at = CASE WHEN hash = $1 THEN $3 ELSE used_at END, \
                 invalidated_at = CASE WHEN hash = $1 THEN invalidated_at ELSE $3 END \
@@ -132,7 +132,7 @@ impl Conn {
             .bind(&hash.0[..]).bind(purpose.as_str()).bind(now)
             .fetch_all(c).await)?;
         match rows.into_iter().find(|(h, _, _)| h[..] == hash.0[..]) {
-            Some((_, user_id, change_id)) => Ok(ConsumedToken { user_id, change_id }),
+            Some((_, user_id, change_id)) => Ok(UsedToken { user_id, change_id }),
             None => Err(self.why_unusable(hash, purpose, now).await?),
         }
     }

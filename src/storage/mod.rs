@@ -21,7 +21,7 @@ pub use admin::{OutboxEntry, UserChanges};
 pub use dev_mailbox::StoredMail;
 pub use email_changes::{EmailChange, NewEmailChange};
 pub use link_codes::CodeTry;
-pub use link_tokens::{ConsumedToken, NewLinkToken, TokenState};
+pub use link_tokens::{NewLinkToken, TokenState, UsedToken};
 pub use outbox::{Channel, ClaimedMessage, NewOutboxMessage};
 pub use sessions::{NewSession, SessionInfo, SessionState};
 pub use users::NewUser;
@@ -143,7 +143,7 @@ impl Store {
     }
 
     /// A write transaction; dropped without `commit` it rolls back.
-    pub async fn write(&self) -> Result<Conn, Error> {
+    pub async fn transaction(&self) -> Result<Conn, Error> {
         match &*self.backend {
             Backend::Sqlite { writer, .. } => Ok(Conn(ConnInner::SqliteTx(
                 writer.begin_with("BEGIN IMMEDIATE").await?,
@@ -151,8 +151,9 @@ impl Store {
         }
     }
 
-    /// The writer without a transaction, for changes that are one statement.
-    pub async fn writer(&self) -> Result<Conn, Error> {
+    /// The writer without a transaction, each statement committed on its own: for changes
+    /// that are one statement.
+    pub async fn autocommit(&self) -> Result<Conn, Error> {
         match &*self.backend {
             Backend::Sqlite { writer, .. } => Ok(Conn(ConnInner::Sqlite(writer.acquire().await?))),
         }

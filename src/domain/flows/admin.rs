@@ -44,7 +44,7 @@ impl Flows {
         };
         let name = account.name.as_ref().map(DisplayName::as_str);
         let id = Uuid::now_v7();
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         tx.insert_user(&NewUser {
             id,
@@ -63,10 +63,10 @@ impl Flows {
             email: account.email.as_str().to_owned(),
             email_verified: account.email_verified,
         };
-        self.event(&mut tx, created, now).await?;
+        self.enqueue_event(&mut tx, created, now).await?;
         if !account.email_verified {
             let locale = self.settings.default_locale;
-            self.queue_verification(&mut tx, id, &account.email, name, locale, now)
+            self.enqueue_verification_with_cooldown(&mut tx, id, &account.email, name, locale, now)
                 .await?;
         }
         let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
@@ -146,7 +146,7 @@ impl Flows {
                 .as_ref()
                 .map(|n| n.as_ref().map(DisplayName::as_str)),
         };
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         let before = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
         if !tx.change_user(id, &changes, now).await? {
@@ -163,15 +163,15 @@ impl Flows {
                 user_id: id,
                 email: user.email.clone(),
             };
-            self.event(&mut tx, verified, now).await?;
+            self.enqueue_event(&mut tx, verified, now).await?;
         }
         match (before.disabled, user.disabled) {
             (false, true) => {
-                self.event(&mut tx, Event::Disabled { user_id: id }, now)
+                self.enqueue_event(&mut tx, Event::Disabled { user_id: id }, now)
                     .await?
             }
             (true, false) => {
-                self.event(&mut tx, Event::Enabled { user_id: id }, now)
+                self.enqueue_event(&mut tx, Event::Enabled { user_id: id }, now)
                     .await?
             }
             _ => {}
@@ -184,14 +184,14 @@ impl Flows {
     /// A new verification email for an unverified user (subject to the mail cooldown, like
     /// every email); `already_verified` otherwise.
     pub async fn send_verification(&self, id: Uuid) -> Result<(), Error> {
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
         if user.email_verified {
             return Err(Error::AlreadyVerified);
         }
         let to = user.email_address();
         let locale = user.locale_or(self.settings.default_locale);
-        self.queue_verification(
+        self.enqueue_verification_with_cooldown(
             &mut tx,
             user.id,
             &to,

@@ -44,7 +44,7 @@ impl Flows {
             let password = URL_SAFE_NO_PAD.encode(random_bytes::<12>()?);
             let new_password = NewPassword::parse(password.clone())?;
             let hash = self.hasher.hash(&new_password).await?;
-            let mut tx = self.store.write().await?;
+            let mut tx = self.store.transaction().await?;
             let now = now_ms();
             match tx.user_by_email(email.normalized()).await? {
                 Some(user) if tx.is_seed_user(user.id).await? => {

@@ -54,7 +54,7 @@ impl Flows {
         {
             return Err(Error::InvalidCredentials);
         }
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         tx.end_pending_email_change(user.id, "superseded", now)
             .await?;
@@ -119,7 +119,7 @@ impl Flows {
                 // Written to the address's owner, in their language.
                 locale: owner_locale,
             };
-            self.send(&mut tx, notice, now).await?;
+            self.enqueue_with_cooldown(&mut tx, notice, now).await?;
         } else {
             let (link, expiry) = self
                 .new_link(
@@ -175,7 +175,7 @@ impl Flows {
 
     /// Cancels the pending change, if any; its links stop working.
     pub async fn cancel_email_change(&self, principal: &Principal) -> Result<(), Error> {
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         tx.end_pending_email_change(principal.user.id, "cancelled", now_ms())
             .await?;
         tx.commit().await
@@ -202,14 +202,14 @@ impl Flows {
     /// last required confirmation is in, and then only the address of this link's change.
     pub async fn confirm_email_change(&self, token: &str) -> Result<ConfirmOutcome, Error> {
         let hash = LinkToken::hash_presented(token)?;
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         let state = tx.link_token_state(hash).await?;
         let purpose = match state.as_ref().and_then(TokenState::purpose) {
             Some(p @ (Purpose::ConfirmNewEmail | Purpose::ConfirmOldEmail)) => p,
             _ => return Err(Error::TokenInvalid),
         };
-        let Some(used) = tx.consume_link_token(hash, purpose, now).await? else {
+        let Some(used) = tx.try_use_link_token(hash, purpose, now).await? else {
             return Err(TokenState::error(state, purpose, now));
         };
         let change_id = used.change_id.ok_or(Error::TokenInvalid)?;
@@ -275,7 +275,7 @@ impl Flows {
             email: change.new_email.clone(),
             previous_email: change.old_email.clone(),
         };
-        self.event(tx, changed, now).await?;
+        self.enqueue_event(tx, changed, now).await?;
         tx.revoke_user_sessions(change.user_id, change.session_id, now)
             .await?;
         tx.invalidate_link_tokens(change.user_id, Purpose::ResetPassword, now)
@@ -317,7 +317,7 @@ impl Flows {
     /// die with it, so they cannot take the account back.
     pub async fn revert_email_change(&self, token: &str) -> Result<EmailAddress, Error> {
         let hash = LinkToken::hash_presented(token)?;
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         let used = tx
             .use_link_token(hash, Purpose::RevertEmailChange, now)
@@ -349,7 +349,7 @@ impl Flows {
             email: change.old_email.clone(),
             previous_email: change.new_email.clone(),
         };
-        self.event(&mut tx, reverted, now).await?;
+        self.enqueue_event(&mut tx, reverted, now).await?;
         tx.end_pending_email_change(change.user_id, "cancelled", now)
             .await?;
         tx.revoke_user_sessions(change.user_id, None, now).await?;
@@ -363,7 +363,7 @@ impl Flows {
             .ok_or(Error::TokenInvalid)?;
         let mut values = Map::new();
         values.insert("new_email".into(), change.new_email.clone().into());
-        self.queue_reset_link(&mut tx, &user, EmailKind::EmailReverted, values, now)
+        self.enqueue_reset_link(&mut tx, &user, EmailKind::EmailReverted, values, now)
             .await?;
         tx.commit().await?;
         self.outbox.wake();

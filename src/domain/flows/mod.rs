@@ -151,7 +151,7 @@ impl Flows {
         code: &OneTimeCode,
     ) -> Result<(Conn, TokenHash, i64), Error> {
         let candidates = self.codes.candidates(purpose, email.normalized(), code);
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         let tried = tx
             .try_link_code(email.normalized(), purpose, candidates, MAX_FAILED_ATTEMPTS)
@@ -175,7 +175,7 @@ impl Flows {
 
     /// Queues an email unless one of the same kind went to the same address within the cooldown.
     /// Returns whether it was queued.
-    async fn send(
+    async fn enqueue_with_cooldown(
         &self,
         conn: &mut Conn,
         email: OutgoingEmail<'_>,
@@ -189,7 +189,7 @@ impl Flows {
     }
 
     /// Queues an account event for the webhook in the caller's transaction (contract §9).
-    async fn event(&self, conn: &mut Conn, event: Event, now: i64) -> Result<(), Error> {
+    async fn enqueue_event(&self, conn: &mut Conn, event: Event, now: i64) -> Result<(), Error> {
         self.outbox.enqueue_event(conn, event, now).await
     }
 

@@ -40,14 +40,14 @@ impl Flows {
         let Some(user) = user.filter(|u| !u.disabled) else {
             return Ok(());
         };
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         let to = user.email_address();
         if self
             .take_cooldown(&mut tx, EmailKind::PasswordReset, &to, now)
             .await?
         {
-            self.queue_reset_link(&mut tx, &user, EmailKind::PasswordReset, Map::new(), now)
+            self.enqueue_reset_link(&mut tx, &user, EmailKind::PasswordReset, Map::new(), now)
                 .await?;
         }
         tx.commit().await?;
@@ -57,7 +57,7 @@ impl Flows {
 
     /// A reset link to the account's address, in an email of `kind` (`password_reset`, or
     /// `email_reverted` after a revert).
-    pub(super) async fn queue_reset_link(
+    pub(super) async fn enqueue_reset_link(
         &self,
         tx: &mut Conn,
         user: &User,
@@ -121,7 +121,7 @@ impl Flows {
         let password = NewPassword::parse(new_password)?;
         let password_hash = self.hasher.hash(&password).await?;
 
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         let used = tx.use_link_token(hash, Purpose::ResetPassword, now).await?;
         self.finish_reset(tx, used.user_id, &password_hash, Error::TokenInvalid, now)
@@ -171,7 +171,7 @@ impl Flows {
                 user_id: user.id,
                 email: user.email.clone(),
             };
-            self.event(&mut tx, verified, now).await?;
+            self.enqueue_event(&mut tx, verified, now).await?;
         }
         tx.revoke_user_sessions(user.id, None, now).await?;
         // Whoever knew the old password may have started an email change: it goes too.
@@ -199,7 +199,7 @@ impl Flows {
             return Err(Error::InvalidCredentials);
         }
         let password_hash = self.hasher.hash(&password).await?;
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         tx.set_password(principal.user.id, &password_hash, now)
             .await?;
@@ -221,7 +221,7 @@ impl Flows {
     ) -> Result<(), Error> {
         tx.invalidate_link_tokens(user.id, Purpose::ResetPassword, now)
             .await?;
-        self.event(tx, Event::PasswordChanged { user_id: user.id }, now)
+        self.enqueue_event(tx, Event::PasswordChanged { user_id: user.id }, now)
             .await?;
         let mut values = Map::new();
         values.insert("forgot_url".into(), self.page("forgot-password").into());

@@ -28,7 +28,7 @@ impl Flows {
         principal: &Principal,
         patch: ProfilePatch,
     ) -> Result<crate::domain::accounts::User, Error> {
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         let id = principal.user.id;
         if let Some(name) = &patch.name {
@@ -65,7 +65,7 @@ impl Flows {
     /// cooldown: it is the last email it gets from this account) and the host app the
     /// `user.deleted` event.
     pub async fn delete_account(&self, id: Uuid) -> Result<(), Error> {
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
         if !tx.delete_user(id, &user.email_norm).await? {
@@ -87,7 +87,7 @@ impl Flows {
             user_id: id,
             email: user.email.clone(),
         };
-        self.event(&mut tx, deleted, now).await?;
+        self.enqueue_event(&mut tx, deleted, now).await?;
         tx.commit().await?;
         self.outbox.wake();
         tracing::info!(user = %id, "account deleted");

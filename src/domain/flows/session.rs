@@ -66,7 +66,7 @@ impl Flows {
         let now = now_ms();
         let user_agent = user_agent.map(|ua| truncate(ua, 256));
         self.store
-            .writer()
+            .autocommit()
             .await?
             .insert_session(&NewSession {
                 id: session_id,
@@ -118,7 +118,7 @@ impl Flows {
         }
         if state.disabled {
             self.store
-                .writer()
+                .autocommit()
                 .await?
                 .revoke_session(session_id, now)
                 .await?;
@@ -131,7 +131,7 @@ impl Flows {
         // one rotates; the others were refused moments after its rotation, which is no reuse.
         let rotated = self
             .store
-            .writer()
+            .autocommit()
             .await?
             .rotate_refresh(session_id, hash, next.hash(), now)
             .await?;
@@ -172,7 +172,7 @@ impl Flows {
         }
         let revoked = self
             .store
-            .writer()
+            .autocommit()
             .await?
             .revoke_session(session_id, now)
             .await?;
@@ -189,7 +189,7 @@ impl Flows {
         let Ok((session_id, hash)) = RefreshToken::parse(presented) else {
             return Ok(());
         };
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let Some(state) = tx.session_state(session_id).await? else {
             return Ok(());
         };
@@ -265,7 +265,7 @@ impl Flows {
     ) -> Result<(), Error> {
         let revoked = self
             .store
-            .writer()
+            .autocommit()
             .await?
             .revoke_user_session(principal.user.id, session_id, now_ms())
             .await?;

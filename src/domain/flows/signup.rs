@@ -59,7 +59,7 @@ impl Flows {
         // Two sign-ups for one new address race on the unique index; the loser runs again
         // and finds the winner's account.
         for _ in 0..2 {
-            let mut tx = self.store.write().await?;
+            let mut tx = self.store.transaction().await?;
             let now = now_ms();
             let existing = tx.user_by_email(r.email.normalized()).await?;
             // An address reserved for an account that changed away from it (until its revert
@@ -116,7 +116,7 @@ impl Flows {
             now,
         })
         .await?;
-        self.event(
+        self.enqueue_event(
             tx,
             Event::Created {
                 user_id: id,
@@ -126,7 +126,7 @@ impl Flows {
             now,
         )
         .await?;
-        self.queue_verification(tx, id, email, name, r.locale, now)
+        self.enqueue_verification_with_cooldown(tx, id, email, name, r.locale, now)
             .await?;
         Ok(())
     }
@@ -143,7 +143,7 @@ impl Flows {
         values.insert("forgot_url".into(), self.page("forgot-password").into());
         let to = user.email_address();
         debug_assert_eq!(to.normalized(), typed.normalized());
-        self.send(
+        self.enqueue_with_cooldown(
             tx,
             OutgoingEmail {
                 kind: EmailKind::AlreadyRegistered,
@@ -177,7 +177,7 @@ impl Flows {
         values.insert("login_url".into(), self.page("login").into());
         values.insert("forgot_url".into(), self.page("forgot-password").into());
         let to = EmailAddress::from_stored(stored);
-        self.send(
+        self.enqueue_with_cooldown(
             tx,
             OutgoingEmail {
                 kind: EmailKind::AlreadyRegistered,
@@ -221,7 +221,7 @@ impl Flows {
     }
 
     /// A verification link to `email`, subject to the mail cooldown.
-    pub(super) async fn queue_verification(
+    pub(super) async fn enqueue_verification_with_cooldown(
         &self,
         tx: &mut Conn,
         user_id: Uuid,
@@ -269,7 +269,7 @@ impl Flows {
     /// link of the account stops working.
     pub async fn verify_email(&self, token: &str) -> Result<EmailAddress, Error> {
         let hash = LinkToken::hash_presented(token)?;
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         // Using the link also stops the account's other verification links, in one statement.
         let used = tx
@@ -307,7 +307,7 @@ impl Flows {
         now: i64,
     ) -> Result<EmailAddress, Error> {
         let user = tx.verify_user_email(user_id, now).await?.ok_or(gone)?;
-        self.event(
+        self.enqueue_event(
             &mut tx,
             Event::Verified {
                 user_id: user.id,
@@ -341,12 +341,19 @@ impl Flows {
         let Some(user) = user.filter(|u| !u.email_verified && !u.disabled) else {
             return Ok(());
         };
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.transaction().await?;
         let now = now_ms();
         let to = user.email_address();
         let locale = user.locale_or(self.settings.default_locale);
-        self.queue_verification(&mut tx, user.id, &to, user.name.as_deref(), locale, now)
-            .await?;
+        self.enqueue_verification_with_cooldown(
+            &mut tx,
+            user.id,
+            &to,
+            user.name.as_deref(),
+            locale,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.outbox.wake();
         Ok(())

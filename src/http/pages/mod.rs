@@ -1,4 +1,4 @@
-//! Server-rendered pages (contract §8). Pages that carry a token never consume it on `GET`:
+//! Server-rendered pages (contract §8). Pages that carry a token never use it up on `GET`:
 //! they show a button that `POST`s, so mail scanners that open links spend nothing.
 //!
 //! Every page speaks the visitor's language: a signed-in user's own, otherwise the one chosen
