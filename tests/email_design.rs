@@ -73,8 +73,8 @@ fn the_code_is_in_large_type_where_there_is_one() {
     let settings = Settings::defaults();
     for (kind, lang, email) in every_email() {
         let code = sample_values(&settings, kind)
-            .get("code")
-            .and_then(|c| c.as_str().map(str::to_owned));
+            .code()
+            .map(|c| c.as_str().to_owned());
         let has_code = matches!(kind, EmailKind::Verification | EmailKind::PasswordReset);
         assert_eq!(code.is_some(), has_code, "{kind}: a sample code");
         let Some(code) = code else { continue };

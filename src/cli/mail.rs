@@ -2,17 +2,19 @@
 
 use std::time::Duration;
 
-use minijinja::Value;
-use serde_json::{Map, Value as Json};
-
 use crate::{
     configuration::Settings,
-    domain::{email::EmailAddress, flows::EXPIRES_IN_SECS, locale::Locale},
+    domain::{codes::OneTimeCode, email::EmailAddress, locale::Locale},
     mail::{
         EmailKind, RenderedEmail,
-        outbox::fill_expiry,
+        outbox::{OutgoingEmail, render_unqueued},
         templates::{TemplateError, Templates},
         transport::Transport,
+        values::{
+            AccountDeleted, AlreadyRegistered, EmailChangeAttempt, EmailChangeConfirm,
+            EmailChanged, EmailReverted, EmailValues, Link, PasswordChanged, PasswordReset,
+            Verification,
+        },
     },
     storage::Store,
 };
@@ -42,59 +44,88 @@ pub fn preview(
     }
 }
 
-/// One kind in one language filled with sample values the way the worker fills a queued
-/// message (the expiry in that language included): what `mail preview` prints, and what the
-/// spam check, the screenshots and the render benchmark look at.
+/// One kind in one language filled with sample values and rendered the way the worker renders
+/// a queued message (the expiry in that language included): what `mail preview` prints, and
+/// what the spam check, the screenshots and the render benchmark look at.
 pub fn sample(
     settings: &Settings,
     templates: &Templates,
     kind: EmailKind,
     lang: &str,
 ) -> Result<RenderedEmail, TemplateError> {
-    let mut values = sample_values(settings, kind);
-    fill_expiry(templates, lang, &mut values);
-    let values = Value::from(minijinja::value::Serde(&values));
-    templates.render(kind, lang, &values)
+    let to = EmailAddress::from_stored("ann@example.com".to_owned());
+    let email = OutgoingEmail {
+        to: &to,
+        name: Some("Ann Example"),
+        locale: lang.parse().unwrap_or(settings.default_locale),
+        values: sample_values(settings, kind),
+    };
+    render_unqueued(templates, &email)
 }
 
-/// The sample values `mail preview` fills a kind with (a link, a code, an expiry, names).
-pub fn sample_values(settings: &Settings, kind: EmailKind) -> Map<String, Json> {
+/// The values a flow would give an email of `kind`, with sample links and codes that never
+/// work. A new kind cannot be left out: the match names every one.
+pub fn sample_values(settings: &Settings, kind: EmailKind) -> EmailValues {
     let base = settings.link_base_url.as_str().trim_end_matches('/');
-    let (page, ttl): (Option<&str>, Option<Duration>) = match kind {
-        EmailKind::Verification => (Some("verify-email"), Some(settings.verify_ttl)),
-        EmailKind::PasswordReset => (Some("reset-password"), Some(settings.reset_ttl)),
-        EmailKind::EmailChangeConfirmNew | EmailKind::EmailChangeConfirmOld => (
-            Some("confirm-email-change"),
-            Some(settings.email_change_ttl),
-        ),
-        EmailKind::EmailChanged => (Some("revert-email-change"), Some(settings.revert_ttl)),
-        _ => (None, None),
+    let page = |page: &str| format!("{base}/{page}");
+    let link = |page: &str, ttl: Duration| Link {
+        url: format!("{base}/{page}?token=SAMPLE-TOKEN-NOT-VALID"),
+        ttl,
     };
-    let mut values = Map::new();
-    values.insert("name".into(), "Ann Example".into());
-    values.insert("email".into(), "ann@example.com".into());
-    values.insert("old_email".into(), "ann@example.com".into());
-    values.insert("new_email".into(), "ann.new@example.com".into());
-    values.insert("login_url".into(), format!("{base}/login").into());
-    values.insert("register_url".into(), format!("{base}/register").into());
-    values.insert(
-        "forgot_url".into(),
-        format!("{base}/forgot-password").into(),
+    // A sample, like the token: it never works.
+    let code = || OneTimeCode::parse("012345").unwrap_or_else(|_| unreachable!("six digits"));
+    let (old_email, new_email) = (
+        "ann@example.com".to_owned(),
+        "ann.new@example.com".to_owned(),
     );
-    if let Some(page) = page {
-        values.insert(
-            "link".into(),
-            format!("{base}/{page}?token=SAMPLE-TOKEN-NOT-VALID").into(),
-        );
+    match kind {
+        EmailKind::Verification => EmailValues::Verification(Verification {
+            link: link("verify-email", settings.verify_ttl),
+            code: code(),
+        }),
+        EmailKind::AlreadyRegistered => EmailValues::AlreadyRegistered(AlreadyRegistered {
+            login_url: page("login"),
+            forgot_url: page("forgot-password"),
+        }),
+        EmailKind::PasswordReset => EmailValues::PasswordReset(PasswordReset {
+            link: link("reset-password", settings.reset_ttl),
+            code: code(),
+        }),
+        EmailKind::PasswordChanged => EmailValues::PasswordChanged(PasswordChanged {
+            forgot_url: page("forgot-password"),
+        }),
+        EmailKind::EmailChangeConfirmNew => {
+            EmailValues::EmailChangeConfirmNew(EmailChangeConfirm {
+                old_email,
+                new_email,
+                link: link("confirm-email-change", settings.email_change_ttl),
+            })
+        }
+        EmailKind::EmailChangeConfirmOld => {
+            EmailValues::EmailChangeConfirmOld(EmailChangeConfirm {
+                old_email,
+                new_email,
+                link: link("confirm-email-change", settings.email_change_ttl),
+            })
+        }
+        EmailKind::EmailChangeAttempt => EmailValues::EmailChangeAttempt(EmailChangeAttempt {
+            old_email,
+            new_email,
+            login_url: page("login"),
+        }),
+        EmailKind::EmailChanged => EmailValues::EmailChanged(EmailChanged {
+            old_email,
+            new_email,
+            link: link("revert-email-change", settings.revert_ttl),
+        }),
+        EmailKind::EmailReverted => EmailValues::EmailReverted(EmailReverted {
+            new_email,
+            link: link("reset-password", settings.reset_ttl),
+        }),
+        EmailKind::AccountDeleted => EmailValues::AccountDeleted(AccountDeleted {
+            register_url: page("register"),
+        }),
     }
-    if let Some(ttl) = ttl {
-        values.insert(EXPIRES_IN_SECS.into(), ttl.as_secs().into());
-    }
-    if matches!(kind, EmailKind::Verification | EmailKind::PasswordReset) {
-        // A sample, like the token: it never works.
-        values.insert("code".into(), "012345".into());
-    }
-    values
 }
 
 /// Sends one message through the configured transport and prints the server's answer.
@@ -128,5 +159,44 @@ pub async fn test(settings: Settings, to: &str) -> Result<(), String> {
     match result {
         Ok(answer) => outln!("sent to {to}: {answer}"),
         Err(e) => Err(format!("the test email to {to} was not sent: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::LANGUAGES;
+
+    /// Every kind's values, as the flows build them, render in every language with nothing
+    /// left unfilled, and carry their link and code into both parts.
+    #[test]
+    fn every_kind_s_values_render_in_every_language() {
+        let settings = Settings::defaults();
+        let templates = Templates::load(&settings.product_name, None)
+            .unwrap_or_else(|e| panic!("built-in templates: {e}"));
+        for kind in EmailKind::ALL {
+            let values = sample_values(&settings, kind);
+            assert_eq!(values.kind(), kind);
+            for lang in LANGUAGES {
+                let email = sample(&settings, &templates, kind, lang)
+                    .unwrap_or_else(|e| panic!("{kind} ({lang}): {e}"));
+                assert_eq!(email.language, lang, "{kind}");
+                assert!(!email.subject.is_empty(), "{kind} ({lang}): subject");
+                for part in [&email.text, &email.html] {
+                    assert!(!part.contains("{{"), "{kind} ({lang}): unfilled");
+                    assert!(part.contains("Ann Example"), "{kind} ({lang}): name");
+                    if let Some(link) = values.link() {
+                        assert!(part.contains(&link.url), "{kind} ({lang}): link");
+                    }
+                    if let Some(code) = values.code() {
+                        assert!(part.contains(code.as_str()), "{kind} ({lang}): code");
+                    }
+                }
+                if values.link().is_some() {
+                    // The lifetime is written out in the language, not left as seconds.
+                    assert!(!email.text.contains("86400"), "{kind} ({lang}): expiry");
+                }
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod outbox;
 mod smtp_pool;
 pub mod templates;
 pub mod transport;
+pub mod values;
 pub mod webhook;
 
 use std::{fmt, str::FromStr};

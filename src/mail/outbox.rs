@@ -15,32 +15,51 @@ use tokio::{
 use uuid::Uuid;
 
 use super::{
-    EmailKind,
-    templates::Templates,
+    EmailKind, RenderedEmail,
+    templates::{TemplateError, Templates},
     transport::{SendError, Transport},
+    values::{EXPIRES_IN_SECS, EmailValues},
     webhook::WebhookClient,
 };
 use crate::{
     configuration::WorkerSettings,
     domain::{
-        codes::OneTimeCode, email::EmailAddress, flows::EXPIRES_IN_SECS, keys::Keys,
-        locale::Locale, tokens::random_bytes, webhooks::Event,
+        email::EmailAddress, keys::Keys, locale::Locale, tokens::random_bytes, webhooks::Event,
     },
     error::Error,
     storage::{Channel, ClaimedMessage, Conn, NewOutboxMessage, Store, ms, now_ms},
 };
 
-/// An email a flow wants sent. `values` are template values without secrets; `link`, the one
-/// secret, is sealed until the message is sent.
+/// An email a flow wants sent: to whom, in which language, and its kind's values (whose link
+/// and code are sealed until the message is sent).
 pub struct OutgoingEmail<'a> {
-    pub kind: EmailKind,
     pub to: &'a EmailAddress,
     pub name: Option<&'a str>,
-    pub link: Option<String>,
-    pub values: Map<String, Json>,
     /// The language to write it in (contract §6: the recipient's, or for a new address the
     /// requester's).
     pub locale: Locale,
+    pub values: EmailValues,
+}
+
+impl OutgoingEmail<'_> {
+    pub fn kind(&self) -> EmailKind {
+        self.values.kind()
+    }
+
+    /// What the outbox row stores readable: the kind's values with the address, the language
+    /// and the name; never the link or the code.
+    pub fn payload(&self) -> Result<Map<String, Json>, serde_json::Error> {
+        let mut values = match serde_json::to_value(&self.values)? {
+            Json::Object(values) => values,
+            _ => Map::new(),
+        };
+        values.insert("email".into(), self.to.as_str().into());
+        values.insert("locale".into(), self.locale.as_str().into());
+        if let Some(name) = self.name {
+            values.insert("name".into(), name.into());
+        }
+        Ok(values)
+    }
 }
 
 /// The flows' handle on the outbox: queue inside a transaction, wake the worker after commit.
@@ -100,41 +119,26 @@ impl Outbox {
         .await
     }
 
+    /// Queues an email in the caller's transaction; its link and code are sealed, never
+    /// stored readable.
     pub async fn enqueue(
         &self,
         conn: &mut Conn,
         email: OutgoingEmail<'_>,
         now: i64,
     ) -> Result<(), Error> {
-        self.enqueue_with_code(conn, email, None, now).await
-    }
-
-    /// Like `enqueue`, for an email that also carries a code: the code is sealed with the link
-    /// and erased with it, never stored readable.
-    pub async fn enqueue_with_code(
-        &self,
-        conn: &mut Conn,
-        email: OutgoingEmail<'_>,
-        code: Option<&OneTimeCode>,
-        now: i64,
-    ) -> Result<(), Error> {
         let id = Uuid::now_v7();
-        let mut values = email.values;
-        values.insert("email".into(), email.to.as_str().into());
-        values.insert("locale".into(), email.locale.as_str().into());
-        if let Some(name) = email.name {
-            values.insert("name".into(), name.into());
-        }
-        let payload = Json::Object(values).to_string();
-        let secret = match (email.link, code) {
-            (link, Some(code)) => Some(
+        let payload = Json::Object(email.payload().map_err(Error::internal)?).to_string();
+        let link = email.values.link().map(|l| l.url.clone());
+        let secret = match email.values.code() {
+            Some(code) => Some(
                 serde_json::to_string(&SealedSecrets {
                     link,
                     code: Some(code.as_str().to_owned()),
                 })
                 .map_err(Error::internal)?,
             ),
-            (link, None) => link,
+            None => link,
         };
         let sealed = secret
             .as_deref()
@@ -142,7 +146,7 @@ impl Outbox {
             .transpose()?;
         conn.insert_outbox(&NewOutboxMessage {
             id,
-            kind: email.kind.as_str(),
+            kind: email.kind().as_str(),
             recipient: email.to.as_str(),
             payload: &payload,
             sealed_link: sealed.as_deref(),
@@ -358,34 +362,22 @@ impl Worker {
             .kind
             .parse()
             .map_err(|e: super::UnknownKind| SendError::Permanent(e.to_string()))?;
-        let mut values: Map<String, Json> = serde_json::from_str(&message.payload)
+        let values: Map<String, Json> = serde_json::from_str(&message.payload)
             .map_err(|e| SendError::Permanent(format!("payload: {e}")))?;
-        let mut links = Vec::new();
+        let mut secrets = SealedSecrets {
+            link: None,
+            code: None,
+        };
         if let Some(sealed) = &message.sealed_link {
             let opened = self.keys.open(sealed, message.id.as_bytes()).ok_or_else(|| {
                 SendError::Permanent("the link cannot be decrypted: was LATCHKEY_SECRET replaced without LATCHKEY_SECRET_PREVIOUS?".into())
             })?;
-            let secrets = SealedSecrets::read(opened)
+            secrets = SealedSecrets::read(opened)
                 .map_err(|e| SendError::Permanent(format!("sealed secrets: {e}")))?;
-            if let Some(code) = secrets.code {
-                values.insert("code".into(), code.into());
-            }
-            if let Some(link) = secrets.link {
-                values.insert("link".into(), link.clone().into());
-                links.push(link);
-            }
         }
+        let links: Vec<String> = secrets.link.iter().cloned().collect();
         let name = values.get("name").and_then(Json::as_str).map(str::to_owned);
-        // Messages queued before languages existed carry none: they were English.
-        let lang = values
-            .get("locale")
-            .and_then(Json::as_str)
-            .unwrap_or("en")
-            .to_owned();
-        fill_expiry(&self.templates, &lang, &mut values);
-        let rendered = self
-            .templates
-            .render(kind, &lang, &Value::from(minijinja::value::Serde(&values)))
+        let rendered = render_payload(&self.templates, kind, values, secrets)
             .map_err(|e| SendError::Permanent(e.to_string()))?;
         self.transport
             .send(
@@ -405,8 +397,50 @@ impl Worker {
     }
 }
 
+/// Renders a stored payload with its opened secrets, the way the worker sends it: the link and
+/// the code put back, the expiry written out in the message's language. `mail preview` renders
+/// its samples through here too.
+fn render_payload(
+    templates: &Templates,
+    kind: EmailKind,
+    mut values: Map<String, Json>,
+    secrets: SealedSecrets,
+) -> Result<RenderedEmail, TemplateError> {
+    if let Some(code) = secrets.code {
+        values.insert("code".into(), code.into());
+    }
+    if let Some(link) = secrets.link {
+        values.insert("link".into(), link.into());
+    }
+    // Messages queued before languages existed carry none: they were English.
+    let lang = values
+        .get("locale")
+        .and_then(Json::as_str)
+        .unwrap_or("en")
+        .to_owned();
+    fill_expiry(templates, &lang, &mut values);
+    templates.render(kind, &lang, &Value::from(minijinja::value::Serde(&values)))
+}
+
+/// An email rendered exactly as the worker would render it once queued: what `mail preview`
+/// shows for a sample.
+pub fn render_unqueued(
+    templates: &Templates,
+    email: &OutgoingEmail<'_>,
+) -> Result<RenderedEmail, TemplateError> {
+    let values = email.payload().map_err(|e| TemplateError::Render {
+        kind: email.kind(),
+        reason: e.to_string(),
+    })?;
+    let secrets = SealedSecrets {
+        link: email.values.link().map(|l| l.url.clone()),
+        code: email.values.code().map(|c| c.as_str().to_owned()),
+    };
+    render_payload(templates, email.kind(), values, secrets)
+}
+
 /// Writes a link's lifetime out in the message's language as `expires_in` ("in 24 hours").
-pub fn fill_expiry(templates: &Templates, lang: &str, values: &mut Map<String, Json>) {
+fn fill_expiry(templates: &Templates, lang: &str, values: &mut Map<String, Json>) {
     if let Some(secs) = values.get(EXPIRES_IN_SECS).and_then(Json::as_u64) {
         let text = templates
             .catalogue()

@@ -2,7 +2,6 @@
 //! is in; each link applies only the change it was sent for; the old address is told and can
 //! revert. Pending changes are rows in the database, never cache entries.
 
-use serde_json::Map;
 use uuid::Uuid;
 
 use super::{Flows, Principal};
@@ -13,7 +12,10 @@ use crate::{
         webhooks::Event,
     },
     error::Error,
-    mail::{EmailKind, outbox::OutgoingEmail},
+    mail::{
+        outbox::OutgoingEmail,
+        values::{EmailChangeAttempt, EmailChangeConfirm, EmailChanged, EmailValues},
+    },
     storage::{Conn, EmailChange, NewEmailChange, TokenState, ms, now_ms},
 };
 
@@ -101,27 +103,24 @@ impl Flows {
         .await?;
 
         let old_email = user.email_address();
-        let mut addresses = Map::new();
-        addresses.insert("old_email".into(), user.email.clone().into());
-        addresses.insert("new_email".into(), new_email.as_str().into());
         if let Some((owner_address, owner_locale)) = owner {
             // Only a notice, under the cooldown: anyone signed in could otherwise mail an
             // address's owner over and over.
-            let mut values = addresses.clone();
-            values.insert("login_url".into(), self.page("login").into());
             let owner_address = EmailAddress::from_stored(owner_address);
             let notice = OutgoingEmail {
-                kind: EmailKind::EmailChangeAttempt,
                 to: &owner_address,
                 name: None,
-                link: None,
-                values,
                 // Written to the address's owner, in their language.
                 locale: owner_locale,
+                values: EmailValues::EmailChangeAttempt(EmailChangeAttempt {
+                    old_email: user.email.clone(),
+                    new_email: new_email.as_str().to_owned(),
+                    login_url: self.page("login"),
+                }),
             };
             self.enqueue_with_cooldown(&mut tx, notice, now).await?;
         } else {
-            let (link, expiry) = self
+            let link = self
                 .new_link(
                     &mut tx,
                     Purpose::ConfirmNewEmail,
@@ -131,22 +130,22 @@ impl Flows {
                     now,
                 )
                 .await?;
-            let mut values = addresses.clone();
-            values.extend(expiry);
             let confirm = OutgoingEmail {
-                kind: EmailKind::EmailChangeConfirmNew,
                 to: new_email,
                 name: user.name.as_deref(),
-                link: Some(link),
-                values,
                 locale,
+                values: EmailValues::EmailChangeConfirmNew(EmailChangeConfirm {
+                    old_email: user.email.clone(),
+                    new_email: new_email.as_str().to_owned(),
+                    link,
+                }),
             };
             self.outbox.enqueue(&mut tx, confirm, now).await?;
         }
         // The old address is asked whether or not the new one is taken, so that its mailbox
         // does not tell the requester which addresses have accounts.
         if needs_old {
-            let (link, expiry) = self
+            let link = self
                 .new_link(
                     &mut tx,
                     Purpose::ConfirmOldEmail,
@@ -156,15 +155,15 @@ impl Flows {
                     now,
                 )
                 .await?;
-            let mut values = addresses;
-            values.extend(expiry);
             let confirm = OutgoingEmail {
-                kind: EmailKind::EmailChangeConfirmOld,
                 to: &old_email,
                 name: user.name.as_deref(),
-                link: Some(link),
-                values,
                 locale,
+                values: EmailValues::EmailChangeConfirmOld(EmailChangeConfirm {
+                    old_email: user.email.clone(),
+                    new_email: new_email.as_str().to_owned(),
+                    link,
+                }),
             };
             self.outbox.enqueue(&mut tx, confirm, now).await?;
         }
@@ -286,7 +285,7 @@ impl Flows {
             .user_by_id(change.user_id)
             .await?
             .ok_or(Error::TokenInvalid)?;
-        let (link, mut values) = self
+        let link = self
             .new_link(
                 tx,
                 Purpose::RevertEmailChange,
@@ -296,16 +295,16 @@ impl Flows {
                 now,
             )
             .await?;
-        values.insert("old_email".into(), change.old_email.clone().into());
-        values.insert("new_email".into(), change.new_email.clone().into());
         let old = EmailAddress::from_stored(change.old_email.clone());
         let notice = OutgoingEmail {
-            kind: EmailKind::EmailChanged,
             to: &old,
             name: user.name.as_deref(),
-            link: Some(link),
-            values,
             locale: user.locale_or(self.settings.default_locale),
+            values: EmailValues::EmailChanged(EmailChanged {
+                old_email: change.old_email.clone(),
+                new_email: change.new_email.clone(),
+                link,
+            }),
         };
         self.outbox.enqueue(tx, notice, now).await
     }
@@ -361,9 +360,7 @@ impl Flows {
             .user_by_id(change.user_id)
             .await?
             .ok_or(Error::TokenInvalid)?;
-        let mut values = Map::new();
-        values.insert("new_email".into(), change.new_email.clone().into());
-        self.enqueue_reset_link(&mut tx, &user, EmailKind::EmailReverted, values, now)
+        self.enqueue_reset_link(&mut tx, &user, Some(change.new_email.clone()), now)
             .await?;
         tx.commit().await?;
         self.outbox.wake();

@@ -23,7 +23,6 @@ pub use signup::Registration;
 
 use std::{sync::Arc, time::Duration};
 
-use serde_json::{Map, Value as Json};
 use uuid::Uuid;
 
 use super::{
@@ -40,6 +39,7 @@ use crate::{
     mail::{
         EmailKind,
         outbox::{Outbox, OutgoingEmail},
+        values::Link,
     },
     storage::{Conn, NewLinkToken, Store, ms, now_ms},
 };
@@ -78,8 +78,8 @@ impl Flows {
     }
 
     /// Makes a single-use link token, stores its hash, and returns the link
-    /// `{link_base}/{page}?token=T` (contract §5: never built from request headers) with the
-    /// template values saying when it expires.
+    /// `{link_base}/{page}?token=T` (contract §5: never built from request headers) with its
+    /// lifetime.
     async fn new_link(
         &self,
         tx: &mut Conn,
@@ -88,11 +88,11 @@ impl Flows {
         account_email: &str,
         change_id: Option<Uuid>,
         now: i64,
-    ) -> Result<(String, Map<String, Json>), Error> {
-        let (link, values, _) = self
+    ) -> Result<Link, Error> {
+        let (link, _) = self
             .new_link_token(tx, purpose, user_id, account_email, change_id, now)
             .await?;
-        Ok((link, values))
+        Ok(link)
     }
 
     /// `new_link` with a 6-digit code beside it (contract §4): the code replaces the account's
@@ -104,15 +104,15 @@ impl Flows {
         user_id: Uuid,
         account_email: &str,
         now: i64,
-    ) -> Result<(String, Map<String, Json>, OneTimeCode), Error> {
-        let (link, values, hash) = self
+    ) -> Result<(Link, OneTimeCode), Error> {
+        let (link, hash) = self
             .new_link_token(tx, purpose, user_id, account_email, None, now)
             .await?;
         let code = OneTimeCode::generate()?;
         let code_hash = self.codes.hash(purpose, account_email, &code);
         tx.put_link_code(user_id, purpose, hash, code_hash, now)
             .await?;
-        Ok((link, values, code))
+        Ok((link, code))
     }
 
     async fn new_link_token(
@@ -123,7 +123,7 @@ impl Flows {
         account_email: &str,
         change_id: Option<Uuid>,
         now: i64,
-    ) -> Result<(String, Map<String, Json>, TokenHash), Error> {
+    ) -> Result<(Link, TokenHash), Error> {
         let token = LinkToken::generate()?;
         let ttl = self.ttl(purpose);
         tx.insert_link_token(&NewLinkToken {
@@ -136,8 +136,8 @@ impl Flows {
             expires_at: now + ms(ttl),
         })
         .await?;
-        let link = format!("{}?token={}", self.page(purpose.page()), token.text());
-        Ok((link, expiring(ttl), token.hash()))
+        let url = format!("{}?token={}", self.page(purpose.page()), token.text());
+        Ok((Link { url, ttl }, token.hash()))
     }
 
     /// Starts using a code typed with an address: the write transaction in which the code's
@@ -181,7 +181,10 @@ impl Flows {
         email: OutgoingEmail<'_>,
         now: i64,
     ) -> Result<bool, Error> {
-        if !self.take_cooldown(conn, email.kind, email.to, now).await? {
+        if !self
+            .take_cooldown(conn, email.kind(), email.to, now)
+            .await?
+        {
             return Ok(false);
         }
         self.outbox.enqueue(conn, email, now).await?;
@@ -220,14 +223,3 @@ fn code_error(e: Error) -> Error {
         other => other,
     }
 }
-
-/// Template values for a link that expires: its lifetime in seconds, which the worker writes
-/// out in the recipient's language ("in 24 hours", "in 24 Stunden").
-fn expiring(ttl: Duration) -> Map<String, Json> {
-    let mut values = Map::new();
-    values.insert(EXPIRES_IN_SECS.into(), ttl.as_secs().into());
-    values
-}
-
-/// The payload key of a link's lifetime in seconds.
-pub const EXPIRES_IN_SECS: &str = "expires_in_secs";

@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use serde_json::Map;
-
 use super::{Flows, Principal, code_error};
 use crate::{
     domain::{
@@ -15,7 +13,11 @@ use crate::{
         webhooks::Event,
     },
     error::Error,
-    mail::{EmailKind, outbox::OutgoingEmail},
+    mail::{
+        EmailKind,
+        outbox::OutgoingEmail,
+        values::{EmailReverted, EmailValues, PasswordChanged, PasswordReset},
+    },
     storage::{Conn, TokenState, now_ms},
 };
 
@@ -47,61 +49,53 @@ impl Flows {
             .take_cooldown(&mut tx, EmailKind::PasswordReset, &to, now)
             .await?
         {
-            self.enqueue_reset_link(&mut tx, &user, EmailKind::PasswordReset, Map::new(), now)
-                .await?;
+            self.enqueue_reset_link(&mut tx, &user, None, now).await?;
         }
         tx.commit().await?;
         self.outbox.wake();
         Ok(())
     }
 
-    /// A reset link to the account's address, in an email of `kind` (`password_reset`, or
-    /// `email_reverted` after a revert).
+    /// A reset link to the account's address: in a `password_reset` email, or after a revert
+    /// (`reverted_from`: the address the account had) in the `email_reverted` notice.
     pub(super) async fn enqueue_reset_link(
         &self,
         tx: &mut Conn,
         user: &User,
-        kind: EmailKind,
-        mut values: serde_json::Map<String, serde_json::Value>,
+        reverted_from: Option<String>,
         now: i64,
     ) -> Result<(), Error> {
         // The reset email proper carries a code beside its link; the notice after a revert
         // carries the link alone, and leaves the newest code as it was.
-        let (link, expiry, code) = if kind == EmailKind::PasswordReset {
-            let (link, expiry, code) = self
-                .new_link_with_code(tx, Purpose::ResetPassword, user.id, &user.email_norm, now)
-                .await?;
-            (link, expiry, Some(code))
-        } else {
-            let (link, expiry) = self
-                .new_link(
-                    tx,
-                    Purpose::ResetPassword,
-                    user.id,
-                    &user.email_norm,
-                    None,
-                    now,
-                )
-                .await?;
-            (link, expiry, None)
+        let values = match reverted_from {
+            None => {
+                let (link, code) = self
+                    .new_link_with_code(tx, Purpose::ResetPassword, user.id, &user.email_norm, now)
+                    .await?;
+                EmailValues::PasswordReset(PasswordReset { link, code })
+            }
+            Some(new_email) => {
+                let link = self
+                    .new_link(
+                        tx,
+                        Purpose::ResetPassword,
+                        user.id,
+                        &user.email_norm,
+                        None,
+                        now,
+                    )
+                    .await?;
+                EmailValues::EmailReverted(EmailReverted { new_email, link })
+            }
         };
-        values.extend(expiry);
         let to = user.email_address();
-        self.outbox
-            .enqueue_with_code(
-                tx,
-                OutgoingEmail {
-                    kind,
-                    to: &to,
-                    name: user.name.as_deref(),
-                    link: Some(link),
-                    values,
-                    locale: user.locale_or(self.settings.default_locale),
-                },
-                code.as_ref(),
-                now,
-            )
-            .await
+        let email = OutgoingEmail {
+            to: &to,
+            name: user.name.as_deref(),
+            locale: user.locale_or(self.settings.default_locale),
+            values,
+        };
+        self.outbox.enqueue(tx, email, now).await
     }
 
     /// Sets a new password with a reset link. A weak password is refused before the link is
@@ -223,16 +217,14 @@ impl Flows {
             .await?;
         self.enqueue_event(tx, Event::PasswordChanged { user_id: user.id }, now)
             .await?;
-        let mut values = Map::new();
-        values.insert("forgot_url".into(), self.page("forgot-password").into());
         let to = user.email_address();
         let notice = OutgoingEmail {
-            kind: EmailKind::PasswordChanged,
             to: &to,
             name: user.name.as_deref(),
-            link: None,
-            values,
             locale: user.locale_or(self.settings.default_locale),
+            values: EmailValues::PasswordChanged(PasswordChanged {
+                forgot_url: self.page("forgot-password"),
+            }),
         };
         self.outbox.enqueue(tx, notice, now).await
     }

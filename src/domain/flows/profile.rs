@@ -1,14 +1,16 @@
 //! The user's own profile, and deleting an account (contract §4): by the user with their
 //! password, by an administrator, or by an operator from the CLI.
 
-use serde_json::Map;
 use uuid::Uuid;
 
 use super::{Flows, Principal};
 use crate::{
     domain::{accounts::DisplayName, locale::Locale, webhooks::Event},
     error::Error,
-    mail::{EmailKind, outbox::OutgoingEmail},
+    mail::{
+        outbox::OutgoingEmail,
+        values::{AccountDeleted, EmailValues},
+    },
     storage::now_ms,
 };
 
@@ -72,15 +74,13 @@ impl Flows {
             return Err(Error::NotFound);
         }
         let to = user.email_address();
-        let mut values = Map::new();
-        values.insert("register_url".into(), self.page("register").into());
         let notice = OutgoingEmail {
-            kind: EmailKind::AccountDeleted,
             to: &to,
             name: user.name.as_deref(),
             locale: user.locale_or(self.settings.default_locale),
-            link: None,
-            values,
+            values: EmailValues::AccountDeleted(AccountDeleted {
+                register_url: self.page("register"),
+            }),
         };
         self.outbox.enqueue(&mut tx, notice, now).await?;
         let deleted = Event::Deleted {

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use serde_json::Map;
 use uuid::Uuid;
 
 use super::{Flows, code_error};
@@ -18,7 +17,11 @@ use crate::{
         webhooks::Event,
     },
     error::Error,
-    mail::{EmailKind, outbox::OutgoingEmail},
+    mail::{
+        EmailKind,
+        outbox::OutgoingEmail,
+        values::{AlreadyRegistered, EmailValues, Verification},
+    },
     storage::{Conn, NewUser, now_ms},
 };
 
@@ -138,20 +141,15 @@ impl Flows {
         typed: &EmailAddress,
         now: i64,
     ) -> Result<(), Error> {
-        let mut values = Map::new();
-        values.insert("login_url".into(), self.page("login").into());
-        values.insert("forgot_url".into(), self.page("forgot-password").into());
         let to = user.email_address();
         debug_assert_eq!(to.normalized(), typed.normalized());
         self.enqueue_with_cooldown(
             tx,
             OutgoingEmail {
-                kind: EmailKind::AlreadyRegistered,
                 to: &to,
                 name: user.name.as_deref(),
-                link: None,
-                values,
                 locale: user.locale_or(self.settings.default_locale),
+                values: self.already_registered_values(),
             },
             now,
         )
@@ -173,25 +171,27 @@ impl Flows {
             Some(u) => (u.name.clone(), u.locale_or(default)),
             None => (None, default),
         };
-        let mut values = Map::new();
-        values.insert("login_url".into(), self.page("login").into());
-        values.insert("forgot_url".into(), self.page("forgot-password").into());
         let to = EmailAddress::from_stored(stored);
         self.enqueue_with_cooldown(
             tx,
             OutgoingEmail {
-                kind: EmailKind::AlreadyRegistered,
                 to: &to,
                 name: name.as_deref(),
-                link: None,
-                values,
                 // The owner's language: the notice is about their account.
                 locale,
+                values: self.already_registered_values(),
             },
             now,
         )
         .await?;
         Ok(())
+    }
+
+    fn already_registered_values(&self) -> EmailValues {
+        EmailValues::AlreadyRegistered(AlreadyRegistered {
+            login_url: self.page("login"),
+            forgot_url: self.page("forgot-password"),
+        })
     }
 
     async fn take_over_unverified(
@@ -249,20 +249,16 @@ impl Flows {
         locale: Locale,
         now: i64,
     ) -> Result<(), Error> {
-        let (link, values, code) = self
+        let (link, code) = self
             .new_link_with_code(tx, Purpose::VerifyEmail, user_id, email.normalized(), now)
             .await?;
         let email = OutgoingEmail {
-            kind: EmailKind::Verification,
             to: email,
             name,
-            link: Some(link),
-            values,
             locale,
+            values: EmailValues::Verification(Verification { link, code }),
         };
-        self.outbox
-            .enqueue_with_code(tx, email, Some(&code), now)
-            .await
+        self.outbox.enqueue(tx, email, now).await
     }
 
     /// Uses a verification link. Its account becomes verified and every other verification
