@@ -76,8 +76,22 @@ pub enum Error {
     Busy,
     #[error("storage error: {0}")]
     Storage(#[source] sqlx::Error),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something that should not fail did; its cause is kept for the log, never shown to a
+    /// client.
+    #[error(transparent)]
+    Internal(BoxError),
+}
+
+/// Any error, kept with its own chain of causes.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What was being done when an error happened, with the error as its cause.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+pub struct Context {
+    what: String,
+    #[source]
+    source: BoxError,
 }
 
 impl Error {
@@ -88,8 +102,17 @@ impl Error {
         }
     }
 
-    pub fn internal(what: impl std::fmt::Display) -> Self {
-        Self::Internal(what.to_string())
+    /// An internal error: an error value (kept as the cause) or a message.
+    pub fn internal(e: impl Into<BoxError>) -> Self {
+        Self::Internal(e.into())
+    }
+
+    /// An internal error that says what was being done, keeping `source` as its cause.
+    pub fn internal_while(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal(Box::new(Context {
+            what: what.into(),
+            source: source.into(),
+        }))
     }
 
     /// The contract's machine-readable code.
@@ -138,5 +161,107 @@ impl From<sqlx::Error> for Error {
             sqlx::Error::Database(db) if db.code().as_deref() == Some("5") => Self::Busy,
             _ => Self::Storage(e),
         }
+    }
+}
+
+/// Displays an error with every cause after it, `outer: inner: root`, for the one log line an
+/// error gets where it ends (the response, the task, the worker). A cause that its parent's
+/// message already shows (`storage error: {0}`) is not repeated.
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.0.to_string();
+        f.write_str(&shown)?;
+        let mut next = self.0.source();
+        while let Some(cause) = next {
+            let text = cause.to_string();
+            if !shown.contains(&text) {
+                write!(f, ": {text}")?;
+                shown = text;
+            }
+            next = cause.source();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_keep_their_cause_and_show_it_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let e = Error::internal_while("cannot write /x/latchkey.key", io);
+        assert_eq!(e.to_string(), "cannot write /x/latchkey.key");
+        let cause = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("permission denied"));
+        assert_eq!(
+            Chain(&e).to_string(),
+            "cannot write /x/latchkey.key: permission denied"
+        );
+        // A message alone, and an error whose message already shows its cause.
+        assert_eq!(
+            Chain(&Error::internal("sealing failed")).to_string(),
+            "sealing failed"
+        );
+        let storage = Error::Storage(sqlx::Error::PoolClosed);
+        assert_eq!(
+            Chain(&storage).to_string(),
+            format!("storage error: {}", sqlx::Error::PoolClosed)
+        );
+    }
+
+    /// Captures what `tracing` writes, for the test below.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut out) = self.0.lock() {
+                out.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_500_logs_the_whole_chain_once_and_tells_the_client_none_of_it() {
+        use axum::response::IntoResponse as _;
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let response = tracing::subscriber::with_default(subscriber, || {
+            Error::internal_while("cannot write /x/latchkey.key", io).into_response()
+        });
+        assert_eq!(response.status().as_u16(), 500);
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .unwrap_or_default();
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            !body.contains("latchkey.key") && !body.contains("permission"),
+            "{body}"
+        );
+        let logged = log
+            .0
+            .lock()
+            .map(|l| String::from_utf8_lossy(&l).into_owned());
+        let logged = logged.unwrap_or_default();
+        assert_eq!(
+            logged
+                .matches("cannot write /x/latchkey.key: permission denied")
+                .count(),
+            1,
+            "{logged}"
+        );
     }
 }

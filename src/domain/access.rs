@@ -167,7 +167,7 @@ impl KeyPair {
                     point.as_bytes(),
                     &rng,
                 )
-                .map_err(|e| Error::internal(format!("the derived P-256 key: {e}")))?;
+                .map_err(|e| Error::internal_while("the derived P-256 key", e.to_string()))?;
                 (Signer::Es256(pair, rng), jwk, canonical)
             }
             TokenAlgorithm::EdDsa => {

@@ -52,7 +52,7 @@ impl Secret {
         match std::fs::read_to_string(path) {
             Ok(text) => text
                 .parse()
-                .map_err(|e| Error::internal(format!("{}: {e}", path.display()))),
+                .map_err(|e| Error::internal_while(format!("reading {}", path.display()), e)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let secret = Self::generate()?;
                 let mut options = std::fs::OpenOptions::new();
@@ -60,17 +60,17 @@ impl Secret {
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
                 let mut file = options.open(path).map_err(|e| {
-                    Error::internal(format!("cannot create {}: {e}", path.display()))
+                    Error::internal_while(format!("cannot create {}", path.display()), e)
                 })?;
                 writeln!(file, "{}", STANDARD.encode(&secret.0)).map_err(|e| {
-                    Error::internal(format!("cannot write {}: {e}", path.display()))
+                    Error::internal_while(format!("cannot write {}", path.display()), e)
                 })?;
                 Ok(secret)
             }
-            Err(e) => Err(Error::internal(format!(
-                "cannot read {}: {e}",
-                path.display()
-            ))),
+            Err(e) => Err(Error::internal_while(
+                format!("cannot read {}", path.display()),
+                e,
+            )),
         }
     }
 

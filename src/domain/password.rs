@@ -368,7 +368,10 @@ mod tests {
         .to_string();
         assert!(inner.verify(b"a long enough secret", &bigger));
         assert!(!inner.verify(b"a long enough secret", "not a hash"));
-        let pool = inner.memory.lock().map_err(Error::internal)?;
+        let pool = inner
+            .memory
+            .lock()
+            .map_err(|e| Error::internal(e.to_string()))?;
         assert!(pool.iter().all(|m| m.len() == inner.params.block_count()));
         Ok(())
     }

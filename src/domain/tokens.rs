@@ -51,7 +51,7 @@ impl Purpose {
 
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
     let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|e| Error::internal(format!("OS random source: {e}")))?;
+    getrandom::fill(&mut buf).map_err(|e| Error::internal_while("OS random source", e))?;
     Ok(buf)
 }
 

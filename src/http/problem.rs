@@ -51,7 +51,7 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
         let detail = if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = %crate::error::Chain(&self), "request failed");
             "something went wrong on our side; try again later".to_owned()
         } else {
             self.to_string()

@@ -240,7 +240,9 @@ impl Worker {
                             });
                         }
                     }
-                    Err(e) => tracing::warn!(error = %e, "outbox: cannot claim messages"),
+                    Err(e) => {
+                        tracing::warn!(error = %crate::error::Chain(&e), "outbox: cannot claim messages")
+                    }
                 }
             }
             if claimed > 0 && claimed == free {
@@ -341,7 +343,7 @@ impl Worker {
         };
         if let Err(e) = result {
             // The lease runs out and the message is tried again: at least once, never lost.
-            tracing::error!(id = %message.id, error = %e, "outbox: cannot record the outcome of a send");
+            tracing::error!(id = %message.id, error = %crate::error::Chain(&e), "outbox: cannot record the outcome of a send");
         }
     }
 

@@ -30,7 +30,7 @@ impl Flows {
         let (flows, email) = (Arc::clone(self), email.clone());
         tokio::spawn(async move {
             if let Err(e) = flows.send_reset_link(&email).await {
-                tracing::error!(error = %e, "password reset: the link was not queued");
+                tracing::error!(error = %crate::error::Chain(&e), "password reset: the link was not queued");
             }
         });
         Ok(())

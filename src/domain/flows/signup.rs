@@ -47,7 +47,7 @@ impl Flows {
         let flows = Arc::clone(self);
         tokio::spawn(async move {
             if let Err(e) = flows.record_registration(&r, &password_hash).await {
-                tracing::error!(error = %e, "sign-up: not recorded");
+                tracing::error!(error = %crate::error::Chain(&e), "sign-up: not recorded");
             }
         });
         Ok(())
@@ -324,7 +324,7 @@ impl Flows {
         let (flows, email) = (Arc::clone(self), email.clone());
         tokio::spawn(async move {
             if let Err(e) = flows.send_new_verification(&email).await {
-                tracing::error!(error = %e, "resend: the verification link was not queued");
+                tracing::error!(error = %crate::error::Chain(&e), "resend: the verification link was not queued");
             }
         });
         Ok(())

@@ -261,8 +261,11 @@ async fn account(
     let t = |k: &str| p.t(v.lang, k);
     let pending = s.flows.pending_email(principal.user.id).await;
     let sessions = s.flows.sessions(principal).await;
-    let (Ok(pending), Ok(sessions)) = (pending, sessions) else {
-        return Error::internal("cannot load the account page").into_response();
+    let (pending, sessions) = match (pending, sessions) {
+        (Ok(pending), Ok(sessions)) => (pending, sessions),
+        (Err(e), _) | (_, Err(e)) => {
+            return Error::internal_while("cannot load the account page", e).into_response();
+        }
     };
     let (done, mut problems) = match notice {
         Notice::None => (None, Vec::new()),

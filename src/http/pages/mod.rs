@@ -152,7 +152,7 @@ impl Pages {
         };
         match self.env.get_template(name).and_then(|t| t.render(page)) {
             Ok(html) => Html(html).into_response(),
-            Err(e) => Error::internal(format!("page {name}: {e}")).into_response(),
+            Err(e) => Error::internal_while(format!("page {name}"), e).into_response(),
         }
     }
 
@@ -553,7 +553,12 @@ pub fn explain(
                 ..Problem::form(pages.t_with(lang, "rate-limited", &[("when", when.into())]))
             }
         }
-        other if other.status().is_server_error() => Problem::form(t("error-server")),
+        other if other.status().is_server_error() => {
+            // The page's one log line for the failure, with its causes; the person sees a
+            // plain sentence.
+            tracing::error!(error = %crate::error::Chain(other), "page request failed");
+            Problem::form(t("error-server"))
+        }
         other => Problem::form(other.to_string()),
     }
 }
