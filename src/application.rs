@@ -8,6 +8,7 @@ use std::{
 };
 
 use axum::Router;
+use secrecy::ExposeSecret as _;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
@@ -153,8 +154,8 @@ impl Services {
         ) else {
             return Ok(());
         };
-        let password =
-            NewPassword::parse(password.clone()).map_err(StartError::FirstAdminPassword)?;
+        let password = NewPassword::parse(password.expose_secret().to_owned())
+            .map_err(StartError::FirstAdminPassword)?;
         let created = self
             .flows
             .ensure_first_admin(email, password)

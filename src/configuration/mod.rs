@@ -5,15 +5,18 @@
 
 mod duration;
 mod log_filter;
+mod smtp_url;
 mod source;
 
 pub use duration::{InvalidDuration, parse_duration};
+pub use smtp_url::SmtpUrl;
 pub use source::Source;
 
 use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use ipnet::IpNet;
 use lettre::message::Mailbox;
+use secrecy::{ExposeSecret as _, SecretString};
 use url::Url;
 
 use crate::domain::{
@@ -29,12 +32,22 @@ pub struct ConfigError {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum DatabaseUrl {
     /// A SQLite file, created if missing.
     Sqlite(PathBuf),
-    /// `postgres://…`, kept as written for the driver.
-    Postgres(String),
+    /// `postgres://…`, kept as written for the driver; it may hold a password.
+    Postgres(SecretString),
+}
+
+impl PartialEq for DatabaseUrl {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Sqlite(a), Self::Sqlite(b)) => a == b,
+            (Self::Postgres(a), Self::Postgres(b)) => a.expose_secret() == b.expose_secret(),
+            _ => false,
+        }
+    }
 }
 
 impl FromStr for DatabaseUrl {
@@ -50,7 +63,7 @@ impl FromStr for DatabaseUrl {
             }
             Ok(Self::Sqlite(PathBuf::from(path)))
         } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            Ok(Self::Postgres(s.to_owned()))
+            Ok(Self::Postgres(s.into()))
         } else {
             Err("expected sqlite://PATH or postgres://…".into())
         }
@@ -141,12 +154,13 @@ pub struct Settings {
     pub public_url: Url,
     pub link_base_url: Url,
     pub database_url: DatabaseUrl,
-    pub smtp_url: Option<Url>,
+    /// `LATCHKEY_SMTP_URL`, its password held apart.
+    pub smtp_url: Option<SmtpUrl>,
     pub mail_from: Mailbox,
     pub secret: Option<Secret>,
     pub secret_previous: Option<Secret>,
     pub first_admin_email: Option<EmailAddress>,
-    pub first_admin_password: Option<String>,
+    pub first_admin_password: Option<SecretString>,
     pub verify_ttl: Duration,
     pub reset_ttl: Duration,
     pub email_change_ttl: Duration,
@@ -203,12 +217,12 @@ impl Settings {
             public_url,
             link_base_url,
             database_url: src.parse("database_url", "sqlite://latchkey.db", from_str)?,
-            smtp_url: src.parse_opt("smtp_url", parse_smtp_url)?,
+            smtp_url: src.parse_opt("smtp_url", from_str)?,
             mail_from: src.parse("mail_from", "Latchkey <no-reply@localhost>", from_str)?,
             secret: src.parse_opt("secret", from_str)?,
             secret_previous: src.parse_opt("secret_previous", from_str)?,
             first_admin_email: src.parse_opt("first_admin_email", from_str)?,
-            first_admin_password: src.take("first_admin_password"),
+            first_admin_password: src.take("first_admin_password").map(SecretString::from),
             verify_ttl: src.parse("verify_ttl", "24h", positive_duration)?,
             reset_ttl: src.parse("reset_ttl", "1h", positive_duration)?,
             email_change_ttl: src.parse("email_change_ttl", "24h", positive_duration)?,
@@ -350,20 +364,6 @@ fn parse_base_url(s: &str) -> Result<Url, String> {
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err("must not have a query or fragment".into());
-    }
-    Ok(url)
-}
-
-fn parse_smtp_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s.trim()).map_err(|e| format!("{e} in the SMTP URL"))?;
-    if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
-        return Err("expected smtp://[user:pass@]host:port or smtps://…".into());
-    }
-    for (key, value) in url.query_pairs() {
-        match (key.as_ref(), value.as_ref()) {
-            ("tls", "starttls" | "none") => {}
-            _ => return Err(format!("unknown SMTP URL option {key}={value}")),
-        }
     }
     Ok(url)
 }
@@ -703,6 +703,51 @@ mod tests {
         let s = load(&[("LATCHKEY_ACCESS_TOKEN_ALG", "EdDSA")]).ok();
         assert_eq!(s.map(|s| s.access_token_alg), Some(TokenAlgorithm::EdDsa));
         assert!(load(&[("LATCHKEY_ACCESS_TOKEN_ALG", "HS256")]).is_err());
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() -> Result<(), ConfigError> {
+        let secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==";
+        let previous = "cHJldmlvdXMtcHJldmlvdXMtcHJldmlvdXMtcHJldmlvdXM=";
+        let webhook = "whsec_d2ViaG9vay13ZWJob29rLXdlYmhvb2std2ViaG9vaw==";
+        let webhook_previous = "whsec_b2xkaG9vay1vbGRob29rLW9sZGhvb2stb2xkaG9vaw==";
+        let s = load(&[
+            ("LATCHKEY_SECRET", secret),
+            ("LATCHKEY_SECRET_PREVIOUS", previous),
+            ("LATCHKEY_FIRST_ADMIN_EMAIL", "root@example.com"),
+            ("LATCHKEY_FIRST_ADMIN_PASSWORD", "first-admin-pass-4711"),
+            (
+                "LATCHKEY_SMTP_URL",
+                "smtp://mailer:smtp-pass-4711@mail.example.com:587?tls=starttls",
+            ),
+            ("LATCHKEY_WEBHOOK_URL", "https://app.example.com/hooks"),
+            ("LATCHKEY_WEBHOOK_SECRET", webhook),
+            ("LATCHKEY_WEBHOOK_SECRET_PREVIOUS", webhook_previous),
+        ])?;
+        let shown = format!("{s:?} {s:#?}");
+        for secret in [
+            secret,
+            previous,
+            webhook,
+            webhook_previous,
+            // The base64 without the prefix, and a recognisable part of the decoded bytes.
+            &webhook["whsec_".len()..],
+            "secret-secret",
+            "previous-previous",
+            "webhook-webhook",
+            "first-admin-pass-4711",
+            "smtp-pass-4711",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        // The settings themselves are there, only the secrets are not.
+        assert!(shown.contains("mail.example.com") && shown.contains("root@example.com"));
+        let pg = load(&[(
+            "LATCHKEY_DATABASE_URL",
+            "postgres://app:pg-pass-4711@db/app",
+        )])?;
+        assert!(!format!("{pg:?}").contains("pg-pass-4711"));
+        Ok(())
     }
 
     #[test]

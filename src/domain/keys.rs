@@ -12,14 +12,16 @@ use chacha20poly1305::{
     aead::{Aead, Payload},
 };
 use hkdf::Hkdf;
+use secrecy::{ExposeSecret as _, SecretSlice};
 use sha2::Sha256;
 
 use super::{codes::CodeKeys, tokens::random_bytes};
 use crate::error::Error;
 
-/// The deployment's secret: at least 32 bytes, written as base64.
+/// The deployment's secret: at least 32 bytes, written as base64. Held by `secrecy`: never in
+/// a `Debug` output, and wiped from memory when dropped.
 #[derive(Clone)]
-pub struct Secret(Vec<u8>);
+pub struct Secret(SecretSlice<u8>);
 
 impl FromStr for Secret {
     type Err = String;
@@ -32,7 +34,7 @@ impl FromStr for Secret {
         if bytes.len() < 32 {
             return Err(format!("needs at least 32 bytes, got {}", bytes.len()));
         }
-        Ok(Self(bytes))
+        Ok(Self(bytes.into()))
     }
 }
 
@@ -44,7 +46,7 @@ impl fmt::Debug for Secret {
 
 impl Secret {
     pub fn generate() -> Result<Self, Error> {
-        Ok(Self(random_bytes::<32>()?.to_vec()))
+        Ok(Self(random_bytes::<32>()?.to_vec().into()))
     }
 
     /// Reads the key file, or creates it (mode 0600) with a new random secret.
@@ -62,7 +64,7 @@ impl Secret {
                 let mut file = options.open(path).map_err(|e| {
                     Error::internal_while(format!("cannot create {}", path.display()), e)
                 })?;
-                writeln!(file, "{}", STANDARD.encode(&secret.0)).map_err(|e| {
+                writeln!(file, "{}", STANDARD.encode(secret.0.expose_secret())).map_err(|e| {
                     Error::internal_while(format!("cannot write {}", path.display()), e)
                 })?;
                 Ok(secret)
@@ -77,8 +79,8 @@ impl Secret {
     fn derive(&self, purpose: &str) -> [u8; 32] {
         let mut out = [0u8; 32];
         // 32 bytes is far below HKDF-SHA256's output limit, so expand cannot fail.
-        let _ =
-            Hkdf::<Sha256>::new(Some(b"latchkey"), &self.0).expand(purpose.as_bytes(), &mut out);
+        let _ = Hkdf::<Sha256>::new(Some(b"latchkey"), self.0.expose_secret())
+            .expand(purpose.as_bytes(), &mut out);
         out
     }
 }
@@ -184,7 +186,7 @@ mod tests {
     use super::*;
 
     fn secret() -> Secret {
-        Secret(vec![7; 32])
+        Secret(vec![7; 32].into())
     }
 
     #[test]
@@ -204,7 +206,7 @@ mod tests {
             Some("https://x.test/verify-email?token=abc")
         );
         assert_eq!(old.open(&sealed, b"id-2"), None);
-        let new_secret = Secret(vec![9; 32]);
+        let new_secret = Secret(vec![9; 32].into());
         let rotated = Keys::derive(&new_secret, Some(&secret()));
         assert!(rotated.open(&sealed, b"id-1").is_some());
         assert_eq!(Keys::derive(&new_secret, None).open(&sealed, b"id-1"), None);
@@ -217,7 +219,7 @@ mod tests {
         let path = dir.path().join("latchkey.key");
         let first = Secret::load_or_create(&path)?;
         let again = Secret::load_or_create(&path)?;
-        assert_eq!(first.0, again.0);
+        assert_eq!(first.0.expose_secret(), again.0.expose_secret());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

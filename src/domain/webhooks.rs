@@ -6,13 +6,14 @@ use std::{fmt, str::FromStr};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use hmac::{Hmac, KeyInit as _, Mac as _};
+use secrecy::{ExposeSecret as _, SecretSlice};
 use serde_json::{Value as Json, json};
 use sha2::Sha256;
 use uuid::Uuid;
 
 /// `LATCHKEY_WEBHOOK_SECRET`: `whsec_` and the base64 of at least 24 random bytes.
 #[derive(Clone)]
-pub struct WebhookSecret(Vec<u8>);
+pub struct WebhookSecret(SecretSlice<u8>);
 
 pub const WEBHOOK_SECRET_MIN_BYTES: usize = 24;
 
@@ -32,7 +33,7 @@ impl FromStr for WebhookSecret {
                 bytes.len()
             ));
         }
-        Ok(Self(bytes))
+        Ok(Self(bytes.into()))
     }
 }
 
@@ -46,7 +47,7 @@ impl WebhookSecret {
     /// `v1,` and the base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`.
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
         // HMAC takes a key of any length, so this cannot fail.
-        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.0) {
+        let mut mac = match Hmac::<Sha256>::new_from_slice(self.0.expose_secret()) {
             Ok(mac) => mac,
             Err(_) => unreachable!("HMAC accepts keys of any length"),
         };

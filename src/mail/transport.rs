@@ -4,6 +4,11 @@
 
 use std::{sync::Arc, time::Duration};
 
+use super::{RenderedEmail, smtp_pool::SmtpPool};
+use crate::{
+    configuration::SmtpUrl,
+    storage::{Store, StoredMail, now_ms},
+};
 use lettre::{
     Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{
@@ -14,10 +19,6 @@ use lettre::{
         PoolConfig, authentication::Credentials, client::TlsParameters, response::Response,
     },
 };
-use url::Url;
-
-use super::{RenderedEmail, smtp_pool::SmtpPool};
-use crate::storage::{Store, StoredMail, now_ms};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -42,7 +43,8 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 const SMTP_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Transport {
-    pub fn smtp(url: &Url, max_connections: u32) -> Result<Self, String> {
+    pub fn smtp(smtp_url: &SmtpUrl, max_connections: u32) -> Result<Self, String> {
+        let url = smtp_url.url();
         let host = url.host_str().ok_or("the SMTP URL has no host")?;
         let starttls = url
             .query_pairs()
@@ -50,7 +52,7 @@ impl Transport {
         let credentials = (!url.username().is_empty()).then(|| {
             Credentials::new(
                 percent_decode(url.username()),
-                percent_decode(url.password().unwrap_or_default()),
+                smtp_url.password().unwrap_or_default().to_owned(),
             )
         });
         if url.scheme() != "smtps" {
