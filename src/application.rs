@@ -24,7 +24,7 @@ use crate::{
     mail::{
         outbox::{Outbox, Worker},
         templates::{TemplateError, Templates},
-        transport::Transport,
+        transport::{SmtpError, Transport},
         webhook::WebhookClient,
     },
     storage::{OpenError, Store},
@@ -41,7 +41,7 @@ pub enum StartError {
     #[error("invalid email template: {0}")]
     Template(#[from] TemplateError),
     #[error("invalid LATCHKEY_SMTP_URL: {0}")]
-    Smtp(String),
+    Smtp(#[source] SmtpError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,

@@ -28,6 +28,31 @@ use lettre::{
 };
 use tokio::net::TcpStream;
 
+/// Why a message could not be handed to the SMTP server (or a transport not be set up).
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpError {
+    #[error("the SMTP URL has no host")]
+    NoHost,
+    #[error("cannot connect to {host}:{port}: {source}")]
+    Connect {
+        host: String,
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot connect to the SMTP server within {0:?}")]
+    ConnectTimeout(Duration),
+    #[error("TCP_NODELAY: {0}")]
+    NoDelay(#[source] std::io::Error),
+    #[error("the SMTP server does not offer STARTTLS")]
+    NoStartTls,
+    #[error("no answer from the SMTP server within {0:?}")]
+    Timeout(Duration),
+    /// The server's answer or the client's failure, as lettre reports it.
+    #[error("{0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+}
+
 pub struct SmtpPool {
     host: String,
     port: u16,
@@ -65,8 +90,8 @@ impl SmtpPool {
         }
     }
 
-    /// Sends one message; the error is the connection's or the server's, as text.
-    pub async fn send(&self, envelope: &Envelope, email: &[u8]) -> Result<Response, String> {
+    /// Sends one message; the error is the connection's or the server's.
+    pub async fn send(&self, envelope: &Envelope, email: &[u8]) -> Result<Response, SmtpError> {
         let mut conn = self.connection().await?;
         match tokio::time::timeout(self.timeout, conn.send(envelope, email)).await {
             Ok(Ok(response)) => {
@@ -75,28 +100,20 @@ impl SmtpPool {
             }
             Ok(Err(e)) => {
                 conn.abort().await;
-                Err(e.to_string())
+                Err(e.into())
             }
             // A connection stuck mid-exchange is dropped, not reused.
-            Err(_) => Err(format!(
-                "no answer from the SMTP server within {:?}",
-                self.timeout
-            )),
+            Err(_) => Err(SmtpError::Timeout(self.timeout)),
         }
     }
 
-    async fn connection(&self) -> Result<AsyncSmtpConnection, String> {
+    async fn connection(&self) -> Result<AsyncSmtpConnection, SmtpError> {
         loop {
             let parked = self.idle.lock().ok().and_then(|mut idle| idle.pop());
             let Some((mut conn, since)) = parked else {
                 return tokio::time::timeout(self.timeout, self.open())
                     .await
-                    .map_err(|_| {
-                        format!(
-                            "cannot connect to the SMTP server within {:?}",
-                            self.timeout
-                        )
-                    })?;
+                    .map_err(|_| SmtpError::ConnectTimeout(self.timeout))?;
             };
             if since.elapsed() < self.idle_timeout && conn.test_connected().await {
                 return Ok(conn);
@@ -105,29 +122,27 @@ impl SmtpPool {
         }
     }
 
-    async fn open(&self) -> Result<AsyncSmtpConnection, String> {
+    async fn open(&self) -> Result<AsyncSmtpConnection, SmtpError> {
         let stream = TcpStream::connect((self.host.as_str(), self.port))
             .await
-            .map_err(|e| format!("cannot connect to {}:{}: {e}", self.host, self.port))?;
-        stream
-            .set_nodelay(true)
-            .map_err(|e| format!("TCP_NODELAY: {e}"))?;
-        let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
-            .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|source| SmtpError::Connect {
+                host: self.host.clone(),
+                port: self.port,
+                source,
+            })?;
+        stream.set_nodelay(true).map_err(SmtpError::NoDelay)?;
+        let mut conn =
+            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await?;
         if let Some(tls) = &self.starttls {
             if !conn.can_starttls() {
                 conn.abort().await;
-                return Err("the SMTP server does not offer STARTTLS".into());
+                return Err(SmtpError::NoStartTls);
             }
-            conn.starttls(tls.clone(), &self.hello)
-                .await
-                .map_err(|e| e.to_string())?;
+            conn.starttls(tls.clone(), &self.hello).await?;
         }
         if let Some(credentials) = &self.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
         }
         Ok(conn)
     }

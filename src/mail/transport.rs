@@ -4,6 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
+pub use super::smtp_pool::SmtpError;
 use super::{RenderedEmail, smtp_pool::SmtpPool};
 use crate::{
     configuration::SmtpUrl,
@@ -43,9 +44,9 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 const SMTP_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Transport {
-    pub fn smtp(smtp_url: &SmtpUrl, max_connections: u32) -> Result<Self, String> {
+    pub fn smtp(smtp_url: &SmtpUrl, max_connections: u32) -> Result<Self, SmtpError> {
         let url = smtp_url.url();
-        let host = url.host_str().ok_or("the SMTP URL has no host")?;
+        let host = url.host_str().ok_or(SmtpError::NoHost)?;
         let starttls = url
             .query_pairs()
             .any(|(k, v)| k == "tls" && v == "starttls");
@@ -60,8 +61,7 @@ impl Transport {
             let port = url.port().unwrap_or(if starttls { 587 } else { 25 });
             let tls = starttls
                 .then(|| TlsParameters::new(host.to_owned()))
-                .transpose()
-                .map_err(|e| e.to_string())?;
+                .transpose()?;
             return Ok(Self::Smtp(Arc::new(SmtpPool::new(
                 host.to_owned(),
                 port,
@@ -72,8 +72,7 @@ impl Transport {
                 SMTP_IDLE_TIMEOUT,
             ))));
         }
-        let mut builder =
-            AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| e.to_string())?;
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::relay(host)?;
         if let Some(port) = url.port() {
             builder = builder.port(port);
         }
@@ -106,7 +105,7 @@ impl Transport {
                 let response = pool
                     .send(message.envelope(), &message.formatted())
                     .await
-                    .map_err(SendError::Transient)?;
+                    .map_err(|e| SendError::Transient(e.to_string()))?;
                 Ok(answer(&response))
             }
             Self::Smtps(smtps) => {
