@@ -4,11 +4,13 @@
 //! a message naming the variable.
 
 mod duration;
+mod invalid;
 mod log_filter;
 mod smtp_url;
 mod source;
 
 pub use duration::{InvalidDuration, parse_duration};
+pub use invalid::InvalidValue;
 pub use smtp_url::SmtpUrl;
 pub use source::Source;
 
@@ -29,7 +31,8 @@ use crate::domain::{
 #[error("invalid {variable}: {reason}")]
 pub struct ConfigError {
     pub variable: String,
-    pub reason: String,
+    #[source]
+    pub reason: InvalidValue,
 }
 
 #[derive(Debug, Clone)]
@@ -51,21 +54,24 @@ impl PartialEq for DatabaseUrl {
 }
 
 impl FromStr for DatabaseUrl {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, InvalidValue> {
         if let Some(path) = s
             .strip_prefix("sqlite://")
             .or_else(|| s.strip_prefix("sqlite:"))
         {
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() || path == ":memory:" {
-                return Err("needs a file path, like sqlite://latchkey.db".into());
+                return Err(InvalidValue::expected(
+                    "a file path, like sqlite://latchkey.db",
+                    s,
+                ));
             }
             Ok(Self::Sqlite(PathBuf::from(path)))
         } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             Ok(Self::Postgres(s.into()))
         } else {
-            Err("expected sqlite://PATH or postgres://…".into())
+            Err(InvalidValue::expected("sqlite://PATH or postgres://…", s))
         }
     }
 }
@@ -118,9 +124,9 @@ pub struct Quota {
 }
 
 impl FromStr for Quota {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("expected REQUESTS/DURATION like 10/1m, got {s:?}");
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, InvalidValue> {
+        let bad = || InvalidValue::expected("REQUESTS/DURATION like 10/1m", s);
         let (n, window) = s.trim().split_once('/').ok_or_else(bad)?;
         let limit = match n.trim().parse::<u32>() {
             Ok(n @ 1..=1_000_000) => n,
@@ -216,8 +222,8 @@ impl Settings {
             listen: src.parse("listen", "127.0.0.1:8080", parse_listen)?,
             public_url,
             link_base_url,
-            database_url: src.parse("database_url", "sqlite://latchkey.db", from_str)?,
-            smtp_url: src.parse_opt("smtp_url", from_str)?,
+            database_url: src.parse("database_url", "sqlite://latchkey.db", typed)?,
+            smtp_url: src.parse_opt("smtp_url", typed)?,
             mail_from: src.parse("mail_from", "Latchkey <no-reply@localhost>", from_str)?,
             secret: src.parse_opt("secret", from_str)?,
             secret_previous: src.parse_opt("secret_previous", from_str)?,
@@ -235,11 +241,11 @@ impl Settings {
             mail_cooldown: src.parse("mail_cooldown", "60s", any_duration)?,
             rate_limit: src.parse("rate_limit", "on", parse_bool)?,
             rate_limits: RateLimits {
-                login: src.parse("rate_limit_login", "10/1m", from_str)?,
-                login_ip: src.parse("rate_limit_login_ip", "60/1m", from_str)?,
-                email: src.parse("rate_limit_email", "10/1m", from_str)?,
-                link: src.parse("rate_limit_link", "30/1m", from_str)?,
-                refresh: src.parse("rate_limit_refresh", "30/1m", from_str)?,
+                login: src.parse("rate_limit_login", "10/1m", typed)?,
+                login_ip: src.parse("rate_limit_login_ip", "60/1m", typed)?,
+                email: src.parse("rate_limit_email", "10/1m", typed)?,
+                link: src.parse("rate_limit_link", "30/1m", typed)?,
+                refresh: src.parse("rate_limit_refresh", "30/1m", typed)?,
             },
             templates_dir: src.parse_opt("templates_dir", parse_dir)?,
             default_locale: src.parse("default_locale", "en", from_str_display)?,
@@ -248,7 +254,9 @@ impl Settings {
             webhook: webhook_settings(&mut src)?,
             trusted_proxies: src.parse("trusted_proxies", "", parse_proxies)?,
             password_hash: src.parse("password_hash", "argon2id:m=19456,t=2,p=1", from_str)?,
-            log: src.parse("log", "info", log_filter::parse_log_filter)?,
+            log: src.parse("log", "info", |s| {
+                log_filter::parse_log_filter(s).map_err(|e| InvalidValue::Refused(e.into()))
+            })?,
             log_format: src.parse("log_format", "text", parse_log_format)?,
             worker: WorkerSettings {
                 max_attempts: src.parse("mail_max_attempts", "10", parse_attempts)?,
@@ -265,7 +273,9 @@ impl Settings {
         if settings.first_admin_email.is_some() != settings.first_admin_password.is_some() {
             return Err(src.error(
                 "first_admin_password",
-                "LATCHKEY_FIRST_ADMIN_EMAIL and LATCHKEY_FIRST_ADMIN_PASSWORD go together".into(),
+                InvalidValue::Rule(
+                    "LATCHKEY_FIRST_ADMIN_EMAIL and LATCHKEY_FIRST_ADMIN_PASSWORD go together",
+                ),
             ));
         }
         let warnings = src.unknown_keys();
@@ -285,21 +295,27 @@ impl Settings {
     }
 }
 
-fn from_str<T: FromStr>(s: &str) -> Result<T, String>
-where
-    T::Err: std::fmt::Display,
-{
-    s.parse::<T>().map_err(|e| e.to_string())
+/// A value whose type explains a refusal in its own words.
+fn from_str<T: FromStr<Err: Into<crate::error::BoxError>>>(s: &str) -> Result<T, InvalidValue> {
+    s.parse::<T>().map_err(|e| InvalidValue::Refused(e.into()))
 }
 
-fn from_str_display<T: FromStr<Err: std::fmt::Display>>(s: &str) -> Result<T, String> {
-    s.trim().parse().map_err(|e: T::Err| e.to_string())
+/// `from_str` after trimming the value.
+fn from_str_display<T: FromStr<Err: Into<crate::error::BoxError>>>(
+    s: &str,
+) -> Result<T, InvalidValue> {
+    from_str(s.trim())
+}
+
+/// A value of one of the configuration's own types, whose refusals are `InvalidValue`s.
+fn typed<T: FromStr<Err = InvalidValue>>(s: &str) -> Result<T, InvalidValue> {
+    s.parse()
 }
 
 /// Shown in subjects and page titles: one short line.
 /// `IP:PORT`, or `localhost:PORT` for 127.0.0.1: other host names are not resolved, since a
 /// name can stand for several addresses and the server binds one.
-fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+fn parse_listen(s: &str) -> Result<SocketAddr, InvalidValue> {
     let t = s.trim();
     if let Ok(addr) = t.parse() {
         return Ok(addr);
@@ -309,82 +325,92 @@ fn parse_listen(s: &str) -> Result<SocketAddr, String> {
     {
         return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
     }
-    Err(format!(
-        "expected IP:PORT like 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080 (or localhost:PORT); got {s:?}"
+    Err(InvalidValue::expected(
+        "IP:PORT like 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080 (or localhost:PORT)",
+        s,
     ))
 }
 
 /// Shown in subjects and page titles: one short line.
-fn parse_product_name(s: &str) -> Result<String, String> {
+fn parse_product_name(s: &str) -> Result<String, InvalidValue> {
     let s = s.trim();
     if s.is_empty() || s.chars().count() > 60 || s.chars().any(char::is_control) {
-        return Err("expected a name of 1 to 60 characters on one line".into());
+        return Err(InvalidValue::expected(
+            "a name of 1 to 60 characters on one line",
+            s,
+        ));
     }
     Ok(s.to_owned())
 }
 
-fn positive_duration(s: &str) -> Result<Duration, String> {
-    match parse_duration(s) {
-        Ok(d) if d.is_zero() => Err("must be longer than 0s".into()),
-        Ok(d) => Ok(d),
-        Err(e) => Err(e.to_string()),
+fn positive_duration(s: &str) -> Result<Duration, InvalidValue> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err(InvalidValue::Zero),
+        d => Ok(d),
     }
 }
 
-fn any_duration(s: &str) -> Result<Duration, String> {
-    parse_duration(s).map_err(|e| e.to_string())
+fn any_duration(s: &str) -> Result<Duration, InvalidValue> {
+    Ok(parse_duration(s)?)
 }
 
-fn parse_bool(s: &str) -> Result<bool, String> {
+fn parse_bool(s: &str) -> Result<bool, InvalidValue> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "on" | "1" | "yes" => Ok(true),
         "false" | "off" | "0" | "no" => Ok(false),
-        _ => Err(format!("expected true/false or on/off, got {s:?}")),
+        _ => Err(InvalidValue::expected("true/false or on/off", s)),
     }
 }
 
-fn parse_attempts(s: &str) -> Result<u32, String> {
+fn parse_attempts(s: &str) -> Result<u32, InvalidValue> {
     match s.trim().parse::<u32>() {
         Ok(n @ 1..=100) => Ok(n),
-        _ => Err(format!("expected a number from 1 to 100, got {s:?}")),
+        _ => Err(InvalidValue::expected("a number from 1 to 100", s)),
     }
 }
 
-fn parse_concurrency(s: &str) -> Result<usize, String> {
+fn parse_concurrency(s: &str) -> Result<usize, InvalidValue> {
     match s.trim().parse::<usize>() {
         Ok(n @ 1..=256) => Ok(n),
-        _ => Err(format!("expected a number from 1 to 256, got {s:?}")),
+        _ => Err(InvalidValue::expected("a number from 1 to 256", s)),
     }
 }
 
-fn parse_base_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s.trim()).map_err(|e| format!("{e} in {s:?}"))?;
+fn parse_url(s: &str) -> Result<Url, InvalidValue> {
+    Url::parse(s.trim()).map_err(|source| InvalidValue::Url {
+        value: s.to_owned(),
+        source,
+    })
+}
+
+fn parse_base_url(s: &str) -> Result<Url, InvalidValue> {
+    let url = parse_url(s)?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(format!("expected an http(s) URL, got {s:?}"));
+        return Err(InvalidValue::expected("an http(s) URL", s));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err("must not have a query or fragment".into());
+        return Err(InvalidValue::QueryOrFragment);
     }
     Ok(url)
 }
 
-fn parse_dir(s: &str) -> Result<PathBuf, String> {
+fn parse_dir(s: &str) -> Result<PathBuf, InvalidValue> {
     let path = PathBuf::from(s);
     if path.is_dir() {
         Ok(path)
     } else {
-        Err(format!("{s:?} is not a directory"))
+        Err(InvalidValue::NotDirectory(s.to_owned()))
     }
 }
 
-fn parse_proxies(s: &str) -> Result<Vec<IpNet>, String> {
+fn parse_proxies(s: &str) -> Result<Vec<IpNet>, InvalidValue> {
     s.split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|p| {
             p.parse::<IpNet>()
                 .or_else(|_| p.parse::<std::net::IpAddr>().map(IpNet::from))
-                .map_err(|_| format!("{p:?} is not an IP address or CIDR range"))
+                .map_err(|_| InvalidValue::NotIpRange(p.to_owned()))
         })
         .collect()
 }
@@ -409,27 +435,29 @@ fn webhook_settings(src: &mut Source) -> Result<Option<WebhookSettings>, ConfigE
         })),
         (Some(_), None) => Err(src.error(
             "webhook_secret",
-            "required with LATCHKEY_WEBHOOK_URL: whsec_ followed by the base64 of at least 24 random bytes".into(),
+            InvalidValue::Rule(
+                "required with LATCHKEY_WEBHOOK_URL: whsec_ followed by the base64 of at least 24 random bytes",
+            ),
         )),
         (None, _) => Ok(None),
     }
 }
 
-fn parse_webhook_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s.trim()).map_err(|e| format!("{e} in {s:?}"))?;
+fn parse_webhook_url(s: &str) -> Result<Url, InvalidValue> {
+    let url = parse_url(s)?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(format!("expected an http(s) URL, got {s:?}"));
+        return Err(InvalidValue::expected("an http(s) URL", s));
     }
     Ok(url)
 }
 
 /// A browser origin: `scheme://host[:port]`, nothing else (a trailing `/` is tolerated).
-fn parse_origins(s: &str) -> Result<Vec<String>, String> {
+fn parse_origins(s: &str) -> Result<Vec<String>, InvalidValue> {
     s.split(',')
         .map(str::trim)
         .filter(|o| !o.is_empty())
         .map(|o| {
-            let bad = || format!("{o:?} is not an origin like https://app.example.com");
+            let bad = || InvalidValue::NotOrigin(o.to_owned());
             let url = Url::parse(o).map_err(|_| bad())?;
             let bare = url.path() == "/" && !o.ends_with("/.") && url.query().is_none();
             if !matches!(url.scheme(), "http" | "https")
@@ -446,19 +474,22 @@ fn parse_origins(s: &str) -> Result<Vec<String>, String> {
         .collect()
 }
 
-fn parse_audience(s: &str) -> Result<String, String> {
+fn parse_audience(s: &str) -> Result<String, InvalidValue> {
     let s = s.trim();
     if s.is_empty() || s.chars().any(char::is_control) {
-        return Err("expected a non-empty name without control characters".into());
+        return Err(InvalidValue::expected(
+            "a non-empty name without control characters",
+            s,
+        ));
     }
     Ok(s.to_owned())
 }
 
-fn parse_log_format(s: &str) -> Result<LogFormat, String> {
+fn parse_log_format(s: &str) -> Result<LogFormat, InvalidValue> {
     match s.trim() {
         "text" | "" => Ok(LogFormat::Text),
         "json" => Ok(LogFormat::Json),
-        _ => Err(format!("expected text or json, got {s:?}")),
+        _ => Err(InvalidValue::expected("text or json", s)),
     }
 }
 

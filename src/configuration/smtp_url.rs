@@ -5,6 +5,8 @@ use std::{fmt, str::FromStr};
 use secrecy::{ExposeSecret as _, SecretString};
 use url::Url;
 
+use super::InvalidValue;
+
 /// The SMTP URL with its password taken out and held by `secrecy`: `Debug` and `Display` show
 /// the URL without it.
 #[derive(Clone)]
@@ -27,16 +29,27 @@ impl SmtpUrl {
 }
 
 impl FromStr for SmtpUrl {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let mut url = Url::parse(s.trim()).map_err(|e| format!("{e} in the SMTP URL"))?;
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, InvalidValue> {
+        // The URL is not echoed in an error: it may hold the password.
+        let mut url = Url::parse(s.trim()).map_err(|source| InvalidValue::Url {
+            value: "the SMTP URL".into(),
+            source,
+        })?;
         if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
-            return Err("expected smtp://[user:pass@]host:port or smtps://…".into());
+            return Err(InvalidValue::Rule(
+                "expected smtp://[user:pass@]host:port or smtps://…",
+            ));
         }
         for (key, value) in url.query_pairs() {
             match (key.as_ref(), value.as_ref()) {
                 ("tls", "starttls" | "none") => {}
-                _ => return Err(format!("unknown SMTP URL option {key}={value}")),
+                _ => {
+                    return Err(InvalidValue::UnknownSmtpOption {
+                        key: key.into_owned(),
+                        value: value.into_owned(),
+                    });
+                }
             }
         }
         let password = url.password().map(|p| {
@@ -72,7 +85,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_password_is_kept_apart_and_decoded() -> Result<(), String> {
+    fn the_password_is_kept_apart_and_decoded() -> Result<(), InvalidValue> {
         let url: SmtpUrl =
             "smtp://mailer:p%40ss%20word@mail.example.com:587?tls=starttls".parse()?;
         assert_eq!(url.password(), Some("p@ss word"));

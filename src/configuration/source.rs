@@ -2,7 +2,7 @@
 
 use std::{collections::BTreeMap, path::Path};
 
-use super::ConfigError;
+use super::{ConfigError, InvalidValue};
 
 const PREFIX: &str = "LATCHKEY_";
 /// Variables that are read elsewhere and so are not typos.
@@ -46,12 +46,9 @@ impl Source {
         if let Some(text) = toml_text {
             let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError {
                 variable: "latchkey.toml".into(),
-                reason: match e.span() {
-                    Some(span) => {
-                        let (line, column) = line_and_column(&text, span.start);
-                        format!("line {line}, column {column}: {}", e.message())
-                    }
-                    None => e.message().to_owned(),
+                reason: InvalidValue::Toml {
+                    at: e.span().map(|span| line_and_column(&text, span.start)),
+                    error: e,
                 },
             })?;
             for (key, value) in table {
@@ -88,7 +85,7 @@ impl Source {
         &mut self,
         key: &str,
         default: &str,
-        parse: impl Fn(&str) -> Result<T, String>,
+        parse: impl Fn(&str) -> Result<T, InvalidValue>,
     ) -> Result<T, ConfigError> {
         let origin = self.values.get(key).map(|(_, o)| *o);
         let raw = self.take(key).unwrap_or_else(|| default.to_owned());
@@ -98,7 +95,7 @@ impl Source {
     pub fn parse_opt<T>(
         &mut self,
         key: &str,
-        parse: impl Fn(&str) -> Result<T, String>,
+        parse: impl Fn(&str) -> Result<T, InvalidValue>,
     ) -> Result<Option<T>, ConfigError> {
         let origin = self.values.get(key).map(|(_, o)| *o);
         match self.take(key) {
@@ -109,7 +106,7 @@ impl Source {
         }
     }
 
-    pub fn error(&self, key: &str, reason: String) -> ConfigError {
+    pub fn error(&self, key: &str, reason: InvalidValue) -> ConfigError {
         error_for(key, Some(Origin::Env), reason)
     }
 
@@ -129,7 +126,7 @@ impl Source {
     }
 }
 
-fn error_for(key: &str, origin: Option<Origin>, reason: String) -> ConfigError {
+fn error_for(key: &str, origin: Option<Origin>, reason: InvalidValue) -> ConfigError {
     let variable = match origin {
         Some(Origin::File) => format!("{key} (latchkey.toml)"),
         _ => format!("{PREFIX}{}", key.to_ascii_uppercase()),
@@ -146,9 +143,12 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 fn read_file(path: &Path, name: &str) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|e| ConfigError {
+    std::fs::read_to_string(path).map_err(|source| ConfigError {
         variable: name.into(),
-        reason: format!("cannot read {}: {e}", path.display()),
+        reason: InvalidValue::Read {
+            path: path.to_owned(),
+            source,
+        },
     })
 }
 
