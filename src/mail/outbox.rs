@@ -432,7 +432,7 @@ pub fn render_unqueued(
 ) -> Result<RenderedEmail, TemplateError> {
     let values = email.payload().map_err(|e| TemplateError::Render {
         kind: email.kind(),
-        reason: e.to_string(),
+        source: e.into(),
     })?;
     let secrets = SealedSecrets {
         link: email.values.link().map(|l| l.url.clone()),

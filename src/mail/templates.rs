@@ -16,7 +16,10 @@ use std::{
 use minijinja::{AutoEscape, Environment, Value, context};
 
 use super::{EmailKind, RenderedEmail};
-use crate::i18n::{Catalogue, LANGUAGES};
+use crate::{
+    error::BoxError,
+    i18n::{Catalogue, LANGUAGES},
+};
 
 const LAYOUT: &str = "layout.mjml";
 /// Where a kind's body goes in the layout.
@@ -63,10 +66,18 @@ fn builtin(name: &str) -> Option<&'static str> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
-    #[error("template {name}: {reason}")]
-    Load { name: String, reason: String },
-    #[error("rendering {kind}: {reason}")]
-    Render { kind: EmailKind, reason: String },
+    #[error("template {name}: {source}")]
+    Load {
+        name: String,
+        #[source]
+        source: BoxError,
+    },
+    #[error("rendering {kind}: {source}")]
+    Render {
+        kind: EmailKind,
+        #[source]
+        source: BoxError,
+    },
     #[error(transparent)]
     Catalogue(#[from] crate::i18n::CatalogueError),
 }
@@ -85,7 +96,7 @@ fn source(overrides: Option<&Path>, lang: &str, name: &str) -> Result<String, Te
             if path.is_file() {
                 return std::fs::read_to_string(&path).map_err(|e| TemplateError::Load {
                     name: path.display().to_string(),
-                    reason: e.to_string(),
+                    source: e.into(),
                 });
             }
         }
@@ -94,7 +105,7 @@ fn source(overrides: Option<&Path>, lang: &str, name: &str) -> Result<String, Te
         .map(str::to_owned)
         .ok_or_else(|| TemplateError::Load {
             name: name.into(),
-            reason: "no such template".into(),
+            source: "no such template".into(),
         })
 }
 
@@ -126,16 +137,16 @@ impl Templates {
                 let mjml_name = format!("{kind}.mjml");
                 let body = source(overrides, lang, &mjml_name)?;
                 let html =
-                    compile_mjml(&layout.replace(CONTENT_MARKER, &body)).map_err(|reason| {
+                    compile_mjml(&layout.replace(CONTENT_MARKER, &body)).map_err(|source| {
                         TemplateError::Load {
                             name: format!("{lang}/{mjml_name}"),
-                            reason,
+                            source,
                         }
                     })?;
                 let load_err = |name: String| {
                     move |e: minijinja::Error| TemplateError::Load {
                         name,
-                        reason: e.to_string(),
+                        source: e.into(),
                     }
                 };
                 env.add_template_owned(format!("{lang}/{kind}.html"), html)
@@ -145,7 +156,7 @@ impl Templates {
                 if !txt.contains("\n\n") {
                     return Err(TemplateError::Load {
                         name: format!("{lang}/{txt_name}"),
-                        reason: "needs a subject line, a blank line, then the body".into(),
+                        source: "needs a subject line, a blank line, then the body".into(),
                     });
                 }
                 env.add_template_owned(format!("{lang}/{txt_name}"), txt)
@@ -175,7 +186,7 @@ impl Templates {
         };
         let err = |e: minijinja::Error| TemplateError::Render {
             kind,
-            reason: e.to_string(),
+            source: e.into(),
         };
         let product = self.catalogue.product();
         let full_text = self
@@ -232,12 +243,11 @@ pub fn escape_html_text(
     }
 }
 
-fn compile_mjml(source: &str) -> Result<String, String> {
-    let parsed = mrml::parse(source).map_err(|e| e.to_string())?;
-    parsed
+fn compile_mjml(source: &str) -> Result<String, BoxError> {
+    let parsed = mrml::parse(source)?;
+    Ok(parsed
         .element
-        .render(&mrml::prelude::render::RenderOptions::default())
-        .map_err(|e| e.to_string())
+        .render(&mrml::prelude::render::RenderOptions::default())?)
 }
 
 #[cfg(test)]
