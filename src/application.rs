@@ -37,7 +37,7 @@ pub enum StartError {
     #[error("LATCHKEY_SECRET is required with PostgreSQL: every node must share it")]
     SecretRequired,
     #[error("{0}")]
-    Secret(Error),
+    Secret(#[source] Error),
     #[error("invalid email template: {0}")]
     Template(#[from] TemplateError),
     #[error("invalid LATCHKEY_SMTP_URL: {0}")]
@@ -50,7 +50,7 @@ pub enum StartError {
     #[error("invalid LATCHKEY_FIRST_ADMIN_PASSWORD: {0}")]
     FirstAdminPassword(WeakPassword),
     #[error("cannot create the first admin: {0}")]
-    FirstAdmin(Error),
+    FirstAdmin(#[source] Error),
     #[error("cannot build the webhook HTTP client: {0}")]
     Webhook(#[source] reqwest::Error),
 }

@@ -559,3 +559,17 @@ async fn user_delete_asks_unless_yes_and_removes_the_account() {
     app.smtp.with_subject("quick@example.com", "deleted").await;
     app.stop().await;
 }
+
+/// A failure's causes reach the one line the command prints: not only that the key file could
+/// not be read, but why.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failure_names_its_cause() {
+    let mut cli = Cli::new();
+    cli.env.retain(|(key, _)| key != "LATCHKEY_SECRET");
+    std::fs::create_dir(cli.dir.path().join("latchkey.key")).expect("a directory for the key");
+    let err = cli.fails(&["outbox"], None).await;
+    assert!(
+        err.contains("latchkey.key") && err.contains("directory"),
+        "{err}"
+    );
+}

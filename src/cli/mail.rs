@@ -35,8 +35,9 @@ pub fn preview(
     }
     .as_str();
     let templates = Templates::load(&settings.product_name, settings.templates_dir.as_deref())
-        .map_err(|e| e.to_string())?;
-    let email = sample(settings, &templates, kind, lang).map_err(|e| e.to_string())?;
+        .map_err(|e| crate::error::Chain(&e).to_string())?;
+    let email = sample(settings, &templates, kind, lang)
+        .map_err(|e| crate::error::Chain(&e).to_string())?;
     if html {
         outln!("{}", email.html)
     } else {
@@ -139,8 +140,11 @@ pub async fn test(settings: Settings, to: &str) -> Result<(), String> {
         None => {
             let store = Store::open(&settings.database_url)
                 .await
-                .map_err(|e| e.to_string())?;
-            store.migrate().await.map_err(|e| e.to_string())?;
+                .map_err(|e| crate::error::Chain(&e).to_string())?;
+            store
+                .migrate()
+                .await
+                .map_err(|e| crate::error::Chain(&e).to_string())?;
             (Transport::DevMailbox(store.clone()), Some(store))
         }
     };

@@ -166,7 +166,7 @@ pub fn run() -> i32 {
     let cli = Cli::parse();
     let (settings, warnings) = match Settings::load() {
         Ok(loaded) => loaded,
-        Err(e) => return fail(e),
+        Err(e) => return fail(chain(&e)),
     };
     let server = matches!(cli.command, Command::Serve | Command::Worker);
     crate::logging::init(&settings, server);
@@ -199,17 +199,12 @@ pub fn run() -> i32 {
     let result: Result<(), String> = runtime.block_on(async move {
         match cli.command {
             Command::Serve => {
-                let app = Application::build(settings)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                app.run(shutdown_signal()).await.map_err(|e| e.to_string())
+                let app = Application::build(settings).await.map_err(|e| chain(&e))?;
+                app.run(shutdown_signal()).await.map_err(|e| chain(&e))
             }
             Command::Worker => {
-                let services = Services::build(settings).await.map_err(|e| e.to_string())?;
-                services
-                    .ensure_first_admin()
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let services = Services::build(settings).await.map_err(|e| chain(&e))?;
+                services.ensure_first_admin().await.map_err(|e| chain(&e))?;
                 services.log_created_files();
                 let (stop, stopped) = tokio::sync::watch::channel(false);
                 let worker = tokio::spawn(services.worker().run(stopped));
@@ -221,8 +216,8 @@ pub fn run() -> i32 {
             Command::Migrate => {
                 let store = Store::open(&settings.database_url)
                     .await
-                    .map_err(|e| e.to_string())?;
-                store.migrate().await.map_err(|e| e.to_string())?;
+                    .map_err(|e| chain(&e))?;
+                store.migrate().await.map_err(|e| chain(&e))?;
                 outln!("migrations applied")
             }
             Command::Mail(MailCommand::Preview {
@@ -230,19 +225,19 @@ pub fn run() -> i32 {
             }) => mail::preview(&settings, kind, locale.as_deref(), html),
             Command::Mail(MailCommand::Test { to }) => mail::test(settings, &to).await,
             Command::User(command) => {
-                let services = Services::build(settings).await.map_err(|e| e.to_string())?;
+                let services = Services::build(settings).await.map_err(|e| chain(&e))?;
                 let result = operator::user(&services, command, password).await;
                 services.store.close().await;
                 result
             }
             Command::Dev(DevCommand::Seed { force }) => {
-                let services = Services::build(settings).await.map_err(|e| e.to_string())?;
+                let services = Services::build(settings).await.map_err(|e| chain(&e))?;
                 let result = operator::seed(&services, force).await;
                 services.store.close().await;
                 result
             }
             Command::Outbox { json } => {
-                let services = Services::build(settings).await.map_err(|e| e.to_string())?;
+                let services = Services::build(settings).await.map_err(|e| chain(&e))?;
                 let result = operator::outbox(&services, json).await;
                 services.store.close().await;
                 result
@@ -253,6 +248,11 @@ pub fn run() -> i32 {
         Ok(()) => 0,
         Err(e) => fail(e),
     }
+}
+
+/// An error with its causes, for the one line the command prints.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    crate::error::Chain(e).to_string()
 }
 
 fn fail(message: impl std::fmt::Display) -> i32 {

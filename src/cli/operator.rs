@@ -69,7 +69,7 @@ pub async fn user(
     password: Option<NewPassword>,
 ) -> Result<(), String> {
     let flows = &services.flows;
-    let err = |e: crate::Error| e.to_string();
+    let err = |e: crate::Error| crate::error::Chain(&e).to_string();
     match command {
         UserCommand::Create {
             email,
@@ -257,7 +257,7 @@ pub async fn seed(services: &Services, force: bool) -> Result<(), String> {
         .flows
         .dev_seed(force)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| crate::error::Chain(&e).to_string())?;
     let rows: Vec<Vec<String>> = users
         .iter()
         .map(|u| {
@@ -276,7 +276,7 @@ const FAILED_SHOWN: u32 = 100;
 
 pub async fn outbox(services: &Services, json: bool) -> Result<(), String> {
     let flows = &services.flows;
-    let err = |e: crate::Error| e.to_string();
+    let err = |e: crate::Error| crate::error::Chain(&e).to_string();
     let counts = flows.outbox_counts().await.map_err(err)?;
     let size = PageSize::parse(Some(&FAILED_SHOWN.to_string())).map_err(err)?;
     let mut failed: Vec<OutboxEntry> = Vec::new();
