@@ -44,7 +44,7 @@ pub enum InvalidValue {
     )]
     Toml {
         at: Option<(usize, usize)>,
-        error: toml::de::Error,
+        error: Box<toml::de::Error>,
     },
     #[error("cannot read {}: {source}", .path.display())]
     Read {

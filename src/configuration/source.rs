@@ -48,7 +48,7 @@ impl Source {
                 variable: "latchkey.toml".into(),
                 reason: InvalidValue::Toml {
                     at: e.span().map(|span| line_and_column(&text, span.start)),
-                    error: e,
+                    error: Box::new(e),
                 },
             })?;
             for (key, value) in table {
