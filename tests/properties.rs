@@ -289,6 +289,89 @@ fn format_weight(q: u16) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// Every setting an operator can write (`LATCHKEY_*` and `latchkey.toml` keys).
+const SETTINGS: &[&str] = &[
+    "public_url",
+    "link_base_url",
+    "listen",
+    "database_url",
+    "smtp_url",
+    "mail_from",
+    "secret",
+    "secret_previous",
+    "first_admin_email",
+    "first_admin_password",
+    "verify_ttl",
+    "reset_ttl",
+    "email_change_ttl",
+    "revert_ttl",
+    "access_ttl",
+    "access_token_alg",
+    "token_audience",
+    "refresh_ttl",
+    "email_change_confirm_old",
+    "mail_cooldown",
+    "rate_limit",
+    "rate_limit_login",
+    "rate_limit_login_ip",
+    "rate_limit_email",
+    "rate_limit_link",
+    "rate_limit_refresh",
+    "default_locale",
+    "product_name",
+    "cors_origins",
+    "trusted_proxies",
+    "password_hash",
+    "log_format",
+    "log",
+    "mail_max_attempts",
+    "mail_retry_base",
+    "mail_retry_max",
+    "mail_lease",
+    "mail_concurrency",
+    "webhook_concurrency",
+    "http_header_timeout",
+    "http_body_timeout",
+    "webhook_url",
+    "webhook_secret",
+    "webhook_secret_previous",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any value of any setting, from the environment or from `latchkey.toml`, is read or
+    /// refused with a reason: never a panic at start-up.
+    #[test]
+    fn settings_never_panic(
+        values in prop::collection::vec(
+            (
+                prop::sample::select(SETTINGS),
+                prop_oneof![
+                    any::<String>(),
+                    "[0-9a-z:/@.,=;_ -]{0,30}",
+                    "-?[0-9]{1,25}[a-z]{0,2}(/[0-9]{1,5}[a-z]{0,2})?",
+                ],
+            ),
+            1..4,
+        ),
+        toml in prop_oneof![
+            Just(None),
+            any::<String>().prop_map(Some),
+            ("[a-z_]{1,12}", "[0-9a-z\"'\\[\\]{}=.,: -]{0,30}").prop_map(|(k, v)| Some(format!("{k} = {v}\n"))),
+        ],
+    ) {
+        use latchkey::{Settings, configuration::Source};
+        let env = values
+            .iter()
+            .map(|(key, value)| (format!("LATCHKEY_{}", key.to_uppercase()), value.clone()))
+            .filter(|(_, value)| !value.contains('\0'));
+        if let Ok(source) = Source::from_pairs(env.collect::<Vec<_>>().into_iter(), toml) {
+            let _ = Settings::from_source(source);
+        }
+    }
+}
+
 #[test]
 fn weights_format_like_headers() {
     assert_eq!(format_weight(1000), "1");
@@ -646,6 +729,149 @@ fn any_query_string_of_the_listings_is_answered_with_success_or_a_4xx_problem() 
         server
             .runtime
             .block_on(server.check("GET", &path, true, None, Vec::new()))
+    });
+    server.runtime.block_on(server.app.stop());
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn any_authorization_header_is_a_401_problem() {
+    let server = server();
+    let strategy = prop_oneof![
+        "Bearer [A-Za-z0-9_.=-]{0,200}",
+        "(Bearer|bearer|Basic|) ?[ -~]{0,80}",
+        prop::collection::vec((32u8..=255).prop_filter("not DEL", |b| *b != 127), 0..120)
+            .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+    ];
+    let result = runner(200).run(&strategy, |header| {
+        server.runtime.block_on(async {
+            let Ok(value) = reqwest::header::HeaderValue::from_str(&header) else {
+                return Ok(());
+            };
+            let r = server
+                .client
+                .get(server.app.url("/api/v1/me"))
+                .header(reqwest::header::AUTHORIZATION, value)
+                .send()
+                .await
+                .map_err(|e| TestCaseError::fail(format!("no answer: {e}")))?;
+            prop_assert_eq!(
+                r.status(),
+                reqwest::StatusCode::UNAUTHORIZED,
+                "{:?}",
+                header
+            );
+            let body: Value = r.json().await.unwrap_or_default();
+            prop_assert_eq!(&body["code"], "unauthorized");
+            Ok(())
+        })
+    });
+    server.runtime.block_on(server.app.stop());
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// The pages read query strings and forms: whatever they get, they answer a page, never a 5xx.
+#[test]
+fn any_page_query_or_form_is_answered_without_a_server_error() {
+    const PAGES: &[&str] = &[
+        "/",
+        "/language",
+        "/login",
+        "/logout",
+        "/account",
+        "/account/email",
+        "/account/email/cancel",
+        "/account/password",
+        "/account/sessions/revoke",
+        "/account/sessions/revoke-others",
+        "/register",
+        "/resend-verification",
+        "/forgot-password",
+        "/verify-email",
+        "/verify-email/code",
+        "/reset-password",
+        "/reset-password/code",
+        "/confirm-email-change",
+        "/revert-email-change",
+    ];
+    const FORM_FIELDS: &[&str] = &[
+        "email",
+        "password",
+        "name",
+        "token",
+        "code",
+        "new_password",
+        "current_password",
+        "new_email",
+        "lang",
+        "next",
+        "id",
+        "csrf",
+        "_csrf",
+    ];
+    let server = server();
+    let form = prop::collection::vec(
+        (
+            prop::sample::select(FORM_FIELDS),
+            prop_oneof![
+                field_string("email"),
+                field_string("token"),
+                any::<String>()
+            ],
+        ),
+        0..5,
+    )
+    .prop_map(|pairs| {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            s.append_pair(k, &v);
+        }
+        s.finish()
+    });
+    let strategy = (
+        prop::sample::select(PAGES),
+        any::<bool>(),
+        prop_oneof![form.clone(), query()],
+        prop_oneof![form, "[ -~]{0,100}"],
+        any::<bool>(),
+    );
+    let result = runner(300).run(&strategy, |(page, post, query, body, same_origin)| {
+        server.runtime.block_on(async {
+            let url = format!("{}?{query}", server.app.url(page));
+            let mut request = if post {
+                server
+                    .client
+                    .post(&url)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body)
+            } else {
+                server.client.get(&url)
+            };
+            if same_origin {
+                request = request
+                    .header("origin", server.app.base.as_str())
+                    .header("sec-fetch-site", "same-origin");
+            }
+            let r = request
+                .send()
+                .await
+                .map_err(|e| TestCaseError::fail(format!("{page}: no answer: {e}")))?;
+            let status = r.status();
+            let text = r.text().await.unwrap_or_default();
+            prop_assert!(
+                !status.is_server_error(),
+                "{} {}: {} {}",
+                page,
+                url,
+                status,
+                text
+            );
+            Ok(())
+        })
     });
     server.runtime.block_on(server.app.stop());
     if let Err(e) = result {
