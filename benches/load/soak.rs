@@ -82,7 +82,7 @@ pub async fn run(args: &Args, minutes: u64) -> Result<(), String> {
         "| minute | requests | failed | journeys | live accounts | emails | RSS MB | open fds | database + WAL MB | KB per live account |"
     );
     println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    sample(0, &server, &counters, &sink);
+    sample("0", &server, &counters, &sink);
 
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
@@ -108,7 +108,7 @@ pub async fn run(args: &Args, minutes: u64) -> Result<(), String> {
     while next <= deadline {
         tokio::time::sleep_until(next.into()).await;
         minute += 1;
-        sample(minute, &server, &counters, &sink);
+        sample(&minute.to_string(), &server, &counters, &sink);
         next += Duration::from_secs(60);
     }
     for task in tasks {
@@ -120,7 +120,7 @@ pub async fn run(args: &Args, minutes: u64) -> Result<(), String> {
         "soak: all clients done {:.0} s after the start",
         start.elapsed().as_secs_f64()
     ));
-    sample(minute + 1, &server, &counters, &sink);
+    sample("end", &server, &counters, &sink);
     println!();
     println!("| step | ok | failed |");
     println!("| --- | ---: | ---: |");
@@ -137,7 +137,7 @@ pub async fn run(args: &Args, minutes: u64) -> Result<(), String> {
     Ok(())
 }
 
-fn sample(minute: u64, server: &Server, counters: &Counters, sink: &Sink) {
+fn sample(minute: &str, server: &Server, counters: &Counters, sink: &Sink) {
     let (rss, _) = rss_kb(server.pid);
     let fds =
         std::fs::read_dir(format!("/proc/{}/fd", server.pid)).map_or(0, |entries| entries.count());
