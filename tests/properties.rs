@@ -788,6 +788,8 @@ fn any_page_query_or_form_is_answered_without_a_server_error() {
         "/account/password",
         "/account/sessions/revoke",
         "/account/sessions/revoke-others",
+        "/account/profile",
+        "/account/delete",
         "/register",
         "/resend-verification",
         "/forgot-password",
