@@ -10,6 +10,10 @@
 //!
 //! `cargo bench --bench load [-- --clients 64 --seconds 10]`
 //!
+//! `cargo bench --bench load -- --soak MINUTES` instead runs every flow, mixed, for that long
+//! (at most 60 minutes), printing the server's memory, descriptors and database size each
+//! minute (see `load/soak.rs`).
+//!
 //! Traffic goes to 127.0.0.1 only, and every loop is bounded in count and in time. Without
 //! `--bench` (as under `cargo test --all-targets`) it does nothing.
 
@@ -31,7 +35,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::{
     Method, Request,
     client::conn::http1::SendRequest,
-    header::{CONTENT_TYPE, HOST},
+    header::{AUTHORIZATION, CONTENT_TYPE, HOST},
 };
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
@@ -40,6 +44,9 @@ use tokio::{
     net::{TcpListener, TcpStream},
     sync::{Barrier, Notify, watch},
 };
+
+#[path = "load/soak.rs"]
+mod soak;
 
 /// Passes the password policy (not on the common list).
 const PASSWORD: &str = "load test password 7f3a";
@@ -79,6 +86,10 @@ struct Args {
     webhook_delay: Option<f64>,
     /// `LATCHKEY_ACCESS_TOKEN_ALG` of the server (its default when unset).
     token_alg: Option<String>,
+    /// Minutes of the mixed workload of every flow, instead of the phases above.
+    soak: Option<u64>,
+    /// `--clients` as given (the soak has its own default).
+    soak_clients: Option<usize>,
 }
 
 impl Default for Args {
@@ -96,6 +107,8 @@ impl Default for Args {
             timeline: false,
             webhook_delay: None,
             token_alg: None,
+            soak: None,
+            soak_clients: None,
         }
     }
 }
@@ -113,7 +126,10 @@ const USAGE: &str = "cargo bench --bench load [-- OPTIONS]
   --server PATH       run this latchkey binary instead of the one cargo built (A/B runs)
   --timeline          print answers and slowest latency per 100 ms of each phase (stalls)
   --webhook-delay S   send account events to a receiver that answers each after S seconds
-  --token-alg ALG     LATCHKEY_ACCESS_TOKEN_ALG of the server (ES256 or EdDSA)";
+  --token-alg ALG     LATCHKEY_ACCESS_TOKEN_ALG of the server (ES256 or EdDSA)
+  --soak MINUTES      instead of the phases: every flow, mixed, for MINUTES (1 to 60), with the
+                      server's memory, descriptors and database size each minute; --clients
+                      defaults to 8 here; exits non-zero if any request failed";
 
 impl Args {
     /// `None`: nothing to run (no `--bench`, so not under `cargo bench`, or `--help`).
@@ -124,7 +140,11 @@ impl Args {
         while let Some(arg) = it.next() {
             match arg.as_str() {
                 "--bench" => bench = true,
-                "--clients" => args.clients = value(&mut it, &arg)?,
+                "--clients" => {
+                    args.clients = value(&mut it, &arg)?;
+                    args.soak_clients = Some(args.clients);
+                }
+                "--soak" => args.soak = Some(value(&mut it, &arg)?),
                 "--seconds" => args.seconds = value(&mut it, &arg)?,
                 "--bare-seconds" => args.bare_seconds = value(&mut it, &arg)?,
                 "--verify-tokens" => args.verify_tokens = value(&mut it, &arg)?,
@@ -149,6 +169,9 @@ impl Args {
         }
         if args.clients == 0 || args.seconds <= 0.0 || args.probe_rate <= 0.0 {
             return Err("--clients, --seconds and --probe-rate must be positive".into());
+        }
+        if args.soak.is_some_and(|m| !(1..=60).contains(&m)) {
+            return Err("--soak takes 1 to 60 minutes".into());
         }
         Ok(Some(args))
     }
@@ -176,7 +199,11 @@ fn main() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    if let Err(e) = runtime.block_on(run(args)) {
+    let result = match args.soak {
+        Some(minutes) => runtime.block_on(soak::run(&args, minutes)),
+        None => runtime.block_on(run(args)),
+    };
+    if let Err(e) = result {
         eprintln!("load: {e}");
         std::process::exit(1);
     }
@@ -186,7 +213,7 @@ fn main() {
 // The run
 
 async fn run(args: Args) -> Result<(), String> {
-    let sink = Sink::start().await?;
+    let sink = Sink::start(false).await?;
     let binary = args
         .server
         .clone()
@@ -686,17 +713,30 @@ impl Http {
         path: &str,
         body: Bytes,
     ) -> Result<(u16, Bytes), String> {
+        self.send(method, path, body, None).await
+    }
+
+    /// A request with `Authorization: Bearer` when a token is given.
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Bytes,
+        bearer: Option<&str>,
+    ) -> Result<(u16, Bytes), String> {
         let sender = match &mut self.sender {
             Some(s) if !s.is_closed() => s,
             _ => self.sender.insert(Self::connect(self.addr).await?),
         };
-        let request = Request::builder()
+        let mut request = Request::builder()
             .method(method)
             .uri(path)
             .header(HOST, "127.0.0.1")
-            .header(CONTENT_TYPE, "application/json")
-            .body(Full::new(body))
-            .map_err(|e| e.to_string())?;
+            .header(CONTENT_TYPE, "application/json");
+        if let Some(token) = bearer {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = request.body(Full::new(body)).map_err(|e| e.to_string())?;
         let result = async {
             sender.ready().await?;
             let response = sender.send_request(request).await?;
@@ -846,6 +886,15 @@ impl Server {
             "the server did not become ready; its log:\n{}",
             std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
         ))
+    }
+
+    /// The SQLite database file and its WAL, in bytes.
+    fn database_bytes(&self) -> u64 {
+        ["latchkey.db", "latchkey.db-wal"]
+            .iter()
+            .filter_map(|name| std::fs::metadata(self.dir.path().join(name)).ok())
+            .map(|m| m.len())
+            .sum()
     }
 
     fn peak_rss_kb(&self) -> Option<u64> {
@@ -1020,7 +1069,10 @@ fn clock_ticks_per_second() -> f64 {
 struct Mail {
     to: Vec<String>,
     arrived: Instant,
+    /// Empty when the sink keeps `links` instead (the soak: hours of raw mail would not fit).
     raw: String,
+    /// (page, token) of each link with a token, read on arrival in soak mode.
+    links: Vec<(String, String)>,
 }
 
 /// A webhook receiver that reads each request and answers 204 only after `delay`, one
@@ -1062,7 +1114,8 @@ struct Sink {
 }
 
 impl Sink {
-    async fn start() -> Result<Self, String> {
+    /// `links_only`: read each mail's links on arrival and drop its text.
+    async fn start(links_only: bool) -> Result<Self, String> {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| format!("SMTP sink: {e}"))?;
@@ -1077,7 +1130,7 @@ impl Sink {
             while let Ok((stream, _)) = listener.accept().await {
                 let (mails, arrived) = (Arc::clone(&mails), Arc::clone(&arrived));
                 tokio::spawn(async move {
-                    let _ = smtp_session(stream, mails, arrived).await;
+                    let _ = smtp_session(stream, mails, arrived, links_only).await;
                 });
             }
         });
@@ -1101,6 +1154,42 @@ impl Sink {
                 return Err(format!(
                     "only {have} of {n} emails arrived within {DRAIN_TIMEOUT:?}"
                 ));
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(1), notified).await;
+        }
+    }
+
+    /// The token of the first mail since the `mark`-th to `to` with a link to `page`; `None` if
+    /// none came within `timeout`. Only in `links_only` mode.
+    async fn wait_link(
+        &self,
+        to: &str,
+        page: &str,
+        mark: usize,
+        timeout: Duration,
+    ) -> Option<String> {
+        let to = to.to_lowercase();
+        let deadline = Instant::now() + timeout;
+        let mut from = mark;
+        loop {
+            let notified = self.arrived.notified();
+            if let Ok(mails) = self.mails.lock() {
+                let found = mails.iter().skip(from).find_map(|mail| {
+                    if !mail.to.contains(&to) {
+                        return None;
+                    }
+                    mail.links
+                        .iter()
+                        .find(|(p, _)| p == page)
+                        .map(|(_, token)| token.clone())
+                });
+                if found.is_some() {
+                    return found;
+                }
+                from = from.max(mails.len());
+            }
+            if Instant::now() >= deadline {
+                return None;
             }
             let _ = tokio::time::timeout(Duration::from_secs(1), notified).await;
         }
@@ -1149,6 +1238,35 @@ fn verification_token(raw: &str) -> Option<String> {
     (token.len() == 43).then_some(token)
 }
 
+/// (page, token) of every `{base}/PAGE?token=T` link in a mail's plain-text part.
+fn links_of(raw: &str) -> Vec<(String, String)> {
+    const MARK: &str = "?token=";
+    let text = mailparse::parse_mail(raw.as_bytes())
+        .ok()
+        .and_then(|m| plain_text(&m))
+        .unwrap_or_else(|| raw.to_owned());
+    let mut links = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(MARK) {
+        let page: String = rest[..at]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let after = &rest[at + MARK.len()..];
+        let token: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        links.push((page, token));
+        rest = after;
+    }
+    links
+}
+
 fn plain_text(part: &mailparse::ParsedMail<'_>) -> Option<String> {
     if part.ctype.mimetype == "text/plain" {
         return part.get_body().ok();
@@ -1160,6 +1278,7 @@ async fn smtp_session(
     stream: TcpStream,
     mails: Arc<Mutex<Vec<Mail>>>,
     arrived: Arc<Notify>,
+    links_only: bool,
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
@@ -1200,10 +1319,17 @@ async fn smtp_session(
                         .unwrap_or(&line),
                 );
             }
+            let arrived_at = Instant::now();
+            let (raw, links) = if links_only {
+                (String::new(), links_of(&raw))
+            } else {
+                (raw, Vec::new())
+            };
             let mail = Mail {
                 to: std::mem::take(&mut to),
-                arrived: Instant::now(),
+                arrived: arrived_at,
                 raw,
+                links,
             };
             if let Ok(mut mails) = mails.lock() {
                 mails.push(mail);

@@ -49,6 +49,38 @@ fn system(ua: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    const KNOWN: &[&str] = &[
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:128.0) Gecko/20100101 Firefox/128.0",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+        "curl/8.5.0",
+        "",
+    ];
+
+    proptest! {
+        /// The header is whatever a client sends: any text, any length.
+        #[test]
+        fn any_user_agent_is_described_without_panicking(
+            ua in prop_oneof![any::<String>(), "[A-Za-z/ ;().0-9]{0,80}"],
+        ) {
+            let _ = describe(&ua);
+        }
+
+        /// Version numbers and punctuation around a known agent change nothing: only the
+        /// product names count.
+        #[test]
+        fn noise_without_letters_changes_nothing(
+            known in 0..KNOWN.len(),
+            before in "[0-9 ;().,_+-]{0,20}",
+            after in "[0-9 ;().,_+-]{0,20}",
+        ) {
+            let ua = KNOWN[known];
+            prop_assert_eq!(describe(&format!("{before}{ua}{after}")), describe(ua));
+        }
+    }
 
     #[test]
     fn common_browsers_read_as_people_say_them() {
