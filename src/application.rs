@@ -227,6 +227,7 @@ impl Application {
         tracing::info!(addr = %self.local_addr(), dev_mailbox = self.services.settings.dev_mailbox(), "latchkey listening");
         let limits = http::server::ConnectionLimits {
             header_read_timeout: self.services.settings.http_header_timeout,
+            body_read_timeout: self.services.settings.http_body_timeout,
         };
         let served = http::server::serve(self.listener, self.router, limits, async move {
             shutdown.await;
