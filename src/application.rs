@@ -72,8 +72,12 @@ impl Services {
             settings.templates_dir.as_deref(),
         )?);
         let transport = match &settings.smtp_url {
-            Some(url) => Transport::smtp(url, settings.worker.concurrency as u32)
-                .map_err(StartError::Smtp)?,
+            Some(url) => Transport::smtp(
+                url,
+                settings.worker.concurrency as u32,
+                settings.worker.smtp_timeout,
+            )
+            .map_err(StartError::Smtp)?,
             None => Transport::DevMailbox(store.clone()),
         };
         let hasher = PasswordHasher::new(settings.password_hash).map_err(StartError::Secret)?;

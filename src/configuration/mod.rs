@@ -79,6 +79,9 @@ pub struct WorkerSettings {
     pub webhook_concurrency: usize,
     /// How often an idle worker looks for messages queued by other processes.
     pub poll_interval: Duration,
+    /// `LATCHKEY_SMTP_TIMEOUT`: the longest wait for the SMTP server, for connecting (up to
+    /// its greeting, STARTTLS and log-in) and again for each message's exchange.
+    pub smtp_timeout: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -91,6 +94,7 @@ impl Default for WorkerSettings {
             concurrency: 4,
             webhook_concurrency: 4,
             poll_interval: Duration::from_secs(2),
+            smtp_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -243,6 +247,7 @@ impl Settings {
                 concurrency: src.parse("mail_concurrency", "4", parse_concurrency)?,
                 webhook_concurrency: src.parse("webhook_concurrency", "4", parse_concurrency)?,
                 poll_interval: worker_defaults.poll_interval,
+                smtp_timeout: src.parse("smtp_timeout", "30s", positive_duration)?,
             },
             http_header_timeout: src.parse("http_header_timeout", "30s", positive_duration)?,
             http_body_timeout: src.parse("http_body_timeout", "30s", positive_duration)?,
