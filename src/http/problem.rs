@@ -39,7 +39,7 @@ impl Error {
                 StatusCode::CONFLICT
             }
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Busy | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Storage(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -82,6 +82,9 @@ impl IntoResponse for Error {
             }
             Self::Busy => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            Self::Unavailable(u) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(u.retry_after_secs()));
             }
             _ => {}
         }
