@@ -70,7 +70,8 @@ pub struct WorkerSettings {
     /// Delay before the first retry; later ones triple, with jitter, up to `retry_max`.
     pub retry_base: Duration,
     pub retry_max: Duration,
-    /// How long a claimed message stays claimed; a crashed worker's messages come back after it.
+    /// How long a claim lasts without a heartbeat (renewed every third of it while the send
+    /// runs): a crashed worker's messages come back after at most this long.
     pub lease: Duration,
     /// Sends in flight at once from one process.
     pub concurrency: usize,
@@ -90,7 +91,7 @@ impl Default for WorkerSettings {
             max_attempts: 10,
             retry_base: Duration::from_secs(20),
             retry_max: Duration::from_secs(12 * 3600),
-            lease: Duration::from_secs(120),
+            lease: Duration::from_secs(30),
             concurrency: 4,
             webhook_concurrency: 4,
             poll_interval: Duration::from_secs(2),
@@ -243,7 +244,7 @@ impl Settings {
                 max_attempts: src.parse("mail_max_attempts", "10", parse_attempts)?,
                 retry_base: src.parse("mail_retry_base", "20s", positive_duration)?,
                 retry_max: src.parse("mail_retry_max", "12h", positive_duration)?,
-                lease: src.parse("mail_lease", "2m", positive_duration)?,
+                lease: src.parse("mail_lease", "30s", positive_duration)?,
                 concurrency: src.parse("mail_concurrency", "4", parse_concurrency)?,
                 webhook_concurrency: src.parse("webhook_concurrency", "4", parse_concurrency)?,
                 poll_interval: worker_defaults.poll_interval,
