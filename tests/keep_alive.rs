@@ -319,3 +319,24 @@ async fn a_pooled_client_gets_every_answer() {
     }
     app.stop().await;
 }
+
+/// `Expect: 100-continue` and a body refused from the head alone: the server never asks for
+/// the body, so the client has not sent it; the answer closes the connection (the client's
+/// next request goes on a new one) instead of waiting for a body that is not coming.
+#[tokio::test]
+async fn a_refused_body_that_was_never_asked_for_is_not_waited_for() {
+    let app = TestApp::spawn().await;
+    let mut client = RawClient::connect(&app).await;
+    client
+        .stream
+        .write_all(
+            b"POST /api/v1/register HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n",
+        )
+        .await
+        .expect("write");
+    let answer = client.read_answer().await.expect("an answer");
+    assert_eq!(answer.status, 415, "{answer:?}");
+    assert_eq!(answer.header("connection"), Some("close"), "{answer:?}");
+    assert!(client.closed_by_server().await);
+    app.stop().await;
+}
