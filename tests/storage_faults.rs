@@ -152,7 +152,8 @@ async fn a_full_disk_answers_503_writes_nothing_and_recovers_when_there_is_room(
 
     // Reads still work.
     assert_eq!(app.me_status(&reader).await, StatusCode::OK);
-    // A log-in (it writes a session) on the page: an HTML page that says so, and no session.
+    // A log-in (it writes a session) on the page: the form again, saying so, with 503 and
+    // no session.
     let r = app
         .client
         .post(app.url("/login"))
@@ -160,6 +161,8 @@ async fn a_full_disk_answers_503_writes_nothing_and_recovers_when_there_is_room(
         .send()
         .await
         .expect("request");
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().get("retry-after").is_some());
     assert!(
         r.headers()
             .get("content-type")
