@@ -92,8 +92,12 @@ impl Services {
             settings.templates_dir.as_deref(),
         )?);
         let transport = match &settings.smtp_url {
-            Some(url) => Transport::smtp(url, settings.worker.concurrency as u32)
-                .map_err(StartError::Smtp)?,
+            Some(url) => Transport::smtp(
+                url,
+                settings.worker.concurrency as u32,
+                settings.worker.smtp_timeout,
+            )
+            .map_err(StartError::Smtp)?,
             None => Transport::DevMailbox(store.clone()),
         };
         let hasher = PasswordHasher::new(settings.password_hash).map_err(StartError::Secret)?;
@@ -260,6 +264,7 @@ impl Application {
         self.log_first_pages();
         let limits = http::server::ConnectionLimits {
             header_read_timeout: self.services.settings.http_header_timeout,
+            body_read_timeout: self.services.settings.http_body_timeout,
         };
         let served = http::server::serve(self.listener, self.router, limits, async move {
             shutdown.await;

@@ -74,6 +74,10 @@ pub enum Error {
     RateLimited { retry_after: Duration },
     #[error("the database is busy; try again")]
     Busy,
+    /// The database cannot take writes for now; the service recovers by itself when the
+    /// cause goes away.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[from] Unavailable),
     #[error("storage error: {0}")]
     Storage(#[source] sqlx::Error),
     /// Something that should not fail did; its cause is kept for the log, never shown to a
@@ -140,9 +144,51 @@ impl Error {
             Self::DatabaseNotEmpty => "database_not_empty",
             Self::RateLimited { .. } => "rate_limited",
             Self::Busy => "busy",
+            Self::Unavailable(u) => u.code(),
             Self::Storage(_) | Self::Internal(_) => "internal_error",
         }
     }
+}
+
+/// Why the database cannot take a write now, told by SQLite's result code.
+#[derive(Debug, thiserror::Error)]
+pub enum Unavailable {
+    /// `SQLITE_FULL`: the disk (or the file's size limit) has no room for the write.
+    #[error("its disk is full")]
+    DiskFull(#[source] sqlx::Error),
+    /// `SQLITE_BUSY` / `SQLITE_LOCKED` past the busy timeout: another process holds the lock.
+    #[error("it is locked by another process")]
+    Locked(#[source] sqlx::Error),
+}
+
+impl Unavailable {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::DiskFull(_) => "storage_full",
+            Self::Locked(_) => "busy",
+        }
+    }
+
+    /// `Retry-After`: a lock is usually gone in a moment, room on a disk takes an operator.
+    pub fn retry_after_secs(&self) -> u32 {
+        match self {
+            Self::DiskFull(_) => 30,
+            Self::Locked(_) => 1,
+        }
+    }
+}
+
+/// SQLite's primary result codes (the low byte of an extended code, which sqlx reports).
+const SQLITE_BUSY: i64 = 5;
+const SQLITE_LOCKED: i64 = 6;
+const SQLITE_FULL: i64 = 13;
+
+/// The primary SQLite result code of a database error, if it is one.
+fn sqlite_code(e: &sqlx::Error) -> Option<i64> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    db.code()?.parse::<i64>().ok().map(|code| code & 0xff)
 }
 
 /// The one place where database errors become client errors: the only unique index a client
@@ -158,8 +204,11 @@ impl From<sqlx::Error> for Error {
                 Self::Storage(e)
             }
             sqlx::Error::PoolTimedOut => Self::Busy,
-            sqlx::Error::Database(db) if db.code().as_deref() == Some("5") => Self::Busy,
-            _ => Self::Storage(e),
+            _ => match sqlite_code(&e) {
+                Some(SQLITE_FULL) => Self::Unavailable(Unavailable::DiskFull(e)),
+                Some(SQLITE_BUSY | SQLITE_LOCKED) => Self::Unavailable(Unavailable::Locked(e)),
+                _ => Self::Storage(e),
+            },
         }
     }
 }
@@ -188,6 +237,8 @@ impl std::fmt::Display for Chain<'_> {
 
 #[cfg(test)]
 mod tests {
+    use sqlx::{Connection as _, SqliteConnection, sqlite::SqliteConnectOptions};
+
     use super::*;
 
     #[test]
@@ -263,5 +314,57 @@ mod tests {
             1,
             "{logged}"
         );
+    }
+
+    /// Real SQLite errors, told apart by their result codes.
+    #[tokio::test]
+    async fn a_full_database_and_a_lock_held_elsewhere_are_unavailable()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("t.db"))
+            .create_if_missing(true)
+            .busy_timeout(std::time::Duration::ZERO);
+        let mut a = SqliteConnection::connect_with(&options).await?;
+        sqlx::query("CREATE TABLE t (b BLOB)")
+            .execute(&mut a)
+            .await?;
+        // `max_page_count` makes SQLite answer SQLITE_FULL as on a full disk.
+        sqlx::query("PRAGMA max_page_count = 3")
+            .execute(&mut a)
+            .await?;
+        let full = sqlx::query("INSERT INTO t VALUES (randomblob(100000))")
+            .execute(&mut a)
+            .await
+            .err()
+            .map(Error::from);
+        assert!(
+            matches!(full, Some(Error::Unavailable(Unavailable::DiskFull(_)))),
+            "{full:?}"
+        );
+        assert_eq!(full.map(|e| e.code()), Some("storage_full"));
+
+        let mut b = SqliteConnection::connect_with(&options).await?;
+        sqlx::query("BEGIN EXCLUSIVE").execute(&mut a).await?;
+        let locked = sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut b)
+            .await
+            .err()
+            .map(Error::from);
+        assert!(
+            matches!(locked, Some(Error::Unavailable(Unavailable::Locked(_)))),
+            "{locked:?}"
+        );
+        assert_eq!(locked.map(|e| e.code()), Some("busy"));
+        sqlx::query("ROLLBACK").execute(&mut a).await?;
+
+        // Anything else stays a storage error (500).
+        let other = sqlx::query("SELECT * FROM nowhere")
+            .execute(&mut b)
+            .await
+            .err()
+            .map(Error::from);
+        assert!(matches!(other, Some(Error::Storage(_))), "{other:?}");
+        Ok(())
     }
 }

@@ -189,7 +189,12 @@ async fn every_kind_in_every_language_scores_at_most_one_point() {
     let templates = Templates::load(&settings.product_name, None).expect("templates");
     // The worker's transport and message builder, to a real SMTP listener.
     let smtp = SmtpServer::start().await;
-    let transport = Transport::smtp(&smtp.url().parse().expect("url"), 1).expect("transport");
+    let transport = Transport::smtp(
+        &smtp.url().parse().expect("url"),
+        1,
+        std::time::Duration::from_secs(30),
+    )
+    .expect("transport");
     let mut sent = Vec::new();
     for lang in LANGUAGES {
         for kind in EmailKind::ALL {

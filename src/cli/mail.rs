@@ -134,7 +134,8 @@ pub async fn test(settings: Settings, to: &str) -> Result<(), String> {
     let to = EmailAddress::parse(to).map_err(|e| format!("--to: {e}"))?;
     let (transport, store) = match &settings.smtp_url {
         Some(url) => (
-            Transport::smtp(url, 1).map_err(|e| format!("invalid LATCHKEY_SMTP_URL: {e}"))?,
+            Transport::smtp(url, 1, settings.worker.smtp_timeout)
+                .map_err(|e| format!("invalid LATCHKEY_SMTP_URL: {e}"))?,
             None,
         ),
         None => {

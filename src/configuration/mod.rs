@@ -90,7 +90,8 @@ pub struct WorkerSettings {
     /// Delay before the first retry; later ones triple, with jitter, up to `retry_max`.
     pub retry_base: Duration,
     pub retry_max: Duration,
-    /// How long a claimed message stays claimed; a crashed worker's messages come back after it.
+    /// How long a claim lasts without a heartbeat (renewed every third of it while the send
+    /// runs): a crashed worker's messages come back after at most this long.
     pub lease: Duration,
     /// Sends in flight at once from one process.
     pub concurrency: usize,
@@ -99,6 +100,9 @@ pub struct WorkerSettings {
     pub webhook_concurrency: usize,
     /// How often an idle worker looks for messages queued by other processes.
     pub poll_interval: Duration,
+    /// `LATCHKEY_SMTP_TIMEOUT`: the longest wait for the SMTP server, for connecting (up to
+    /// its greeting, STARTTLS and log-in) and again for each message's exchange.
+    pub smtp_timeout: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -107,10 +111,11 @@ impl Default for WorkerSettings {
             max_attempts: 10,
             retry_base: Duration::from_secs(20),
             retry_max: Duration::from_secs(12 * 3600),
-            lease: Duration::from_secs(120),
+            lease: Duration::from_secs(30),
             concurrency: 4,
             webhook_concurrency: 4,
             poll_interval: Duration::from_secs(2),
+            smtp_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -262,10 +267,11 @@ impl Settings {
                 max_attempts: src.parse("mail_max_attempts", "10", parse_attempts)?,
                 retry_base: src.parse("mail_retry_base", "20s", positive_duration)?,
                 retry_max: src.parse("mail_retry_max", "12h", positive_duration)?,
-                lease: src.parse("mail_lease", "2m", positive_duration)?,
+                lease: src.parse("mail_lease", "30s", positive_duration)?,
                 concurrency: src.parse("mail_concurrency", "4", parse_concurrency)?,
                 webhook_concurrency: src.parse("webhook_concurrency", "4", parse_concurrency)?,
                 poll_interval: worker_defaults.poll_interval,
+                smtp_timeout: src.parse("smtp_timeout", "30s", positive_duration)?,
             },
             http_header_timeout: src.parse("http_header_timeout", "30s", positive_duration)?,
             http_body_timeout: src.parse("http_body_timeout", "30s", positive_duration)?,

@@ -1,11 +1,9 @@
 //! `application/problem+json` (RFC 9457) for every error, and the JSON body extractor that
 //! turns every way a body can be wrong into one of them: 415, 400 or 413 (contract §2).
 
-use std::{pin::Pin, time::Duration};
-
 use axum::{
     Json,
-    body::{Body, Bytes, HttpBody},
+    body::Bytes,
     extract::{FromRequest, FromRequestParts, Query, Request},
     http::request::Parts,
     http::{HeaderValue, StatusCode, header},
@@ -41,7 +39,7 @@ impl Error {
                 StatusCode::CONFLICT
             }
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Busy | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Storage(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,6 +83,9 @@ impl IntoResponse for Error {
             Self::Busy => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
+            Self::Unavailable(u) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(u.retry_after_secs()));
+            }
             _ => {}
         }
         response
@@ -103,12 +104,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !is_json(req.headers().get(header::CONTENT_TYPE)) {
             return Err(Error::UnsupportedMediaType);
         }
+        // What is left unread of a refused body is read off the connection by the server
+        // loop before the answer goes out (`http::server`), so the connection stays usable.
         if let Some(declared) = content_length(&req)
             && declared > super::BODY_LIMIT as u64
         {
-            if declared <= DRAIN_LIMIT {
-                drain(req.into_body()).await;
-            }
             return Err(Error::PayloadTooLarge);
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
@@ -136,12 +136,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// An oversized body up to this size is read and thrown away before the 413 goes out: a client
-/// still sending would otherwise see its connection reset instead of the answer. Larger ones
-/// are not worth reading; their connection is closed.
-const DRAIN_LIMIT: u64 = 1024 * 1024;
-const DRAIN_TIME: Duration = Duration::from_secs(10);
-
 fn content_length(req: &Request) -> Option<u64> {
     req.headers()
         .get(header::CONTENT_LENGTH)?
@@ -150,15 +144,6 @@ fn content_length(req: &Request) -> Option<u64> {
         .trim()
         .parse()
         .ok()
-}
-
-async fn drain(mut body: Body) {
-    let all = async {
-        while let Some(Ok(_)) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
-        {
-        }
-    };
-    let _ = tokio::time::timeout(DRAIN_TIME, all).await;
 }
 
 fn is_json(content_type: Option<&HeaderValue>) -> bool {

@@ -2,6 +2,13 @@
 //! it; the worker leases due messages, sends them, and retries with backoff until they are sent
 //! or their attempts run out. A lease, not a row lock, covers the SMTP conversation, so a worker
 //! that dies mid-send only delays its messages until the lease expires.
+//!
+//! The lease is short and kept alive by a heartbeat while the send runs: a crashed process's
+//! messages wait at most one lease (30 s by default), however long a send may take. A lease
+//! that named the process instance instead would not help: a restarted process has a new
+//! random instance id and cannot tell its predecessor's claims from those of a live process on
+//! another node; only a configured, stable node id could, and a copied configuration that gave
+//! two live nodes the same id would send messages twice. See docs/operations.md.
 
 use std::{sync::Arc, time::Duration};
 
@@ -305,10 +312,16 @@ impl Worker {
 
     async fn deliver(&self, owner: Uuid, message: ClaimedMessage) {
         let event = Event::is_event_kind(&message.kind);
-        let outcome = if event {
-            self.post_event(&message).await
-        } else {
-            self.render_and_send(&message).await
+        let attempt = async {
+            if event {
+                self.post_event(&message).await
+            } else {
+                self.render_and_send(&message).await
+            }
+        };
+        let outcome = tokio::select! {
+            outcome = attempt => outcome,
+            never = self.keep_lease(message.id, owner) => match never {},
         };
         let what = if event { "webhook event" } else { "email" };
         let result = match &outcome {
@@ -344,6 +357,29 @@ impl Worker {
         if let Err(e) = result {
             // The lease runs out and the message is tried again: at least once, never lost.
             tracing::error!(id = %message.id, error = %crate::error::Chain(&e), "outbox: cannot record the outcome of a send");
+        }
+    }
+
+    /// The heartbeat of a send in progress: renews its lease every third of the lease, so
+    /// that the lease can be short (a crash delays a message by at most one lease) while a
+    /// send may take longer than that. Runs until the send ends and drops it.
+    async fn keep_lease(&self, id: Uuid, owner: Uuid) -> std::convert::Infallible {
+        let lease = self.settings.lease;
+        loop {
+            tokio::time::sleep((lease / 3).max(std::time::Duration::from_millis(50))).await;
+            let renewed = match self.store.autocommit().await {
+                Ok(mut conn) => conn.renew_lease(id, owner, now_ms() + ms(lease)).await,
+                Err(e) => Err(e),
+            };
+            match renewed {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(%id, "outbox: the lease of a send in progress was lost");
+                }
+                // The next beat tries again; if none succeeds, the lease runs out and the
+                // message is tried again (at least once, never lost).
+                Err(e) => tracing::warn!(%id, error = %e, "outbox: cannot renew a lease"),
+            }
         }
     }
 

@@ -11,6 +11,8 @@
 //!
 //! The pool works like lettre's: idle connections are kept up to `max_idle`, checked with NOOP
 //! before reuse, dropped after `idle_timeout`, and a connection that failed is never reused.
+//! Every wait on the server is bounded by `timeout`, the NOOP and QUIT of pooled connections
+//! included: a server that stops answering costs a send its timeout, never the worker a slot.
 
 use std::{
     sync::Mutex,
@@ -20,6 +22,7 @@ use std::{
 use lettre::{
     address::Envelope,
     transport::smtp::{
+        self,
         authentication::{Credentials, Mechanism},
         client::{AsyncSmtpConnection, TlsParameters},
         extension::ClientId,
@@ -28,11 +31,15 @@ use lettre::{
 };
 use tokio::net::TcpStream;
 
-/// Why a message could not be handed to the SMTP server (or a transport not be set up).
+/// Why a send failed, by the step that failed: only the server's refusal of the message
+/// itself (a 5xx to MAIL, RCPT or DATA) says that trying again cannot help.
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpError {
     #[error("the SMTP URL has no host")]
     NoHost,
+    /// Setting the transport up (TLS parameters, lettre's own builder) failed.
+    #[error("{0}")]
+    Setup(#[from] smtp::Error),
     #[error("cannot connect to {host}:{port}: {source}")]
     Connect {
         host: String,
@@ -40,17 +47,31 @@ pub enum SmtpError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot connect to the SMTP server within {0:?}")]
+    #[error("no greeting from the SMTP server within {0:?}")]
     ConnectTimeout(Duration),
-    #[error("TCP_NODELAY: {0}")]
-    NoDelay(#[source] std::io::Error),
+    #[error("the SMTP server's greeting or EHLO failed: {0}")]
+    Hello(#[source] smtp::Error),
     #[error("the SMTP server does not offer STARTTLS")]
     NoStartTls,
+    #[error("STARTTLS failed: {0}")]
+    StartTls(#[source] smtp::Error),
+    #[error("SMTP authentication failed: {0}")]
+    Auth(#[source] smtp::Error),
+    /// The server's answer to this message (MAIL FROM, RCPT TO, DATA), or the connection
+    /// failing while it was sent.
+    #[error("{0}")]
+    Message(#[source] smtp::Error),
     #[error("no answer from the SMTP server within {0:?}")]
     Timeout(Duration),
-    /// The server's answer or the client's failure, as lettre reports it.
-    #[error("{0}")]
-    Smtp(#[from] lettre::transport::smtp::Error),
+}
+
+impl SmtpError {
+    /// A 5xx answer to the message: the server refuses it for good (`550 mailbox
+    /// unavailable`). A 5xx while connecting (a refused login, a TLS policy) is the
+    /// deployment's problem, not the message's, and is retried like an outage.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, Self::Message(e) if e.is_permanent())
+    }
 }
 
 pub struct SmtpPool {
@@ -90,7 +111,7 @@ impl SmtpPool {
         }
     }
 
-    /// Sends one message; the error is the connection's or the server's.
+    /// Sends one message.
     pub async fn send(&self, envelope: &Envelope, email: &[u8]) -> Result<Response, SmtpError> {
         let mut conn = self.connection().await?;
         match tokio::time::timeout(self.timeout, conn.send(envelope, email)).await {
@@ -99,8 +120,8 @@ impl SmtpPool {
                 Ok(response)
             }
             Ok(Err(e)) => {
-                conn.abort().await;
-                Err(e.into())
+                self.close(conn).await;
+                Err(SmtpError::Message(e))
             }
             // A connection stuck mid-exchange is dropped, not reused.
             Err(_) => Err(SmtpError::Timeout(self.timeout)),
@@ -115,39 +136,48 @@ impl SmtpPool {
                     .await
                     .map_err(|_| SmtpError::ConnectTimeout(self.timeout))?;
             };
-            if since.elapsed() < self.idle_timeout && conn.test_connected().await {
+            if since.elapsed() < self.idle_timeout
+                && tokio::time::timeout(self.timeout, conn.test_connected())
+                    .await
+                    .unwrap_or(false)
+            {
                 return Ok(conn);
             }
-            conn.abort().await;
+            self.close(conn).await;
         }
     }
 
     async fn open(&self) -> Result<AsyncSmtpConnection, SmtpError> {
+        let connect_error = |source| SmtpError::Connect {
+            host: self.host.clone(),
+            port: self.port,
+            source,
+        };
         let stream = TcpStream::connect((self.host.as_str(), self.port))
             .await
-            .map_err(|source| SmtpError::Connect {
-                host: self.host.clone(),
-                port: self.port,
-                source,
-            })?;
-        stream.set_nodelay(true).map_err(SmtpError::NoDelay)?;
-        let mut conn =
-            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await?;
+            .map_err(connect_error)?;
+        stream.set_nodelay(true).map_err(connect_error)?;
+        let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
+            .await
+            .map_err(SmtpError::Hello)?;
         if let Some(tls) = &self.starttls {
             if !conn.can_starttls() {
-                conn.abort().await;
+                self.close(conn).await;
                 return Err(SmtpError::NoStartTls);
             }
-            conn.starttls(tls.clone(), &self.hello).await?;
+            conn.starttls(tls.clone(), &self.hello)
+                .await
+                .map_err(SmtpError::StartTls)?;
         }
         if let Some(credentials) = &self.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
-                .await?;
+                .await
+                .map_err(SmtpError::Auth)?;
         }
         Ok(conn)
     }
 
-    async fn recycle(&self, mut conn: AsyncSmtpConnection) {
+    async fn recycle(&self, conn: AsyncSmtpConnection) {
         if !conn.has_broken()
             && let Ok(mut idle) = self.idle.lock()
             && idle.len() < self.max_idle
@@ -155,6 +185,11 @@ impl SmtpPool {
             idle.push((conn, Instant::now()));
             return;
         }
-        conn.abort().await;
+        self.close(conn).await;
+    }
+
+    /// QUIT, then close; a server that does not answer the QUIT is not waited for.
+    async fn close(&self, mut conn: AsyncSmtpConnection) {
+        let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
     }
 }

@@ -23,10 +23,11 @@ use lettre::{
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
-    /// Cannot succeed however often it is tried (an address lettre refuses, for example).
+    /// Cannot succeed however often it is tried (an address lettre refuses, or the server's
+    /// 5xx answer to the message, like `550 mailbox unavailable`).
     #[error("{0}")]
     Permanent(String),
-    /// Worth another try later (server down, timeout, 4xx or 5xx answer).
+    /// Worth another try later (server down, timeout, a 4xx answer, a connection that broke).
     #[error("{0}")]
     Transient(String),
 }
@@ -40,11 +41,40 @@ pub enum Transport {
     DevMailbox(Store),
 }
 
-const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 const SMTP_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
+impl From<SmtpError> for SendError {
+    fn from(e: SmtpError) -> Self {
+        if e.is_permanent() {
+            Self::Permanent(e.to_string())
+        } else {
+            Self::Transient(e.to_string())
+        }
+    }
+}
+
+/// lettre's pooled transport (`smtps://`) does not say which step failed, so only the codes
+/// RFC 5321 gives to a refused mailbox or message (550-553) end a message; a 5xx at log-in
+/// (535) or at the greeting is the deployment's problem and is retried.
+fn smtps_error(e: lettre::transport::smtp::Error) -> SendError {
+    let refused = e.is_permanent()
+        && e.status()
+            .is_some_and(|code| (550..=553).contains(&u16::from(code)));
+    if refused {
+        SendError::Permanent(e.to_string())
+    } else {
+        SendError::Transient(e.to_string())
+    }
+}
+
 impl Transport {
-    pub fn smtp(smtp_url: &SmtpUrl, max_connections: u32) -> Result<Self, SmtpError> {
+    /// `timeout` bounds connecting (up to the greeting, STARTTLS and log-in) and each
+    /// message's exchange, each on its own.
+    pub fn smtp(
+        smtp_url: &SmtpUrl,
+        max_connections: u32,
+        timeout: Duration,
+    ) -> Result<Self, SmtpError> {
         let url = smtp_url.url();
         let host = url.host_str().ok_or(SmtpError::NoHost)?;
         let starttls = url
@@ -67,7 +97,7 @@ impl Transport {
                 port,
                 tls,
                 credentials,
-                SMTP_TIMEOUT,
+                timeout,
                 max_connections as usize,
                 SMTP_IDLE_TIMEOUT,
             ))));
@@ -80,7 +110,7 @@ impl Transport {
             builder = builder.credentials(credentials);
         }
         let transport = builder
-            .timeout(Some(SMTP_TIMEOUT))
+            .timeout(Some(timeout))
             .pool_config(
                 PoolConfig::new()
                     .max_size(max_connections)
@@ -102,18 +132,12 @@ impl Transport {
         match self {
             Self::Smtp(pool) => {
                 let message = build_message(from, to, to_name, email)?;
-                let response = pool
-                    .send(message.envelope(), &message.formatted())
-                    .await
-                    .map_err(|e| SendError::Transient(e.to_string()))?;
+                let response = pool.send(message.envelope(), &message.formatted()).await?;
                 Ok(answer(&response))
             }
             Self::Smtps(smtps) => {
                 let message = build_message(from, to, to_name, email)?;
-                let response = smtps
-                    .send(message)
-                    .await
-                    .map_err(|e| SendError::Transient(e.to_string()))?;
+                let response = smtps.send(message).await.map_err(smtps_error)?;
                 Ok(answer(&response))
             }
             Self::DevMailbox(store) => {

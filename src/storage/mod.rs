@@ -145,9 +145,24 @@ impl Store {
     /// A write transaction; dropped without `commit` it rolls back.
     pub async fn transaction(&self) -> Result<Conn, Error> {
         match &*self.backend {
-            Backend::Sqlite { writer, .. } => Ok(Conn(ConnInner::SqliteTx(
-                writer.begin_with("BEGIN IMMEDIATE").await?,
-            ))),
+            Backend::Sqlite { writer, .. } => {
+                let tx = match writer.begin_with("BEGIN IMMEDIATE").await {
+                    // A COMMIT that failed (SQLITE_FULL on a full disk) leaves the transaction
+                    // rolled back by SQLite but still counted as open by sqlx, whose own
+                    // rollback then fails: that connection could never begin again, and the
+                    // service would not recover when the disk has room. Replace it.
+                    Err(sqlx::Error::InvalidSavePointStatement) => {
+                        tracing::warn!(
+                            "replacing the database writer connection after a failed transaction"
+                        );
+                        let stale = writer.acquire().await?;
+                        let _ = sqlx::Connection::close(stale.detach()).await;
+                        writer.begin_with("BEGIN IMMEDIATE").await?
+                    }
+                    begun => begun?,
+                };
+                Ok(Conn(ConnInner::SqliteTx(tx)))
+            }
         }
     }
 

@@ -72,6 +72,20 @@ impl Conn {
         )
     }
 
+    /// Extends the lease of a message whose send is still running (the heartbeat); false if
+    /// the lease is no longer this claim's.
+    pub async fn renew_lease(
+        &mut self,
+        id: Uuid,
+        owner: Uuid,
+        lease_until: i64,
+    ) -> Result<bool, Error> {
+        const SQL: &str = "UPDATE outbox SET lease_until = $3 \
+            WHERE id = $1 AND lease_owner = $2 AND status IN ('queued', 'retrying')";
+        let done = on_db!(self, c => sqlx::query(SQL).bind(id).bind(owner).bind(lease_until).execute(c).await)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Marks a message sent and erases its link; ignored if the lease passed to another worker.
     pub async fn mark_sent(&mut self, id: Uuid, owner: Uuid, now: i64) -> Result<(), Error> {
         const SQL: &str = "UPDATE outbox SET status = 'sent', sent_at = $3, sealed_link = NULL, last_error = NULL, \

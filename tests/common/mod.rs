@@ -6,6 +6,7 @@
 //! would lose them, while `stop()` shuts down gracefully.
 #![allow(dead_code)]
 
+pub mod faulty_smtp;
 pub mod smtp;
 pub mod webhooks;
 

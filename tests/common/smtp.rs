@@ -31,7 +31,7 @@ pub struct ReceivedMail {
 }
 
 impl ReceivedMail {
-    fn parse(mail_from: String, rcpt_to: Vec<String>, raw: String) -> Self {
+    pub fn parse(mail_from: String, rcpt_to: Vec<String>, raw: String) -> Self {
         let mut mail = Self {
             mail_from,
             rcpt_to,

@@ -554,12 +554,40 @@ pub fn explain(
             }
         }
         other if other.status().is_server_error() => {
+            if let Error::Unavailable(u) = other {
+                unavailable::mark(u.retry_after_secs());
+            }
             // The page's one log line for the failure, with its causes; the person sees a
             // plain sentence.
             tracing::error!(error = %crate::error::Chain(other), "page request failed");
             Problem::form(t("error-server"))
         }
         other => Problem::form(other.to_string()),
+    }
+}
+
+/// A form page answered while the database cannot take writes (a full disk, a lock held
+/// elsewhere) shows the form again with the error, as every form error does, but with the
+/// status 503 and `Retry-After`, so monitoring and clients see it for what it is. `explain`
+/// marks the request; `html_errors` sets the status.
+mod unavailable {
+    use std::cell::Cell;
+
+    tokio::task_local! {
+        static RETRY_AFTER: Cell<Option<u32>>;
+    }
+
+    pub fn mark(retry_after_secs: u32) {
+        let _ = RETRY_AFTER.try_with(|c| c.set(Some(retry_after_secs)));
+    }
+
+    pub async fn scope<F: std::future::Future>(f: F) -> (F::Output, Option<u32>) {
+        RETRY_AFTER
+            .scope(Cell::new(None), async {
+                let out = f.await;
+                (out, RETRY_AFTER.with(Cell::get))
+            })
+            .await
     }
 }
 
@@ -816,7 +844,15 @@ fn local_path(next: &str) -> bool {
 /// form into pages that say what happened.
 async fn html_errors(State(s): State<AppState>, request: Request, next: Next) -> Response {
     let visitor = Visitor::from_request(&s, request.headers(), request.uri());
-    let response = next.run(request).await;
+    let (mut response, unavailable) = unavailable::scope(next.run(request)).await;
+    if let Some(secs) = unavailable
+        && response.status().is_success()
+    {
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     let status = response.status();
     let is_problem = response
         .headers()
