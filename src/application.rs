@@ -15,11 +15,11 @@ use crate::{
     configuration::{DatabaseUrl, Settings},
     domain::{
         access::{AccessTokens, TokenSettings},
-        flows::Flows,
         keys::{Keys, Secret},
         password::{NewPassword, PasswordHasher, WeakPassword},
     },
     error::Error,
+    flows::Flows,
     http::{self, AppState, pages::Pages, rate_limit::RateLimiter},
     mail::{
         outbox::{Outbox, Worker},

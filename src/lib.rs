@@ -1,9 +1,10 @@
 //! Latchkey: a self-hosted account service.
 //!
 //! - `configuration`: settings from the environment and `latchkey.toml`
-//! - `domain`: accounts, passwords, tokens, keys, and the flows that use them
+//! - `domain`: accounts, passwords, tokens, keys, time: types that only hold valid values
 //! - `storage`: the database behind one API
 //! - `mail`: templates, the durable outbox and its worker, SMTP and the dev mailbox
+//! - `flows`: every account flow, called alike by the API, the pages and the CLI
 //! - `http`: the JSON API, the pages, problem+json
 //! - `cli`: the `latchkey` command
 //! - `logging`: log lines on standard error, never fatal when it closes
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod configuration;
 pub mod domain;
 pub mod error;
+pub mod flows;
 pub mod http;
 pub mod i18n;
 pub mod logging;

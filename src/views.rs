@@ -11,13 +11,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    domain::{
-        accounts::User,
-        flows::{ConfirmOutcome, PendingEmail as PendingChange, SessionView, TokenPair},
-        locale::Locale,
-        time::Millis,
-    },
+    domain::{accounts::User, locale::Locale, time::Millis},
     error::FieldError,
+    flows::{ConfirmOutcome, PendingEmail as PendingChange, SessionView, TokenPair},
     storage::OutboxEntry,
 };
 

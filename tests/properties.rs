@@ -17,11 +17,11 @@ use latchkey::{
     domain::{
         codes::OneTimeCode,
         email::EmailAddress,
-        flows::Cursor,
         locale::Locale,
         tokens::{LinkToken, RefreshToken},
     },
     error::Error,
+    flows::Cursor,
 };
 use proptest::{
     prelude::*,

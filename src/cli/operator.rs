@@ -12,10 +12,10 @@ use crate::{
     domain::{
         accounts::{DisplayName, User},
         email::EmailAddress,
-        flows::{NewAccount, OutboxStatus, PageSize, UserPatch},
         password::NewPassword,
         time::Millis,
     },
+    flows::{NewAccount, OutboxStatus, PageSize, UserPatch},
     storage::OutboxEntry,
     views::OutboxMessage,
 };

@@ -1,10 +1,9 @@
-//! The domain: types that can only hold valid values, and the flows that use them.
+//! The domain: types that can only hold valid values. The flows that use them are in `crate::flows`.
 
 pub mod access;
 pub mod accounts;
 pub mod codes;
 pub mod email;
-pub mod flows;
 pub mod keys;
 pub mod locale;
 pub mod password;

@@ -27,8 +27,8 @@ use tower_http::{
 };
 
 use crate::{
-    domain::flows::{Flows, Principal},
     error::Error,
+    flows::{Flows, Principal},
     storage::Store,
 };
 

@@ -9,11 +9,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::{
-    domain::{
-        accounts::DisplayName, email::EmailAddress, flows::Registration, locale::Locale,
-        password::NewPassword,
-    },
+    domain::{accounts::DisplayName, email::EmailAddress, locale::Locale, password::NewPassword},
     error::Error,
+    flows::Registration,
     http::{
         AppState, NoStore, accept_language,
         problem::{ApiJson, rename_password_field},

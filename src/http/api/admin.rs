@@ -10,13 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::{
-    domain::{
-        accounts::DisplayName,
-        email::EmailAddress,
-        flows::{Cursor, NewAccount, OutboxStatus, PageSize, Principal, UserPatch},
-        password::NewPassword,
-    },
+    domain::{accounts::DisplayName, email::EmailAddress, password::NewPassword},
     error::Error,
+    flows::{Cursor, NewAccount, OutboxStatus, PageSize, Principal, UserPatch},
     http::{
         AppState, Auth,
         problem::{ApiJson, ApiQuery},

@@ -11,8 +11,9 @@ use uuid::Uuid;
 use utoipa::ToSchema;
 
 use crate::{
-    domain::{accounts::DisplayName, email::EmailAddress, flows::ProfilePatch, locale::Locale},
+    domain::{accounts::DisplayName, email::EmailAddress, locale::Locale},
     error::Error,
+    flows::ProfilePatch,
     http::{
         AppState, Auth, ClientIp,
         problem::{ApiJson, rename_password_field},

@@ -19,14 +19,9 @@ use super::{
     device, explain, forms,
 };
 use crate::{
-    domain::{
-        accounts::DisplayName,
-        email::EmailAddress,
-        flows::{Principal, ProfilePatch, SessionView, TokenPair},
-        locale::Locale,
-        time::Millis,
-    },
+    domain::{accounts::DisplayName, email::EmailAddress, locale::Locale, time::Millis},
     error::Error,
+    flows::{Principal, ProfilePatch, SessionView, TokenPair},
     http::{AppState, ClientIp, user_agent},
 };
 

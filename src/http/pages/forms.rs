@@ -13,10 +13,9 @@ use super::{
     Field, FieldNames, FormPage, FormView, LinkView, Pages, Problem, Visitor, codes, explain,
 };
 use crate::{
-    domain::{
-        accounts::DisplayName, email::EmailAddress, flows::Registration, password::NewPassword,
-    },
+    domain::{accounts::DisplayName, email::EmailAddress, password::NewPassword},
     error::Error,
+    flows::Registration,
     http::AppState,
 };
 

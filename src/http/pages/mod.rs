@@ -36,8 +36,9 @@ use super::{
     rate_limit::{self, Class},
 };
 use crate::{
-    domain::{flows::ConfirmOutcome, locale::Locale, password::NewPassword},
+    domain::{locale::Locale, password::NewPassword},
     error::Error,
+    flows::ConfirmOutcome,
     i18n::Catalogue,
 };
 

@@ -25,7 +25,7 @@ use std::{sync::Arc, time::Duration};
 
 use uuid::Uuid;
 
-use super::{
+use crate::domain::{
     access::AccessTokens,
     codes::{CodeKeys, MAX_FAILED_ATTEMPTS, OneTimeCode},
     email::EmailAddress,
