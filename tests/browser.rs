@@ -337,11 +337,17 @@ async fn a_person_signs_up_changes_their_address_and_undoes_it() {
     w.press("#delete button[type=submit]").await;
     let page = w.expect_page_in("fr", &fr("account-title")).await;
     assert!(page.contains(&fr("error-current-password")));
+    let mails_before = app.smtp.messages_to(email).len();
     w.type_into("#delete-password", "ein ganz neues Passwort")
         .await;
     w.press("#delete button[type=submit]").await;
     w.expect_page_in("fr", &fr("delete-done-title")).await;
-    let mail = app.smtp.latest(email).await;
+    // The notice, not an earlier email that arrived before it.
+    let mails = app
+        .smtp
+        .wait_for(email, mails_before + 1, MAIL_TIMEOUT)
+        .await;
+    let mail = mails.last().expect("the account_deleted notice");
     assert_eq!(mail.header("Content-Language").as_deref(), Some("fr"));
 
     // The page offers a new account; signing in with the old one fails.
