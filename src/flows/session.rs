@@ -275,4 +275,14 @@ impl Flows {
             Err(Error::NotFound)
         }
     }
+
+    /// "Sign out everywhere else": ends every live session of the user but this one, in one
+    /// statement; returns how many ended.
+    pub async fn revoke_other_sessions(&self, principal: &Principal) -> Result<u64, Error> {
+        self.store
+            .autocommit()
+            .await?
+            .revoke_user_sessions(principal.user.id, Some(principal.session_id), now_ms())
+            .await
+    }
 }

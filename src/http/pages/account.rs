@@ -567,18 +567,7 @@ pub async fn revoke_other_sessions(
         v,
         headers,
         Report::new("sessions", "sessions-signed-out-others"),
-        |s, p| async move {
-            for session in s.flows.sessions(&p).await? {
-                if !session.current {
-                    // One that ended meanwhile is as good as signed out.
-                    match s.flows.revoke_session(&p, session.id).await {
-                        Ok(()) | Err(Error::NotFound) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-            Ok(())
-        },
+        |s, p| async move { s.flows.revoke_other_sessions(&p).await.map(drop) },
     )
     .await
 }
