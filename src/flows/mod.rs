@@ -223,3 +223,16 @@ fn code_error(e: Error) -> Error {
         other => other,
     }
 }
+
+/// Runs a flow's work after its answer, in a task of its own, and logs its failure once: for
+/// the flows whose answer (and its time) must not tell whether an address has an account.
+fn after_answer(
+    what: &'static str,
+    work: impl Future<Output = Result<(), Error>> + Send + 'static,
+) {
+    tokio::spawn(async move {
+        if let Err(e) = work.await {
+            tracing::error!(error = %crate::error::Chain(&e), "{what}");
+        }
+    });
+}

@@ -28,10 +28,8 @@ impl Flows {
     /// account changes, so an email lost to a crash in that moment is one the user asks again.
     pub async fn forgot_password(self: &Arc<Self>, email: &EmailAddress) -> Result<(), Error> {
         let (flows, email) = (Arc::clone(self), email.clone());
-        tokio::spawn(async move {
-            if let Err(e) = flows.send_reset_link(&email).await {
-                tracing::error!(error = %crate::error::Chain(&e), "password reset: the link was not queued");
-            }
+        super::after_answer("password reset: the link was not queued", async move {
+            flows.send_reset_link(&email).await
         });
         Ok(())
     }

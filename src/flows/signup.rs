@@ -45,10 +45,8 @@ impl Flows {
     pub async fn register(self: &Arc<Self>, r: Registration) -> Result<(), Error> {
         let password_hash = self.hasher.hash(&r.password).await?;
         let flows = Arc::clone(self);
-        tokio::spawn(async move {
-            if let Err(e) = flows.record_registration(&r, &password_hash).await {
-                tracing::error!(error = %crate::error::Chain(&e), "sign-up: not recorded");
-            }
+        super::after_answer("sign-up: not recorded", async move {
+            flows.record_registration(&r, &password_hash).await
         });
         Ok(())
     }
@@ -322,10 +320,8 @@ impl Flows {
     /// lookup and the link are made after the answer, in a task of their own.
     pub async fn resend_verification(self: &Arc<Self>, email: &EmailAddress) -> Result<(), Error> {
         let (flows, email) = (Arc::clone(self), email.clone());
-        tokio::spawn(async move {
-            if let Err(e) = flows.send_new_verification(&email).await {
-                tracing::error!(error = %crate::error::Chain(&e), "resend: the verification link was not queued");
-            }
+        super::after_answer("resend: the verification link was not queued", async move {
+            flows.send_new_verification(&email).await
         });
         Ok(())
     }

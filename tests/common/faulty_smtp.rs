@@ -19,7 +19,7 @@ use tokio::{
     sync::Notify,
 };
 
-use super::smtp::ReceivedMail;
+use super::smtp::{ReceivedMail, address_of};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
@@ -301,12 +301,4 @@ async fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
             write.write_all(b"502 command not implemented\r\n").await?;
         }
     }
-}
-
-fn address_of(command: &str) -> String {
-    let start = command.find('<').map_or(0, |i| i + 1);
-    let end = command[start..]
-        .find('>')
-        .map_or(command.len(), |i| start + i);
-    command[start..end].to_owned()
 }

@@ -404,7 +404,8 @@ async fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
     }
 }
 
-fn address_of(command: &str) -> String {
+/// The address inside `MAIL FROM:<...>` or `RCPT TO:<...>`.
+pub(crate) fn address_of(command: &str) -> String {
     let start = command.find('<').map_or(0, |i| i + 1);
     let end = command[start..]
         .find('>')
