@@ -34,7 +34,10 @@ use crate::{
 pub enum StartError {
     #[error(transparent)]
     Database(#[from] OpenError),
-    #[error("LATCHKEY_SECRET is required with PostgreSQL: every node must share it")]
+    #[error(
+        "LATCHKEY_SECRET is required with PostgreSQL: every serve, worker and migrate process \
+         must share it. Make one with `openssl rand -base64 32` and give the same value to all"
+    )]
     SecretRequired,
     #[error("{0}")]
     Secret(#[source] Error),
@@ -68,6 +71,17 @@ pub struct Services {
     created: Vec<(&'static str, PathBuf)>,
 }
 
+/// `latchkey migrate`: opens the database and applies the migrations, nothing else.
+pub async fn migrate(settings: &Settings) -> Result<(), StartError> {
+    if matches!(settings.database_url, DatabaseUrl::Postgres(_)) && settings.secret.is_none() {
+        return Err(StartError::SecretRequired);
+    }
+    let store = Store::open(settings).await?;
+    store.migrate().await?;
+    store.close().await;
+    Ok(())
+}
+
 impl Services {
     /// Opens and migrates the database, resolves the secret, loads the templates.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
@@ -77,7 +91,12 @@ impl Services {
         {
             created.push(("the SQLite database", path.clone()));
         }
-        let store = Store::open(&settings.database_url).await?;
+        // Refused before the database is touched: a node without the shared secret would
+        // issue tokens and seal links no other node can read.
+        if matches!(settings.database_url, DatabaseUrl::Postgres(_)) && settings.secret.is_none() {
+            return Err(StartError::SecretRequired);
+        }
+        let store = Store::open(&settings).await?;
         store.migrate().await?;
         let (secret, key_file) = resolve_secret(&settings)?;
         if let Some(path) = key_file {

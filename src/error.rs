@@ -74,6 +74,10 @@ pub enum Error {
     RateLimited { retry_after: Duration },
     #[error("the database is busy; try again")]
     Busy,
+    /// A concurrent transaction took what this one was about to (a row a unique index allows
+    /// once): running it again sees the winner's row and decides by it. `transaction!` does.
+    #[error("a concurrent change won a race: {0}")]
+    RaceLost(#[source] sqlx::Error),
     /// The database cannot take writes for now; the service recovers by itself when the
     /// cause goes away.
     #[error("the database is unavailable: {0}")]
@@ -143,16 +147,21 @@ impl Error {
             Self::AlreadyVerified => "already_verified",
             Self::DatabaseNotEmpty => "database_not_empty",
             Self::RateLimited { .. } => "rate_limited",
-            Self::Busy => "busy",
+            Self::Busy | Self::RaceLost(_) => "busy",
             Self::Unavailable(u) => u.code(),
             Self::Storage(_) | Self::Internal(_) => "internal_error",
         }
     }
 }
 
-/// Why the database cannot take a write now, told by SQLite's result code.
+/// Why the database cannot take a write now, told by SQLite's result code or PostgreSQL's
+/// connection state.
 #[derive(Debug, thiserror::Error)]
 pub enum Unavailable {
+    /// The database server cannot be reached (stopped, restarting, the network): requests
+    /// that need it answer 503 until it is back, and the pool reconnects by itself.
+    #[error("it cannot be reached")]
+    Unreachable(#[source] sqlx::Error),
     /// `SQLITE_FULL`: the disk (or the file's size limit) has no room for the write.
     #[error("its disk is full")]
     DiskFull(#[source] sqlx::Error),
@@ -165,7 +174,7 @@ impl Unavailable {
     pub fn code(&self) -> &'static str {
         match self {
             Self::DiskFull(_) => "storage_full",
-            Self::Locked(_) => "busy",
+            Self::Locked(_) | Self::Unreachable(_) => "busy",
         }
     }
 
@@ -174,6 +183,7 @@ impl Unavailable {
         match self {
             Self::DiskFull(_) => 30,
             Self::Locked(_) => 1,
+            Self::Unreachable(_) => 5,
         }
     }
 }
@@ -188,22 +198,54 @@ fn sqlite_code(e: &sqlx::Error) -> Option<i64> {
     let sqlx::Error::Database(db) = e else {
         return None;
     };
+    db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
     db.code()?.parse::<i64>().ok().map(|code| code & 0xff)
 }
 
-/// The one place where database errors become client errors: the only unique index a client
-/// can run into is the one on normalized email addresses.
+/// PostgreSQL's SQLSTATEs for a transaction that lost a race: run it again.
+const PG_SERIALIZATION_FAILURE: &str = "40001";
+const PG_DEADLOCK_DETECTED: &str = "40P01";
+/// `lock_timeout` ran out waiting for a row another transaction holds.
+const PG_LOCK_NOT_AVAILABLE: &str = "55P03";
+/// Class 08 (connection exception) and 57P01-57P03 (the server is shutting down or starting):
+/// the database went away under a connection.
+fn pg_unreachable(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+}
+
+impl Error {
+    /// A conflict with a concurrent transaction that running the same work again resolves:
+    /// `Store::transaction` retries these.
+    pub fn is_transient_conflict(&self) -> bool {
+        match self {
+            Self::Storage(sqlx::Error::Database(db)) => matches!(
+                db.code().as_deref(),
+                Some(PG_SERIALIZATION_FAILURE | PG_DEADLOCK_DETECTED | PG_LOCK_NOT_AVAILABLE)
+            ),
+            Self::RaceLost(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The one place where database errors become client errors by their kind. A unique index a
+/// client can run into is mapped where the statement runs, by its name (`storage::constraint`).
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                let message = db.message();
-                if message.contains("email_norm") || db.constraint() == Some("users_email_norm") {
-                    return Self::EmailTaken;
-                }
-                Self::Storage(e)
-            }
+            // No free connection in time: everything is in use, or (on PostgreSQL) the pool
+            // cannot open one because the server is away.
             sqlx::Error::PoolTimedOut => Self::Busy,
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed => {
+                Self::Unavailable(Unavailable::Unreachable(e))
+            }
+            sqlx::Error::Database(db)
+                if db
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some_and(|pg| pg_unreachable(pg.code())) =>
+            {
+                Self::Unavailable(Unavailable::Unreachable(e))
+            }
             _ => match sqlite_code(&e) {
                 Some(SQLITE_FULL) => Self::Unavailable(Unavailable::DiskFull(e)),
                 Some(SQLITE_BUSY | SQLITE_LOCKED) => Self::Unavailable(Unavailable::Locked(e)),

@@ -139,7 +139,7 @@ pub async fn test(settings: Settings, to: &str) -> Result<(), String> {
             None,
         ),
         None => {
-            let store = Store::open(&settings.database_url)
+            let store = Store::open(&settings)
                 .await
                 .map_err(|e| crate::error::Chain(&e).to_string())?;
             store

@@ -27,7 +27,6 @@ use crate::{
     application::{Application, Services, shutdown_signal},
     configuration::Settings,
     mail::EmailKind,
-    storage::Store,
 };
 
 #[derive(Parser)]
@@ -214,10 +213,9 @@ pub fn run() -> i32 {
                 Ok(())
             }
             Command::Migrate => {
-                let store = Store::open(&settings.database_url)
+                crate::application::migrate(&settings)
                     .await
                     .map_err(|e| chain(&e))?;
-                store.migrate().await.map_err(|e| chain(&e))?;
                 outln!("migrations applied")
             }
             Command::Mail(MailCommand::Preview {

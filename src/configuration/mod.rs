@@ -98,7 +98,10 @@ pub struct WorkerSettings {
     /// Webhook deliveries in flight at once, apart from the emails: a slow receiver never
     /// holds up an email.
     pub webhook_concurrency: usize,
-    /// How often an idle worker looks for messages queued by other processes.
+    /// `LATCHKEY_MAIL_POLL_INTERVAL`: how often an idle worker looks for messages it was not
+    /// told about. A message queued in the same process, or on PostgreSQL in any process
+    /// (LISTEN/NOTIFY), wakes it at once; a standalone `latchkey worker` on SQLite hears of
+    /// `serve`'s messages only by this poll, which is why it is short.
     pub poll_interval: Duration,
     /// `LATCHKEY_SMTP_TIMEOUT`: the longest wait for the SMTP server, for connecting (up to
     /// its greeting, STARTTLS and log-in) and again for each message's exchange.
@@ -114,7 +117,7 @@ impl Default for WorkerSettings {
             lease: Duration::from_secs(30),
             concurrency: 4,
             webhook_concurrency: 4,
-            poll_interval: Duration::from_secs(2),
+            poll_interval: Duration::from_millis(250),
             smtp_timeout: Duration::from_secs(30),
         }
     }
@@ -165,6 +168,11 @@ pub struct Settings {
     pub public_url: Url,
     pub link_base_url: Url,
     pub database_url: DatabaseUrl,
+    /// `LATCHKEY_DATABASE_MAX_CONNECTIONS`: connections each process keeps to PostgreSQL.
+    pub database_max_connections: u32,
+    /// `LATCHKEY_DATABASE_CONNECT_TIMEOUT`: how long a start keeps retrying a database that
+    /// does not answer.
+    pub database_connect_timeout: Duration,
     /// `LATCHKEY_SMTP_URL`, its password held apart.
     pub smtp_url: Option<SmtpUrl>,
     pub mail_from: Mailbox,
@@ -222,12 +230,21 @@ impl Settings {
             Some(v) => parse_base_url(&v).map_err(|e| src.error("link_base_url", e))?,
             None => public_url.clone(),
         };
-        let worker_defaults = WorkerSettings::default();
         let settings = Settings {
             listen: src.parse("listen", "127.0.0.1:8080", parse_listen)?,
             public_url,
             link_base_url,
             database_url: src.parse("database_url", "sqlite://latchkey.db", typed)?,
+            database_max_connections: src.parse(
+                "database_max_connections",
+                "10",
+                parse_max_connections,
+            )?,
+            database_connect_timeout: src.parse(
+                "database_connect_timeout",
+                "30s",
+                positive_duration,
+            )?,
             smtp_url: src.parse_opt("smtp_url", typed)?,
             mail_from: src.parse("mail_from", "Latchkey <no-reply@localhost>", from_str)?,
             secret: src.parse_opt("secret", from_str)?,
@@ -270,7 +287,7 @@ impl Settings {
                 lease: src.parse("mail_lease", "30s", positive_duration)?,
                 concurrency: src.parse("mail_concurrency", "4", parse_concurrency)?,
                 webhook_concurrency: src.parse("webhook_concurrency", "4", parse_concurrency)?,
-                poll_interval: worker_defaults.poll_interval,
+                poll_interval: src.parse("mail_poll_interval", "250ms", positive_duration)?,
                 smtp_timeout: src.parse("smtp_timeout", "30s", positive_duration)?,
             },
             http_header_timeout: src.parse("http_header_timeout", "30s", positive_duration)?,
@@ -372,6 +389,13 @@ fn parse_attempts(s: &str) -> Result<u32, InvalidValue> {
     match s.trim().parse::<u32>() {
         Ok(n @ 1..=100) => Ok(n),
         _ => Err(InvalidValue::expected("a number from 1 to 100", s)),
+    }
+}
+
+fn parse_max_connections(s: &str) -> Result<u32, InvalidValue> {
+    match s.trim().parse::<u32>() {
+        Ok(n @ 1..=1000) => Ok(n),
+        _ => Err(InvalidValue::expected("a number from 1 to 1000", s)),
     }
 }
 

@@ -2,6 +2,7 @@
 //! change them, resend verification, and the first admin. Listings are paged (`pagination`);
 //! the outbox view and the dev seed have files of their own.
 
+use crate::storage::transaction;
 use uuid::Uuid;
 
 use super::{Cursor, Flows, Page, PageSize};
@@ -44,33 +45,33 @@ impl Flows {
         };
         let name = account.name.as_ref().map(DisplayName::as_str);
         let id = Uuid::now_v7();
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        tx.insert_user(&NewUser {
-            id,
-            email: account.email.as_str(),
-            email_norm: account.email.normalized(),
-            password_hash: password_hash.as_deref(),
-            name,
-            email_verified: account.email_verified,
-            is_admin: account.is_admin,
-            locale: None,
-            now,
-        })
-        .await?;
-        let created = Event::Created {
-            user_id: id,
-            email: account.email.as_str().to_owned(),
-            email_verified: account.email_verified,
-        };
-        self.enqueue_event(&mut tx, created, now).await?;
-        if !account.email_verified {
-            let locale = self.settings.default_locale;
-            self.enqueue_verification_with_cooldown(&mut tx, id, &account.email, name, locale, now)
-                .await?;
-        }
-        let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
-        tx.commit().await?;
+        let user = transaction!(self.store, |tx| {
+            let now = now_ms();
+            tx.insert_user(&NewUser {
+                id,
+                email: account.email.as_str(),
+                email_norm: account.email.normalized(),
+                password_hash: password_hash.as_deref(),
+                name,
+                email_verified: account.email_verified,
+                is_admin: account.is_admin,
+                locale: None,
+                now,
+            })
+            .await?;
+            let created = Event::Created {
+                user_id: id,
+                email: account.email.as_str().to_owned(),
+                email_verified: account.email_verified,
+            };
+            self.enqueue_event(tx, created, now).await?;
+            if !account.email_verified {
+                let locale = self.settings.default_locale;
+                self.enqueue_verification_with_cooldown(tx, id, &account.email, name, locale, now)
+                    .await?;
+            }
+            tx.user_by_id(id).await?.ok_or(Error::NotFound)
+        })?;
         self.outbox.wake();
         tracing::info!(user = %id, verified = account.email_verified, admin = account.is_admin, "user created by an operator");
         Ok(user)
@@ -146,37 +147,38 @@ impl Flows {
                 .as_ref()
                 .map(|n| n.as_ref().map(DisplayName::as_str)),
         };
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        let before = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
-        if !tx.change_user(id, &changes, now).await? {
-            return Err(Error::NotFound);
-        }
-        if patch.disabled == Some(true) {
-            let revoked = tx.revoke_user_sessions(id, None, now).await?;
-            tracing::info!(user = %id, revoked, "account disabled: sessions revoked");
-        }
-        let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
-        // Events for what changed, not for what was asked: a repeated PATCH sends nothing.
-        if user.email_verified && !before.email_verified {
-            let verified = Event::Verified {
-                user_id: id,
-                email: user.email.clone(),
-            };
-            self.enqueue_event(&mut tx, verified, now).await?;
-        }
-        match (before.disabled, user.disabled) {
-            (false, true) => {
-                self.enqueue_event(&mut tx, Event::Disabled { user_id: id }, now)
-                    .await?
+        let user = transaction!(self.store, |tx| {
+            let now = now_ms();
+            let before = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
+            if !tx.change_user(id, &changes, now).await? {
+                return Err(Error::NotFound);
             }
-            (true, false) => {
-                self.enqueue_event(&mut tx, Event::Enabled { user_id: id }, now)
-                    .await?
+            if patch.disabled == Some(true) {
+                let revoked = tx.revoke_user_sessions(id, None, now).await?;
+                tracing::info!(user = %id, revoked, "account disabled: sessions revoked");
             }
-            _ => {}
-        }
-        tx.commit().await?;
+            let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
+            // Events for what changed, not for what was asked: a repeated PATCH sends nothing.
+            if user.email_verified && !before.email_verified {
+                let verified = Event::Verified {
+                    user_id: id,
+                    email: user.email.clone(),
+                };
+                self.enqueue_event(tx, verified, now).await?;
+            }
+            match (before.disabled, user.disabled) {
+                (false, true) => {
+                    self.enqueue_event(tx, Event::Disabled { user_id: id }, now)
+                        .await?
+                }
+                (true, false) => {
+                    self.enqueue_event(tx, Event::Enabled { user_id: id }, now)
+                        .await?
+                }
+                _ => {}
+            }
+            Ok(user)
+        })?;
         self.outbox.wake();
         Ok(user)
     }
@@ -184,23 +186,24 @@ impl Flows {
     /// A new verification email for an unverified user (subject to the mail cooldown, like
     /// every email); `already_verified` otherwise.
     pub async fn send_verification(&self, id: Uuid) -> Result<(), Error> {
-        let mut tx = self.store.transaction().await?;
-        let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
-        if user.email_verified {
-            return Err(Error::AlreadyVerified);
-        }
-        let to = user.email_address();
-        let locale = user.locale_or(self.settings.default_locale);
-        self.enqueue_verification_with_cooldown(
-            &mut tx,
-            user.id,
-            &to,
-            user.name.as_deref(),
-            locale,
-            now_ms(),
-        )
-        .await?;
-        tx.commit().await?;
+        transaction!(self.store, |tx| {
+            let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
+            if user.email_verified {
+                return Err(Error::AlreadyVerified);
+            }
+            let to = user.email_address();
+            let locale = user.locale_or(self.settings.default_locale);
+            self.enqueue_verification_with_cooldown(
+                tx,
+                user.id,
+                &to,
+                user.name.as_deref(),
+                locale,
+                now_ms(),
+            )
+            .await?;
+            Ok(())
+        })?;
         self.outbox.wake();
         Ok(())
     }

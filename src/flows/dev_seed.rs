@@ -1,5 +1,6 @@
 //! `latchkey dev seed`: test users for a local stack.
 
+use crate::storage::transaction;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
 
@@ -44,34 +45,38 @@ impl Flows {
             let password = URL_SAFE_NO_PAD.encode(random_bytes::<12>()?);
             let new_password = NewPassword::parse(password.clone())?;
             let hash = self.hasher.hash(&new_password).await?;
-            let mut tx = self.store.transaction().await?;
-            let now = now_ms();
-            match tx.user_by_email(email.normalized()).await? {
-                Some(user) if tx.is_seed_user(user.id).await? => {
-                    tx.reset_seed_user(user.id, &hash, now).await?;
+            let seeded_now = transaction!(self.store, |tx| {
+                let now = now_ms();
+                match tx.user_by_email(email.normalized()).await? {
+                    Some(user) if tx.is_seed_user(user.id).await? => {
+                        tx.reset_seed_user(user.id, &hash, now).await?;
+                    }
+                    Some(_) => {
+                        tracing::warn!(%email, "dev seed: a real user has this address; left alone");
+                        return Ok(false);
+                    }
+                    None => {
+                        let id = Uuid::now_v7();
+                        tx.insert_user(&NewUser {
+                            id,
+                            email: email.as_str(),
+                            email_norm: email.normalized(),
+                            password_hash: Some(&hash),
+                            name: Some(name),
+                            email_verified: true,
+                            is_admin,
+                            locale: None,
+                            now,
+                        })
+                        .await?;
+                        tx.mark_seed_user(id).await?;
+                    }
                 }
-                Some(_) => {
-                    tracing::warn!(%email, "dev seed: a real user has this address; left alone");
-                    continue;
-                }
-                None => {
-                    let id = Uuid::now_v7();
-                    tx.insert_user(&NewUser {
-                        id,
-                        email: email.as_str(),
-                        email_norm: email.normalized(),
-                        password_hash: Some(&hash),
-                        name: Some(name),
-                        email_verified: true,
-                        is_admin,
-                        locale: None,
-                        now,
-                    })
-                    .await?;
-                    tx.mark_seed_user(id).await?;
-                }
+                Ok(true)
+            })?;
+            if !seeded_now {
+                continue;
             }
-            tx.commit().await?;
             seeded.push(SeedUser {
                 email,
                 password,

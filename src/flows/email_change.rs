@@ -2,6 +2,7 @@
 //! is in; each link applies only the change it was sent for; the old address is told and can
 //! revert. Pending changes are rows in the database, never cache entries.
 
+use crate::storage::transaction;
 use uuid::Uuid;
 
 use super::{Flows, Principal};
@@ -56,128 +57,130 @@ impl Flows {
         {
             return Err(Error::InvalidCredentials);
         }
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        tx.end_pending_email_change(user.id, "superseded", now)
+        transaction!(self.store, |tx| {
+            let now = now_ms();
+            tx.end_pending_email_change(user.id, "superseded", now)
+                .await?;
+            // Taken: another account has the address, or it is reserved for another account
+            // until that account's revert link expires. Either way the owner is told, at the
+            // address stored for them, never at the address as typed here, and in their language.
+            let default = self.settings.default_locale;
+            let owner = match tx.user_by_email(new_email.normalized()).await? {
+                Some(owner) => Some((owner.email.clone(), owner.locale_or(default))),
+                None => match tx
+                    .address_reserved_for(new_email.normalized(), now)
+                    .await?
+                    .filter(|(owner, _)| *owner != user.id)
+                {
+                    Some((owner_id, stored)) => {
+                        let locale = tx
+                            .user_by_id(owner_id)
+                            .await?
+                            .map_or(default, |u| u.locale_or(default));
+                        Some((stored, locale))
+                    }
+                    None => None,
+                },
+            };
+            let taken = owner.is_some();
+            // The requester's language, also for the confirmation to the new address (which has
+            // no account of its own).
+            let locale = user.locale_or(default);
+            let change_id = Uuid::now_v7();
+            let needs_old = self.settings.email_change_confirm_old;
+            tx.insert_email_change(&NewEmailChange {
+                id: change_id,
+                user_id: user.id,
+                old_email: &user.email,
+                old_email_norm: &user.email_norm,
+                new_email: new_email.as_str(),
+                new_email_norm: new_email.normalized(),
+                session_id: principal.session_id,
+                needs_old,
+                blocked: taken,
+                now,
+                expires_at: now + ms(self.settings.email_change_ttl),
+            })
             .await?;
-        // Taken: another account has the address, or it is reserved for another account
-        // until that account's revert link expires. Either way the owner is told, at the
-        // address stored for them, never at the address as typed here, and in their language.
-        let default = self.settings.default_locale;
-        let owner = match tx.user_by_email(new_email.normalized()).await? {
-            Some(owner) => Some((owner.email.clone(), owner.locale_or(default))),
-            None => match tx
-                .address_reserved_for(new_email.normalized(), now)
-                .await?
-                .filter(|(owner, _)| *owner != user.id)
-            {
-                Some((owner_id, stored)) => {
-                    let locale = tx
-                        .user_by_id(owner_id)
-                        .await?
-                        .map_or(default, |u| u.locale_or(default));
-                    Some((stored, locale))
-                }
-                None => None,
-            },
-        };
-        let taken = owner.is_some();
-        // The requester's language, also for the confirmation to the new address (which has
-        // no account of its own).
-        let locale = user.locale_or(default);
-        let change_id = Uuid::now_v7();
-        let needs_old = self.settings.email_change_confirm_old;
-        tx.insert_email_change(&NewEmailChange {
-            id: change_id,
-            user_id: user.id,
-            old_email: &user.email,
-            old_email_norm: &user.email_norm,
-            new_email: new_email.as_str(),
-            new_email_norm: new_email.normalized(),
-            session_id: principal.session_id,
-            needs_old,
-            blocked: taken,
-            now,
-            expires_at: now + ms(self.settings.email_change_ttl),
-        })
-        .await?;
 
-        let old_email = user.email_address();
-        if let Some((owner_address, owner_locale)) = owner {
-            // Only a notice, under the cooldown: anyone signed in could otherwise mail an
-            // address's owner over and over.
-            let owner_address = EmailAddress::from_stored(owner_address);
-            let notice = OutgoingEmail {
-                to: &owner_address,
-                name: None,
-                // Written to the address's owner, in their language.
-                locale: owner_locale,
-                values: EmailValues::EmailChangeAttempt(EmailChangeAttempt {
-                    old_email: user.email.clone(),
-                    new_email: new_email.as_str().to_owned(),
-                    login_url: self.page("login"),
-                }),
-            };
-            self.enqueue_with_cooldown(&mut tx, notice, now).await?;
-        } else {
-            let link = self
-                .new_link(
-                    &mut tx,
-                    Purpose::ConfirmNewEmail,
-                    user.id,
-                    &user.email_norm,
-                    Some(change_id),
-                    now,
-                )
-                .await?;
-            let confirm = OutgoingEmail {
-                to: new_email,
-                name: user.name.as_deref(),
-                locale,
-                values: EmailValues::EmailChangeConfirmNew(EmailChangeConfirm {
-                    old_email: user.email.clone(),
-                    new_email: new_email.as_str().to_owned(),
-                    link,
-                }),
-            };
-            self.outbox.enqueue(&mut tx, confirm, now).await?;
-        }
-        // The old address is asked whether or not the new one is taken, so that its mailbox
-        // does not tell the requester which addresses have accounts.
-        if needs_old {
-            let link = self
-                .new_link(
-                    &mut tx,
-                    Purpose::ConfirmOldEmail,
-                    user.id,
-                    &user.email_norm,
-                    Some(change_id),
-                    now,
-                )
-                .await?;
-            let confirm = OutgoingEmail {
-                to: &old_email,
-                name: user.name.as_deref(),
-                locale,
-                values: EmailValues::EmailChangeConfirmOld(EmailChangeConfirm {
-                    old_email: user.email.clone(),
-                    new_email: new_email.as_str().to_owned(),
-                    link,
-                }),
-            };
-            self.outbox.enqueue(&mut tx, confirm, now).await?;
-        }
-        tx.commit().await?;
+            let old_email = user.email_address();
+            if let Some((owner_address, owner_locale)) = owner {
+                // Only a notice, under the cooldown: anyone signed in could otherwise mail an
+                // address's owner over and over.
+                let owner_address = EmailAddress::from_stored(owner_address);
+                let notice = OutgoingEmail {
+                    to: &owner_address,
+                    name: None,
+                    // Written to the address's owner, in their language.
+                    locale: owner_locale,
+                    values: EmailValues::EmailChangeAttempt(EmailChangeAttempt {
+                        old_email: user.email.clone(),
+                        new_email: new_email.as_str().to_owned(),
+                        login_url: self.page("login"),
+                    }),
+                };
+                self.enqueue_with_cooldown(tx, notice, now).await?;
+            } else {
+                let link = self
+                    .new_link(
+                        tx,
+                        Purpose::ConfirmNewEmail,
+                        user.id,
+                        &user.email_norm,
+                        Some(change_id),
+                        now,
+                    )
+                    .await?;
+                let confirm = OutgoingEmail {
+                    to: new_email,
+                    name: user.name.as_deref(),
+                    locale,
+                    values: EmailValues::EmailChangeConfirmNew(EmailChangeConfirm {
+                        old_email: user.email.clone(),
+                        new_email: new_email.as_str().to_owned(),
+                        link,
+                    }),
+                };
+                self.outbox.enqueue(tx, confirm, now).await?;
+            }
+            // The old address is asked whether or not the new one is taken, so that its mailbox
+            // does not tell the requester which addresses have accounts.
+            if needs_old {
+                let link = self
+                    .new_link(
+                        tx,
+                        Purpose::ConfirmOldEmail,
+                        user.id,
+                        &user.email_norm,
+                        Some(change_id),
+                        now,
+                    )
+                    .await?;
+                let confirm = OutgoingEmail {
+                    to: &old_email,
+                    name: user.name.as_deref(),
+                    locale,
+                    values: EmailValues::EmailChangeConfirmOld(EmailChangeConfirm {
+                        old_email: user.email.clone(),
+                        new_email: new_email.as_str().to_owned(),
+                        link,
+                    }),
+                };
+                self.outbox.enqueue(tx, confirm, now).await?;
+            }
+            Ok(())
+        })?;
         self.outbox.wake();
         Ok(())
     }
 
     /// Cancels the pending change, if any; its links stop working.
     pub async fn cancel_email_change(&self, principal: &Principal) -> Result<(), Error> {
-        let mut tx = self.store.transaction().await?;
-        tx.end_pending_email_change(principal.user.id, "cancelled", now_ms())
-            .await?;
-        tx.commit().await
+        transaction!(self.store, |tx| {
+            tx.end_pending_email_change(principal.user.id, "cancelled", now_ms())
+                .await
+        })?;
+        Ok(())
     }
 
     pub async fn pending_email(&self, user_id: Uuid) -> Result<Option<PendingEmail>, Error> {
@@ -201,63 +204,63 @@ impl Flows {
     /// last required confirmation is in, and then only the address of this link's change.
     pub async fn confirm_email_change(&self, token: &str) -> Result<ConfirmOutcome, Error> {
         let hash = LinkToken::hash_presented(token)?;
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        let state = tx.link_token_state(hash).await?;
-        let purpose = match state.as_ref().and_then(TokenState::purpose) {
-            Some(p @ (Purpose::ConfirmNewEmail | Purpose::ConfirmOldEmail)) => p,
-            _ => return Err(Error::TokenInvalid),
-        };
-        let Some(used) = tx.try_use_link_token(hash, purpose, now).await? else {
-            return Err(TokenState::error(state, purpose, now));
-        };
-        let change_id = used.change_id.ok_or(Error::TokenInvalid)?;
-        let change = tx
-            .email_change(change_id)
-            .await?
-            .filter(|c| c.state == "pending")
-            .ok_or(Error::TokenInvalid)?;
-        match purpose {
-            Purpose::ConfirmNewEmail => tx.confirm_new_email(change_id, now).await?,
-            _ => tx.confirm_old_email(change_id, now).await?,
-        }
-        let change = tx
-            .email_change(change.id)
-            .await?
-            .ok_or(Error::TokenInvalid)?;
-        if change.blocked || !change.confirmed() {
-            tx.commit().await?;
-            return Ok(ConfirmOutcome::AwaitingOtherConfirmation);
-        }
-        // An address reserved for another account since the request (its owner changed away
-        // from it and may still revert) cannot be taken.
-        if tx
-            .address_reserved_for(&change.new_email_norm, now)
-            .await?
-            .is_some_and(|(owner, _)| owner != change.user_id)
-        {
-            return Err(Error::EmailTaken);
-        }
-        // The unique index decides a race for the address: the loser's transaction rolls back,
-        // its account unchanged.
-        let moved = tx
-            .change_email(
-                change.user_id,
-                &change.old_email_norm,
-                &change.new_email,
-                &change.new_email_norm,
-                now,
-            )
-            .await?;
-        if !moved {
-            return Err(Error::TokenInvalid);
-        }
-        self.after_email_change(&mut tx, &change, now).await?;
-        tx.commit().await?;
+        let outcome = transaction!(self.store, |tx| {
+            let now = now_ms();
+            let state = tx.link_token_state(hash).await?;
+            let purpose = match state.as_ref().and_then(TokenState::purpose) {
+                Some(p @ (Purpose::ConfirmNewEmail | Purpose::ConfirmOldEmail)) => p,
+                _ => return Err(Error::TokenInvalid),
+            };
+            let Some(used) = tx.try_use_link_token(hash, purpose, now).await? else {
+                return Err(TokenState::error(state, purpose, now));
+            };
+            let change_id = used.change_id.ok_or(Error::TokenInvalid)?;
+            let change = tx
+                .email_change(change_id)
+                .await?
+                .filter(|c| c.state == "pending")
+                .ok_or(Error::TokenInvalid)?;
+            match purpose {
+                Purpose::ConfirmNewEmail => tx.confirm_new_email(change_id, now).await?,
+                _ => tx.confirm_old_email(change_id, now).await?,
+            }
+            let change = tx
+                .email_change(change.id)
+                .await?
+                .ok_or(Error::TokenInvalid)?;
+            if change.blocked || !change.confirmed() {
+                return Ok(ConfirmOutcome::AwaitingOtherConfirmation);
+            }
+            // An address reserved for another account since the request (its owner changed away
+            // from it and may still revert) cannot be taken.
+            if tx
+                .address_reserved_for(&change.new_email_norm, now)
+                .await?
+                .is_some_and(|(owner, _)| owner != change.user_id)
+            {
+                return Err(Error::EmailTaken);
+            }
+            // The unique index decides a race for the address: the loser's transaction rolls back,
+            // its account unchanged.
+            let moved = tx
+                .change_email(
+                    change.user_id,
+                    &change.old_email_norm,
+                    &change.new_email,
+                    &change.new_email_norm,
+                    now,
+                )
+                .await?;
+            if !moved {
+                return Err(Error::TokenInvalid);
+            }
+            self.after_email_change(tx, &change, now).await?;
+            Ok(ConfirmOutcome::Changed(EmailAddress::from_stored(
+                change.new_email,
+            )))
+        })?;
         self.outbox.wake();
-        Ok(ConfirmOutcome::Changed(EmailAddress::from_stored(
-            change.new_email,
-        )))
+        Ok(outcome)
     }
 
     /// The change applied: other sessions end, links bound to the old address die, and the old
@@ -316,53 +319,54 @@ impl Flows {
     /// die with it, so they cannot take the account back.
     pub async fn revert_email_change(&self, token: &str) -> Result<EmailAddress, Error> {
         let hash = LinkToken::hash_presented(token)?;
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        let used = tx
-            .use_link_token(hash, Purpose::RevertEmailChange, now)
-            .await?;
-        let change_id = used.change_id.ok_or(Error::TokenInvalid)?;
-        let change = tx
-            .email_change(change_id)
-            .await?
-            .filter(|c| c.state == "applied")
-            .ok_or(Error::TokenInvalid)?;
-        // `EmailTaken` when another account holds the old address (rolls back).
-        let restored = tx
-            .restore_email(
-                change.user_id,
-                &change.old_email,
-                &change.old_email_norm,
-                now,
-            )
-            .await?;
-        if !restored {
-            return Err(Error::TokenInvalid);
-        }
-        tx.set_email_change_state(change.id, "reverted", now)
-            .await?;
-        tx.invalidate_later_revert_links(change.user_id, change.applied_at.unwrap_or(0), now)
-            .await?;
-        let reverted = Event::EmailReverted {
-            user_id: change.user_id,
-            email: change.old_email.clone(),
-            previous_email: change.new_email.clone(),
-        };
-        self.enqueue_event(&mut tx, reverted, now).await?;
-        tx.end_pending_email_change(change.user_id, "cancelled", now)
-            .await?;
-        tx.revoke_user_sessions(change.user_id, None, now).await?;
-        tx.invalidate_link_tokens(change.user_id, Purpose::ResetPassword, now)
-            .await?;
-        tx.invalidate_link_tokens(change.user_id, Purpose::VerifyEmail, now)
-            .await?;
-        let user = tx
-            .user_by_id(change.user_id)
-            .await?
-            .ok_or(Error::TokenInvalid)?;
-        self.enqueue_reset_link(&mut tx, &user, Some(change.new_email.clone()), now)
-            .await?;
-        tx.commit().await?;
+        let user = transaction!(self.store, |tx| {
+            let now = now_ms();
+            let used = tx
+                .use_link_token(hash, Purpose::RevertEmailChange, now)
+                .await?;
+            let change_id = used.change_id.ok_or(Error::TokenInvalid)?;
+            let change = tx
+                .email_change(change_id)
+                .await?
+                .filter(|c| c.state == "applied")
+                .ok_or(Error::TokenInvalid)?;
+            // `EmailTaken` when another account holds the old address (rolls back).
+            let restored = tx
+                .restore_email(
+                    change.user_id,
+                    &change.old_email,
+                    &change.old_email_norm,
+                    now,
+                )
+                .await?;
+            if !restored {
+                return Err(Error::TokenInvalid);
+            }
+            tx.set_email_change_state(change.id, "reverted", now)
+                .await?;
+            tx.invalidate_later_revert_links(change.user_id, change.applied_at.unwrap_or(0), now)
+                .await?;
+            let reverted = Event::EmailReverted {
+                user_id: change.user_id,
+                email: change.old_email.clone(),
+                previous_email: change.new_email.clone(),
+            };
+            self.enqueue_event(tx, reverted, now).await?;
+            tx.end_pending_email_change(change.user_id, "cancelled", now)
+                .await?;
+            tx.revoke_user_sessions(change.user_id, None, now).await?;
+            tx.invalidate_link_tokens(change.user_id, Purpose::ResetPassword, now)
+                .await?;
+            tx.invalidate_link_tokens(change.user_id, Purpose::VerifyEmail, now)
+                .await?;
+            let user = tx
+                .user_by_id(change.user_id)
+                .await?
+                .ok_or(Error::TokenInvalid)?;
+            self.enqueue_reset_link(tx, &user, Some(change.new_email.clone()), now)
+                .await?;
+            Ok(user)
+        })?;
         self.outbox.wake();
         Ok(user.email_address())
     }

@@ -41,7 +41,7 @@ use crate::{
         outbox::{Outbox, OutgoingEmail},
         values::Link,
     },
-    storage::{Conn, NewLinkToken, Store, ms, now_ms},
+    storage::{Conn, NewLinkToken, Store, ms},
 };
 
 pub struct Flows {
@@ -140,29 +140,23 @@ impl Flows {
         Ok((Link { url, ttl }, token.hash()))
     }
 
-    /// Starts using a code typed with an address: the write transaction in which the code's
-    /// link is then used, and that link's hash. A wrong code is counted (and the count
-    /// committed) before `code_invalid` is answered. Every address takes this same path, with
-    /// or without an account, so neither the answer nor the work tells them apart.
-    async fn begin_code_use(
+    /// Tries a code typed with an address, in the write transaction in which the code's link
+    /// is then used: the link's hash when the code matches. A wrong code is counted, and `None`
+    /// returned so that the caller commits the count before it answers `code_invalid`. Every
+    /// address takes this same path, with or without an account, so neither the answer nor the
+    /// work tells them apart.
+    async fn try_code(
         &self,
+        tx: &mut Conn,
         email: &EmailAddress,
         purpose: Purpose,
         code: &OneTimeCode,
-    ) -> Result<(Conn, TokenHash, i64), Error> {
+    ) -> Result<Option<TokenHash>, Error> {
         let candidates = self.codes.candidates(purpose, email.normalized(), code);
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
         let tried = tx
             .try_link_code(email.normalized(), purpose, candidates, MAX_FAILED_ATTEMPTS)
             .await?;
-        match tried {
-            Some(t) if t.matched => Ok((tx, t.link, now)),
-            _ => {
-                tx.commit().await?;
-                Err(Error::CodeInvalid)
-            }
-        }
+        Ok(tried.filter(|t| t.matched).map(|t| t.link))
     }
 
     /// A page of the link base without a token (log-in, forgot password).

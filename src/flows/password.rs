@@ -1,5 +1,6 @@
 //! Forgotten passwords, resets, and changing the password while signed in (contract §4).
 
+use crate::storage::transaction;
 use std::sync::Arc;
 
 use super::{Flows, Principal, code_error};
@@ -40,16 +41,17 @@ impl Flows {
         let Some(user) = user.filter(|u| !u.disabled) else {
             return Ok(());
         };
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        let to = user.email_address();
-        if self
-            .take_cooldown(&mut tx, EmailKind::PasswordReset, &to, now)
-            .await?
-        {
-            self.enqueue_reset_link(&mut tx, &user, None, now).await?;
-        }
-        tx.commit().await?;
+        transaction!(self.store, |tx| {
+            let now = now_ms();
+            let to = user.email_address();
+            if self
+                .take_cooldown(tx, EmailKind::PasswordReset, &to, now)
+                .await?
+            {
+                self.enqueue_reset_link(tx, &user, None, now).await?;
+            }
+            Ok(())
+        })?;
         self.outbox.wake();
         Ok(())
     }
@@ -113,11 +115,14 @@ impl Flows {
         let password = NewPassword::parse(new_password)?;
         let password_hash = self.hasher.hash(&password).await?;
 
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        let used = tx.use_link_token(hash, Purpose::ResetPassword, now).await?;
-        self.finish_reset(tx, used.user_id, &password_hash, Error::TokenInvalid, now)
-            .await
+        transaction!(self.store, |tx| {
+            let now = now_ms();
+            let used = tx.use_link_token(hash, Purpose::ResetPassword, now).await?;
+            self.finish_reset(tx, used.user_id, &password_hash, Error::TokenInvalid, now)
+                .await
+        })?;
+        self.outbox.wake();
+        Ok(())
     }
 
     /// Sets a new password with the code from the reset email, typed with the address: exactly
@@ -135,21 +140,34 @@ impl Flows {
         // Hashed for every address alike, before the code is looked at: the time taken does
         // not tell whether the address has an account.
         let password_hash = self.hasher.hash(&password).await?;
-        let (mut tx, link, now) = self
-            .begin_code_use(email, Purpose::ResetPassword, &code)
-            .await?;
-        let used = tx
-            .use_link_token(link, Purpose::ResetPassword, now)
-            .await
-            .map_err(code_error)?;
-        self.finish_reset(tx, used.user_id, &password_hash, Error::CodeInvalid, now)
-            .await
+        let reset = transaction!(self.store, |tx| {
+            let now = now_ms();
+            let Some(link) = self
+                .try_code(tx, email, Purpose::ResetPassword, &code)
+                .await?
+            else {
+                // Committed: the wrong code counts.
+                return Ok(false);
+            };
+            let used = tx
+                .use_link_token(link, Purpose::ResetPassword, now)
+                .await
+                .map_err(code_error)?;
+            self.finish_reset(tx, used.user_id, &password_hash, Error::CodeInvalid, now)
+                .await?;
+            Ok(true)
+        })?;
+        if !reset {
+            return Err(Error::CodeInvalid);
+        }
+        self.outbox.wake();
+        Ok(())
     }
 
     /// After a reset link was used in `tx`, by its token or its code: the one way a reset ends.
     async fn finish_reset(
         &self,
-        mut tx: Conn,
+        tx: &mut Conn,
         user_id: uuid::Uuid,
         password_hash: &str,
         gone: Error,
@@ -163,16 +181,13 @@ impl Flows {
                 user_id: user.id,
                 email: user.email.clone(),
             };
-            self.enqueue_event(&mut tx, verified, now).await?;
+            self.enqueue_event(tx, verified, now).await?;
         }
         tx.revoke_user_sessions(user.id, None, now).await?;
         // Whoever knew the old password may have started an email change: it goes too.
         tx.end_pending_email_change(user.id, "cancelled", now)
             .await?;
-        self.after_password_change(&mut tx, &user, now).await?;
-        tx.commit().await?;
-        self.outbox.wake();
-        Ok(())
+        self.after_password_change(tx, &user, now).await
     }
 
     /// Changes the password of the signed-in user. Their other sessions end; this one stays.
@@ -191,15 +206,15 @@ impl Flows {
             return Err(Error::InvalidCredentials);
         }
         let password_hash = self.hasher.hash(&password).await?;
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        tx.set_password(principal.user.id, &password_hash, now)
-            .await?;
-        tx.revoke_user_sessions(principal.user.id, Some(principal.session_id), now)
-            .await?;
-        self.after_password_change(&mut tx, &principal.user, now)
-            .await?;
-        tx.commit().await?;
+        transaction!(self.store, |tx| {
+            let now = now_ms();
+            tx.set_password(principal.user.id, &password_hash, now)
+                .await?;
+            tx.revoke_user_sessions(principal.user.id, Some(principal.session_id), now)
+                .await?;
+            self.after_password_change(tx, &principal.user, now).await?;
+            Ok(())
+        })?;
         self.outbox.wake();
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! The user's own profile, and deleting an account (contract §4): by the user with their
 //! password, by an administrator, or by an operator from the CLI.
 
+use crate::storage::transaction;
 use uuid::Uuid;
 
 use super::{Flows, Principal};
@@ -30,18 +31,19 @@ impl Flows {
         principal: &Principal,
         patch: ProfilePatch,
     ) -> Result<crate::domain::accounts::User, Error> {
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        let id = principal.user.id;
-        if let Some(name) = &patch.name {
-            tx.set_name(id, name.as_ref().map(DisplayName::as_str), now)
-                .await?;
-        }
-        if let Some(locale) = patch.locale {
-            tx.set_locale(id, locale, now).await?;
-        }
-        let user = tx.user_by_id(id).await?.ok_or(Error::Unauthorized)?;
-        tx.commit().await?;
+        let user = transaction!(self.store, |tx| {
+            let now = now_ms();
+            let id = principal.user.id;
+            if let Some(name) = &patch.name {
+                tx.set_name(id, name.as_ref().map(DisplayName::as_str), now)
+                    .await?;
+            }
+            if let Some(locale) = patch.locale {
+                tx.set_locale(id, locale, now).await?;
+            }
+            let user = tx.user_by_id(id).await?.ok_or(Error::Unauthorized)?;
+            Ok(user)
+        })?;
         Ok(user)
     }
 
@@ -67,28 +69,28 @@ impl Flows {
     /// cooldown: it is the last email it gets from this account) and the host app the
     /// `user.deleted` event.
     pub async fn delete_account(&self, id: Uuid) -> Result<(), Error> {
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
-        if !tx.delete_user(id, &user.email_norm).await? {
-            return Err(Error::NotFound);
-        }
-        let to = user.email_address();
-        let notice = OutgoingEmail {
-            to: &to,
-            name: user.name.as_deref(),
-            locale: user.locale_or(self.settings.default_locale),
-            values: EmailValues::AccountDeleted(AccountDeleted {
-                register_url: self.page("register"),
-            }),
-        };
-        self.outbox.enqueue(&mut tx, notice, now).await?;
-        let deleted = Event::Deleted {
-            user_id: id,
-            email: user.email.clone(),
-        };
-        self.enqueue_event(&mut tx, deleted, now).await?;
-        tx.commit().await?;
+        transaction!(self.store, |tx| {
+            let now = now_ms();
+            let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
+            if !tx.delete_user(id, &user.email_norm).await? {
+                return Err(Error::NotFound);
+            }
+            let to = user.email_address();
+            let notice = OutgoingEmail {
+                to: &to,
+                name: user.name.as_deref(),
+                locale: user.locale_or(self.settings.default_locale),
+                values: EmailValues::AccountDeleted(AccountDeleted {
+                    register_url: self.page("register"),
+                }),
+            };
+            self.outbox.enqueue(tx, notice, now).await?;
+            let deleted = Event::Deleted {
+                user_id: id,
+                email: user.email.clone(),
+            };
+            self.enqueue_event(tx, deleted, now).await
+        })?;
         self.outbox.wake();
         tracing::info!(user = %id, "account deleted");
         Ok(())

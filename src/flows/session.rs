@@ -1,5 +1,6 @@
 //! Log-in, refresh-token rotation, log-out, and resolving an access token to its user.
 
+use crate::storage::transaction;
 use uuid::Uuid;
 
 use super::Flows;
@@ -189,17 +190,17 @@ impl Flows {
         let Ok((session_id, hash)) = RefreshToken::parse(presented) else {
             return Ok(());
         };
-        let mut tx = self.store.transaction().await?;
-        let Some(state) = tx.session_state(session_id).await? else {
-            return Ok(());
-        };
-        let issued = hash.matches(&state.refresh_hash)
-            || tx.rotated_refresh_at(session_id, hash).await?.is_some();
-        if issued {
-            tx.revoke_session(session_id, now_ms()).await?;
-            tx.commit().await?;
-        }
-        Ok(())
+        transaction!(self.store, |tx| {
+            let Some(state) = tx.session_state(session_id).await? else {
+                return Ok(());
+            };
+            let issued = hash.matches(&state.refresh_hash)
+                || tx.rotated_refresh_at(session_id, hash).await?.is_some();
+            if issued {
+                tx.revoke_session(session_id, now_ms()).await?;
+            }
+            Ok(())
+        })
     }
 
     /// The user behind a bearer token. The session is looked up every time, so a revoked

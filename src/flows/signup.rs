@@ -1,6 +1,7 @@
 //! Sign-up, email verification (by link or by code) and resending the verification email
 //! (contract §4).
 
+use crate::storage::transaction;
 use std::sync::Arc;
 
 use uuid::Uuid;
@@ -60,32 +61,33 @@ impl Flows {
         // Two sign-ups for one new address race on the unique index; the loser runs again
         // and finds the winner's account.
         for _ in 0..2 {
-            let mut tx = self.store.transaction().await?;
-            let now = now_ms();
-            let existing = tx.user_by_email(r.email.normalized()).await?;
-            // An address reserved for an account that changed away from it (until its revert
-            // link expires) is that account's: the sign-up is answered alike and creates
-            // nothing, and the address is told as it would be for an existing account.
-            let reserved = match existing {
-                None => tx.address_reserved_for(r.email.normalized(), now).await?,
-                Some(_) => None,
-            };
-            let outcome = match (existing, reserved) {
-                (None, Some((owner, stored))) => {
-                    self.reserved_address(&mut tx, owner, stored, now).await
+            let outcome = transaction!(self.store, |tx| {
+                let now = now_ms();
+                let existing = tx.user_by_email(r.email.normalized()).await?;
+                // An address reserved for an account that changed away from it (until its
+                // revert link expires) is that account's: the sign-up is answered alike and
+                // creates nothing, and the address is told as it would be for an existing
+                // account.
+                let reserved = match existing {
+                    None => tx.address_reserved_for(r.email.normalized(), now).await?,
+                    Some(_) => None,
+                };
+                match (existing, reserved) {
+                    (None, Some((owner, stored))) => {
+                        self.reserved_address(tx, owner, stored, now).await
+                    }
+                    (None, None) => self.create_unverified(tx, r, password_hash, now).await,
+                    (Some(user), _) if user.email_verified || user.disabled => {
+                        self.already_registered(tx, &user, &r.email, now).await
+                    }
+                    (Some(user), _) => {
+                        self.take_over_unverified(tx, &user, r, password_hash, now)
+                            .await
+                    }
                 }
-                (None, None) => self.create_unverified(&mut tx, r, password_hash, now).await,
-                (Some(user), _) if user.email_verified || user.disabled => {
-                    self.already_registered(&mut tx, &user, &r.email, now).await
-                }
-                (Some(user), _) => {
-                    self.take_over_unverified(&mut tx, &user, r, password_hash, now)
-                        .await
-                }
-            };
+            });
             match outcome {
                 Ok(()) => {
-                    tx.commit().await?;
                     self.outbox.wake();
                     return Ok(());
                 }
@@ -263,14 +265,18 @@ impl Flows {
     /// link of the account stops working.
     pub async fn verify_email(&self, token: &str) -> Result<EmailAddress, Error> {
         let hash = LinkToken::hash_presented(token)?;
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        // Using the link also stops the account's other verification links, in one statement.
-        let used = tx
-            .use_link_token_superseding(hash, Purpose::VerifyEmail, now)
-            .await?;
-        self.finish_verification(tx, used.user_id, Error::TokenInvalid, now)
-            .await
+        let user = transaction!(self.store, |tx| {
+            let now = now_ms();
+            // Using the link also stops the account's other verification links, in one
+            // statement.
+            let used = tx
+                .use_link_token_superseding(hash, Purpose::VerifyEmail, now)
+                .await?;
+            self.finish_verification(tx, used.user_id, Error::TokenInvalid, now)
+                .await
+        })?;
+        self.outbox.wake();
+        Ok(user)
     }
 
     /// Verifies with the code from the verification email, typed with the address: exactly
@@ -281,28 +287,38 @@ impl Flows {
         code: &str,
     ) -> Result<EmailAddress, Error> {
         let code = OneTimeCode::parse(code)?;
-        let (mut tx, link, now) = self
-            .begin_code_use(email, Purpose::VerifyEmail, &code)
-            .await?;
-        let used = tx
-            .use_link_token_superseding(link, Purpose::VerifyEmail, now)
-            .await
-            .map_err(code_error)?;
-        self.finish_verification(tx, used.user_id, Error::CodeInvalid, now)
-            .await
+        let user = transaction!(self.store, |tx| {
+            let now = now_ms();
+            let Some(link) = self
+                .try_code(tx, email, Purpose::VerifyEmail, &code)
+                .await?
+            else {
+                // Committed: the wrong code counts.
+                return Ok(None);
+            };
+            let used = tx
+                .use_link_token_superseding(link, Purpose::VerifyEmail, now)
+                .await
+                .map_err(code_error)?;
+            self.finish_verification(tx, used.user_id, Error::CodeInvalid, now)
+                .await
+                .map(Some)
+        })?;
+        self.outbox.wake();
+        user.ok_or(Error::CodeInvalid)
     }
 
     /// After a verification link was used in `tx`: the account is verified.
     async fn finish_verification(
         &self,
-        mut tx: Conn,
+        tx: &mut Conn,
         user_id: Uuid,
         gone: Error,
         now: i64,
     ) -> Result<EmailAddress, Error> {
         let user = tx.verify_user_email(user_id, now).await?.ok_or(gone)?;
         self.enqueue_event(
-            &mut tx,
+            tx,
             Event::Verified {
                 user_id: user.id,
                 email: user.email.clone(),
@@ -310,8 +326,6 @@ impl Flows {
             now,
         )
         .await?;
-        tx.commit().await?;
-        self.outbox.wake();
         Ok(user.email_address())
     }
 
@@ -333,20 +347,21 @@ impl Flows {
         let Some(user) = user.filter(|u| !u.email_verified && !u.disabled) else {
             return Ok(());
         };
-        let mut tx = self.store.transaction().await?;
-        let now = now_ms();
-        let to = user.email_address();
-        let locale = user.locale_or(self.settings.default_locale);
-        self.enqueue_verification_with_cooldown(
-            &mut tx,
-            user.id,
-            &to,
-            user.name.as_deref(),
-            locale,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        transaction!(self.store, |tx| {
+            let now = now_ms();
+            let to = user.email_address();
+            let locale = user.locale_or(self.settings.default_locale);
+            self.enqueue_verification_with_cooldown(
+                tx,
+                user.id,
+                &to,
+                user.name.as_deref(),
+                locale,
+                now,
+            )
+            .await?;
+            Ok(())
+        })?;
         self.outbox.wake();
         Ok(())
     }

@@ -165,7 +165,7 @@ pub async fn healthz() -> &'static str {
         (status = 503, description = "`busy`: not ready", body = crate::views::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Error> {
-    let check = async { state.flows.store.read().await?.ping().await };
+    let check = state.flows.store.ping();
     match tokio::time::timeout(Duration::from_secs(2), check).await {
         Ok(Ok(())) => Ok("ready"),
         Ok(Err(e)) => {

@@ -214,10 +214,60 @@ impl Worker {
     /// webhook receiver never delays an email.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
         let this = Arc::new(self);
+        let listen = this
+            .store
+            .is_postgres()
+            .then(|| tokio::spawn(Arc::clone(&this).listen_for_messages(shutdown.clone())));
         let email = tokio::spawn(Arc::clone(&this).run_lane(Channel::Email, shutdown.clone()));
         let webhook = tokio::spawn(Arc::clone(&this).run_lane(Channel::Webhook, shutdown));
         let _ = email.await;
         let _ = webhook.await;
+        if let Some(listen) = listen {
+            listen.abort();
+        }
+    }
+
+    /// PostgreSQL: wakes both lanes whenever any process queues a message (the NOTIFY sent by
+    /// the queueing transaction), so that whichever worker is free sends it at once. While the
+    /// listener is down (the database restarting) the lanes still poll; after it reconnects
+    /// they look once, for what was queued meanwhile.
+    async fn listen_for_messages(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let wake_all = || {
+            self.wake.email.notify_one();
+            self.wake.webhook.notify_one();
+        };
+        while !*shutdown.borrow() {
+            let mut listener = match self.store.outbox_listener().await {
+                Some(Ok(listener)) => listener,
+                Some(Err(e)) => {
+                    tracing::warn!(error = %crate::error::Chain(&e), "outbox: cannot listen for new messages; polling meanwhile");
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(2)) => continue,
+                        _ = shutdown.changed() => return,
+                    }
+                }
+                None => return,
+            };
+            wake_all();
+            loop {
+                tokio::select! {
+                    heard = listener.try_recv() => match heard {
+                        Ok(Some(_)) => wake_all(),
+                        // The connection was lost; `try_recv` reconnects on the next call.
+                        Ok(None) => wake_all(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "outbox: lost the listener; reconnecting");
+                            break;
+                        }
+                    },
+                    _ = shutdown.changed() => return,
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
     }
 
     async fn run_lane(self: Arc<Self>, channel: Channel, mut shutdown: watch::Receiver<bool>) {

@@ -65,8 +65,8 @@ impl Conn {
         let done = on_db!(self, c => sqlx::query(SQL)
             .bind(id).bind(changes.email_verified).bind(changes.disabled).bind(changes.is_admin)
             .bind(changes.name.is_some()).bind(changes.name.flatten()).bind(now)
-            .execute(c).await)?;
-        Ok(done.rows_affected() > 0)
+            .execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(done > 0)
     }
 
     /// Newest first, optionally of one status; `before` is the last id of the previous page.
@@ -92,7 +92,7 @@ impl Conn {
 
     pub async fn mark_seed_user(&mut self, user_id: Uuid) -> Result<(), Error> {
         const SQL: &str = "INSERT INTO dev_seed_users (user_id) VALUES ($1) ON CONFLICT DO NOTHING";
-        on_db!(self, c => sqlx::query(SQL).bind(user_id).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -124,7 +124,7 @@ impl Conn {
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET password_hash = $2, email_verified = TRUE, disabled = FALSE, updated_at = $3 \
             WHERE id = $1 AND id IN (SELECT user_id FROM dev_seed_users)";
-        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(password_hash).bind(now).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(password_hash).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

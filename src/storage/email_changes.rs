@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use super::{Conn, on_db};
+use super::{Conn, EMAIL_CHANGES_ONE_PENDING, OnUnique, on_db};
 use crate::error::Error;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -51,7 +51,10 @@ impl Conn {
         on_db!(self, db => sqlx::query(SQL)
             .bind(c.id).bind(c.user_id).bind(c.old_email).bind(c.old_email_norm).bind(c.new_email).bind(c.new_email_norm)
             .bind(c.session_id).bind(c.needs_old).bind(c.blocked).bind(c.now).bind(c.expires_at)
-            .execute(db).await)?;
+            .execute(db).await.map(|r| r.rows_affected()))
+            // Another request of the same account inserted its change after this one ended
+            // the pending one: run again, and this one supersedes that.
+            .on_unique(&EMAIL_CHANGES_ONE_PENDING, Error::RaceLost)?;
         Ok(())
     }
 
@@ -109,14 +112,14 @@ impl Conn {
     pub async fn confirm_new_email(&mut self, id: Uuid, now: i64) -> Result<(), Error> {
         const SQL: &str =
             "UPDATE email_changes SET new_confirmed_at = $2 WHERE id = $1 AND state = 'pending'";
-        on_db!(self, db => sqlx::query(SQL).bind(id).bind(now).execute(db).await)?;
+        on_db!(self, db => sqlx::query(SQL).bind(id).bind(now).execute(db).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn confirm_old_email(&mut self, id: Uuid, now: i64) -> Result<(), Error> {
         const SQL: &str =
             "UPDATE email_changes SET old_confirmed_at = $2 WHERE id = $1 AND state = 'pending'";
-        on_db!(self, db => sqlx::query(SQL).bind(id).bind(now).execute(db).await)?;
+        on_db!(self, db => sqlx::query(SQL).bind(id).bind(now).execute(db).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -127,7 +130,7 @@ impl Conn {
         now: i64,
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE email_changes SET state = $2, applied_at = CASE WHEN $2 = 'applied' THEN $3 ELSE applied_at END WHERE id = $1";
-        on_db!(self, db => sqlx::query(SQL).bind(id).bind(state).bind(now).execute(db).await)?;
+        on_db!(self, db => sqlx::query(SQL).bind(id).bind(state).bind(now).execute(db).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

@@ -35,7 +35,7 @@ impl Conn {
                 code_hash = excluded.code_hash, failed_attempts = 0, created_at = excluded.created_at";
         on_db!(self, c => sqlx::query(SQL)
             .bind(user_id).bind(purpose.as_str()).bind(&link.0[..]).bind(&code.0[..]).bind(now)
-            .execute(c).await)?;
+            .execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -128,7 +128,9 @@ mod tests {
     #[tokio::test]
     async fn wrong_tries_stop_at_the_limit_and_a_new_code_starts_afresh() -> Result<(), Error> {
         let dir = tempfile::tempdir().map_err(Error::internal)?;
-        let store = Store::open(&DatabaseUrl::Sqlite(dir.path().join("t.db")))
+        let mut settings = crate::configuration::Settings::defaults();
+        settings.database_url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
+        let store = Store::open(&settings)
             .await
             .map_err(Error::internal)?;
         store.migrate().await.map_err(Error::internal)?;

@@ -72,7 +72,7 @@ impl Conn {
         on_db!(self, c => sqlx::query(SQL)
             .bind(&t.hash.0[..]).bind(t.user_id).bind(t.purpose.as_str()).bind(t.account_email).bind(t.change_id)
             .bind(t.now).bind(t.expires_at)
-            .execute(c).await)?;
+            .execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -164,7 +164,7 @@ impl Conn {
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE link_tokens SET invalidated_at = $3 \
             WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL";
-        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(purpose.as_str()).bind(now).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(purpose.as_str()).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -179,7 +179,7 @@ impl Conn {
         const SQL: &str = "UPDATE link_tokens SET invalidated_at = $3 \
             WHERE purpose = 'revert_email_change' AND used_at IS NULL AND invalidated_at IS NULL \
               AND change_id IN (SELECT id FROM email_changes WHERE user_id = $1 AND applied_at >= $2)";
-        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(applied_at).bind(now).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(applied_at).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -191,7 +191,7 @@ impl Conn {
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE link_tokens SET invalidated_at = $2 \
             WHERE change_id = $1 AND used_at IS NULL AND invalidated_at IS NULL";
-        on_db!(self, c => sqlx::query(SQL).bind(change_id).bind(now).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(change_id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

@@ -7,8 +7,14 @@
 //! SQLite allows one writer at a time, so writes go through a single pooled connection
 //! (`BEGIN IMMEDIATE`, never a lock upgrade that could fail with `SQLITE_BUSY`) and reads through
 //! a pool of their own.
+//!
+//! PostgreSQL has no single writer: any number of processes write at once. Its transactions
+//! run SERIALIZABLE (see `Store::transaction`), so the flows, written as read-then-write on
+//! SQLite's serial writer, keep their meaning: a transaction that would see another's writes
+//! out of order is aborted with 40001 and run again from the start.
 
 mod admin;
+mod constraint;
 mod dev_mailbox;
 mod email_changes;
 mod link_codes;
@@ -18,6 +24,7 @@ mod sessions;
 mod users;
 
 pub use admin::{OutboxEntry, UserChanges};
+pub(crate) use constraint::{EMAIL_CHANGES_ONE_PENDING, OnUnique, USERS_EMAIL_NORM};
 pub use dev_mailbox::StoredMail;
 pub use email_changes::{EmailChange, NewEmailChange};
 pub use link_codes::CodeTry;
@@ -28,15 +35,20 @@ pub use users::NewUser;
 
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
+use secrecy::ExposeSecret as _;
 use sqlx::{
-    SqliteConnection, Transaction,
+    PgConnection, SqliteConnection, Transaction,
     pool::PoolConnection,
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
     sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
     },
 };
 
-use crate::{configuration::DatabaseUrl, error::Error};
+use crate::{
+    configuration::{DatabaseUrl, Settings},
+    error::Error,
+};
 
 /// Milliseconds since the Unix epoch: the one time representation in storage.
 pub fn now_ms() -> i64 {
@@ -48,6 +60,21 @@ pub fn ms(d: Duration) -> i64 {
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The channel a PostgreSQL transaction that queues a message notifies on commit; every
+/// worker listens on it.
+pub const OUTBOX_CHANNEL: &str = "latchkey_outbox";
+
+/// How often a transaction that lost a race (a serialization failure or a deadlock) is run
+/// again before the request gives up with 503 `busy`.
+const TRANSACTION_ATTEMPTS: u32 = 5;
+
+/// Longest a single statement may run on PostgreSQL: a stuck query must not hold a pool
+/// connection (and a request) for ever.
+const STATEMENT_TIMEOUT: &str = "10s";
+/// Longest a statement waits for a row lock before it fails (and its transaction is retried).
+const LOCK_TIMEOUT: &str = "5s";
 
 #[derive(Clone)]
 pub struct Store {
@@ -59,6 +86,17 @@ enum Backend {
         writer: SqlitePool,
         reader: SqlitePool,
     },
+    Postgres {
+        pool: PgPool,
+    },
+}
+
+/// A connection pool's state, for `/metrics`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolStats {
+    pub in_use: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,16 +115,130 @@ pub enum OpenError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
-    #[error("PostgreSQL is not supported by this build yet; use sqlite://PATH")]
-    PostgresUnsupported,
+    #[error("invalid PostgreSQL URL: {0}")]
+    PostgresUrl(#[source] sqlx::Error),
+    #[error("PostgreSQL did not answer within {}s (LATCHKEY_DATABASE_CONNECT_TIMEOUT): {source}", .waited.as_secs())]
+    Unreachable {
+        waited: Duration,
+        #[source]
+        source: sqlx::Error,
+    },
 }
 
 impl Store {
     /// Opens (creating a SQLite file if missing) without migrating.
-    pub async fn open(url: &DatabaseUrl) -> Result<Self, OpenError> {
-        match url {
+    pub async fn open(settings: &Settings) -> Result<Self, OpenError> {
+        match &settings.database_url {
             DatabaseUrl::Sqlite(path) => Self::open_sqlite(path).await,
-            DatabaseUrl::Postgres(_) => Err(OpenError::PostgresUnsupported),
+            DatabaseUrl::Postgres(url) => {
+                Self::open_postgres(
+                    url.expose_secret(),
+                    settings.database_max_connections,
+                    settings.database_connect_timeout,
+                )
+                .await
+            }
+        }
+    }
+
+    /// Connects to PostgreSQL, retrying (with a log line per try) until `connect_timeout`: in
+    /// a compose file or after a reboot the database often starts after Latchkey.
+    async fn open_postgres(
+        url: &str,
+        max_connections: u32,
+        connect_timeout: Duration,
+    ) -> Result<Self, OpenError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(OpenError::PostgresUrl)?
+            .application_name("latchkey")
+            .options([
+                ("statement_timeout", STATEMENT_TIMEOUT),
+                ("lock_timeout", LOCK_TIMEOUT),
+                // A transaction left open by a stuck client must not hold its locks for ever.
+                ("idle_in_transaction_session_timeout", "60s"),
+            ]);
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            // A request waits this long for a free connection before it answers 503 `busy`.
+            .acquire_timeout(Duration::from_secs(5))
+            // A network connection can die between uses (a restarted database, a proxy): a
+            // ping before use finds out and replaces it, instead of failing the request.
+            .test_before_acquire(true)
+            .connect_lazy_with(options);
+        let started = std::time::Instant::now();
+        let mut attempt = 1u32;
+        loop {
+            match pool.acquire().await {
+                Ok(_) => break,
+                Err(source) => {
+                    let waited = started.elapsed();
+                    if waited >= connect_timeout {
+                        return Err(OpenError::Unreachable {
+                            waited: connect_timeout,
+                            source,
+                        });
+                    }
+                    tracing::warn!(attempt, error = %source, "PostgreSQL does not answer yet; retrying");
+                    attempt += 1;
+                    let pause = Duration::from_millis(500 * u64::from(attempt.min(4)));
+                    tokio::time::sleep(pause.min(connect_timeout - waited)).await;
+                }
+            }
+        }
+        Ok(Self {
+            backend: Arc::new(Backend::Postgres { pool }),
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(&*self.backend, Backend::Postgres { .. })
+    }
+
+    /// The pool requests use, for `/metrics`.
+    pub fn pool_stats(&self) -> PoolStats {
+        let of = |size: u32, idle: usize, max: u32| PoolStats {
+            in_use: size.saturating_sub(idle as u32),
+            idle: idle as u32,
+            max,
+        };
+        match &*self.backend {
+            Backend::Sqlite { reader, writer } => {
+                let r = of(
+                    reader.size(),
+                    reader.num_idle(),
+                    reader.options().get_max_connections(),
+                );
+                let w = of(
+                    writer.size(),
+                    writer.num_idle(),
+                    writer.options().get_max_connections(),
+                );
+                PoolStats {
+                    in_use: r.in_use + w.in_use,
+                    idle: r.idle + w.idle,
+                    max: r.max + w.max,
+                }
+            }
+            Backend::Postgres { pool, .. } => of(
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ),
+        }
+    }
+
+    /// A connection that hears `NOTIFY` on the outbox channel (PostgreSQL only).
+    pub async fn outbox_listener(&self) -> Option<Result<sqlx::postgres::PgListener, Error>> {
+        match &*self.backend {
+            Backend::Sqlite { .. } => None,
+            Backend::Postgres { pool, .. } => Some(
+                async {
+                    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+                    listener.listen(OUTBOX_CHANNEL).await?;
+                    Ok(listener)
+                }
+                .await,
+            ),
         }
     }
 
@@ -128,23 +280,54 @@ impl Store {
         })
     }
 
+    /// Applies the migrations this build knows. On PostgreSQL sqlx holds an advisory lock
+    /// while it migrates, so processes that start at once take turns: the first applies, the
+    /// others find nothing left to do.
     pub async fn migrate(&self) -> Result<(), OpenError> {
         match &*self.backend {
             Backend::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
+            Backend::Postgres { pool, .. } => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
+    }
+
+    fn migrations(&self) -> &'static sqlx::migrate::Migrator {
+        match &*self.backend {
+            Backend::Sqlite { .. } => &SQLITE_MIGRATIONS,
+            Backend::Postgres { .. } => &POSTGRES_MIGRATIONS,
+        }
     }
 
     /// A connection for reads, each statement on its own.
     pub async fn read(&self) -> Result<Conn, Error> {
         match &*self.backend {
             Backend::Sqlite { reader, .. } => Ok(Conn(ConnInner::Sqlite(reader.acquire().await?))),
+            Backend::Postgres { pool, .. } => Ok(Conn(ConnInner::Postgres(pool.acquire().await?))),
         }
     }
 
-    /// A write transaction; dropped without `commit` it rolls back.
-    pub async fn transaction(&self) -> Result<Conn, Error> {
+    /// After a failed attempt of a `transaction!`: whether to run it again. Waits a moment
+    /// (with jitter, so that the same racers do not meet again at once) before saying yes.
+    pub(crate) async fn retry_after(&self, e: &Error, attempt: u32) -> bool {
+        if !e.is_transient_conflict() || attempt >= TRANSACTION_ATTEMPTS {
+            return false;
+        }
+        tracing::debug!(attempt, error = %e, "transaction lost a race; running it again");
+        let jitter = crate::domain::tokens::random_bytes::<1>().map_or(0, |b| u64::from(b[0]));
+        let pause = Duration::from_millis(u64::from(attempt) * 2 + jitter % 8);
+        tokio::time::sleep(pause).await;
+        true
+    }
+
+    /// A write transaction; dropped without `commit` it rolls back. Flows use `transaction!`.
+    pub(crate) async fn begin(&self) -> Result<Conn, Error> {
         match &*self.backend {
+            Backend::Postgres { pool, .. } => {
+                let tx = pool
+                    .begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                    .await?;
+                Ok(Conn(ConnInner::PostgresTx(tx)))
+            }
             Backend::Sqlite { writer, .. } => {
                 let tx = match writer.begin_with("BEGIN IMMEDIATE").await {
                     // A COMMIT that failed (SQLITE_FULL on a full disk) leaves the transaction
@@ -171,6 +354,27 @@ impl Store {
     pub async fn autocommit(&self) -> Result<Conn, Error> {
         match &*self.backend {
             Backend::Sqlite { writer, .. } => Ok(Conn(ConnInner::Sqlite(writer.acquire().await?))),
+            Backend::Postgres { pool, .. } => Ok(Conn(ConnInner::Postgres(pool.acquire().await?))),
+        }
+    }
+
+    /// Readiness: the database answers and every migration this build knows is applied (an
+    /// older binary's database, or one another node is still migrating, is not ready).
+    pub async fn ping(&self) -> Result<(), Error> {
+        const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success = TRUE";
+        let mut conn = self.read().await?;
+        let applied: Vec<i64> = on_db!(conn, c => sqlx::query_scalar(SQL).fetch_all(c).await)?;
+        let missing = self
+            .migrations()
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .find(|m| !applied.contains(&m.version));
+        match missing {
+            Some(m) => Err(Error::internal(format!(
+                "migration {} ({}) is not applied",
+                m.version, m.description
+            ))),
+            None => Ok(()),
         }
     }
 
@@ -180,6 +384,7 @@ impl Store {
                 reader.close().await;
                 writer.close().await;
             }
+            Backend::Postgres { pool, .. } => pool.close().await,
         }
     }
 }
@@ -224,18 +429,62 @@ pub struct Conn(ConnInner);
 enum ConnInner {
     Sqlite(PoolConnection<sqlx::Sqlite>),
     SqliteTx(Transaction<'static, sqlx::Sqlite>),
+    Postgres(PoolConnection<sqlx::Postgres>),
+    PostgresTx(Transaction<'static, sqlx::Postgres>),
 }
 
 /// The engine-specific connection a statement runs on.
 pub(crate) enum Db<'c> {
     Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
 }
 
-/// Runs `$body` with `$c` bound to the connection of whichever engine `$conn` uses.
+/// `transaction!(store, |tx| { ... })`: runs the block, with `tx: &mut Conn` in one write
+/// transaction, and commits it; an `Err` from the block (or a `return Err(..)`) rolls it back.
+///
+/// A transaction that lost a race it cannot see coming (PostgreSQL's serialization failures,
+/// deadlocks and lock timeouts) is run again from the start, up to `TRANSACTION_ATTEMPTS`
+/// times, so that a conflict is a short wait and never a 500; past that the request gets 503
+/// `busy`. SQLite needs no such loop: its writer is one connection that waits (busy timeout)
+/// for a lock held by another process. The block must therefore do nothing outside the
+/// database that cannot be done twice: flows queue their emails in the outbox in the same
+/// transaction and wake the worker after it commits.
+///
+/// A macro rather than a method taking an async closure: the futures of async closures that
+/// borrow their surroundings cannot yet be shown to be `Send`, which spawned tasks and axum
+/// handlers need.
+macro_rules! transaction {
+    ($store:expr, |$tx:ident| $body:block) => {{
+        let store: &$crate::storage::Store = &$store;
+        let mut attempt = 1u32;
+        loop {
+            let outcome: Result<_, $crate::error::Error> = async {
+                let mut conn = store.begin().await?;
+                let $tx = &mut conn;
+                let done: Result<_, $crate::error::Error> = async { $body }.await;
+                let value = done?;
+                conn.commit().await?;
+                Ok(value)
+            }
+            .await;
+            match outcome {
+                Err(e) if store.retry_after(&e, attempt).await => attempt += 1,
+                Err(e) if e.is_transient_conflict() => break Err($crate::error::Error::Busy),
+                other => break other,
+            }
+        }
+    }};
+}
+pub(crate) use transaction;
+
+/// Runs `$body` with `$c` bound to the connection of whichever engine `$conn` uses: the
+/// same statement text on both (`Conn::is_postgres` picks the text for the few statements
+/// where the dialects differ).
 macro_rules! on_db {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn.db() {
             $crate::storage::Db::Sqlite($c) => $body,
+            $crate::storage::Db::Postgres($c) => $body,
         }
     };
 }
@@ -246,33 +495,22 @@ impl Conn {
         match &mut self.0 {
             ConnInner::Sqlite(c) => Db::Sqlite(c),
             ConnInner::SqliteTx(t) => Db::Sqlite(t),
+            ConnInner::Postgres(c) => Db::Postgres(c),
+            ConnInner::PostgresTx(t) => Db::Postgres(t),
         }
+    }
+
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(&self.0, ConnInner::Postgres(_) | ConnInner::PostgresTx(_))
     }
 
     /// Commits a transaction (a no-op for a plain connection).
     pub async fn commit(self) -> Result<(), Error> {
         match self.0 {
             ConnInner::SqliteTx(t) => t.commit().await?,
-            ConnInner::Sqlite(_) => {}
+            ConnInner::PostgresTx(t) => t.commit().await?,
+            ConnInner::Sqlite(_) | ConnInner::Postgres(_) => {}
         }
         Ok(())
-    }
-
-    /// Readiness: the database answers and every migration this build knows is applied (an
-    /// older binary's database, or one another node is still migrating, is not ready).
-    pub async fn ping(&mut self) -> Result<(), Error> {
-        const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success = TRUE";
-        let applied: Vec<i64> = on_db!(self, c => sqlx::query_scalar(SQL).fetch_all(c).await)?;
-        let missing = SQLITE_MIGRATIONS
-            .iter()
-            .filter(|m| m.migration_type.is_up_migration())
-            .find(|m| !applied.contains(&m.version));
-        match missing {
-            Some(m) => Err(Error::internal(format!(
-                "migration {} ({}) is not applied",
-                m.version, m.description
-            ))),
-            None => Ok(()),
-        }
     }
 }

@@ -39,18 +39,32 @@ pub struct ClaimedMessage {
 }
 
 impl Conn {
+    /// Queues a message. On PostgreSQL the same transaction notifies every worker's listener,
+    /// which hears it when (and only if) the transaction commits: a worker in any process sends
+    /// it at once. SQLite's workers share the process that queued it and are woken in memory
+    /// (`Outbox::wake`), or poll.
     pub async fn insert_outbox(&mut self, m: &NewOutboxMessage<'_>) -> Result<(), Error> {
         const SQL: &str = "INSERT INTO outbox (id, kind, recipient, payload, sealed_link, status, attempts, next_attempt_at, created_at) \
                            VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)";
+        const NOTIFY: &str = "SELECT pg_notify($1, '')";
         on_db!(self, c => sqlx::query(SQL)
             .bind(m.id).bind(m.kind).bind(m.recipient).bind(m.payload).bind(m.sealed_link).bind(m.now)
-            .execute(c).await)?;
+            .execute(c).await.map(|r| r.rows_affected()))?;
+        if let super::Db::Postgres(c) = self.db() {
+            // Notifications with the same payload in one transaction are delivered once.
+            sqlx::query(NOTIFY)
+                .bind(super::OUTBOX_CHANNEL)
+                .execute(c)
+                .await?;
+        }
         Ok(())
     }
 
     /// Leases up to `limit` due messages, including those whose lease ran out because the
     /// process holding them died. The lease, not a row lock, keeps other workers off while
-    /// the SMTP conversation runs.
+    /// the SMTP conversation runs. On PostgreSQL, workers claiming at the same moment skip the
+    /// rows another claim has locked (`FOR UPDATE SKIP LOCKED`) and so take disjoint messages
+    /// without waiting for each other; SQLite's single writer claims one at a time anyway.
     pub async fn claim_due_messages(
         &mut self,
         channel: Channel,
@@ -59,7 +73,7 @@ impl Conn {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<ClaimedMessage>, Error> {
-        const SQL: &str = "UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+        const SQLITE: &str = "UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
             WHERE id IN (SELECT id FROM outbox \
                          WHERE status IN ('queued', 'retrying') AND next_attempt_at <= $3 \
                            AND (lease_until IS NULL OR lease_until <= $3) \
@@ -67,9 +81,19 @@ impl Conn {
                          ORDER BY next_attempt_at LIMIT $4) \
               AND (lease_until IS NULL OR lease_until <= $3) \
             RETURNING id, kind, recipient, payload, sealed_link, attempts";
-        Ok(
-            on_db!(self, c => sqlx::query_as(SQL).bind(owner).bind(lease_until).bind(now).bind(limit).bind(channel.is_webhook()).fetch_all(c).await)?,
-        )
+        const POSTGRES: &str = "UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+            WHERE id IN (SELECT id FROM outbox \
+                         WHERE status IN ('queued', 'retrying') AND next_attempt_at <= $3 \
+                           AND (lease_until IS NULL OR lease_until <= $3) \
+                           AND (kind LIKE '%.%') = $5 \
+                         ORDER BY next_attempt_at LIMIT $4 \
+                         FOR UPDATE SKIP LOCKED) \
+              AND (lease_until IS NULL OR lease_until <= $3) \
+            RETURNING id, kind, recipient, payload, sealed_link, attempts";
+        let sql = if self.is_postgres() { POSTGRES } else { SQLITE };
+        Ok(on_db!(self, c => sqlx::query_as(sql)
+            .bind(owner).bind(lease_until).bind(now).bind(limit).bind(channel.is_webhook())
+            .fetch_all(c).await)?)
     }
 
     /// Extends the lease of a message whose send is still running (the heartbeat); false if
@@ -82,8 +106,8 @@ impl Conn {
     ) -> Result<bool, Error> {
         const SQL: &str = "UPDATE outbox SET lease_until = $3 \
             WHERE id = $1 AND lease_owner = $2 AND status IN ('queued', 'retrying')";
-        let done = on_db!(self, c => sqlx::query(SQL).bind(id).bind(owner).bind(lease_until).execute(c).await)?;
-        Ok(done.rows_affected() == 1)
+        let done = on_db!(self, c => sqlx::query(SQL).bind(id).bind(owner).bind(lease_until).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
     }
 
     /// Marks a message sent and erases its link; ignored if the lease passed to another worker.
@@ -91,7 +115,7 @@ impl Conn {
         const SQL: &str = "UPDATE outbox SET status = 'sent', sent_at = $3, sealed_link = NULL, last_error = NULL, \
                 lease_owner = NULL, lease_until = NULL \
             WHERE id = $1 AND lease_owner = $2";
-        on_db!(self, c => sqlx::query(SQL).bind(id).bind(owner).bind(now).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(owner).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -110,10 +134,10 @@ impl Conn {
                 lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2";
         match retry_at {
             Some(at) => {
-                on_db!(self, c => sqlx::query(RETRY).bind(id).bind(owner).bind(at).bind(error).execute(c).await)?
+                on_db!(self, c => sqlx::query(RETRY).bind(id).bind(owner).bind(at).bind(error).execute(c).await.map(|r| r.rows_affected()))?
             }
             None => {
-                on_db!(self, c => sqlx::query(DEAD).bind(id).bind(owner).bind(error).execute(c).await)?
+                on_db!(self, c => sqlx::query(DEAD).bind(id).bind(owner).bind(error).execute(c).await.map(|r| r.rows_affected()))?
             }
         };
         Ok(())

@@ -40,7 +40,7 @@ impl Conn {
                            VALUES ($1, $2, $3, $4, $5, $5, $6)";
         on_db!(self, c => sqlx::query(SQL)
             .bind(s.id).bind(s.user_id).bind(&s.refresh_hash.0[..]).bind(s.user_agent).bind(s.now).bind(s.expires_at)
-            .execute(c).await)?;
+            .execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -86,8 +86,8 @@ impl Conn {
     pub async fn revoke_session(&mut self, session_id: Uuid, now: i64) -> Result<bool, Error> {
         const SQL: &str =
             "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
-        let done = on_db!(self, c => sqlx::query(SQL).bind(session_id).bind(now).execute(c).await)?;
-        Ok(done.rows_affected() > 0)
+        let done = on_db!(self, c => sqlx::query(SQL).bind(session_id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(done > 0)
     }
 
     /// The user behind an access token, if its session is live and the account enabled.
@@ -113,8 +113,8 @@ impl Conn {
         now: i64,
     ) -> Result<u64, Error> {
         const SQL: &str = "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2)";
-        let done = on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(keep).bind(now).execute(c).await)?;
-        Ok(done.rows_affected())
+        let done = on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(keep).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(done)
     }
 
     pub async fn live_sessions(
@@ -134,7 +134,7 @@ impl Conn {
         now: i64,
     ) -> Result<bool, Error> {
         const SQL: &str = "UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3";
-        let done = on_db!(self, c => sqlx::query(SQL).bind(session_id).bind(user_id).bind(now).execute(c).await)?;
-        Ok(done.rows_affected() > 0)
+        let done = on_db!(self, c => sqlx::query(SQL).bind(session_id).bind(user_id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(done > 0)
     }
 }

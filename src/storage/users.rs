@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use super::{Conn, on_db};
+use super::{Conn, OnUnique, USERS_EMAIL_NORM, on_db};
 use crate::{
     domain::{accounts::User, locale::Locale},
     error::Error,
@@ -36,7 +36,8 @@ impl Conn {
         on_db!(self, c => sqlx::query(SQL)
             .bind(u.id).bind(u.email).bind(u.email_norm).bind(u.password_hash).bind(u.name)
             .bind(u.email_verified).bind(u.is_admin).bind(u.now).bind(u.locale.map(Locale::as_str))
-            .execute(c).await)?;
+            .execute(c).await.map(|r| r.rows_affected()))
+        .on_unique(&USERS_EMAIL_NORM, |_| Error::EmailTaken)?;
         Ok(())
     }
 
@@ -53,13 +54,13 @@ impl Conn {
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET email = $2, password_hash = $3, name = $4, updated_at = $5, locale = $6 \
                            WHERE id = $1 AND email_verified = FALSE";
-        on_db!(self, c => sqlx::query(SQL).bind(id).bind(email).bind(password_hash).bind(name).bind(now).bind(locale.as_str()).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(email).bind(password_hash).bind(name).bind(now).bind(locale.as_str()).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn set_email_verified(&mut self, id: Uuid, now: i64) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET email_verified = TRUE, updated_at = $2 WHERE id = $1";
-        on_db!(self, c => sqlx::query(SQL).bind(id).bind(now).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -80,7 +81,7 @@ impl Conn {
         now: i64,
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
-        on_db!(self, c => sqlx::query(SQL).bind(id).bind(password_hash).bind(now).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(password_hash).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -97,8 +98,9 @@ impl Conn {
     ) -> Result<bool, Error> {
         const SQL: &str = "UPDATE users SET email = $3, email_norm = $4, email_verified = TRUE, updated_at = $5 \
                            WHERE id = $1 AND email_norm = $2";
-        let done = on_db!(self, c => sqlx::query(SQL).bind(id).bind(from_norm).bind(email).bind(email_norm).bind(now).execute(c).await)?;
-        Ok(done.rows_affected() == 1)
+        let done = on_db!(self, c => sqlx::query(SQL).bind(id).bind(from_norm).bind(email).bind(email_norm).bind(now).execute(c).await.map(|r| r.rows_affected()))
+            .on_unique(&USERS_EMAIL_NORM, |_| Error::EmailTaken)?;
+        Ok(done == 1)
     }
 
     /// Gives an account back an earlier address (a revert), whatever its address is now: a
@@ -112,8 +114,9 @@ impl Conn {
     ) -> Result<bool, Error> {
         const SQL: &str = "UPDATE users SET email = $2, email_norm = $3, email_verified = TRUE, updated_at = $4 \
                            WHERE id = $1";
-        let done = on_db!(self, c => sqlx::query(SQL).bind(id).bind(email).bind(email_norm).bind(now).execute(c).await)?;
-        Ok(done.rows_affected() == 1)
+        let done = on_db!(self, c => sqlx::query(SQL).bind(id).bind(email).bind(email_norm).bind(now).execute(c).await.map(|r| r.rows_affected()))
+            .on_unique(&USERS_EMAIL_NORM, |_| Error::EmailTaken)?;
+        Ok(done == 1)
     }
 }
 
@@ -132,10 +135,10 @@ impl Conn {
             SELECT $2 UNION SELECT old_email_norm FROM email_changes WHERE user_id = $1 \
             UNION SELECT new_email_norm FROM email_changes WHERE user_id = $1 AND blocked = FALSE)";
         const USER: &str = "DELETE FROM users WHERE id = $1";
-        on_db!(self, c => sqlx::query(OUTBOX).bind(id).bind(email_norm).execute(&mut *c).await)?;
-        on_db!(self, c => sqlx::query(COOLDOWNS).bind(id).bind(email_norm).execute(&mut *c).await)?;
-        let done = on_db!(self, c => sqlx::query(USER).bind(id).execute(c).await)?;
-        Ok(done.rows_affected() == 1)
+        on_db!(self, c => sqlx::query(OUTBOX).bind(id).bind(email_norm).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        on_db!(self, c => sqlx::query(COOLDOWNS).bind(id).bind(email_norm).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        let done = on_db!(self, c => sqlx::query(USER).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
     }
 
     pub async fn set_locale(
@@ -145,13 +148,13 @@ impl Conn {
         now: i64,
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET locale = $2, updated_at = $3 WHERE id = $1";
-        on_db!(self, c => sqlx::query(SQL).bind(id).bind(locale.map(Locale::as_str)).bind(now).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(locale.map(Locale::as_str)).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn set_name(&mut self, id: Uuid, name: Option<&str>, now: i64) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET name = $2, updated_at = $3 WHERE id = $1";
-        on_db!(self, c => sqlx::query(SQL).bind(id).bind(name).bind(now).execute(c).await)?;
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(name).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 }
