@@ -312,12 +312,12 @@ pub struct OutboxMessage {
 
 impl From<OutboxEntry> for OutboxMessage {
     fn from(m: OutboxEntry) -> Self {
-        let waiting = matches!(m.status.as_str(), "queued" | "retrying");
+        let waiting = m.status.waiting();
         Self {
             id: m.id,
-            kind: m.kind,
+            kind: m.kind.to_string(),
             to: m.recipient,
-            status: m.status,
+            status: m.status.as_str().to_owned(),
             attempts: m.attempts,
             last_error: m.last_error,
             created_at: Millis(m.created_at),

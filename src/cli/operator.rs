@@ -309,10 +309,10 @@ pub async fn outbox(services: &Services, json: bool) -> Result<(), String> {
     let rows: Vec<Vec<String>> = failed
         .iter()
         .map(|m| {
-            let waiting = m.status == "retrying";
+            let waiting = m.status == OutboxStatus::Retrying;
             vec![
-                m.status.clone(),
-                m.kind.clone(),
+                m.status.as_str().to_owned(),
+                m.kind.to_string(),
                 m.recipient.clone(),
                 m.attempts.to_string(),
                 if waiting {

@@ -4,6 +4,7 @@ pub mod access;
 pub mod accounts;
 pub mod codes;
 pub mod email;
+pub mod email_kind;
 pub mod keys;
 pub mod locale;
 pub mod password;

@@ -190,6 +190,26 @@ impl Event {
     }
 }
 
+/// The type of an event (`user.created`, …), one of `Event::TYPES`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventType(&'static str);
+
+impl EventType {
+    pub fn parse(s: &str) -> Option<Self> {
+        Event::TYPES.into_iter().find(|t| *t == s).map(Self)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl Event {
+    pub fn kind(&self) -> EventType {
+        EventType(self.event_type())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

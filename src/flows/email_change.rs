@@ -17,7 +17,7 @@ use crate::{
         outbox::OutgoingEmail,
         values::{EmailChangeAttempt, EmailChangeConfirm, EmailChanged, EmailValues},
     },
-    storage::{Conn, EmailChange, NewEmailChange, TokenState, ms, now_ms},
+    storage::{Conn, EmailChange, EmailChangeState, NewEmailChange, TokenState, ms, now_ms},
 };
 
 /// What a confirmation did.
@@ -59,7 +59,7 @@ impl Flows {
         }
         transaction!(self.store, |tx| {
             let now = now_ms();
-            tx.end_pending_email_change(user.id, "superseded", now)
+            tx.end_pending_email_change(user.id, EmailChangeState::Superseded, now)
                 .await?;
             // Taken: another account has the address, or it is reserved for another account
             // until that account's revert link expires. Either way the owner is told, at the
@@ -177,7 +177,7 @@ impl Flows {
     /// Cancels the pending change, if any; its links stop working.
     pub async fn cancel_email_change(&self, principal: &Principal) -> Result<(), Error> {
         transaction!(self.store, |tx| {
-            tx.end_pending_email_change(principal.user.id, "cancelled", now_ms())
+            tx.end_pending_email_change(principal.user.id, EmailChangeState::Cancelled, now_ms())
                 .await
         })?;
         Ok(())
@@ -207,7 +207,7 @@ impl Flows {
         let outcome = transaction!(self.store, |tx| {
             let now = now_ms();
             let state = tx.link_token_state(hash).await?;
-            let purpose = match state.as_ref().and_then(TokenState::purpose) {
+            let purpose = match state.as_ref().map(TokenState::purpose) {
                 Some(p @ (Purpose::ConfirmNewEmail | Purpose::ConfirmOldEmail)) => p,
                 _ => return Err(Error::TokenInvalid),
             };
@@ -218,7 +218,7 @@ impl Flows {
             let change = tx
                 .email_change(change_id)
                 .await?
-                .filter(|c| c.state == "pending")
+                .filter(|c| c.state == EmailChangeState::Pending)
                 .ok_or(Error::TokenInvalid)?;
             match purpose {
                 Purpose::ConfirmNewEmail => tx.confirm_new_email(change_id, now).await?,
@@ -271,7 +271,8 @@ impl Flows {
         change: &EmailChange,
         now: i64,
     ) -> Result<(), Error> {
-        tx.set_email_change_state(change.id, "applied", now).await?;
+        tx.set_email_change_state(change.id, EmailChangeState::Applied, now)
+            .await?;
         let changed = Event::EmailChanged {
             user_id: change.user_id,
             email: change.new_email.clone(),
@@ -328,7 +329,7 @@ impl Flows {
             let change = tx
                 .email_change(change_id)
                 .await?
-                .filter(|c| c.state == "applied")
+                .filter(|c| c.state == EmailChangeState::Applied)
                 .ok_or(Error::TokenInvalid)?;
             // `EmailTaken` when another account holds the old address (rolls back).
             let restored = tx
@@ -342,7 +343,7 @@ impl Flows {
             if !restored {
                 return Err(Error::TokenInvalid);
             }
-            tx.set_email_change_state(change.id, "reverted", now)
+            tx.set_email_change_state(change.id, EmailChangeState::Reverted, now)
                 .await?;
             tx.invalidate_later_revert_links(change.user_id, change.applied_at.unwrap_or(0), now)
                 .await?;
@@ -352,7 +353,7 @@ impl Flows {
                 previous_email: change.new_email.clone(),
             };
             self.enqueue_event(tx, reverted, now).await?;
-            tx.end_pending_email_change(change.user_id, "cancelled", now)
+            tx.end_pending_email_change(change.user_id, EmailChangeState::Cancelled, now)
                 .await?;
             tx.revoke_user_sessions(change.user_id, None, now).await?;
             tx.invalidate_link_tokens(change.user_id, Purpose::ResetPassword, now)

@@ -1,47 +1,8 @@
 //! What operators see of the outbox, through the admin API and the CLI alike.
 
-use std::str::FromStr;
-
 use super::{Cursor, Flows, Page, PageSize};
+pub use crate::storage::OutboxStatus;
 use crate::{error::Error, storage::OutboxEntry};
-
-/// The outbox states of contract §3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboxStatus {
-    Queued,
-    Retrying,
-    Sent,
-    Dead,
-}
-
-impl OutboxStatus {
-    pub const ALL: [Self; 4] = [Self::Queued, Self::Retrying, Self::Sent, Self::Dead];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Retrying => "retrying",
-            Self::Sent => "sent",
-            Self::Dead => "dead",
-        }
-    }
-}
-
-impl FromStr for OutboxStatus {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-            .ok_or_else(|| {
-                Error::invalid(
-                    "validation_failed",
-                    "status",
-                    "status is one of queued, retrying, sent, dead",
-                )
-            })
-    }
-}
 
 impl Flows {
     /// Outbox messages, newest first, without payloads or links.
@@ -55,11 +16,7 @@ impl Flows {
             .store
             .read()
             .await?
-            .list_outbox(
-                status.map(OutboxStatus::as_str),
-                after.map(|c| c.0),
-                i64::from(size.get()) + 1,
-            )
+            .list_outbox(status, after.map(|c| c.0), i64::from(size.get()) + 1)
             .await?;
         Ok(Page::of(fetched, size, |m| m.id))
     }
@@ -72,7 +29,7 @@ impl Flows {
             .map(|status| {
                 let n = counts
                     .iter()
-                    .find(|(s, _)| s == status.as_str())
+                    .find(|(s, _)| *s == status)
                     .map_or(0, |(_, n)| *n);
                 (status, n)
             })

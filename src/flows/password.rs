@@ -19,7 +19,7 @@ use crate::{
         outbox::OutgoingEmail,
         values::{EmailReverted, EmailValues, PasswordChanged, PasswordReset},
     },
-    storage::{Conn, TokenState, now_ms},
+    storage::{Conn, EmailChangeState, TokenState, now_ms},
 };
 
 impl Flows {
@@ -108,7 +108,7 @@ impl Flows {
         let state = self.store.read().await?.link_token_state(hash).await?;
         if !state
             .as_ref()
-            .is_some_and(|s| s.purpose() == Some(Purpose::ResetPassword) && s.usable(now))
+            .is_some_and(|s| s.purpose() == Purpose::ResetPassword && s.usable(now))
         {
             return Err(TokenState::error(state, Purpose::ResetPassword, now));
         }
@@ -185,7 +185,7 @@ impl Flows {
         }
         tx.revoke_user_sessions(user.id, None, now).await?;
         // Whoever knew the old password may have started an email change: it goes too.
-        tx.end_pending_email_change(user.id, "cancelled", now)
+        tx.end_pending_email_change(user.id, EmailChangeState::Cancelled, now)
             .await?;
         self.after_password_change(tx, &user, now).await
     }

@@ -34,7 +34,7 @@ use crate::{
         email::EmailAddress, keys::Keys, locale::Locale, tokens::random_bytes, webhooks::Event,
     },
     error::Error,
-    storage::{Channel, ClaimedMessage, Conn, NewOutboxMessage, Store, ms, now_ms},
+    storage::{Channel, ClaimedMessage, Conn, NewOutboxMessage, OutboxKind, Store, ms, now_ms},
 };
 
 /// An email a flow wants sent: to whom, in which language, and its kind's values (whose link
@@ -117,7 +117,7 @@ impl Outbox {
         };
         conn.insert_outbox(&NewOutboxMessage {
             id: Uuid::now_v7(),
-            kind: event.event_type(),
+            kind: OutboxKind::Event(event.kind()),
             recipient: url,
             payload: &event.body(now),
             sealed_link: None,
@@ -153,7 +153,7 @@ impl Outbox {
             .transpose()?;
         conn.insert_outbox(&NewOutboxMessage {
             id,
-            kind: email.kind().as_str(),
+            kind: OutboxKind::Email(email.kind()),
             recipient: email.to.as_str(),
             payload: &payload,
             sealed_link: sealed.as_deref(),
@@ -361,7 +361,7 @@ impl Worker {
     }
 
     async fn deliver(&self, owner: Uuid, message: ClaimedMessage) {
-        let event = Event::is_event_kind(&message.kind);
+        let event = matches!(message.kind, OutboxKind::Event(_));
         let attempt = async {
             if event {
                 self.post_event(&message).await
@@ -378,7 +378,7 @@ impl Worker {
             Ok(answer) => {
                 tracing::info!(id = %message.id, kind = %message.kind, attempt = message.attempts, %answer, "{what} sent");
                 if !event {
-                    crate::telemetry::email_sent(&message.kind);
+                    crate::telemetry::email_sent(message.kind.as_str());
                 }
                 match self.store.autocommit().await {
                     Ok(mut conn) => conn.mark_sent(message.id, owner, now_ms()).await,
@@ -393,7 +393,7 @@ impl Worker {
                 tracing::warn!(id = %message.id, kind = %message.kind, attempt = message.attempts,
                     error = %e, dead = retry_at.is_none(), "{what} not sent");
                 if !event {
-                    crate::telemetry::email_failed(&message.kind, retry_at.is_none());
+                    crate::telemetry::email_failed(message.kind.as_str(), retry_at.is_none());
                 }
                 match self.store.autocommit().await {
                     Ok(mut conn) => {
@@ -446,10 +446,15 @@ impl Worker {
     }
 
     async fn render_and_send(&self, message: &ClaimedMessage) -> Result<String, SendError> {
-        let kind: EmailKind = message
-            .kind
-            .parse()
-            .map_err(|e: super::UnknownKind| SendError::Permanent(e.to_string()))?;
+        let kind: EmailKind = match &message.kind {
+            OutboxKind::Email(kind) => *kind,
+            other => {
+                return Err(SendError::Permanent(format!(
+                    "{}",
+                    super::UnknownKind(other.to_string())
+                )));
+            }
+        };
         let values: Map<String, Json> = serde_json::from_str(&message.payload)
             .map_err(|e| SendError::Permanent(format!("payload: {e}")))?;
         let mut secrets = SealedSecrets {

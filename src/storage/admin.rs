@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{Conn, on_db};
+use super::{Conn, OutboxKind, OutboxStatus, on_db};
 use crate::{
     domain::{accounts::User, email::EmailAddress},
     error::Error,
@@ -12,9 +12,9 @@ use crate::{
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxEntry {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: OutboxKind,
     pub recipient: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub created_at: i64,
@@ -72,7 +72,7 @@ impl Conn {
     /// Newest first, optionally of one status; `before` is the last id of the previous page.
     pub async fn list_outbox(
         &mut self,
-        status: Option<&str>,
+        status: Option<OutboxStatus>,
         before: Option<Uuid>,
         limit: i64,
     ) -> Result<Vec<OutboxEntry>, Error> {
@@ -85,7 +85,7 @@ impl Conn {
     }
 
     /// Messages per status (statuses with none are absent).
-    pub async fn outbox_counts(&mut self) -> Result<Vec<(String, i64)>, Error> {
+    pub async fn outbox_counts(&mut self) -> Result<Vec<(OutboxStatus, i64)>, Error> {
         const SQL: &str = "SELECT status, COUNT(*) FROM outbox GROUP BY status";
         Ok(on_db!(self, c => sqlx::query_as(SQL).fetch_all(c).await)?)
     }

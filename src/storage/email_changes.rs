@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use super::{Conn, EMAIL_CHANGES_ONE_PENDING, OnUnique, on_db};
+use super::{Conn, EMAIL_CHANGES_ONE_PENDING, EmailChangeState, OnUnique, on_db};
 use crate::error::Error;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -16,7 +16,7 @@ pub struct EmailChange {
     pub blocked: bool,
     pub new_confirmed_at: Option<i64>,
     pub old_confirmed_at: Option<i64>,
-    pub state: String,
+    pub state: EmailChangeState,
     pub created_at: i64,
     pub expires_at: i64,
     pub applied_at: Option<i64>,
@@ -80,7 +80,7 @@ impl Conn {
     pub async fn end_pending_email_change(
         &mut self,
         user_id: Uuid,
-        state: &'static str,
+        state: EmailChangeState,
         now: i64,
     ) -> Result<bool, Error> {
         const SQL: &str = "UPDATE email_changes SET state = $2 WHERE user_id = $1 AND state = 'pending' RETURNING id";
@@ -126,11 +126,12 @@ impl Conn {
     pub async fn set_email_change_state(
         &mut self,
         id: Uuid,
-        state: &'static str,
+        state: EmailChangeState,
         now: i64,
     ) -> Result<(), Error> {
-        const SQL: &str = "UPDATE email_changes SET state = $2, applied_at = CASE WHEN $2 = 'applied' THEN $3 ELSE applied_at END WHERE id = $1";
-        on_db!(self, db => sqlx::query(SQL).bind(id).bind(state).bind(now).execute(db).await.map(|r| r.rows_affected()))?;
+        const SQL: &str = "UPDATE email_changes SET state = $2, applied_at = CASE WHEN $4 THEN $3 ELSE applied_at END WHERE id = $1";
+        let applied = state == EmailChangeState::Applied;
+        on_db!(self, db => sqlx::query(SQL).bind(id).bind(state).bind(now).bind(applied).execute(db).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

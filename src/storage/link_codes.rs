@@ -34,7 +34,7 @@ impl Conn {
             ON CONFLICT (user_id, purpose) DO UPDATE SET link_hash = excluded.link_hash, \
                 code_hash = excluded.code_hash, failed_attempts = 0, created_at = excluded.created_at";
         on_db!(self, c => sqlx::query(SQL)
-            .bind(user_id).bind(purpose.as_str()).bind(&link.0[..]).bind(&code.0[..]).bind(now)
+            .bind(user_id).bind(purpose).bind(&link.0[..]).bind(&code.0[..]).bind(now)
             .execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -56,7 +56,7 @@ impl Conn {
               AND failed_attempts < $5 \
             RETURNING link_hash, code_hash IN ($3, $4) AS matched";
         let row: Option<(Vec<u8>, bool)> = on_db!(self, c => sqlx::query_as(SQL)
-            .bind(email_norm).bind(purpose.as_str()).bind(&candidates[0].0[..]).bind(&candidates[1].0[..])
+            .bind(email_norm).bind(purpose).bind(&candidates[0].0[..]).bind(&candidates[1].0[..])
             .bind(max_failed)
             .fetch_optional(c).await)?;
         Ok(row.and_then(|(link, matched)| {
@@ -130,9 +130,7 @@ mod tests {
         let dir = tempfile::tempdir().map_err(Error::internal)?;
         let mut settings = crate::configuration::Settings::defaults();
         settings.database_url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
-        let store = Store::open(&settings)
-            .await
-            .map_err(Error::internal)?;
+        let store = Store::open(&settings).await.map_err(Error::internal)?;
         store.migrate().await.map_err(Error::internal)?;
         let user = Uuid::now_v7();
         let mut conn = store.autocommit().await?;

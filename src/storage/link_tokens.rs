@@ -28,7 +28,7 @@ pub struct UsedToken {
 /// Everything needed to say why a token could not be used.
 #[derive(Debug, sqlx::FromRow)]
 pub struct TokenState {
-    pub purpose: String,
+    pub purpose: Purpose,
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub invalidated_at: Option<i64>,
@@ -40,7 +40,7 @@ impl TokenState {
     /// The contract's answer for a token that could not be used (§3, §4).
     pub fn error(state: Option<Self>, purpose: Purpose, now: i64) -> Error {
         match state {
-            Some(s) if s.purpose != purpose.as_str() => Error::TokenInvalid,
+            Some(s) if s.purpose != purpose => Error::TokenInvalid,
             Some(s) if s.used_at.is_some() => Error::TokenUsed,
             Some(s) if s.invalidated_at.is_some() || !s.address_current => Error::TokenInvalid,
             Some(s) if s.expires_at <= now => Error::TokenExpired,
@@ -58,10 +58,8 @@ impl TokenState {
             && self.expires_at > now
     }
 
-    pub fn purpose(&self) -> Option<Purpose> {
-        Purpose::ALL
-            .into_iter()
-            .find(|p| p.as_str() == self.purpose)
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
     }
 }
 
@@ -70,7 +68,7 @@ impl Conn {
         const SQL: &str = "INSERT INTO link_tokens (hash, user_id, purpose, account_email, change_id, created_at, expires_at) \
                            VALUES ($1, $2, $3, $4, $5, $6, $7)";
         on_db!(self, c => sqlx::query(SQL)
-            .bind(&t.hash.0[..]).bind(t.user_id).bind(t.purpose.as_str()).bind(t.account_email).bind(t.change_id)
+            .bind(&t.hash.0[..]).bind(t.user_id).bind(t.purpose).bind(t.account_email).bind(t.change_id)
             .bind(t.now).bind(t.expires_at)
             .execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -92,7 +90,7 @@ impl Conn {
                    OR EXISTS (SELECT 1 FROM users u WHERE u.id = link_tokens.user_id AND u.email_norm = link_tokens.account_email)) \
             RETURNING user_id, change_id";
         Ok(
-            on_db!(self, c => sqlx::query_as(SQL).bind(&hash.0[..]).bind(purpose.as_str()).bind(now).fetch_optional(c).await)?,
+            on_db!(self, c => sqlx::query_as(SQL).bind(&hash.0[..]).bind(purpose).bind(now).fetch_optional(c).await)?,
         )
     }
 
@@ -129,7 +127,7 @@ impl Conn {
                     AND EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.email_norm = t.account_email)) \
             RETURNING hash, user_id, change_id";
         let rows: Vec<(Vec<u8>, Uuid, Option<Uuid>)> = on_db!(self, c => sqlx::query_as(SQL)
-            .bind(&hash.0[..]).bind(purpose.as_str()).bind(now)
+            .bind(&hash.0[..]).bind(purpose).bind(now)
             .fetch_all(c).await)?;
         match rows.into_iter().find(|(h, _, _)| h[..] == hash.0[..]) {
             Some((_, user_id, change_id)) => Ok(UsedToken { user_id, change_id }),
@@ -164,7 +162,7 @@ impl Conn {
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE link_tokens SET invalidated_at = $3 \
             WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL";
-        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(purpose.as_str()).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(purpose).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 

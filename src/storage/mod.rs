@@ -21,6 +21,7 @@ mod link_codes;
 mod link_tokens;
 mod outbox;
 mod sessions;
+mod stored;
 mod users;
 
 pub use admin::{OutboxEntry, UserChanges};
@@ -31,6 +32,7 @@ pub use link_codes::CodeTry;
 pub use link_tokens::{NewLinkToken, TokenState, UsedToken};
 pub use outbox::{Channel, ClaimedMessage, NewOutboxMessage};
 pub use sessions::{NewSession, SessionInfo, SessionState};
+pub use stored::{EmailChangeState, OutboxKind, OutboxStatus};
 pub use users::NewUser;
 
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};

@@ -1,11 +1,11 @@
 use uuid::Uuid;
 
-use super::{Conn, on_db};
+use super::{Conn, OutboxKind, on_db};
 use crate::error::Error;
 
 pub struct NewOutboxMessage<'a> {
     pub id: Uuid,
-    pub kind: &'a str,
+    pub kind: OutboxKind,
     pub recipient: &'a str,
     pub payload: &'a str,
     pub sealed_link: Option<&'a [u8]>,
@@ -30,7 +30,7 @@ impl Channel {
 #[derive(Debug, sqlx::FromRow)]
 pub struct ClaimedMessage {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: OutboxKind,
     pub recipient: String,
     pub payload: String,
     pub sealed_link: Option<Vec<u8>>,
@@ -48,7 +48,7 @@ impl Conn {
                            VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)";
         const NOTIFY: &str = "SELECT pg_notify($1, '')";
         on_db!(self, c => sqlx::query(SQL)
-            .bind(m.id).bind(m.kind).bind(m.recipient).bind(m.payload).bind(m.sealed_link).bind(m.now)
+            .bind(m.id).bind(&m.kind).bind(m.recipient).bind(m.payload).bind(m.sealed_link).bind(m.now)
             .execute(c).await.map(|r| r.rows_affected()))?;
         if let super::Db::Postgres(c) = self.db() {
             // Notifications with the same payload in one transaction are delivered once.
