@@ -246,7 +246,10 @@ impl Application {
                 .settings
                 .dev_mailbox()
                 .then(|| services.store.clone()),
-            limiter: Arc::new(RateLimiter::new(&services.settings)),
+            limiter: Arc::new(RateLimiter::new(
+                &services.settings,
+                Some(services.store.clone()),
+            )),
             pages: Arc::new(Pages::new(
                 Arc::clone(services.templates.catalogue()),
                 services.settings.default_locale,

@@ -217,3 +217,39 @@ async fn limits_can_be_turned_off() {
     }
     app.stop().await;
 }
+
+/// Two servers on one database count the attempts on one address together (contract §10):
+/// an attacker who spreads guesses over every node behind a load balancer gets no more of
+/// them than on one, while the per-IP limits stay each process's own.
+#[tokio::test]
+async fn the_address_limit_is_counted_over_every_server_on_the_database() {
+    let a = limited_app(|s| {
+        s.rate_limits.login = Quota {
+            limit: 4,
+            window: Duration::from_secs(60),
+        }
+    })
+    .await;
+    a.verified_user("shared@example.com").await;
+    let b = a.restart_like().await;
+    for (i, server) in [&a, &b, &a, &b].into_iter().enumerate() {
+        let r = login_from(
+            server,
+            "203.0.113.5",
+            "shared@example.com",
+            "wrong password 1",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    for server in [&a, &b] {
+        let r = login_from(server, "203.0.113.5", "shared@example.com", PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(r.headers().get("retry-after").is_some());
+    }
+    // The owner, from elsewhere, is not locked out on either server.
+    let r = login_from(&b, "198.51.100.7", "shared@example.com", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    b.stop().await;
+    a.stop().await;
+}

@@ -254,9 +254,14 @@ impl AppState {
     /// The one guard before any check of a signed-in user's password: it counts as a log-in
     /// attempt for the account's address (contract §2). `DELETE /me` and every page that
     /// asks for the password call it too.
-    pub fn password_attempt(&self, client: &ClientIp, principal: &Principal) -> Result<(), Error> {
+    pub async fn password_attempt(
+        &self,
+        client: &ClientIp,
+        principal: &Principal,
+    ) -> Result<(), Error> {
         self.limiter
             .password_attempt(client.0, &principal.user.email_norm)
+            .await
     }
 }
 

@@ -7,11 +7,20 @@
 //! `MAX_KEYS` the least recently used ones go.
 //!
 //! Applying a limit to a route is one line in `api::routes()`: `.limited(Class::…)`.
+//!
+//! The limits keyed on an address (log-in per IP and address, and every check of a signed-in
+//! user's password) are counted in the database, so that several processes behind one load
+//! balancer give an attacker no more guesses than one. The per-IP limits stay in each
+//! process's memory: with N processes a client may make up to N times as many requests, which
+//! bounds load, not guesses.
 
 use std::{
     collections::{HashMap, VecDeque},
     net::{IpAddr, SocketAddr},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicI64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -30,6 +39,7 @@ use crate::{
     domain::email::EmailAddress,
     error::Error,
     http::{AppState, BODY_LIMIT},
+    storage::{Store, transaction},
 };
 
 /// Which limits a route takes; each route counts separately.
@@ -57,6 +67,10 @@ pub struct RateLimiter {
     trusted_proxies: Vec<IpNet>,
     state: Mutex<Windows>,
     epoch: Instant,
+    /// Where the address-keyed limits are counted; `None` counts them in memory too.
+    store: Option<Store>,
+    /// When this process last swept old rows of the shared limits (Unix ms).
+    last_shared_sweep: AtomicI64,
 }
 
 #[derive(Default)]
@@ -88,17 +102,90 @@ struct Check {
     route: &'static str,
     subject: String,
     quota: Quota,
+    /// Keyed on an address: counted in the database, over all processes.
+    shared: bool,
 }
 
 impl RateLimiter {
-    pub fn new(settings: &Settings) -> Self {
+    /// `store`: where the address-keyed limits are counted (`None`: in memory, as the others).
+    pub fn new(settings: &Settings, store: Option<Store>) -> Self {
         Self {
             enabled: settings.rate_limit,
             quotas: settings.rate_limits,
             trusted_proxies: settings.trusted_proxies.clone(),
             state: Mutex::new(Windows::default()),
             epoch: Instant::now(),
+            store,
+            last_shared_sweep: AtomicI64::new(0),
         }
+    }
+
+    /// Counts one attempt against every check, or none if any is at its limit (`Ok(Err(wait))`):
+    /// the process's own windows first, then the shared ones in the database. A database that
+    /// cannot count is an error (503), never a free pass.
+    async fn attempt_everywhere(&self, checks: &[Check]) -> Result<Result<(), Duration>, Error> {
+        let Some(store) = &self.store else {
+            return Ok(self.attempt(checks));
+        };
+        let (shared, local): (Vec<&Check>, Vec<&Check>) = checks.iter().partition(|c| c.shared);
+        let now = self.now_ms();
+        if let Err(wait) = self.attempt_refs(&local, now) {
+            return Ok(Err(wait));
+        }
+        for check in shared {
+            match self.take_shared(store, check).await {
+                Ok(None) => {}
+                Ok(Some(wait)) => {
+                    self.uncount(&local, now);
+                    return Ok(Err(wait));
+                }
+                Err(e) => {
+                    self.uncount(&local, now);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// One attempt on a shared limit; `Some(wait)` when it is at its limit.
+    async fn take_shared(&self, store: &Store, check: &Check) -> Result<Option<Duration>, Error> {
+        use sha2::{Digest as _, Sha256};
+        let subject = Sha256::new()
+            .chain_update(check.route.as_bytes())
+            .chain_update([0])
+            .chain_update(check.subject.as_bytes())
+            .finalize();
+        let window_ms = crate::storage::ms(check.quota.window);
+        let limit = i64::from(check.quota.limit);
+        let now = crate::storage::now_ms();
+        let wait = transaction!(store, |tx| {
+            tx.take_rate_limit_hit(&subject, now, window_ms, limit)
+                .await
+        })?;
+        // Subjects never tried again leave rows behind: once a minute, this process deletes
+        // every row past the longest window.
+        let last = self.last_shared_sweep.load(Ordering::Relaxed);
+        if now - last > 60_000
+            && self
+                .last_shared_sweep
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let before = now - crate::storage::ms(self.quotas.login.window);
+            if let Err(e) = async {
+                store
+                    .autocommit()
+                    .await?
+                    .sweep_rate_limit_hits(before)
+                    .await
+            }
+            .await
+            {
+                tracing::warn!(error = %crate::error::Chain(&e), "cannot sweep old rate-limit rows");
+            }
+        }
+        Ok(wait.map(|ms| Duration::from_millis(ms.max(0) as u64)))
     }
 
     fn now_ms(&self) -> u64 {
@@ -108,7 +195,11 @@ impl RateLimiter {
     /// Counts one attempt against every check, or none if any is at its limit; then the answer
     /// is how long until the busiest one has room again.
     fn attempt(&self, checks: &[Check]) -> Result<(), Duration> {
-        let now = self.now_ms();
+        let checks: Vec<&Check> = checks.iter().collect();
+        self.attempt_refs(&checks, self.now_ms())
+    }
+
+    fn attempt_refs(&self, checks: &[&Check], now: u64) -> Result<(), Duration> {
         let mut state = self
             .state
             .lock()
@@ -143,21 +234,38 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// Takes back the attempt `attempt_refs` counted at `now` (another limit refused it).
+    fn uncount(&self, checks: &[&Check], now: u64) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for check in checks {
+            if let Some(window) = state.keys.get_mut(&(check.route, check.subject.clone()))
+                && let Some(at) = window.hits.iter().rposition(|t| *t == now)
+            {
+                window.hits.remove(at);
+            }
+        }
+    }
+
     /// Counts one check of a signed-in user's password (`POST /me/password`, `POST /me/email`,
     /// `DELETE /me` and their pages) as a log-in attempt for the account's address from this
     /// client: the same counters as `POST /login`, so a stolen access token or page cookie
     /// gives no more guesses than the log-in form. Call it before the password is checked;
     /// `Err` is 429 `rate_limited` with its `Retry-After`.
-    pub fn password_attempt(&self, ip: IpAddr, email_norm: &str) -> Result<(), Error> {
+    pub async fn password_attempt(&self, ip: IpAddr, email_norm: &str) -> Result<(), Error> {
         if !self.enabled {
             return Ok(());
         }
         let checks = self.checks(Class::Login, LOGIN_KEY, ip, Some(email_norm));
-        self.attempt(&checks).map_err(|retry_after| {
-            crate::telemetry::rate_limited(LOGIN_KEY);
-            tracing::info!(route = LOGIN_KEY, "rate limited: password check");
-            Error::RateLimited { retry_after }
-        })
+        self.attempt_everywhere(&checks)
+            .await?
+            .map_err(|retry_after| {
+                crate::telemetry::rate_limited(LOGIN_KEY);
+                tracing::info!(route = LOGIN_KEY, "rate limited: password check");
+                Error::RateLimited { retry_after }
+            })
     }
 
     /// The client's IP: the socket's peer, or, when the peer is a trusted proxy, the right-most
@@ -197,6 +305,7 @@ impl RateLimiter {
             route,
             subject: ip.clone(),
             quota,
+            shared: false,
         };
         match class {
             Class::Login => {
@@ -208,6 +317,7 @@ impl RateLimiter {
                         route,
                         subject: format!("{ip} {address}"),
                         quota: self.quotas.login,
+                        shared: true,
                     });
                 }
                 checks
@@ -320,13 +430,14 @@ pub async fn enforce(State(limit): State<RouteLimit>, request: Request, next: Ne
     let checks = limit
         .limiter
         .checks(limit.class, limit.route, ip, address.as_deref());
-    match limit.limiter.attempt(&checks) {
-        Ok(()) => next.run(request).await,
-        Err(retry_after) => {
+    match limit.limiter.attempt_everywhere(&checks).await {
+        Ok(Ok(())) => next.run(request).await,
+        Ok(Err(retry_after)) => {
             crate::telemetry::rate_limited(limit.route);
             tracing::info!(route = limit.route, "rate limited");
             Error::RateLimited { retry_after }.into_response()
         }
+        Err(e) => e.into_response(),
     }
 }
 
@@ -378,7 +489,7 @@ mod tests {
             .filter(|p| !p.is_empty())
             .filter_map(|p| p.parse().ok())
             .collect();
-        RateLimiter::new(&settings)
+        RateLimiter::new(&settings, None)
     }
 
     fn ip(s: &str) -> IpAddr {
@@ -492,6 +603,7 @@ mod tests {
                     limit: 5,
                     window: Duration::from_secs(60),
                 },
+                shared: false,
             }]);
         }
         let keys = l.state.lock().map(|s| s.keys.len()).unwrap_or(usize::MAX);

@@ -20,6 +20,7 @@ mod email_changes;
 mod link_codes;
 mod link_tokens;
 mod outbox;
+mod rate_limits;
 mod sessions;
 mod stored;
 mod users;

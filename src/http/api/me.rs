@@ -107,7 +107,7 @@ pub async fn delete_me(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<DeleteMeBody>,
 ) -> Result<StatusCode, Error> {
-    s.password_attempt(&client, &principal)?;
+    s.password_attempt(&client, &principal).await?;
     s.flows
         .delete_own_account(&principal, &body.password)
         .await?;
@@ -135,7 +135,7 @@ pub async fn change_password(
     Auth(principal): Auth,
     ApiJson(body): ApiJson<ChangePasswordBody>,
 ) -> Result<Json<PasswordChanged>, Error> {
-    s.password_attempt(&client, &principal)?;
+    s.password_attempt(&client, &principal).await?;
     s.flows
         .change_password(&principal, &body.current_password, body.new_password)
         .await
@@ -165,7 +165,7 @@ pub async fn request_email_change(
     ApiJson(body): ApiJson<ChangeEmailBody>,
 ) -> Result<(StatusCode, Json<ConfirmationSent>), Error> {
     let new_email = EmailAddress::parse_field(&body.new_email, "new_email")?;
-    s.password_attempt(&client, &principal)?;
+    s.password_attempt(&client, &principal).await?;
     s.flows
         .request_email_change(&principal, &body.password, &new_email)
         .await?;

@@ -478,7 +478,7 @@ pub async fn change_email(
     };
     act(s, v, headers, report, |s, p| async move {
         let email = EmailAddress::parse_field(&f.new_email, "new_email")?;
-        s.password_attempt(&client, &p)?;
+        s.password_attempt(&client, &p).await?;
         s.flows.request_email_change(&p, &f.password, &email).await
     })
     .await
@@ -523,7 +523,7 @@ pub async fn change_password(
         ..Report::new("password", "password-changed")
     };
     act(s, v, headers, report, |s, p| async move {
-        s.password_attempt(&client, &p)?;
+        s.password_attempt(&client, &p).await?;
         s.flows
             .change_password(&p, &f.current_password, f.new_password)
             .await
@@ -670,7 +670,7 @@ pub async fn delete_account(
         Err(redirect) => return redirect,
     };
     let f = form.map(|Form(f)| f).unwrap_or_default();
-    let result = match s.password_attempt(&client, &principal) {
+    let result = match s.password_attempt(&client, &principal).await {
         Ok(()) => s.flows.delete_own_account(&principal, &f.password).await,
         Err(e) => Err(e),
     };
