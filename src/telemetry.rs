@@ -16,6 +16,9 @@ const EMAILS_FAILED: &str = "latchkey_emails_failed_total";
 const EMAILS_DEAD: &str = "latchkey_emails_dead_total";
 const SLOT_WAIT: &str = "latchkey_password_hash_slot_wait_seconds";
 const LOG_LINES_DROPPED: &str = "latchkey_log_lines_dropped_total";
+const DB_CONNECTIONS: &str = "latchkey_db_connections";
+const DB_CONNECTIONS_MAX: &str = "latchkey_db_connections_max";
+const DB_WAITING: &str = "latchkey_db_acquire_waiting";
 
 /// Request latencies: most answers take milliseconds, log-ins tens of them (Argon2).
 const LATENCY_BUCKETS: &[f64] = &[
@@ -71,6 +74,18 @@ fn install() -> Option<PrometheusHandle> {
         LOG_LINES_DROPPED,
         "Log lines dropped because standard error could not take them (a closed log pipe)"
     );
+    describe_gauge!(
+        DB_CONNECTIONS,
+        "Database connections of this process by state (in_use, idle), read at scrape time"
+    );
+    describe_gauge!(
+        DB_CONNECTIONS_MAX,
+        "The most connections this process opens (LATCHKEY_DATABASE_MAX_CONNECTIONS on PostgreSQL)"
+    );
+    describe_gauge!(
+        DB_WAITING,
+        "Requests of this process waiting for a free database connection"
+    );
     Some(handle)
 }
 
@@ -99,6 +114,13 @@ pub fn rate_limited(route: &'static str) {
 
 pub fn outbox_depth(status: &str, count: i64) {
     gauge!(OUTBOX, "status" => status.to_owned()).set(count as f64);
+}
+
+pub fn database_pool(stats: crate::storage::PoolStats) {
+    gauge!(DB_CONNECTIONS, "state" => "in_use").set(f64::from(stats.in_use));
+    gauge!(DB_CONNECTIONS, "state" => "idle").set(f64::from(stats.idle));
+    gauge!(DB_CONNECTIONS_MAX).set(f64::from(stats.max));
+    gauge!(DB_WAITING).set(stats.waiting as f64);
 }
 
 pub fn email_sent(kind: &str) {

@@ -665,6 +665,10 @@ async fn health_metrics_and_openapi() {
         "latchkey_outbox_messages{status=\"dead\"}",
         "latchkey_emails_sent_total{kind=\"verification\"}",
         "latchkey_password_hash_slot_wait_seconds_bucket",
+        "latchkey_db_connections{state=\"in_use\"}",
+        "latchkey_db_connections{state=\"idle\"}",
+        "latchkey_db_connections_max",
+        "latchkey_db_acquire_waiting",
     ] {
         assert!(
             text.contains(needle),

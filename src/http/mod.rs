@@ -177,7 +177,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Error
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format: requests by route and status, latencies, outbox messages by status, emails sent, failed and dead, password-hashing slot waits", body = String, content_type = "text/plain; version=0.0.4"),
+    responses((status = 200, description = "Prometheus text format: requests by route and status, latencies, outbox messages by status, emails sent, failed and dead, password-hashing slot waits, database connections in use, idle and waited for", body = String, content_type = "text/plain; version=0.0.4"),
         (status = 503, description = "`busy`: the metrics recorder is not installed in this process", body = crate::views::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, Error> {
@@ -191,6 +191,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, Error> {
         }
     }
     crate::telemetry::log_lines_dropped(crate::logging::dropped_lines());
+    crate::telemetry::database_pool(state.flows.store.pool_stats());
     let mut response = handle.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -82,6 +82,8 @@ const LOCK_TIMEOUT: &str = "5s";
 #[derive(Clone)]
 pub struct Store {
     backend: Arc<Backend>,
+    /// Callers waiting for a pool connection now, for `/metrics` (sqlx does not count them).
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 enum Backend {
@@ -100,6 +102,7 @@ pub struct PoolStats {
     pub in_use: u32,
     pub idle: u32,
     pub max: u32,
+    pub waiting: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -188,9 +191,26 @@ impl Store {
                 }
             }
         }
-        Ok(Self {
-            backend: Arc::new(Backend::Postgres { pool }),
-        })
+        Ok(Self::with(Backend::Postgres { pool }))
+    }
+
+    fn with(backend: Backend) -> Self {
+        Self {
+            backend: Arc::new(backend),
+            waiting: Arc::default(),
+        }
+    }
+
+    /// Takes a connection from `pool`, counted in `waiting` while it waits.
+    async fn acquire<DB: sqlx::Database>(
+        &self,
+        pool: &sqlx::Pool<DB>,
+    ) -> Result<PoolConnection<DB>, sqlx::Error> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.waiting.fetch_add(1, Relaxed);
+        let acquired = pool.acquire().await;
+        self.waiting.fetch_sub(1, Relaxed);
+        acquired
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -199,10 +219,12 @@ impl Store {
 
     /// The pool requests use, for `/metrics`.
     pub fn pool_stats(&self) -> PoolStats {
+        let waiting = self.waiting.load(std::sync::atomic::Ordering::Relaxed);
         let of = |size: u32, idle: usize, max: u32| PoolStats {
             in_use: size.saturating_sub(idle as u32),
             idle: idle as u32,
             max,
+            waiting,
         };
         match &*self.backend {
             Backend::Sqlite { reader, writer } => {
@@ -220,6 +242,7 @@ impl Store {
                     in_use: r.in_use + w.in_use,
                     idle: r.idle + w.idle,
                     max: r.max + w.max,
+                    waiting,
                 }
             }
             Backend::Postgres { pool, .. } => of(
@@ -278,9 +301,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(open_file)?;
-        Ok(Self {
-            backend: Arc::new(Backend::Sqlite { writer, reader }),
-        })
+        Ok(Self::with(Backend::Sqlite { writer, reader }))
     }
 
     /// Applies the migrations this build knows. On PostgreSQL sqlx holds an advisory lock
@@ -304,8 +325,12 @@ impl Store {
     /// A connection for reads, each statement on its own.
     pub async fn read(&self) -> Result<Conn, Error> {
         match &*self.backend {
-            Backend::Sqlite { reader, .. } => Ok(Conn(ConnInner::Sqlite(reader.acquire().await?))),
-            Backend::Postgres { pool, .. } => Ok(Conn(ConnInner::Postgres(pool.acquire().await?))),
+            Backend::Sqlite { reader, .. } => {
+                Ok(Conn(ConnInner::Sqlite(self.acquire(reader).await?)))
+            }
+            Backend::Postgres { pool, .. } => {
+                Ok(Conn(ConnInner::Postgres(self.acquire(pool).await?)))
+            }
         }
     }
 
@@ -324,6 +349,15 @@ impl Store {
 
     /// A write transaction; dropped without `commit` it rolls back. Flows use `transaction!`.
     pub(crate) async fn begin(&self) -> Result<Conn, Error> {
+        use std::sync::atomic::Ordering::Relaxed;
+        // Counted as waiting until the transaction has its connection and has begun.
+        self.waiting.fetch_add(1, Relaxed);
+        let begun = self.begin_uncounted().await;
+        self.waiting.fetch_sub(1, Relaxed);
+        begun
+    }
+
+    async fn begin_uncounted(&self) -> Result<Conn, Error> {
         match &*self.backend {
             Backend::Postgres { pool, .. } => {
                 let tx = pool
@@ -356,8 +390,12 @@ impl Store {
     /// that are one statement.
     pub async fn autocommit(&self) -> Result<Conn, Error> {
         match &*self.backend {
-            Backend::Sqlite { writer, .. } => Ok(Conn(ConnInner::Sqlite(writer.acquire().await?))),
-            Backend::Postgres { pool, .. } => Ok(Conn(ConnInner::Postgres(pool.acquire().await?))),
+            Backend::Sqlite { writer, .. } => {
+                Ok(Conn(ConnInner::Sqlite(self.acquire(writer).await?)))
+            }
+            Backend::Postgres { pool, .. } => {
+                Ok(Conn(ConnInner::Postgres(self.acquire(pool).await?)))
+            }
         }
     }
 
