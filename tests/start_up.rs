@@ -178,3 +178,64 @@ fn localhost_is_taken_as_the_loopback_address() {
         "{log:#?}"
     );
 }
+
+/// PostgreSQL without `LATCHKEY_SECRET`: `serve`, `worker` and `migrate` refuse before they
+/// touch the database, and say how to make a secret. No PostgreSQL server is needed.
+#[test]
+fn postgresql_needs_the_shared_secret_in_every_command() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for command in ["serve", "worker", "migrate"] {
+        let out = latchkey(dir.path())
+            .arg(command)
+            .env("LATCHKEY_LISTEN", "127.0.0.1:0")
+            .env(
+                "LATCHKEY_DATABASE_URL",
+                "postgres://latchkey@127.0.0.1:1/latchkey",
+            )
+            .output()
+            .expect("run latchkey");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(stderr.contains("LATCHKEY_SECRET"), "{command}: {stderr}");
+        assert!(
+            stderr.contains("openssl rand -base64 32"),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+/// A database that does not answer at start is tried again, with a warning per try, until
+/// `LATCHKEY_DATABASE_CONNECT_TIMEOUT`; then the process exits with an error that says so.
+#[test]
+fn an_unreachable_database_is_retried_until_the_connect_timeout() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    // A port nobody listens on: refused at once, every try.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let started = std::time::Instant::now();
+    let out = latchkey(dir.path())
+        .arg("migrate")
+        .env(
+            "LATCHKEY_DATABASE_URL",
+            format!("postgres://latchkey:x@127.0.0.1:{port}/latchkey"),
+        )
+        .env(
+            "LATCHKEY_SECRET",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        )
+        .env("LATCHKEY_DATABASE_CONNECT_TIMEOUT", "3s")
+        .output()
+        .expect("run latchkey");
+    let waited = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let tries = stderr.matches("does not answer yet").count();
+    assert!(tries >= 2, "a warning per try: {stderr}");
+    assert!(
+        stderr.contains("LATCHKEY_DATABASE_CONNECT_TIMEOUT"),
+        "{stderr}"
+    );
+    assert!(waited >= Duration::from_secs(3), "gave up after {waited:?}");
+}

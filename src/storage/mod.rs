@@ -163,19 +163,16 @@ impl Store {
                 // A transaction left open by a stuck client must not hold its locks for ever.
                 ("idle_in_transaction_session_timeout", "60s"),
             ]);
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            // A request waits this long for a free connection before it answers 503 `busy`.
-            .acquire_timeout(Duration::from_secs(5))
-            // A network connection can die between uses (a restarted database, a proxy): a
-            // ping before use finds out and replaces it, instead of failing the request.
-            .test_before_acquire(true)
-            .connect_lazy_with(options);
+        // Tried with a connection of its own, so that each try fails as fast as the network
+        // says and its error (refused, unknown host, bad password) is what is logged.
         let started = std::time::Instant::now();
         let mut attempt = 1u32;
         loop {
-            match pool.acquire().await {
-                Ok(_) => break,
+            match <PgConnection as sqlx::Connection>::connect_with(&options).await {
+                Ok(conn) => {
+                    let _ = sqlx::Connection::close(conn).await;
+                    break;
+                }
                 Err(source) => {
                     let waited = started.elapsed();
                     if waited >= connect_timeout {
@@ -186,11 +183,19 @@ impl Store {
                     }
                     tracing::warn!(attempt, error = %source, "PostgreSQL does not answer yet; retrying");
                     attempt += 1;
-                    let pause = Duration::from_millis(500 * u64::from(attempt.min(4)));
+                    let pause = Duration::from_millis(250 * u64::from(attempt.min(8)));
                     tokio::time::sleep(pause.min(connect_timeout - waited)).await;
                 }
             }
         }
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            // A request waits this long for a free connection before it answers 503 `busy`.
+            .acquire_timeout(Duration::from_secs(5))
+            // A network connection can die between uses (a restarted database, a proxy): a
+            // ping before use finds out and replaces it, instead of failing the request.
+            .test_before_acquire(true)
+            .connect_lazy_with(options);
         Ok(Self::with(Backend::Postgres { pool }))
     }
 
