@@ -280,6 +280,7 @@ impl Application {
         // panic), the worker's stop channel would close without ever saying stop.
         let stop = StopOnDrop(stop_tx);
         let worker = tokio::spawn(self.services.worker().run(stop_rx.clone()));
+        tokio::spawn(Arc::clone(&self.services.flows).finish_unfinished_signups(stop_rx.clone()));
         tokio::spawn(crate::telemetry::run_upkeep(stop_rx));
         self.services.log_created_files();
         tracing::info!(addr = %self.local_addr(), dev_mailbox = self.services.settings.dev_mailbox(), "latchkey listening");

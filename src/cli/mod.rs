@@ -206,6 +206,10 @@ pub fn run() -> i32 {
                 services.ensure_first_admin().await.map_err(|e| chain(&e))?;
                 services.log_created_files();
                 let (stop, stopped) = tokio::sync::watch::channel(false);
+                tokio::spawn(
+                    std::sync::Arc::clone(&services.flows)
+                        .finish_unfinished_signups(stopped.clone()),
+                );
                 let worker = tokio::spawn(services.worker().run(stopped));
                 shutdown_signal().await;
                 let _ = stop.send(true);

@@ -2,7 +2,9 @@
 //! (contract §4).
 
 use crate::storage::transaction;
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
+
+use tokio::sync::watch;
 
 use uuid::Uuid;
 
@@ -23,7 +25,7 @@ use crate::{
         outbox::OutgoingEmail,
         values::{AlreadyRegistered, EmailValues, Verification},
     },
-    storage::{Conn, NewUser, now_ms},
+    storage::{Conn, NewUser, PendingSignup, ms, now_ms},
 };
 
 pub struct Registration {
@@ -34,34 +36,133 @@ pub struct Registration {
     pub locale: Locale,
 }
 
+/// A sign-up that was answered: what recording it needs (the password only as its hash).
+pub struct Answered {
+    id: Uuid,
+    email: EmailAddress,
+    name: Option<DisplayName>,
+    locale: Locale,
+    password_hash: String,
+}
+
+impl Answered {
+    /// Read back from `pending_signups`, where `register` wrote values it had parsed.
+    fn from_row(row: PendingSignup) -> Result<Self, Error> {
+        Ok(Self {
+            id: row.id,
+            email: EmailAddress::parse(&row.email)?,
+            name: DisplayName::parse_optional(row.name.as_deref())?,
+            locale: row
+                .locale
+                .parse()
+                .map_err(|e| Error::internal_while("the locale of a pending sign-up", e))?,
+            password_hash: row.password_hash,
+        })
+    }
+}
+
 impl Flows {
     /// Registers an address. The answer is the same whether or not it had an account; what
     /// happens differs (§4): a new account and a verification link; for a verified account an
     /// "already registered" email and no change; for an unverified one, the new sign-up takes
     /// it over and only its new link verifies.
     ///
-    /// The hash is made before the answer, for every address alike; the lookup and whatever
-    /// an account causes are written after it, in a task of their own, so the answer's time
-    /// does not tell whether the address has an account (§3).
+    /// The hash is made, and the sign-up written to `pending_signups`, before the answer, for
+    /// every address alike; the lookup and whatever an account causes are written after it,
+    /// in a task of their own, so the answer's time does not tell whether the address has an
+    /// account (§3). Written first, an answered sign-up is never lost: if this process dies
+    /// before the task commits, `finish_unfinished_signups` (in any process) records it. A
+    /// database that cannot take the row makes the answer 503, so the client knows to retry.
     pub async fn register(self: &Arc<Self>, r: Registration) -> Result<(), Error> {
         let password_hash = self.hasher.hash(&r.password).await?;
+        let pending = PendingSignup {
+            id: Uuid::now_v7(),
+            email: r.email.as_str().to_owned(),
+            name: r.name.as_ref().map(|n| n.as_str().to_owned()),
+            locale: r.locale.as_str().to_owned(),
+            password_hash,
+            created_at: now_ms(),
+        };
+        self.store
+            .autocommit()
+            .await?
+            .insert_pending_signup(&pending)
+            .await?;
+        let answered = Answered {
+            id: pending.id,
+            email: r.email,
+            name: r.name,
+            locale: r.locale,
+            password_hash: pending.password_hash,
+        };
         let flows = Arc::clone(self);
-        super::after_answer("sign-up: not recorded", async move {
-            flows.record_registration(&r, &password_hash).await
+        super::after_answer("sign-up: not recorded yet (it is retried)", async move {
+            flows.record_registration(&answered).await
         });
         Ok(())
     }
 
-    /// `register`'s work once the password is hashed.
-    pub async fn record_registration(
-        &self,
-        r: &Registration,
-        password_hash: &str,
-    ) -> Result<(), Error> {
+    /// Records the sign-ups that were answered but whose process died before it recorded
+    /// them: every few seconds, those answered more than `UNFINISHED_AFTER` ago, leased so
+    /// that one process takes each. Runs in `serve` and `worker` until `stop`.
+    pub async fn finish_unfinished_signups(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        const EVERY: Duration = Duration::from_secs(5);
+        const UNFINISHED_AFTER: Duration = Duration::from_secs(10);
+        const LEASE: Duration = Duration::from_secs(60);
+        while !*stop.borrow() {
+            let now = now_ms();
+            let claimed = async {
+                self.store
+                    .autocommit()
+                    .await?
+                    .claim_unfinished_signups(now - ms(UNFINISHED_AFTER), now, now + ms(LEASE), 20)
+                    .await
+            }
+            .await;
+            match claimed {
+                Ok(rows) => {
+                    for row in rows {
+                        let id = row.id;
+                        match Answered::from_row(row) {
+                            Ok(answered) => {
+                                tracing::warn!(signup = %id, "recording a sign-up that was answered by a process that stopped before it recorded it");
+                                if let Err(e) = self.record_registration(&answered).await {
+                                    tracing::error!(signup = %id, error = %crate::error::Chain(&e), "sign-up: not recorded yet (it is retried)");
+                                }
+                            }
+                            Err(e) => {
+                                tracing::error!(signup = %id, error = %crate::error::Chain(&e), "a pending sign-up cannot be read; dropped");
+                                let dropped = async {
+                                    self.store.autocommit().await?.take_pending_signup(id).await
+                                };
+                                let _ = dropped.await;
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::Chain(&e), "cannot look for unfinished sign-ups")
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(EVERY) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// `register`'s work once it is answered: takes the pending row out in the transaction
+    /// that records the sign-up, so that it is recorded once, by whichever process gets there.
+    pub async fn record_registration(&self, r: &Answered) -> Result<(), Error> {
+        let password_hash = r.password_hash.as_str();
         // Two sign-ups for one new address race on the unique index; the loser runs again
         // and finds the winner's account.
         for _ in 0..2 {
             let outcome = transaction!(self.store, |tx| {
+                if !tx.take_pending_signup(r.id).await? {
+                    // Another process recorded it already.
+                    return Ok(());
+                }
                 let now = now_ms();
                 let existing = tx.user_by_email(r.email.normalized()).await?;
                 // An address reserved for an account that changed away from it (until its
@@ -101,7 +202,7 @@ impl Flows {
     async fn create_unverified(
         &self,
         tx: &mut Conn,
-        r: &Registration,
+        r: &Answered,
         password_hash: &str,
         now: i64,
     ) -> Result<(), Error> {
@@ -198,7 +299,7 @@ impl Flows {
         &self,
         tx: &mut Conn,
         user: &User,
-        r: &Registration,
+        r: &Answered,
         password_hash: &str,
         now: i64,
     ) -> Result<(), Error> {
