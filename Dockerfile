@@ -36,8 +36,8 @@ RUN cargo build --release --locked --bin latchkey \
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
 
 # A fixed uid, so that a volume's owner is predictable (chown 10001 on the host).
-RUN groupadd --system --gid 10001 latchkey \
-    && useradd --system --uid 10001 --gid latchkey --home-dir /var/lib/latchkey \
+RUN groupadd --gid 10001 latchkey \
+    && useradd --uid 10001 --gid latchkey --no-create-home --home-dir /var/lib/latchkey \
         --shell /usr/sbin/nologin latchkey \
     && install -d -o latchkey -g latchkey -m 0700 /var/lib/latchkey
 
