@@ -43,7 +43,8 @@ RUN groupadd --gid 10001 latchkey \
 
 COPY --from=build /out/latchkey /usr/local/bin/latchkey
 
-# TLS roots for SMTP and webhooks are compiled in (webpki-roots), so no ca-certificates.
+# TLS roots for SMTP, webhooks and PostgreSQL are compiled in (webpki-roots), so no
+# ca-certificates.
 # The defaults suit a container: listen on every interface, and keep the SQLite database
 # (and its generated latchkey.key) in the volume. With PostgreSQL, set LATCHKEY_DATABASE_URL
 # and LATCHKEY_SECRET instead; the volume then stays empty.
