@@ -10,6 +10,17 @@
 //!
 //! `cargo bench --bench load [-- --clients 64 --seconds 10]`
 //!
+//! `cargo bench --bench load -- --database-url postgres://USER:PASSWORD@HOST/DB` runs the same
+//! phases on PostgreSQL: USER must be allowed to create databases; the tool creates a fresh
+//! database for the run (named `latchkey_bench_PID_TIME`, next to DB), gives its URL and a random
+//! `LATCHKEY_SECRET` to the server, and drops it at the end. `--servers N` (PostgreSQL only)
+//! starts N `serve` processes on that one database and spreads the clients over them
+//! round-robin: the table then shows their combined throughput and the CPU of all N, and the
+//! progress lines the answers per server. With PostgreSQL the table also has the CPU the
+//! database's processes spent per request (this database's backends plus the cluster's WAL
+//! writer, checkpointer and background writer, from `/proc`), and on either engine the CPU the
+//! rest of the machine spent meanwhile (other builds and tests on a shared machine).
+//!
 //! `cargo bench --bench load -- --soak MINUTES` instead runs every flow, mixed, for that long
 //! (at most 60 minutes), printing the server's memory, descriptors and database size each
 //! minute (see `load/soak.rs`).
@@ -53,13 +64,28 @@ const PASSWORD: &str = "load test password 7f3a";
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(180);
 
-// Targets of issue 2.
-const TARGET_FAST_CPU_MS: f64 = 0.3;
-const TARGET_FAST_RPS: f64 = 3_000.0;
-const TARGET_FAST_P99_MS: f64 = 25.0;
+// Targets of issue 2 (SQLite) and issue 8 (PostgreSQL) for `email/verify` and `token/refresh`.
+const TARGET_FAST_SQLITE: FastTarget = FastTarget {
+    cpu_ms: 0.3,
+    rps: 3_000.0,
+    p99_ms: 25.0,
+};
+const TARGET_FAST_POSTGRES: FastTarget = FastTarget {
+    cpu_ms: 0.5,
+    rps: 2_000.0,
+    p99_ms: 30.0,
+};
 const TARGET_HASH_RATIO: f64 = 0.9;
 const TARGET_DELIVERED_P99_MS: f64 = 250.0;
 const TARGET_RSS_MB: f64 = 64.0;
+
+#[derive(Clone, Copy)]
+struct FastTarget {
+    /// Latchkey's CPU (all its server processes) per request.
+    cpu_ms: f64,
+    rps: f64,
+    p99_ms: f64,
+}
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -90,6 +116,10 @@ struct Args {
     soak: Option<u64>,
     /// `--clients` as given (the soak has its own default).
     soak_clients: Option<usize>,
+    /// PostgreSQL URL of a role that may create databases: the run gets a fresh database.
+    database_url: Option<String>,
+    /// `serve` processes on the one database (PostgreSQL only).
+    servers: usize,
 }
 
 impl Default for Args {
@@ -109,6 +139,8 @@ impl Default for Args {
             token_alg: None,
             soak: None,
             soak_clients: None,
+            database_url: None,
+            servers: 1,
         }
     }
 }
@@ -127,6 +159,9 @@ const USAGE: &str = "cargo bench --bench load [-- OPTIONS]
   --timeline          print answers and slowest latency per 100 ms of each phase (stalls)
   --webhook-delay S   send account events to a receiver that answers each after S seconds
   --token-alg ALG     LATCHKEY_ACCESS_TOKEN_ALG of the server (ES256 or EdDSA)
+  --database-url URL  run on PostgreSQL: URL (postgres://USER:PASSWORD@HOST/DB) of a role that
+                      may create databases; a fresh database is made for the run and dropped
+  --servers N         N serve processes on that one database, clients spread over them (1)
   --soak MINUTES      instead of the phases: every flow, mixed, for MINUTES (1 to 60), with the
                       server's memory, descriptors and database size each minute; --clients
                       defaults to 8 here; exits non-zero if any request failed";
@@ -156,6 +191,8 @@ impl Args {
                 "--timeline" => args.timeline = true,
                 "--webhook-delay" => args.webhook_delay = Some(value(&mut it, &arg)?),
                 "--token-alg" => args.token_alg = Some(value(&mut it, &arg)?),
+                "--database-url" => args.database_url = Some(value(&mut it, &arg)?),
+                "--servers" => args.servers = value(&mut it, &arg)?,
                 "--help" | "-h" => {
                     println!("{USAGE}");
                     return Ok(None);
@@ -172,6 +209,17 @@ impl Args {
         }
         if args.soak.is_some_and(|m| !(1..=60).contains(&m)) {
             return Err("--soak takes 1 to 60 minutes".into());
+        }
+        if let Some(url) = &args.database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err("--database-url takes a postgres:// URL".into());
+        }
+        if args.servers == 0 || (args.servers > 1 && args.database_url.is_none()) {
+            return Err("--servers above 1 needs --database-url (one PostgreSQL database)".into());
+        }
+        if args.soak.is_some() && (args.database_url.is_some() || args.servers > 1) {
+            return Err("--soak runs on SQLite with one server only".into());
         }
         Ok(Some(args))
     }
@@ -213,6 +261,19 @@ fn main() {
 // The run
 
 async fn run(args: Args) -> Result<(), String> {
+    let database = match &args.database_url {
+        Some(admin) => Some(PgDatabase::create(admin).await?),
+        None => None,
+    };
+    let result = run_on(args, database.as_ref()).await;
+    // The servers have stopped (dropped inside `run_on`): nothing holds the database now.
+    if let Some(database) = database {
+        database.drop_database().await;
+    }
+    result
+}
+
+async fn run_on(args: Args, database: Option<&PgDatabase>) -> Result<(), String> {
     let sink = Sink::start(false).await?;
     let binary = args
         .server
@@ -222,26 +283,44 @@ async fn run(args: Args) -> Result<(), String> {
         Some(delay) => Some(slow_webhook_receiver(Duration::from_secs_f64(delay)).await?),
         None => None,
     };
-    let server = Server::start(
-        &binary,
-        sink.port,
-        webhook.as_deref(),
-        args.token_alg.as_deref(),
-    )?;
-    server.wait_ready().await?;
-    let addr = server.addr;
+    let mut servers = Vec::with_capacity(args.servers);
+    for _ in 0..args.servers {
+        servers.push(Server::start(
+            &binary,
+            sink.port,
+            webhook.as_deref(),
+            args.token_alg.as_deref(),
+            database,
+        )?);
+    }
+    for server in &servers {
+        server.wait_ready().await?;
+    }
+    let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
+    let addr = &addrs[..];
+    let pids: Vec<u32> = servers.iter().map(|s| s.pid).collect();
+    let watched = Watched {
+        servers: pids.clone(),
+        database: database.map(|d| d.name.clone()),
+    };
     let mut report = Report {
-        server_pid: server.pid,
+        server_pid: pids[0],
         args: args.clone(),
+        postgres: database.is_some(),
         ..Report::default()
     };
     progress(format_args!(
-        "server pid {} on {addr}, SMTP sink on 127.0.0.1:{}, {} clients",
-        server.pid, sink.port, args.clients
+        "server pids {pids:?} on {addrs:?} ({}), SMTP sink on 127.0.0.1:{}, {} clients",
+        database.map_or("SQLite".to_owned(), |d| format!(
+            "PostgreSQL database {}",
+            d.name
+        )),
+        sink.port,
+        args.clients
     ));
 
     // Bare Argon2id loop while the server is idle.
-    let (rss, _) = rss_kb(server.pid);
+    let (rss, _) = rss_kb(pids[0]);
     progress(format_args!(
         "server RSS when idle: {:.1} MB",
         rss as f64 / 1024.0
@@ -250,7 +329,7 @@ async fn run(args: Args) -> Result<(), String> {
     report.bare_progress(report.bare_before_register);
 
     // Register: timed, 64 clients; CPU counted until the emails it caused are delivered.
-    let cpu = Cpu::start(server.pid).profiled(&args, "register");
+    let cpu = Cpu::start(&watched).profiled(&args, "register");
     let workloads = (0..args.clients)
         .map(|c| Register::new(format!("r{c}")))
         .collect();
@@ -299,7 +378,7 @@ async fn run(args: Args) -> Result<(), String> {
 
     // Verify: one fresh token per request, until they run out (or the time does).
     let cursor = Arc::new(AtomicUsize::new(0));
-    let cpu = Cpu::start(server.pid).profiled(&args, "email/verify");
+    let cpu = Cpu::start(&watched).profiled(&args, "email/verify");
     let workloads = (0..args.clients)
         .map(|_| Verify {
             pairs: Arc::clone(&pairs),
@@ -320,7 +399,7 @@ async fn run(args: Args) -> Result<(), String> {
     // Login: round robin over the verified accounts.
     report.bare_before_login = bare_hash_loop(args.bare_seconds).await;
     report.bare_progress(report.bare_before_login);
-    let cpu = Cpu::start(server.pid).profiled(&args, "login");
+    let cpu = Cpu::start(&watched).profiled(&args, "login");
     let workloads = (0..args.clients)
         .map(|c| Login {
             accounts: Arc::clone(&verified),
@@ -345,7 +424,7 @@ async fn run(args: Args) -> Result<(), String> {
             args.clients
         ));
     }
-    let cpu = Cpu::start(server.pid).profiled(&args, "token/refresh");
+    let cpu = Cpu::start(&watched).profiled(&args, "token/refresh");
     let workloads = chains
         .into_iter()
         .map(|t| Refresh { token: Some(t) })
@@ -377,8 +456,8 @@ async fn run(args: Args) -> Result<(), String> {
         }
     }
 
-    report.peak_rss_kb = server.peak_rss_kb();
-    drop(server);
+    report.peak_rss_kb = servers.iter().filter_map(Server::peak_rss_kb).max();
+    drop(servers);
     report.print();
     Ok(())
 }
@@ -560,6 +639,8 @@ struct Stats {
     transport_errors: u64,
     last_error: Option<String>,
     elapsed: Duration,
+    /// Expected answers per server (with `--servers`), in the order of the servers.
+    by_server: Vec<u64>,
 }
 
 impl Stats {
@@ -572,14 +653,21 @@ impl Stats {
             *self.statuses.entry(status).or_default() += n;
         }
         self.transport_errors += other.transport_errors;
+        if self.by_server.len() < other.by_server.len() {
+            self.by_server.resize(other.by_server.len(), 0);
+        }
+        for (mine, theirs) in self.by_server.iter_mut().zip(other.by_server) {
+            *mine += theirs;
+        }
         if other.last_error.is_some() {
             self.last_error = other.last_error;
         }
     }
 }
 
+/// Client `i` talks to server `i % addrs.len()`.
 async fn drive<W: Workload>(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     workloads: Vec<W>,
     limits: Limits,
 ) -> (Vec<W>, Stats) {
@@ -590,13 +678,20 @@ async fn drive<W: Workload>(
     let (go, start) = watch::channel(None::<Instant>);
     let tasks: Vec<_> = workloads
         .into_iter()
-        .map(|mut w| {
+        .enumerate()
+        .map(|(i, mut w)| {
             let issued = Arc::clone(&issued);
             let connected = Arc::clone(&connected);
             let mut start = start.clone();
+            let target = i % addrs.len();
+            let addr = addrs[target];
+            let servers = addrs.len();
             tokio::spawn(async move {
                 let mut http = Http::new(addr);
-                let mut stats = Stats::default();
+                let mut stats = Stats {
+                    by_server: vec![0; servers],
+                    ..Stats::default()
+                };
                 // A failed connect is retried, and counted, by the first request.
                 let _ = http.connected().await;
                 connected.wait().await;
@@ -630,6 +725,7 @@ async fn drive<W: Workload>(
                             *stats.statuses.entry(status).or_default() += 1;
                             if w.answer(sent, status, &body) {
                                 stats.ok += 1;
+                                stats.by_server[target] += 1;
                             } else {
                                 stats.errors += 1;
                             }
@@ -769,7 +865,7 @@ struct Bare {
 
 /// Argon2id hashes with the server's default parameters, one thread per core.
 async fn bare_hash_loop(seconds: f64) -> Bare {
-    let cpu = Cpu::start(std::process::id());
+    let cpu = Cpu::of_self();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let started = Instant::now();
@@ -824,6 +920,7 @@ impl Server {
         smtp_port: u16,
         webhook: Option<&str>,
         token_alg: Option<&str>,
+        postgres: Option<&PgDatabase>,
     ) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("a temporary directory: {e}"))?;
         // A free loopback port: bound and released; the server binds it a moment later.
@@ -838,13 +935,17 @@ impl Server {
                 command.env_remove(name);
             }
         }
-        let database = dir.path().join("latchkey.db");
+        match postgres {
+            Some(db) => command
+                .env("LATCHKEY_DATABASE_URL", &db.url)
+                .env("LATCHKEY_SECRET", &db.secret),
+            None => command.env(
+                "LATCHKEY_DATABASE_URL",
+                format!("sqlite://{}", dir.path().join("latchkey.db").display()),
+            ),
+        };
         command
             .env("LATCHKEY_LISTEN", addr.to_string())
-            .env(
-                "LATCHKEY_DATABASE_URL",
-                format!("sqlite://{}", database.display()),
-            )
             .env("LATCHKEY_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
             .env("LATCHKEY_RATE_LIMIT", "off")
             .env("LATCHKEY_MAIL_COOLDOWN", "0s");
@@ -920,6 +1021,85 @@ impl Drop for Server {
     }
 }
 
+/// The run's own PostgreSQL database, made with the `--database-url` role and dropped after.
+struct PgDatabase {
+    admin: String,
+    name: String,
+    /// The admin URL with the run's database in place of its own.
+    url: String,
+    /// `LATCHKEY_SECRET` of the servers (PostgreSQL requires one; all servers share it).
+    secret: String,
+}
+
+impl PgDatabase {
+    async fn create(admin: &str) -> Result<Self, String> {
+        use base64::Engine as _;
+        use sqlx::Connection as _;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let name = format!("latchkey_bench_{}_{now}", std::process::id());
+        let mut url = url::Url::parse(admin).map_err(|e| format!("--database-url: {e}"))?;
+        url.set_path(&name);
+        let mut conn = sqlx::PgConnection::connect(admin)
+            .await
+            .map_err(|e| format!("cannot connect to {}: {e}", redacted(admin)))?;
+        // The name is ours (digits and underscores): nothing to inject.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| format!("cannot create database {name}: {e}"))?;
+        let _ = conn.close().await;
+        let mut key = [0u8; 32];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut key))
+            .map_err(|e| format!("random bytes: {e}"))?;
+        progress(format_args!("created PostgreSQL database {name}"));
+        Ok(Self {
+            admin: admin.to_owned(),
+            name,
+            url: url.to_string(),
+            secret: base64::engine::general_purpose::STANDARD.encode(key),
+        })
+    }
+
+    async fn drop_database(self) {
+        use sqlx::Connection as _;
+        let dropped = async {
+            let mut conn = sqlx::PgConnection::connect(&self.admin).await?;
+            // FORCE (PostgreSQL 13+): a server that did not stop in time still holds sessions.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            )))
+            .execute(&mut conn)
+            .await?;
+            conn.close().await
+        }
+        .await;
+        match dropped {
+            Ok(()) => progress(format_args!("dropped PostgreSQL database {}", self.name)),
+            Err(e) => progress(format_args!(
+                "could not drop PostgreSQL database {}: {e}",
+                self.name
+            )),
+        }
+    }
+}
+
+/// A URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => "(the URL)".to_owned(),
+    }
+}
+
 /// (VmRSS, VmHWM) of a process in kB; zeros if unreadable.
 fn rss_kb(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -933,25 +1113,80 @@ fn rss_kb(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// CPU time of the server and of this process over a phase.
+/// The processes whose CPU a phase counts: the servers and, on PostgreSQL, the database's.
+#[derive(Clone, Default)]
+struct Watched {
+    servers: Vec<u32>,
+    /// The run's PostgreSQL database: its backends are counted, with the cluster's writers.
+    database: Option<String>,
+}
+
+impl Watched {
+    fn server_ticks(&self) -> u64 {
+        self.servers.iter().map(|p| cpu_ticks(&p.to_string())).sum()
+    }
+
+    fn switches(&self) -> u64 {
+        self.servers.iter().map(|&p| context_switches(p)).sum()
+    }
+
+    /// utime + stime of this run's PostgreSQL processes, per pid (a backend that started
+    /// during a phase counts from 0).
+    fn postgres_ticks(&self) -> HashMap<u32, u64> {
+        let Some(name) = &self.database else {
+            return HashMap::new();
+        };
+        let mine = format!(" {name} ");
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return HashMap::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                // A backend's title: "postgres: USER DATABASE HOST(PORT) STATE".
+                let title = std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+                    .unwrap_or_default();
+                title.starts_with("postgres: ")
+                    && (title.contains(&mine)
+                        || ["walwriter", "checkpointer", "background writer"]
+                            .iter()
+                            .any(|w| title.trim_end().ends_with(w)))
+            })
+            .map(|pid| (pid, cpu_ticks(&pid.to_string())))
+            .collect()
+    }
+}
+
+/// CPU time of the servers, the database, this process and the whole machine over a phase.
 struct Cpu {
-    pid: u32,
+    watched: Watched,
     server: u64,
+    postgres: HashMap<u32, u64>,
     client: u64,
+    machine: u64,
     switches: u64,
-    /// `perf record` of the server over this phase (`--perf PHASE`).
+    /// `perf record` of the (first) server over this phase (`--perf PHASE`).
     perf: Option<Child>,
 }
 
 impl Cpu {
-    fn start(pid: u32) -> Self {
+    fn start(watched: &Watched) -> Self {
         Self {
-            pid,
-            server: cpu_ticks(&pid.to_string()),
+            watched: watched.clone(),
+            server: watched.server_ticks(),
+            postgres: watched.postgres_ticks(),
             client: cpu_ticks("self"),
-            switches: context_switches(pid),
+            machine: machine_busy_ticks(),
+            switches: watched.switches(),
             perf: None,
         }
+    }
+
+    /// This process alone (the bare hash loop).
+    fn of_self() -> Self {
+        Self::start(&Watched::default())
     }
 
     /// With `--perf PHASE` naming this phase, samples the server with `perf record` meanwhile.
@@ -964,7 +1199,7 @@ impl Cpu {
         match Command::new("perf")
             .args(["record", "-F", "999", "-g", "-o"])
             .arg(&out)
-            .args(["-p", &self.pid.to_string()])
+            .args(["-p", &self.watched.servers[0].to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -977,9 +1212,10 @@ impl Cpu {
                 self.perf = Some(child);
                 // Let perf attach before the phase starts.
                 std::thread::sleep(Duration::from_millis(500));
-                self.server = cpu_ticks(&self.pid.to_string());
-                self.client = cpu_ticks("self");
-                self.switches = context_switches(self.pid);
+                self = Self {
+                    perf: self.perf.take(),
+                    ..Self::start(&self.watched)
+                };
             }
             Err(e) => progress(format_args!("cannot run perf: {e}")),
         }
@@ -995,20 +1231,52 @@ impl Cpu {
             let _ = perf.wait();
         }
         let per_tick = 1000.0 / clock_ticks_per_second();
-        let server = cpu_ticks(&self.pid.to_string()).saturating_sub(self.server);
+        let server = self.watched.server_ticks().saturating_sub(self.server);
+        let postgres: u64 = self
+            .watched
+            .postgres_ticks()
+            .into_iter()
+            .map(|(pid, now)| now.saturating_sub(self.postgres.get(&pid).copied().unwrap_or(0)))
+            .sum();
         let client = cpu_ticks("self").saturating_sub(self.client);
+        let machine = machine_busy_ticks().saturating_sub(self.machine);
         Used {
             server_ms: server as f64 * per_tick,
+            postgres_ms: postgres as f64 * per_tick,
             client_ms: client as f64 * per_tick,
-            switches: context_switches(self.pid).saturating_sub(self.switches),
+            others_ms: machine.saturating_sub(server + postgres + client) as f64 * per_tick,
+            switches: self.watched.switches().saturating_sub(self.switches),
         }
     }
+}
+
+/// Busy time of all cores (user, nice, system, irq, softirq, steal) from `/proc/stat`, in
+/// clock ticks.
+fn machine_busy_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(cpu) = stat.lines().find(|l| l.starts_with("cpu ")) else {
+        return 0;
+    };
+    let fields: Vec<u64> = cpu
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|&i| fields.get(i))
+        .sum()
 }
 
 #[derive(Clone, Copy)]
 struct Used {
     server_ms: f64,
+    /// This run's PostgreSQL processes (0 on SQLite).
+    postgres_ms: f64,
     client_ms: f64,
+    /// Every other process on the machine (other builds and tests on a shared machine).
+    others_ms: f64,
     /// Context switches of the server's threads (those alive at the end; a diagnostic: each
     /// round trip between a request and a database worker thread costs some).
     switches: u64,
@@ -1407,7 +1675,9 @@ struct Phase {
     name: &'static str,
     stats: Stats,
     server_cpu_ms: f64,
+    postgres_cpu_ms: f64,
     client_cpu_ms: f64,
+    others_cpu_ms: f64,
     switches: u64,
 }
 
@@ -1421,6 +1691,12 @@ impl Phase {
     fn client_cpu_per_request(&self) -> f64 {
         self.client_cpu_ms / (self.stats.ok + self.stats.errors).max(1) as f64
     }
+    fn postgres_cpu_per_request(&self) -> f64 {
+        self.postgres_cpu_ms / (self.stats.ok + self.stats.errors).max(1) as f64
+    }
+    fn others_cpu_per_request(&self) -> f64 {
+        self.others_cpu_ms / (self.stats.ok + self.stats.errors).max(1) as f64
+    }
 }
 
 #[derive(Default)]
@@ -1430,6 +1706,8 @@ struct Report {
     bare_before_register: Bare,
     bare_before_login: Bare,
     server_pid: u32,
+    /// The run is on PostgreSQL (its targets, and its CPU column).
+    postgres: bool,
     delivered_saturated: Option<Delivery>,
     delivered_after_answer: Option<Delivery>,
     delivered_paced: Option<Delivery>,
@@ -1460,19 +1738,28 @@ impl Report {
             name,
             stats,
             server_cpu_ms: used.server_ms,
+            postgres_cpu_ms: used.postgres_ms,
             client_cpu_ms: used.client_ms,
+            others_cpu_ms: used.others_ms,
             switches: used.switches,
         };
         let (rss, peak) = rss_kb(self.server_pid);
         progress(format_args!(
-            "{name}: {} ok, {} errors in {:.2} s: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, server {:.3} ms CPU/req, {:.1} context switches/req, RSS {:.1} MB (peak {:.1} MB), statuses {:?}{}",
+            "{name}: {} ok, {} errors in {:.2} s: {:.0} req/s{}, p50 {:.2} ms, p99 {:.2} ms, server {:.3} ms CPU/req, PostgreSQL {:.3}, rest of the machine {:.3}, {:.1} context switches/req, RSS {:.1} MB (peak {:.1} MB), statuses {:?}{}",
             phase.stats.ok,
             phase.stats.errors,
             phase.stats.elapsed.as_secs_f64(),
             phase.rps(),
+            if phase.stats.by_server.len() > 1 {
+                format!(" (answers per server {:?})", phase.stats.by_server)
+            } else {
+                String::new()
+            },
             percentile_ms(&phase.stats.latencies_us, 0.5),
             percentile_ms(&phase.stats.latencies_us, 0.99),
             phase.cpu_per_request(),
+            phase.postgres_cpu_per_request(),
+            phase.others_cpu_per_request(),
             phase.switches as f64 / (phase.stats.ok + phase.stats.errors).max(1) as f64,
             rss as f64 / 1024.0,
             peak as f64 / 1024.0,
@@ -1502,7 +1789,14 @@ impl Report {
         let a = &self.args;
         println!();
         println!(
-            "## Latchkey load: {} clients, {} s phases, {} cores, {} MB memory",
+            "## Latchkey load: {}, {} server process{}, {} clients, {} s phases, {} cores, {} MB memory",
+            if self.postgres {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            },
+            a.servers,
+            if a.servers == 1 { "" } else { "es" },
             a.clients,
             a.seconds,
             std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -1510,13 +1804,15 @@ impl Report {
         );
         println!();
         println!(
-            "| endpoint | requests ok | errors | req/s | p50 ms | p99 ms | server CPU ms/req | client CPU ms/req | target | met |"
+            "| endpoint | requests ok | errors | req/s | p50 ms | p99 ms | server CPU ms/req | PostgreSQL CPU ms/req | client CPU ms/req | rest of machine CPU ms/req | target | met |"
         );
-        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+        println!(
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
+        );
         for p in &self.phases {
             let (target, met) = self.target(p);
             println!(
-                "| `{}` | {} | {} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {} | {} |",
+                "| `{}` | {} | {} | {:.0} | {:.2} | {:.2} | {:.3} | {} | {:.3} | {:.3} | {} | {} |",
                 p.name,
                 p.stats.ok,
                 p.stats.errors,
@@ -1524,7 +1820,13 @@ impl Report {
                 percentile_ms(&p.stats.latencies_us, 0.5),
                 percentile_ms(&p.stats.latencies_us, 0.99),
                 p.cpu_per_request(),
+                if self.postgres {
+                    format!("{:.3}", p.postgres_cpu_per_request())
+                } else {
+                    "-".to_owned()
+                },
                 p.client_cpu_per_request(),
+                p.others_cpu_per_request(),
                 target,
                 yes_no(met),
             );
@@ -1609,14 +1911,20 @@ impl Report {
     fn target(&self, p: &Phase) -> (String, bool) {
         match p.name {
             "email/verify" | "token/refresh" => {
+                let t = if self.postgres {
+                    TARGET_FAST_POSTGRES
+                } else {
+                    TARGET_FAST_SQLITE
+                };
                 let p99 = percentile_ms(&p.stats.latencies_us, 0.99);
                 (
                     format!(
-                        "≤ {TARGET_FAST_CPU_MS} ms CPU, ≥ {TARGET_FAST_RPS:.0} req/s, p99 < {TARGET_FAST_P99_MS:.0} ms"
+                        "≤ {} ms server CPU, ≥ {:.0} req/s, p99 < {:.0} ms",
+                        t.cpu_ms, t.rps, t.p99_ms
                     ),
-                    p.cpu_per_request() <= TARGET_FAST_CPU_MS
-                        && p.rps() >= TARGET_FAST_RPS
-                        && p99 < TARGET_FAST_P99_MS
+                    p.cpu_per_request() <= t.cpu_ms
+                        && p.rps() >= t.rps
+                        && p99 < t.p99_ms
                         && p.stats.errors == 0,
                 )
             }

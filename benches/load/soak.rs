@@ -60,7 +60,7 @@ pub async fn run(args: &Args, minutes: u64) -> Result<(), String> {
         .server
         .clone()
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_latchkey").to_owned());
-    let server = Server::start(&binary, sink.port, None, args.token_alg.as_deref())?;
+    let server = Server::start(&binary, sink.port, None, args.token_alg.as_deref(), None)?;
     server.wait_ready().await?;
     let clients = args.soak_clients.unwrap_or(DEFAULT_CLIENTS);
     progress(format_args!(
