@@ -107,10 +107,12 @@ impl Flows {
         let next = RefreshToken::generate(session_id)?;
         let now = now_ms();
         // Read without the write lock; the token is compared here, in constant time.
-        let Some(state) = self.store.read().await?.session_state(session_id).await? else {
+        let mut conn = self.store.read().await?;
+        let Some(state) = conn.session_state(session_id).await? else {
             return Err(Error::InvalidRefreshToken);
         };
         if !hash.matches(&state.refresh_hash) {
+            drop(conn);
             self.on_dead_refresh_token(session_id, hash, now).await?;
             return Err(Error::InvalidRefreshToken);
         }
@@ -119,7 +121,7 @@ impl Flows {
         }
         if state.disabled {
             self.store
-                .autocommit()
+                .autocommit_after(conn)
                 .await?
                 .revoke_session(session_id, now)
                 .await?;
@@ -132,7 +134,7 @@ impl Flows {
         // one rotates; the others were refused moments after its rotation, which is no reuse.
         let rotated = self
             .store
-            .autocommit()
+            .autocommit_after(conn)
             .await?
             .rotate_refresh(session_id, hash, next.hash(), now)
             .await?;

@@ -368,12 +368,9 @@ impl Flows {
         let hash = LinkToken::hash_presented(token)?;
         let user = transaction!(self.store, |tx| {
             let now = now_ms();
-            // Using the link also stops the account's other verification links, in one
-            // statement.
-            let used = tx
-                .use_link_token_superseding(hash, Purpose::VerifyEmail, now)
-                .await?;
-            self.finish_verification(tx, used.user_id, Error::TokenInvalid, now)
+            // Using the link also stops the account's other verification links.
+            let user = tx.use_verification_link(hash, now).await?;
+            self.finish_verification(tx, user, Error::TokenInvalid, now)
                 .await
         })?;
         self.outbox.wake();
@@ -397,11 +394,11 @@ impl Flows {
                 // Committed: the wrong code counts.
                 return Ok(None);
             };
-            let used = tx
-                .use_link_token_superseding(link, Purpose::VerifyEmail, now)
+            let user = tx
+                .use_verification_link(link, now)
                 .await
                 .map_err(code_error)?;
-            self.finish_verification(tx, used.user_id, Error::CodeInvalid, now)
+            self.finish_verification(tx, user, Error::CodeInvalid, now)
                 .await
                 .map(Some)
         })?;
@@ -409,15 +406,15 @@ impl Flows {
         user.ok_or(Error::CodeInvalid)
     }
 
-    /// After a verification link was used in `tx`: the account is verified.
+    /// After a verification link was used in `tx` and its account (if still there) verified.
     async fn finish_verification(
         &self,
         tx: &mut Conn,
-        user_id: Uuid,
+        user: Option<User>,
         gone: Error,
         now: i64,
     ) -> Result<EmailAddress, Error> {
-        let user = tx.verify_user_email(user_id, now).await?.ok_or(gone)?;
+        let user = user.ok_or(gone)?;
         self.enqueue_event(
             tx,
             Event::Verified {
