@@ -12,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use common::{MAIL_TIMEOUT, PASSWORD, SECRET, TestApp, wait_until};
+use common::{MAIL_TIMEOUT, PASSWORD, SECRET, TestApp, TestDatabase, wait_until};
 
 const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
 
@@ -120,11 +120,14 @@ fn start_up_failures_are_one_line_too() {
 #[tokio::test]
 async fn migrate_creates_the_database_and_exits_zero() {
     let dir = tempfile::tempdir().expect("temporary directory");
+    let database = TestDatabase::for_engine(dir.path()).await;
     // Twice: migrating a migrated database is fine too.
     for _ in 0..2 {
         let out = latchkey(dir.path())
             .arg("migrate")
-            .env("LATCHKEY_DATABASE_URL", database_url(dir.path()))
+            .env("LATCHKEY_DATABASE_URL", database.env_url())
+            // PostgreSQL needs the deployment's secret for every command.
+            .env("LATCHKEY_SECRET", SECRET)
             .output()
             .expect("run latchkey");
         assert!(
@@ -133,17 +136,17 @@ async fn migrate_creates_the_database_and_exits_zero() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(dir.path().join("latchkey.db"))
-        .read_only(true);
-    let db = sqlx::SqlitePool::connect_with(options)
+    let db = database.connect().await;
+    let tables = if database.is_postgres() {
+        "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+         WHERE table_schema = current_schema() ORDER BY 1"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    };
+    let tables: Vec<String> = sqlx::query_scalar(tables)
+        .fetch_all(&db)
         .await
-        .expect("the database exists");
-    let tables: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .fetch_all(&db)
-            .await
-            .expect("tables");
+        .expect("tables");
     for table in ["users", "link_tokens", "sessions", "outbox"] {
         assert!(tables.iter().any(|t| t == table), "{table} in {tables:?}");
     }
@@ -270,10 +273,7 @@ async fn the_worker_alone_sends_what_the_outbox_holds() {
 
     let worker = latchkey(app.dir.path())
         .arg("worker")
-        .env(
-            "LATCHKEY_DATABASE_URL",
-            format!("sqlite://{}", app.db_path().display()),
-        )
+        .env("LATCHKEY_DATABASE_URL", app.database_env_url())
         .env("LATCHKEY_SMTP_URL", app.smtp.url())
         .env("LATCHKEY_SECRET", SECRET)
         .stdout(Stdio::null())

@@ -5,7 +5,6 @@ mod common;
 
 use std::{
     io::Write as _,
-    path::PathBuf,
     process::{Command, Stdio},
     sync::Arc,
     time::Duration,
@@ -25,33 +24,46 @@ struct Output {
 /// and no `LATCHKEY_*` variable from the surroundings.
 struct Cli {
     dir: Arc<tempfile::TempDir>,
+    database: TestDatabase,
     env: Vec<(String, String)>,
 }
 
 impl Cli {
-    fn new() -> Self {
+    /// On the suite's engine.
+    async fn new() -> Self {
         let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
-        let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+        let database = match engine() {
+            Engine::Sqlite => TestDatabase::Sqlite(dir.path().join("cli.db")),
+            Engine::Postgres => TestDatabase::postgres().await,
+        };
+        Self::on(dir, database)
+    }
+
+    /// On SQLite whatever the suite's engine (for what is about SQLite's files).
+    fn sqlite() -> Self {
+        let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+        let database = TestDatabase::Sqlite(dir.path().join("cli.db"));
+        Self::on(dir, database)
+    }
+
+    fn on(dir: Arc<tempfile::TempDir>, database: TestDatabase) -> Self {
         Self {
             dir,
             env: vec![
-                ("LATCHKEY_DATABASE_URL".into(), db),
+                ("LATCHKEY_DATABASE_URL".into(), database.env_url()),
                 ("LATCHKEY_SECRET".into(), SECRET.into()),
                 (
                     "LATCHKEY_PASSWORD_HASH".into(),
                     "argon2id:m=4096,t=1,p=1".into(),
                 ),
             ],
+            database,
         }
     }
 
     fn with(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.into(), value.into()));
         self
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("cli.db")
     }
 
     /// Runs on a blocking thread: the test's SMTP server lives on the async runtime.
@@ -109,9 +121,9 @@ impl Cli {
         smtp: Arc<SmtpServer>,
         configure: impl FnOnce(&mut latchkey::Settings),
     ) -> TestApp {
-        let mut settings = test_settings(self.db(), &smtp);
+        let mut settings = test_settings_on(&self.database, &smtp);
         configure(&mut settings);
-        TestApp::start(settings, smtp, Arc::clone(&self.dir)).await
+        TestApp::start_on(settings, smtp, Arc::clone(&self.dir), self.database.clone()).await
     }
 }
 
@@ -119,7 +131,7 @@ const PW: &str = "correct horse battery\n";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn users_from_the_command_line() {
-    let cli = Cli::new();
+    let cli = Cli::new().await;
     let out = cli
         .ok(
             &[
@@ -273,7 +285,7 @@ fn seeded(out: &str) -> Vec<(String, String, String)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_seed_only_on_a_development_database() {
-    let cli = Cli::new();
+    let cli = Cli::new().await;
     let first = seeded(&cli.ok(&["dev", "seed"], None).await);
     assert!(first.len() >= 3, "{first:?}");
     assert!(first.iter().any(|(_, _, role)| role == "admin"));
@@ -320,6 +332,7 @@ async fn dev_seed_works_beside_the_first_admin() {
     let admin = ("LATCHKEY_FIRST_ADMIN_EMAIL", "boss@example.com");
     let password = ("LATCHKEY_FIRST_ADMIN_PASSWORD", "first admin secret 1");
     let cli = Cli::new()
+        .await
         .with(admin.0, admin.1)
         .with(password.0, password.1);
     let smtp = SmtpServer::start().await;
@@ -343,6 +356,7 @@ async fn dev_seed_works_beside_the_first_admin() {
     // Without that setting the same database counts the admin as a real user.
     let plain = Cli {
         dir: Arc::clone(&cli.dir),
+        database: cli.database.clone(),
         env: cli
             .env
             .iter()
@@ -371,7 +385,7 @@ async fn dev_seed_works_beside_the_first_admin() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn commands_that_queue_an_email_warn_without_a_public_url() {
-    let cli = Cli::new();
+    let cli = Cli::new().await;
     let help = cli.ok(&["--help"], None).await;
     assert!(help.contains("LATCHKEY_PUBLIC_URL"), "{help}");
     let help = cli.ok(&["user", "create", "--help"], None).await;
@@ -411,7 +425,7 @@ async fn commands_that_queue_an_email_warn_without_a_public_url() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mail_preview_renders_every_kind() {
-    let cli = Cli::new();
+    let cli = Cli::new().await;
     let kinds = [
         "verification",
         "already_registered",
@@ -455,7 +469,7 @@ async fn mail_preview_renders_every_kind() {
 #[tokio::test(flavor = "multi_thread")]
 async fn mail_test_reports_the_smtp_answer_or_error() {
     let smtp = SmtpServer::start().await;
-    let cli = Cli::new().with("LATCHKEY_SMTP_URL", &smtp.url());
+    let cli = Cli::new().await.with("LATCHKEY_SMTP_URL", &smtp.url());
     let out = cli
         .ok(&["mail", "test", "--to", "ops@example.com"], None)
         .await;
@@ -468,7 +482,9 @@ async fn mail_test_reports_the_smtp_answer_or_error() {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port");
-    let down = Cli::new().with("LATCHKEY_SMTP_URL", &format!("smtp://127.0.0.1:{port}"));
+    let down = Cli::new()
+        .await
+        .with("LATCHKEY_SMTP_URL", &format!("smtp://127.0.0.1:{port}"));
     let e = down
         .fails(&["mail", "test", "--to", "ops@example.com"], None)
         .await;
@@ -478,7 +494,7 @@ async fn mail_test_reports_the_smtp_answer_or_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn outbox_shows_counts_and_failures() {
-    let cli = Cli::new();
+    let cli = Cli::new().await;
     cli.ok(&["user", "create", "--email", "q@example.com"], Some(PW))
         .await;
     let out = cli.ok(&["outbox"], None).await;
@@ -517,7 +533,7 @@ async fn outbox_shows_counts_and_failures() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn user_delete_asks_unless_yes_and_removes_the_account() {
-    let cli = Cli::new();
+    let cli = Cli::new().await;
     for email in ["keep@example.com", "drop@example.com", "quick@example.com"] {
         cli.ok(
             &["user", "create", "--email", email, "--verified"],
@@ -564,7 +580,8 @@ async fn user_delete_asks_unless_yes_and_removes_the_account() {
 /// not be read, but why.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failure_names_its_cause() {
-    let mut cli = Cli::new();
+    // The key file beside the SQLite database; PostgreSQL has none (the secret is required).
+    let mut cli = Cli::sqlite();
     cli.env.retain(|(key, _)| key != "LATCHKEY_SECRET");
     std::fs::create_dir(cli.dir.path().join("latchkey.key")).expect("a directory for the key");
     let err = cli.fails(&["outbox"], None).await;

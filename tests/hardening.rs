@@ -120,7 +120,8 @@ async fn with_an_https_public_url_every_answer_sends_hsts() {
 #[tokio::test]
 async fn the_database_files_are_readable_by_the_owner_only() {
     use std::os::unix::fs::PermissionsExt as _;
-    let app = TestApp::spawn().await;
+    // About SQLite's files: on SQLite whatever the suite's engine.
+    let app = TestApp::spawn_sqlite_with(|_| {}).await;
     app.verified_user("private@example.com").await;
     let db = app.db_path();
     for suffix in ["", "-wal", "-shm"] {

@@ -49,17 +49,14 @@ impl Drop for Worker {
     }
 }
 
-fn latchkey(dir: &std::path::Path, smtp: &SmtpServer, lease: &str) -> Command {
+fn latchkey(dir: &std::path::Path, db: &TestDatabase, smtp: &SmtpServer, lease: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
     command.current_dir(dir);
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
         command.env_remove(key);
     }
     command
-        .env(
-            "LATCHKEY_DATABASE_URL",
-            format!("sqlite://{}", dir.join("latchkey.db").display()),
-        )
+        .env("LATCHKEY_DATABASE_URL", db.env_url())
         .env("LATCHKEY_SECRET", SECRET)
         .env("LATCHKEY_SMTP_URL", smtp.url())
         .env("LATCHKEY_MAIL_LEASE", lease)
@@ -77,11 +74,12 @@ async fn a_worker_killed_mid_send_is_replaced_within_one_lease() {
     const LEASE_SECS: u64 = 3;
     let lease = format!("{LEASE_SECS}s");
     let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+    let database = TestDatabase::for_engine(dir.path()).await;
     let smtp = SmtpServer::start().await;
     let to = "killed@example.com";
 
     // A verification email queued by the CLI.
-    let mut create = latchkey(dir.path(), &smtp, &lease)
+    let mut create = latchkey(dir.path(), &database, &smtp, &lease)
         .args(["user", "create", "--email", to])
         .stdin(Stdio::piped())
         .spawn()
@@ -95,7 +93,7 @@ async fn a_worker_killed_mid_send_is_replaced_within_one_lease() {
 
     smtp.hang();
     let first = Worker(
-        latchkey(dir.path(), &smtp, &lease)
+        latchkey(dir.path(), &database, &smtp, &lease)
             .arg("worker")
             .spawn()
             .expect("latchkey worker"),
@@ -107,7 +105,7 @@ async fn a_worker_killed_mid_send_is_replaced_within_one_lease() {
     smtp.resume();
 
     let _second = Worker(
-        latchkey(dir.path(), &smtp, &lease)
+        latchkey(dir.path(), &database, &smtp, &lease)
             .arg("worker")
             .spawn()
             .expect("latchkey worker"),

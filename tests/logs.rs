@@ -24,7 +24,7 @@ struct Server {
 }
 
 impl Server {
-    async fn start(dir: &Path, smtp: &SmtpServer, format: &str) -> Self {
+    async fn start(dir: &Path, db: &TestDatabase, smtp: &SmtpServer, format: &str) -> Self {
         let log = dir.join("latchkey.log");
         let file = std::fs::File::create(&log).expect("log file");
         let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
@@ -32,7 +32,7 @@ impl Server {
         for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
             command.env_remove(key);
         }
-        let db = format!("sqlite://{}", dir.join("logs.db").display());
+        let db = db.env_url();
         let child = command
             .envs([
                 ("LATCHKEY_LISTEN", "127.0.0.1:0"),
@@ -160,8 +160,9 @@ impl Client {
 
 async fn run_every_flow(format: &str) {
     let dir = tempfile::tempdir().expect("dir");
+    let database = TestDatabase::for_engine(dir.path()).await;
     let smtp = SmtpServer::start().await;
-    let mut server = Server::start(dir.path(), &smtp, format).await;
+    let mut server = Server::start(dir.path(), &database, &smtp, format).await;
     let c = Client {
         http: reqwest::Client::new(),
         base: server.base.clone(),

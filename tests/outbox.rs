@@ -146,7 +146,8 @@ async fn a_message_whose_retries_run_out_is_dead_with_its_last_error_and_no_link
     app.register("doomed@example.com").await;
     wait_for_outbox(&app, "the message is dead", |m| m.status == "dead").await;
     let row: (String, i64, Option<String>, Option<Vec<u8>>) = sqlx::query_as(
-        "SELECT status, attempts, last_error, sealed_link FROM outbox WHERE recipient = 'doomed@example.com'",
+        "SELECT CAST(status AS TEXT), attempts, last_error, sealed_link FROM outbox \
+         WHERE recipient = 'doomed@example.com'",
     )
     .fetch_one(app.db().await)
     .await
@@ -173,7 +174,8 @@ async fn a_message_whose_retries_run_out_is_dead_with_its_last_error_and_no_link
 
 #[tokio::test]
 async fn no_link_token_or_secret_can_be_read_from_the_database_files() {
-    let app = TestApp::spawn_with(|s| s.worker.max_attempts = 100).await;
+    // It reads SQLite's files: on SQLite whatever the suite's engine.
+    let app = TestApp::spawn_sqlite_with(|s| s.worker.max_attempts = 100).await;
     app.smtp.refuse();
     app.register("sealed@example.com").await;
     wait_for_outbox(&app, "the message failed once", |m| {

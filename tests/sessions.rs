@@ -459,7 +459,8 @@ async fn tokens_signed_with_the_previous_secret_work_while_rotating() {
 
 #[tokio::test]
 async fn without_a_secret_a_private_key_file_is_made_and_reused() {
-    let app = TestApp::spawn_with(|s| s.secret = None).await;
+    // The key file is SQLite's: with PostgreSQL a secret is required.
+    let app = TestApp::spawn_sqlite_with(|s| s.secret = None).await;
     let key_path = app.dir.path().join("latchkey.key");
     let key = std::fs::read_to_string(&key_path).expect("latchkey.key beside the database");
     #[cfg(unix)]

@@ -402,19 +402,27 @@ async fn concurrent_sign_ups_for_one_new_address_make_one_account() {
 
     // Uniqueness is the database's, not only the code's.
     let db = app.db().await;
-    let index: String = sqlx::query_scalar(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' AND sql LIKE '%email_norm%'",
-    )
-    .fetch_one(db)
-    .await
-    .expect("an index on users.email_norm");
+    let (index, insert) = if app.is_postgres() {
+        (
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'users' \
+             AND indexdef LIKE '%email_norm%'",
+            "INSERT INTO users (id, email, email_norm, created_at, updated_at) \
+             VALUES ('00000000-0000-0000-0000-000000000001', 'RACE@example.com', 'race@example.com', 0, 0)",
+        )
+    } else {
+        (
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' \
+             AND sql LIKE '%email_norm%'",
+            "INSERT INTO users (id, email, email_norm, created_at, updated_at) \
+             VALUES (X'00000000000000000000000000000001', 'RACE@example.com', 'race@example.com', 0, 0)",
+        )
+    };
+    let index: String = sqlx::query_scalar(index)
+        .fetch_one(db)
+        .await
+        .expect("an index on users.email_norm");
     assert!(index.to_uppercase().contains("UNIQUE"), "{index}");
-    let duplicate = sqlx::query(
-        "INSERT INTO users (id, email, email_norm, created_at, updated_at) \
-         VALUES (X'00000000000000000000000000000001', 'RACE@example.com', 'race@example.com', 0, 0)",
-    )
-    .execute(db)
-    .await;
+    let duplicate = sqlx::query(insert).execute(db).await;
     assert!(duplicate.is_err(), "a second row for one address");
     app.stop().await;
 }

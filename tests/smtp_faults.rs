@@ -106,10 +106,7 @@ impl Faulty {
             command.env_remove(key);
         }
         command
-            .env(
-                "LATCHKEY_DATABASE_URL",
-                format!("sqlite://{}", self.app.db_path().display()),
-            )
+            .env("LATCHKEY_DATABASE_URL", self.app.database_env_url())
             .env("LATCHKEY_SECRET", SECRET)
             .stdin(Stdio::null());
         let out = tokio::task::spawn_blocking(move || command.output().expect("latchkey runs"))

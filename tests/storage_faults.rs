@@ -197,7 +197,8 @@ async fn a_full_disk_answers_503_writes_nothing_and_recovers_when_there_is_room(
 /// 503 `busy`, reads go on, and writes work again as soon as the lock is released.
 #[tokio::test]
 async fn a_database_locked_by_another_process_answers_503_and_recovers() {
-    let app = TestApp::spawn().await;
+    // SQLite's write lock: on SQLite whatever the suite's engine.
+    let app = TestApp::spawn_sqlite_with(|_| {}).await;
     let (access, _) = app.logged_in("locked@example.com").await;
 
     let mut other =

@@ -475,28 +475,51 @@ async fn patch_me_changes_the_name_and_answers_the_me_object() {
 /// Every row in the database that names `id` or `email`, table by table.
 async fn rows_naming(app: &TestApp, id: &str, email: &str) -> Vec<String> {
     let db = app.db().await;
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
-    )
-    .fetch_all(db)
-    .await
-    .expect("tables");
+    let postgres = app.is_postgres();
+    let (tables, columns) = if postgres {
+        (
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
+             AND table_name <> '_sqlx_migrations'",
+            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1",
+        )
+    } else {
+        (
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name <> '_sqlx_migrations'",
+            "SELECT name FROM pragma_table_info($1)",
+        )
+    };
+    let tables: Vec<String> = sqlx::query_scalar(tables)
+        .fetch_all(db)
+        .await
+        .expect("tables");
     let uuid = uuid::Uuid::parse_str(id).expect("uuid");
     let mut found = Vec::new();
     for table in tables {
-        let columns: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT name FROM pragma_table_info('{table}')"
-        )))
-        .fetch_all(db)
-        .await
-        .expect("columns");
+        let columns: Vec<String> = sqlx::query_scalar(columns)
+            .bind(&table)
+            .fetch_all(db)
+            .await
+            .expect("columns");
         for column in columns {
-            let sql = format!(
-                "SELECT COUNT(*) FROM \"{table}\" WHERE \"{column}\" = $1 OR lower(CAST(\"{column}\" AS TEXT)) = $2 \
-                 OR (typeof(\"{column}\") = 'text' AND instr(lower(\"{column}\"), $2) > 0)"
-            );
-            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .bind(uuid)
+            // SQLite keeps a uuid as its 16 bytes; PostgreSQL's text form of one is the
+            // hyphenated lower-case form that `id` has.
+            let query = if postgres {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM \"{table}\" WHERE lower(CAST(\"{column}\" AS TEXT)) = $1 \
+                     OR position($2 in lower(CAST(\"{column}\" AS TEXT))) > 0"
+                );
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(uuid.to_string())
+            } else {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM \"{table}\" WHERE \"{column}\" = $1 OR lower(CAST(\"{column}\" AS TEXT)) = $2 \
+                     OR (typeof(\"{column}\") = 'text' AND instr(lower(\"{column}\"), $2) > 0)"
+                );
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(uuid.as_bytes().to_vec())
+            };
+            let n: i64 = query
                 .bind(email.to_lowercase())
                 .fetch_one(db)
                 .await

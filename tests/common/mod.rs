@@ -1,12 +1,16 @@
-//! End-to-end test support: the real application on a random port, a temporary SQLite
-//! database, and a real SMTP server over TCP.
+//! End-to-end test support: the real application on a random port, a temporary database
+//! (SQLite, or PostgreSQL with `LATCHKEY_TEST_ENGINE=postgres`: see database.rs), and a real
+//! SMTP server over TCP.
 //!
 //! Each `TestApp` runs on a Tokio runtime of its own, like a process of its own: `crash()` drops
 //! that runtime with everything on it (server, worker, sends in flight), as a killed process
 //! would lose them, while `stop()` shuts down gracefully.
 #![allow(dead_code)]
 
+pub mod cluster;
+pub mod database;
 pub mod faulty_smtp;
+pub mod node;
 pub mod smtp;
 pub mod webhooks;
 
@@ -18,13 +22,10 @@ use std::{
     time::Duration,
 };
 
-use latchkey::{Application, Settings, configuration::DatabaseUrl};
+use latchkey::{Application, Settings};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use sqlx::{
-    SqlitePool,
-    sqlite::{SqliteConnectOptions, SqlitePoolOptions},
-};
+use sqlx::AnyPool;
 use tokio::{
     runtime::Runtime,
     sync::{OnceCell, oneshot},
@@ -32,6 +33,8 @@ use tokio::{
 };
 
 #[allow(unused_imports)] // not every test file uses every helper
+pub use database::{Engine, PgDatabase, TestDatabase, engine, postgres_or_skip, under_ci};
+#[allow(unused_imports)]
 pub use smtp::{MAIL_TIMEOUT, ReceivedMail, SmtpServer};
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -66,11 +69,17 @@ pub fn access_tokens(
     .expect("access tokens")
 }
 
-/// Settings for a test: everything on loopback, fast retries, cheap hashing, no cooldown.
+/// Settings for a test on the SQLite file `db`: everything on loopback, fast retries, cheap
+/// hashing, no cooldown.
 pub fn test_settings(db: PathBuf, smtp: &SmtpServer) -> Settings {
+    test_settings_on(&TestDatabase::Sqlite(db), smtp)
+}
+
+/// Settings for a test on `db`, whichever engine it is.
+pub fn test_settings_on(db: &TestDatabase, smtp: &SmtpServer) -> Settings {
     let mut s = Settings::defaults();
     s.listen = "127.0.0.1:0".parse().expect("address");
-    s.database_url = DatabaseUrl::Sqlite(db);
+    s.database_url = db.database_url();
     s.smtp_url = Some(smtp.url().parse().expect("smtp url"));
     s.secret = Some(SECRET.parse().expect("secret"));
     s.password_hash = "argon2id:m=4096,t=1,p=1".parse().expect("hash params");
@@ -92,7 +101,9 @@ pub struct TestApp {
     stop: Mutex<Option<oneshot::Sender<()>>>,
     task: Mutex<Option<JoinHandle<std::io::Result<()>>>>,
     runtime: Mutex<Option<Runtime>>,
-    db: OnceCell<SqlitePool>,
+    db: OnceCell<AnyPool>,
+    /// Kept by every instance on it: a test's PostgreSQL database lives as long as they do.
+    pub database: TestDatabase,
 }
 
 impl TestApp {
@@ -100,21 +111,51 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
-    /// Spawns with settings changed by `configure`.
+    /// Spawns with settings changed by `configure`, on the suite's engine.
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
         let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
-        let smtp = SmtpServer::start().await;
-        let mut settings = test_settings(dir.path().join("latchkey.db"), &smtp);
-        configure(&mut settings);
-        Self::start(settings, smtp, dir).await
+        let database = TestDatabase::for_engine(dir.path()).await;
+        Self::spawn_on(database, dir, configure).await
     }
 
+    /// Spawns on SQLite whatever the suite's engine: for tests about SQLite itself (its
+    /// files, the key file beside it).
+    pub async fn spawn_sqlite_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+        let database = TestDatabase::Sqlite(dir.path().join("latchkey.db"));
+        Self::spawn_on(database, dir, configure).await
+    }
+
+    /// Spawns on `database`, with settings changed by `configure`.
+    pub async fn spawn_on(
+        database: TestDatabase,
+        dir: Arc<tempfile::TempDir>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let smtp = SmtpServer::start().await;
+        let mut settings = test_settings_on(&database, &smtp);
+        configure(&mut settings);
+        Self::start_on(settings, smtp, dir, database).await
+    }
+
+    /// Starts with these settings, on the database they name.
     pub async fn start(
         settings: Settings,
         smtp: Arc<SmtpServer>,
         dir: Arc<tempfile::TempDir>,
     ) -> Self {
-        Self::try_start(settings, smtp, dir)
+        let database = TestDatabase::of(&settings.database_url);
+        Self::start_on(settings, smtp, dir, database).await
+    }
+
+    /// Starts with these settings, keeping `database` (which they name) alive.
+    pub async fn start_on(
+        settings: Settings,
+        smtp: Arc<SmtpServer>,
+        dir: Arc<tempfile::TempDir>,
+        database: TestDatabase,
+    ) -> Self {
+        Self::try_start_on(settings, smtp, dir, database)
             .await
             .unwrap_or_else(|e| panic!("the application does not start: {e}"))
     }
@@ -124,6 +165,17 @@ impl TestApp {
         settings: Settings,
         smtp: Arc<SmtpServer>,
         dir: Arc<tempfile::TempDir>,
+    ) -> Result<Self, String> {
+        let database = TestDatabase::of(&settings.database_url);
+        Self::try_start_on(settings, smtp, dir, database).await
+    }
+
+    /// [`Self::try_start`], keeping `database` alive.
+    pub async fn try_start_on(
+        settings: Settings,
+        smtp: Arc<SmtpServer>,
+        dir: Arc<tempfile::TempDir>,
+        database: TestDatabase,
     ) -> Result<Self, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -173,6 +225,7 @@ impl TestApp {
             task: Mutex::new(Some(task)),
             runtime: Mutex::new(Some(runtime)),
             db: OnceCell::new(),
+            database,
         })
     }
 
@@ -214,15 +267,34 @@ impl TestApp {
     pub async fn restart_with(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = self.settings.clone();
         configure(&mut settings);
-        TestApp::start(settings, self.smtp.clone(), self.dir.clone()).await
+        TestApp::start_on(
+            settings,
+            self.smtp.clone(),
+            self.dir.clone(),
+            self.database.clone(),
+        )
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
+    /// The SQLite file; a test that reads it runs on SQLite (`spawn_sqlite_with`).
     pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("latchkey.db")
+        self.database
+            .sqlite_path()
+            .unwrap_or_else(|| panic!("this test reads the SQLite file but runs on PostgreSQL"))
+            .to_owned()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database.is_postgres()
+    }
+
+    /// The value of `LATCHKEY_DATABASE_URL` for a `latchkey` process on this database.
+    pub fn database_env_url(&self) -> String {
+        self.database.env_url()
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Response {
@@ -368,20 +440,10 @@ impl TestApp {
 
     // --- The database, for what the API cannot show or cannot do yet ---
 
-    /// A connection pool on the application's SQLite file.
-    pub async fn db(&self) -> &SqlitePool {
-        self.db
-            .get_or_init(|| async {
-                let options = SqliteConnectOptions::new()
-                    .filename(self.db_path())
-                    .busy_timeout(Duration::from_secs(10));
-                SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .connect_with(options)
-                    .await
-                    .expect("open the test database")
-            })
-            .await
+    /// A connection pool on the application's database, whichever engine it is: write the
+    /// SQL portably (database.rs says how).
+    pub async fn db(&self) -> &AnyPool {
+        self.db.get_or_init(|| self.database.connect()).await
     }
 
     /// Runs one statement with `email` (normalized) bound to `$1`, e.g.
@@ -404,13 +466,38 @@ impl TestApp {
 
     /// Every outbox row, oldest first.
     pub async fn outbox(&self) -> Vec<OutboxRow> {
-        sqlx::query_as(
-            "SELECT kind, recipient, status, attempts, last_error, sealed_link IS NOT NULL AS has_link \
+        let rows: Vec<(String, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+            "SELECT CAST(kind AS TEXT), recipient, CAST(status AS TEXT), attempts, last_error, \
+             CASE WHEN sealed_link IS NULL THEN 0 ELSE 1 END \
              FROM outbox ORDER BY created_at, id",
         )
         .fetch_all(self.db().await)
         .await
-        .expect("read the outbox")
+        .expect("read the outbox");
+        rows.into_iter()
+            .map(
+                |(kind, recipient, status, attempts, last_error, has_link)| OutboxRow {
+                    kind,
+                    recipient,
+                    status,
+                    attempts,
+                    last_error,
+                    has_link: has_link != 0,
+                },
+            )
+            .collect()
+    }
+
+    /// Whether the account of `email` (normalized) has a verified address.
+    pub async fn is_verified(&self, email: &str) -> bool {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE email_norm = $1 AND email_verified",
+        )
+        .bind(email.trim().to_lowercase())
+        .fetch_one(self.db().await)
+        .await
+        .expect("read the user");
+        n > 0
     }
 
     /// The outbox rows to `address` (compared case-insensitively).
@@ -435,7 +522,7 @@ impl Drop for TestApp {
 }
 
 /// One outbox row, without its (sealed) link.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OutboxRow {
     pub kind: String,
     pub recipient: String,
