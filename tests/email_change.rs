@@ -546,3 +546,38 @@ async fn a_password_reset_cancels_a_pending_change() {
     );
     app.stop().await;
 }
+
+/// Both confirmations of one change at once, the new address's and the old one's: whichever
+/// commits last must see the other's and apply the change. On SQLite the single writer orders
+/// them; on PostgreSQL each transaction reads the row the other writes, so SERIALIZABLE runs
+/// one of them again. A change left confirmed twice but never applied would be the bug.
+#[tokio::test]
+async fn both_confirmations_at_once_apply_the_change() {
+    let app = TestApp::spawn().await;
+    for round in 0..8 {
+        let old = format!("both{round}@example.com");
+        let new = format!("both-new{round}@example.com");
+        let (access, _) = app.logged_in(&old).await;
+        assert_eq!(
+            request_change(&app, &access, &new).await.status(),
+            StatusCode::ACCEPTED
+        );
+        let new_token = token_to(&app, &new, "confirm-email-change").await;
+        let old_token = token_to(&app, &old, "confirm-email-change").await;
+        let (a, b) = tokio::join!(confirm(&app, &new_token), confirm(&app, &old_token));
+        let (sa, sb) = (a.status(), b.status());
+        let (ba, bb) = (json_of(a).await, json_of(b).await);
+        assert_eq!((sa, sb), (StatusCode::OK, StatusCode::OK), "{ba} {bb}");
+        let changed = [&ba, &bb]
+            .iter()
+            .filter(|b| b["status"] == "changed")
+            .count();
+        assert_eq!(changed, 1, "round {round}: {ba} {bb}");
+        assert_eq!(
+            app.login(&new, PASSWORD).await.status(),
+            StatusCode::OK,
+            "round {round}"
+        );
+    }
+    app.stop().await;
+}
