@@ -1,7 +1,15 @@
 //! Time as the service stores it (milliseconds since the Unix epoch, UTC) and as it writes it
 //! for people and clients (RFC 3339). The one place that turns one into the other.
 
-use std::{borrow::Cow, fmt, time::Duration};
+use std::{
+    borrow::Cow,
+    fmt,
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::Duration,
+};
 
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
@@ -91,6 +99,45 @@ impl ToSchema for Millis {
     }
 }
 
+/// Where every part of Latchkey reads the time: the flows, the outbox worker and the rate
+/// limiter take one, so that tests can move a running application's time forward
+/// (`advance`) instead of sleeping until links expire or retries fall due.
+///
+/// It is the system's UTC time plus an offset that only `advance` changes: time keeps
+/// passing as usual, so real timeouts (connections, SMTP) and the worker's sleeps still work.
+#[derive(Clone, Default)]
+pub struct Clock {
+    /// Milliseconds added to the system time; shared by every clone.
+    offset: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// The system's time, until someone calls `advance`.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    pub fn now(&self) -> Millis {
+        let system = OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        let system = i64::try_from(system).unwrap_or(i64::MAX);
+        Millis(system.saturating_add(self.offset.load(Ordering::Relaxed)))
+    }
+
+    /// Moves this clock (and every clone of it) forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.offset.fetch_add(by, Ordering::Relaxed);
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Clock")
+            .field("offset_ms", &self.offset.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -133,6 +180,17 @@ mod tests {
             Millis(i64::MIN).remaining_at(Millis(i64::MAX)),
             Duration::ZERO
         );
+    }
+
+    #[test]
+    fn an_advanced_clock_moves_every_clone() {
+        let clock = Clock::system();
+        let copy = clock.clone();
+        let before = copy.now();
+        clock.advance(Duration::from_secs(3600));
+        let after = copy.now();
+        assert!(after.0 - before.0 >= 3_600_000, "{before} -> {after}");
+        assert!(after.0 - before.0 < 3_660_000, "{before} -> {after}");
     }
 
     proptest! {
