@@ -1,5 +1,5 @@
 //! The Rust snippet of docs/integration.md: verifying a Latchkey access token with the
-//! `jsonwebtoken` crate and the JWKS document alone. tests/host_app.rs includes this file and
+//! `jsonwebtoken` crate and the JWKS document alone. tests/e2e/api/host_app.rs includes this file and
 //! checks tokens with it, before and after a secret rotation.
 
 // --- snippet: rust-verify-token ---

@@ -1,0 +1,126 @@
+//! Outbox leases (issue 11): a short lease kept alive by a heartbeat while a send runs. A worker
+//! killed with SIGKILL mid-send delays its message by at most one lease (measured here with a
+//! real `latchkey worker` process), and a send that takes longer than the lease is not taken
+//! over by another worker (no second copy).
+
+use std::{
+    io::Write as _,
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use crate::support::*;
+use reqwest::StatusCode;
+
+/// A send that takes four leases: without a heartbeat, the other worker would claim the
+/// message after the first lease and send a second copy.
+#[tokio::test]
+async fn a_send_longer_than_the_lease_is_not_taken_over_by_another_worker() {
+    let lease = Duration::from_millis(800);
+    let app = TestApp::spawn_with(|s| s.worker.lease = lease).await;
+    let other = app.restart_like().await;
+    app.smtp.delay(lease * 4);
+    assert_eq!(
+        app.register("slow@example.com").await.status(),
+        StatusCode::ACCEPTED
+    );
+    app.smtp
+        .wait_for("slow@example.com", 1, Duration::from_secs(30))
+        .await;
+    // Time for a second copy to show up, if one were on its way.
+    tokio::time::sleep(lease * 6).await;
+    assert_eq!(app.smtp.data_read(), 1, "one SMTP send in all");
+    assert_eq!(app.smtp.messages_to("slow@example.com").len(), 1);
+    let rows = app.outbox().await;
+    assert_eq!((rows[0].status.as_str(), rows[0].attempts), ("sent", 1));
+    other.stop().await;
+    app.stop().await;
+}
+
+struct Worker(Child);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn latchkey(dir: &std::path::Path, db: &TestDatabase, smtp: &SmtpServer, lease: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+    command.current_dir(dir);
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
+        command.env_remove(key);
+    }
+    command
+        .env("LATCHKEY_DATABASE_URL", db.env_url())
+        .env("LATCHKEY_SECRET", SECRET)
+        .env("LATCHKEY_SMTP_URL", smtp.url())
+        .env("LATCHKEY_MAIL_LEASE", lease)
+        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1")
+        .env("LATCHKEY_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// `latchkey worker` killed with SIGKILL while the SMTP server holds its message: a new worker
+/// sends it once the lease runs out, within one lease of the kill (plus the poll and start).
+#[tokio::test]
+async fn a_worker_killed_mid_send_is_replaced_within_one_lease() {
+    const LEASE_SECS: u64 = 3;
+    let lease = format!("{LEASE_SECS}s");
+    let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+    let database = TestDatabase::for_engine(dir.path()).await;
+    let smtp = SmtpServer::start().await;
+    let to = "killed@example.com";
+
+    // A verification email queued by the CLI.
+    let mut create = latchkey(dir.path(), &database, &smtp, &lease)
+        .args(["user", "create", "--email", to])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("latchkey user create");
+    if let Some(mut stdin) = create.stdin.take() {
+        stdin
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .expect("password");
+    }
+    assert!(create.wait().expect("user create").success());
+
+    smtp.hang();
+    let first = Worker(
+        latchkey(dir.path(), &database, &smtp, &lease)
+            .arg("worker")
+            .spawn()
+            .expect("latchkey worker"),
+    );
+    smtp.wait_for_data(1, Duration::from_secs(60)).await;
+    // kill -9 mid-send: the message is claimed and never marked.
+    let killed_at = Instant::now();
+    drop(first);
+    smtp.resume();
+
+    let _second = Worker(
+        latchkey(dir.path(), &database, &smtp, &lease)
+            .arg("worker")
+            .spawn()
+            .expect("latchkey worker"),
+    );
+    let restarted_at = Instant::now();
+    let mails = smtp.wait_for(to, 1, Duration::from_secs(60)).await;
+    let after_kill = killed_at.elapsed();
+    let after_restart = restarted_at.elapsed();
+    eprintln!(
+        "lease {LEASE_SECS}s: sent {after_kill:?} after the kill, {after_restart:?} after the restart"
+    );
+    assert_eq!(mails.len(), 1);
+    // At most one lease, the worker's poll (2 s) and a loaded machine's slack.
+    assert!(
+        after_kill < Duration::from_secs(LEASE_SECS + 2 + 10),
+        "{after_kill:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(smtp.messages_to(to).len(), 1, "sent once");
+}

@@ -1,0 +1,290 @@
+//! The `latchkey` binary (contract §1): an invalid setting stops it with one line naming the
+//! variable, `migrate` creates the database, `serve` starts, serves and stops on SIGTERM, and
+//! `worker` alone sends what the outbox holds.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use crate::support::{MAIL_TIMEOUT, PASSWORD, SECRET, TestApp, TestDatabase, wait_until};
+
+const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
+
+/// The binary with a clean environment (no `LATCHKEY_*` from the caller), run in `dir`.
+fn latchkey(dir: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("LATCHKEY_LOG", "info")
+        .current_dir(dir);
+    command
+}
+
+fn database_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("latchkey.db").display())
+}
+
+#[test]
+fn an_invalid_setting_stops_start_up_with_one_line_naming_it() {
+    let cases = [
+        ("LATCHKEY_VERIFY_TTL", "soon"),
+        ("LATCHKEY_ACCESS_TTL", "0s"),
+        ("LATCHKEY_LISTEN", "nowhere"),
+        ("LATCHKEY_SMTP_URL", "http://mail.example.com"),
+        ("LATCHKEY_SECRET", "c2hvcnQ="),
+        ("LATCHKEY_RATE_LIMIT", "maybe"),
+        ("LATCHKEY_PASSWORD_HASH", "md5"),
+    ];
+    for (variable, value) in cases {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        for command in ["serve", "worker"] {
+            let out = latchkey(dir.path())
+                .arg(command)
+                .env("LATCHKEY_DATABASE_URL", database_url(dir.path()))
+                .env(variable, value)
+                .output()
+                .expect("run latchkey");
+            assert!(!out.status.success(), "{command} with {variable}={value}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                stderr.trim_end().lines().count(),
+                1,
+                "{command} with {variable}={value}: {stderr}"
+            );
+            assert!(stderr.contains(variable), "{stderr}");
+        }
+        assert!(
+            !dir.path().join("latchkey.db").exists(),
+            "it stopped before opening the database"
+        );
+    }
+
+    // The same key in latchkey.toml is named as the file's.
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(dir.path().join("latchkey.toml"), "verify_ttl = \"soon\"\n").expect("write");
+    let out = latchkey(dir.path())
+        .arg("serve")
+        .env("LATCHKEY_DATABASE_URL", database_url(dir.path()))
+        .output()
+        .expect("run latchkey");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("verify_ttl"), "{stderr}");
+}
+
+#[test]
+fn start_up_failures_are_one_line_too() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("address").port();
+    let cases = [
+        (
+            "serve",
+            vec![
+                ("LATCHKEY_LISTEN", format!("127.0.0.1:{port}")),
+                ("LATCHKEY_DATABASE_URL", database_url(dir.path())),
+            ],
+            "cannot listen",
+        ),
+        (
+            "migrate",
+            vec![(
+                "LATCHKEY_DATABASE_URL",
+                "sqlite:///nonexistent-latchkey-dir/x.db".to_owned(),
+            )],
+            "database",
+        ),
+    ];
+    for (command, env, expected) in cases {
+        let out = latchkey(dir.path())
+            .arg(command)
+            .envs(env)
+            .output()
+            .expect("run latchkey");
+        assert!(!out.status.success(), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{command}: {stderr}");
+        assert!(stderr.contains(expected), "{command}: {stderr}");
+    }
+    drop(taken);
+}
+
+#[tokio::test]
+async fn migrate_creates_the_database_and_exits_zero() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = TestDatabase::for_engine(dir.path()).await;
+    // Twice: migrating a migrated database is fine too.
+    for _ in 0..2 {
+        let out = latchkey(dir.path())
+            .arg("migrate")
+            .env("LATCHKEY_DATABASE_URL", database.env_url())
+            // PostgreSQL needs the deployment's secret for every command.
+            .env("LATCHKEY_SECRET", SECRET)
+            .output()
+            .expect("run latchkey");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let db = database.connect().await;
+    let tables = if database.is_postgres() {
+        "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+         WHERE table_schema = current_schema() ORDER BY 1"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    };
+    let tables: Vec<String> = sqlx::query_scalar(tables)
+        .fetch_all(&db)
+        .await
+        .expect("tables");
+    for table in ["users", "link_tokens", "sessions", "outbox"] {
+        assert!(tables.iter().any(|t| t == table), "{table} in {tables:?}");
+    }
+    db.close().await;
+}
+
+/// Removes ANSI colour sequences, in case the log has them.
+fn plain(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn serve_starts_serves_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut child = latchkey(dir.path())
+        .arg("serve")
+        .env("LATCHKEY_LISTEN", "127.0.0.1:0")
+        .env("LATCHKEY_DATABASE_URL", database_url(dir.path()))
+        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1")
+        .env("LATCHKEY_VERIFY_TLL", "1h")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start latchkey serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (lines, log) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines.send(plain(&line)).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let addr = loop {
+        let line = log
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no 'listening' line; got {seen:#?}"));
+        seen.push(line.clone());
+        if line.contains("latchkey listening")
+            && let Some(addr) = line.split("addr=").nth(1)
+        {
+            break addr
+                .split_whitespace()
+                .next()
+                .expect("an address")
+                .to_owned();
+        }
+    };
+    assert!(
+        seen.iter().any(|l| l.contains("LATCHKEY_VERIFY_TLL")),
+        "an unknown variable is named in a warning: {seen:#?}"
+    );
+
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+    let r = client
+        .post(format!("http://{addr}/api/v1/register"))
+        .json(&serde_json::json!({"email": "cli@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+    // The key file was made beside the database, private.
+    let key = dir.path().join("latchkey.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key)
+            .expect("latchkey.key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let status = terminate(child).await;
+    assert!(status.success(), "{status:?}");
+}
+
+/// Sends SIGTERM and waits for the process; its exit status.
+async fn terminate(child: std::process::Child) -> std::process::ExitStatus {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let mut child = child;
+    tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait")
+}
+
+#[tokio::test]
+async fn the_worker_alone_sends_what_the_outbox_holds() {
+    // A message queued by a server while SMTP was down; the server is gone.
+    let app = TestApp::spawn_with(|s| s.worker.max_attempts = 100).await;
+    app.smtp.refuse();
+    app.register("worker@example.com").await;
+    wait_until("the message failed once", MAIL_TIMEOUT, || async {
+        app.outbox().await.iter().all(|m| m.attempts >= 1)
+    })
+    .await;
+    app.stop().await;
+    app.smtp.resume();
+
+    let worker = latchkey(app.dir.path())
+        .arg("worker")
+        .env("LATCHKEY_DATABASE_URL", app.database_env_url())
+        .env("LATCHKEY_SMTP_URL", app.smtp.url())
+        .env("LATCHKEY_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start latchkey worker");
+    let mail = app.smtp.latest("worker@example.com").await;
+    assert!(mail.token("verify-email").is_some());
+    wait_until("the message is marked sent", MAIL_TIMEOUT, || async {
+        app.outbox().await.iter().all(|m| m.status == "sent")
+    })
+    .await;
+    let status = terminate(worker).await;
+    assert!(status.success(), "{status:?}");
+    assert_eq!(app.smtp.messages_to("worker@example.com").len(), 1);
+}

@@ -1,0 +1,569 @@
+//! End-to-end test support: the real application on a random port, a temporary database
+//! (SQLite, or PostgreSQL with `LATCHKEY_TEST_ENGINE=postgres`: see database.rs), and a real
+//! SMTP server over TCP.
+//!
+//! Each `TestApp` runs on a Tokio runtime of its own, like a process of its own: `crash()` drops
+//! that runtime with everything on it (server, worker, sends in flight), as a killed process
+//! would lose them, while `stop()` shuts down gracefully.
+
+pub mod cluster;
+pub mod database;
+pub mod faulty_smtp;
+pub mod node;
+pub mod smtp;
+pub mod webhooks;
+
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use latchkey::{Application, Settings};
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use sqlx::AnyPool;
+use tokio::{
+    runtime::Runtime,
+    sync::{OnceCell, oneshot},
+    task::JoinHandle,
+};
+
+pub use database::{Engine, PgDatabase, TestDatabase, engine, postgres_or_skip, under_ci};
+pub use smtp::{MAIL_TIMEOUT, ReceivedMail, SmtpServer};
+
+pub const PASSWORD: &str = "correct horse battery";
+/// A fixed secret, so that a restarted instance reads what the previous one sealed.
+pub const SECRET: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+/// Another valid secret, for rotation and foreign signatures.
+pub const OTHER_SECRET: &str = "HwECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+/// The access tokens a deployment with `secret` (and `previous`) issues, with the test
+/// settings' issuer and audience: for forging tokens that differ from real ones only where a
+/// test says.
+pub fn access_tokens(
+    secret: &str,
+    previous: Option<&str>,
+) -> latchkey::domain::access::AccessTokens {
+    use latchkey::domain::{
+        access::{AccessTokens, TokenSettings},
+        keys::{Keys, Secret},
+    };
+    let secret: Secret = secret.parse().expect("secret");
+    let previous: Option<Secret> = previous.map(|p| p.parse().expect("secret"));
+    let defaults = Settings::defaults();
+    AccessTokens::new(
+        &Keys::derive(&secret, previous.as_ref()),
+        &TokenSettings {
+            algorithm: defaults.access_token_alg,
+            issuer: defaults.public_url.as_str().trim_end_matches('/'),
+            audience: &defaults.token_audience,
+            ttl: defaults.access_ttl,
+        },
+    )
+    .expect("access tokens")
+}
+
+/// Settings for a test on the SQLite file `db`: everything on loopback, fast retries, cheap
+/// hashing, no cooldown.
+pub fn test_settings(db: PathBuf, smtp: &SmtpServer) -> Settings {
+    test_settings_on(&TestDatabase::Sqlite(db), smtp)
+}
+
+/// Settings for a test on `db`, whichever engine it is.
+pub fn test_settings_on(db: &TestDatabase, smtp: &SmtpServer) -> Settings {
+    let mut s = Settings::defaults();
+    s.listen = "127.0.0.1:0".parse().expect("address");
+    s.database_url = db.database_url();
+    s.smtp_url = Some(smtp.url().parse().expect("smtp url"));
+    s.secret = Some(SECRET.parse().expect("secret"));
+    s.password_hash = "argon2id:m=4096,t=1,p=1".parse().expect("hash params");
+    s.mail_cooldown = Duration::ZERO;
+    s.rate_limit = false;
+    s.worker.retry_base = Duration::from_millis(100);
+    s.worker.retry_max = Duration::from_millis(400);
+    s.worker.poll_interval = Duration::from_millis(100);
+    s.worker.lease = Duration::from_secs(2);
+    s
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub smtp: Arc<SmtpServer>,
+    pub settings: Settings,
+    pub dir: Arc<tempfile::TempDir>,
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    task: Mutex<Option<JoinHandle<std::io::Result<()>>>>,
+    runtime: Mutex<Option<Runtime>>,
+    db: OnceCell<AnyPool>,
+    /// Kept by every instance on it: a test's PostgreSQL database lives as long as they do.
+    pub database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with settings changed by `configure`, on the suite's engine.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+        let database = TestDatabase::for_engine(dir.path()).await;
+        Self::spawn_on(database, dir, configure).await
+    }
+
+    /// Spawns on SQLite whatever the suite's engine: for tests about SQLite itself (its
+    /// files, the key file beside it).
+    pub async fn spawn_sqlite_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+        let database = TestDatabase::Sqlite(dir.path().join("latchkey.db"));
+        Self::spawn_on(database, dir, configure).await
+    }
+
+    /// Spawns on `database`, with settings changed by `configure`.
+    pub async fn spawn_on(
+        database: TestDatabase,
+        dir: Arc<tempfile::TempDir>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let smtp = SmtpServer::start().await;
+        let mut settings = test_settings_on(&database, &smtp);
+        configure(&mut settings);
+        Self::start_on(settings, smtp, dir, database).await
+    }
+
+    /// Starts with these settings, on the database they name.
+    pub async fn start(
+        settings: Settings,
+        smtp: Arc<SmtpServer>,
+        dir: Arc<tempfile::TempDir>,
+    ) -> Self {
+        let database = TestDatabase::of(&settings.database_url);
+        Self::start_on(settings, smtp, dir, database).await
+    }
+
+    /// Starts with these settings, keeping `database` (which they name) alive.
+    pub async fn start_on(
+        settings: Settings,
+        smtp: Arc<SmtpServer>,
+        dir: Arc<tempfile::TempDir>,
+        database: TestDatabase,
+    ) -> Self {
+        Self::try_start_on(settings, smtp, dir, database)
+            .await
+            .unwrap_or_else(|e| panic!("the application does not start: {e}"))
+    }
+
+    /// Starts the application on a runtime of its own; the start error if it does not start.
+    pub async fn try_start(
+        settings: Settings,
+        smtp: Arc<SmtpServer>,
+        dir: Arc<tempfile::TempDir>,
+    ) -> Result<Self, String> {
+        let database = TestDatabase::of(&settings.database_url);
+        Self::try_start_on(settings, smtp, dir, database).await
+    }
+
+    /// [`Self::try_start`], keeping `database` alive.
+    pub async fn try_start_on(
+        settings: Settings,
+        smtp: Arc<SmtpServer>,
+        dir: Arc<tempfile::TempDir>,
+        database: TestDatabase,
+    ) -> Result<Self, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("latchkey-under-test")
+            .enable_all()
+            .build()
+            .expect("a runtime for the application");
+        let (ready, started) = oneshot::channel::<Result<SocketAddr, String>>();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app_settings = settings.clone();
+        let task = runtime.spawn(async move {
+            let app = match Application::build(app_settings).await {
+                Ok(app) => app,
+                Err(e) => {
+                    let _ = ready.send(Err(e.to_string()));
+                    return Ok(());
+                }
+            };
+            let _ = ready.send(Ok(app.local_addr()));
+            app.run(async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        let addr = match started.await {
+            Ok(Ok(addr)) => addr,
+            Ok(Err(e)) => {
+                runtime.shutdown_background();
+                return Err(e);
+            }
+            Err(_) => {
+                runtime.shutdown_background();
+                return Err("the application task ended before it started".into());
+            }
+        };
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Ok(Self {
+            base: format!("http://{addr}"),
+            client,
+            smtp,
+            settings,
+            dir,
+            stop: Mutex::new(Some(stop)),
+            task: Mutex::new(Some(task)),
+            runtime: Mutex::new(Some(runtime)),
+            db: OnceCell::new(),
+            database,
+        })
+    }
+
+    /// Stops gracefully, like SIGTERM: requests and sends in flight finish first.
+    pub async fn stop(&self) {
+        if let Some(stop) = self.stop.lock().expect("lock").take() {
+            let _ = stop.send(());
+        }
+        let task = self.task.lock().expect("lock").take();
+        if let Some(task) = task {
+            let result = task.await.expect("the application task does not panic");
+            result.expect("the server ends cleanly");
+        }
+        self.shut_down_runtime().await;
+    }
+
+    /// Stops like a killed process: everything in flight is dropped where it stands.
+    pub async fn crash(&self) {
+        self.task.lock().expect("lock").take();
+        self.stop.lock().expect("lock").take();
+        self.shut_down_runtime().await;
+    }
+
+    async fn shut_down_runtime(&self) {
+        let runtime = self.runtime.lock().expect("lock").take();
+        if let Some(runtime) = runtime {
+            tokio::task::spawn_blocking(move || runtime.shutdown_timeout(Duration::from_secs(10)))
+                .await
+                .expect("runtime shut down");
+        }
+    }
+
+    /// A new instance on the same database, SMTP server and settings (and a new port).
+    pub async fn restart_like(&self) -> TestApp {
+        self.restart_with(|_| {}).await
+    }
+
+    /// A new instance on the same database and SMTP server, with settings changed.
+    pub async fn restart_with(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        TestApp::start_on(
+            settings,
+            self.smtp.clone(),
+            self.dir.clone(),
+            self.database.clone(),
+        )
+        .await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// The SQLite file; a test that reads it runs on SQLite (`spawn_sqlite_with`).
+    pub fn db_path(&self) -> PathBuf {
+        self.database
+            .sqlite_path()
+            .unwrap_or_else(|| panic!("this test reads the SQLite file but runs on PostgreSQL"))
+            .to_owned()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database.is_postgres()
+    }
+
+    /// The value of `LATCHKEY_DATABASE_URL` for a `latchkey` process on this database.
+    pub fn database_env_url(&self) -> String {
+        self.database.env_url()
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A POST with exactly these bytes and this `Content-Type` (none if `None`).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        let mut request = self.client.post(self.url(path)).body(body);
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_auth(&self, path: &str, token: &str, body: Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_auth(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn register(&self, email: &str) -> Response {
+        self.register_with(email, PASSWORD, None).await
+    }
+
+    pub async fn register_with(&self, email: &str, password: &str, name: Option<&str>) -> Response {
+        let mut body = json!({"email": email, "password": password});
+        if let Some(name) = name {
+            body["name"] = name.into();
+        }
+        let r = self.post("/api/v1/register", body).await;
+        if r.status() == StatusCode::ACCEPTED {
+            self.sign_up_recorded(email).await;
+        }
+        r
+    }
+
+    /// A sign-up is written just after its answer (so that the answer's time tells nothing
+    /// about accounts). Waits, briefly and without failing, until the address has an account:
+    /// a sign-up that creates nothing (a reserved address) simply waits the bound out.
+    pub async fn sign_up_recorded(&self, email: &str) {
+        let email_norm = email.trim().to_lowercase();
+        for _ in 0..40 {
+            let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_norm = $1")
+                .bind(&email_norm)
+                .fetch_one(self.db().await)
+                .await
+                .unwrap_or(0);
+            if found > 0 {
+                // The account's row and its emails are written in one transaction.
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn verify(&self, token: &str) -> Response {
+        self.post("/api/v1/email/verify", json!({"token": token}))
+            .await
+    }
+
+    pub async fn resend(&self, email: &str) -> Response {
+        self.post("/api/v1/email/verify/resend", json!({"email": email}))
+            .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/login",
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.post(
+            "/api/v1/token/refresh",
+            json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    pub async fn logout(&self, refresh_token: &str) -> Response {
+        self.post("/api/v1/logout", json!({"refresh_token": refresh_token}))
+            .await
+    }
+
+    /// The status of `GET /api/v1/me` with this access token.
+    pub async fn me_status(&self, access_token: &str) -> StatusCode {
+        self.get_auth("/api/v1/me", access_token).await.status()
+    }
+
+    /// Registers, follows the verification link, and returns the address's verified account.
+    pub async fn verified_user(&self, email: &str) {
+        assert_eq!(self.register(email).await.status(), StatusCode::ACCEPTED);
+        let token = self.smtp.new_token(email, "verify-email").await;
+        assert_eq!(self.verify(&token).await.status(), StatusCode::OK);
+    }
+
+    /// Logs in with the test password: (access token, refresh token).
+    pub async fn log_in(&self, email: &str) -> (String, String) {
+        let r = self.login(email, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::OK, "log-in of {email}");
+        tokens_of(r).await
+    }
+
+    /// A verified user, logged in: (access token, refresh token).
+    pub async fn logged_in(&self, email: &str) -> (String, String) {
+        self.verified_user(email).await;
+        self.log_in(email).await
+    }
+
+    // --- The database, for what the API cannot show or cannot do yet ---
+
+    /// A connection pool on the application's database, whichever engine it is: write the
+    /// SQL portably (database.rs says how).
+    pub async fn db(&self) -> &AnyPool {
+        self.db.get_or_init(|| self.database.connect()).await
+    }
+
+    /// Runs one statement with `email` (normalized) bound to `$1`, e.g.
+    /// `UPDATE users SET disabled = TRUE WHERE email_norm = $1`; returns the rows changed.
+    pub async fn sql_for(&self, statement: &'static str, email: &str) -> u64 {
+        sqlx::query(statement)
+            .bind(email.trim().to_lowercase())
+            .execute(self.db().await)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"))
+            .rows_affected()
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(self.db().await)
+            .await
+            .expect("count users")
+    }
+
+    /// Every outbox row, oldest first.
+    pub async fn outbox(&self) -> Vec<OutboxRow> {
+        let rows: Vec<(String, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+            "SELECT CAST(kind AS TEXT), recipient, CAST(status AS TEXT), attempts, last_error, \
+             CASE WHEN sealed_link IS NULL THEN 0 ELSE 1 END \
+             FROM outbox ORDER BY created_at, id",
+        )
+        .fetch_all(self.db().await)
+        .await
+        .expect("read the outbox");
+        rows.into_iter()
+            .map(
+                |(kind, recipient, status, attempts, last_error, has_link)| OutboxRow {
+                    kind,
+                    recipient,
+                    status,
+                    attempts,
+                    last_error,
+                    has_link: has_link != 0,
+                },
+            )
+            .collect()
+    }
+
+    /// The outbox rows to `address` (compared case-insensitively).
+    pub async fn outbox_to(&self, address: &str) -> Vec<OutboxRow> {
+        let address = address.trim().to_lowercase();
+        self.outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.recipient.to_lowercase() == address)
+            .collect()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Ok(mut runtime) = self.runtime.lock()
+            && let Some(runtime) = runtime.take()
+        {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// One outbox row, without its (sealed) link.
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    pub kind: String,
+    pub recipient: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub has_link: bool,
+}
+
+/// The tokens of a 200 log-in or refresh answer: (access token, refresh token).
+pub async fn tokens_of(r: Response) -> (String, String) {
+    let body: Value = r.json().await.expect("tokens");
+    (
+        str_of(&body, "access_token"),
+        str_of(&body, "refresh_token"),
+    )
+}
+
+pub fn str_of(v: &Value, key: &str) -> String {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} missing in {v}"))
+        .to_owned()
+}
+
+/// Asserts a problem+json answer with this status and code; returns the body.
+pub async fn assert_problem(r: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(r.status(), status, "status for expected {code}");
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let body: Value = r.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status.as_u16());
+    for key in ["type", "title", "detail"] {
+        assert!(body[key].is_string(), "{key} missing in {body}");
+    }
+    body
+}
+
+/// Polls `check` until it holds; panics with `what` after `timeout`.
+pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
