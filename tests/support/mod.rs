@@ -32,6 +32,7 @@ use tokio::{
 };
 
 pub use database::{Engine, PgDatabase, TestDatabase, engine, postgres_or_skip, under_ci};
+pub use node::latchkey;
 pub use smtp::{MAIL_TIMEOUT, ReceivedMail, SmtpServer};
 
 pub const PASSWORD: &str = "correct horse battery";

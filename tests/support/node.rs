@@ -1,6 +1,6 @@
-//! `latchkey serve` and `latchkey worker` as real processes (nodes of one deployment): started
-//! with a clean environment, their log kept for failure messages, stopped with SIGTERM or
-//! killed with SIGKILL.
+//! The `latchkey` binary as a process: the one way the tests launch it ([`latchkey`]), and
+//! `latchkey serve` and `latchkey worker` as nodes of one deployment, their log kept for
+//! failure messages, stopped with SIGTERM or killed with SIGKILL.
 
 use std::{
     io::{BufRead as _, BufReader},
@@ -12,20 +12,33 @@ use std::{
 
 use super::{SECRET, SmtpServer};
 
-/// The `latchkey` binary in `dir`, without any `LATCHKEY_*` variable of the surroundings,
-/// with cheap hashing, no request limits and no mail cooldown (tests send many requests).
-pub fn latchkey(dir: &Path, database_url: &str, smtp: &SmtpServer) -> Command {
+/// The `latchkey` binary, to run in `dir` (where it reads `latchkey.toml` and, by default,
+/// makes `latchkey.db` and `latchkey.key`): with none of the `LATCHKEY_*` variables of the
+/// surroundings, plain log lines (`NO_COLOR`), and cheap password hashing (tests hash many
+/// passwords). Everything else it needs, the test sets.
+pub fn latchkey(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
     command.current_dir(dir);
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
-        command.env_remove(key);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("LATCHKEY_") {
+            command.env_remove(key);
+        }
     }
+    command
+        .env("NO_COLOR", "1")
+        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1");
+    command
+}
+
+/// [`latchkey`] as a node of a test deployment: on `database_url`, sending through `smtp`, with
+/// the suite's secret, no request limits and no mail cooldown (tests send many requests), quick
+/// retries, and info logs.
+pub fn deployment(dir: &Path, database_url: &str, smtp: &SmtpServer) -> Command {
+    let mut command = latchkey(dir);
     command.envs([
-        ("NO_COLOR", "1"),
         ("LATCHKEY_DATABASE_URL", database_url),
         ("LATCHKEY_SMTP_URL", smtp.url().as_str()),
         ("LATCHKEY_SECRET", SECRET),
-        ("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1"),
         ("LATCHKEY_MAIL_COOLDOWN", "0s"),
         ("LATCHKEY_RATE_LIMIT", "off"),
         ("LATCHKEY_MAIL_RETRY_BASE", "200ms"),

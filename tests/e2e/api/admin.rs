@@ -636,7 +636,7 @@ async fn health_metrics_and_openapi() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let database = TestDatabase::for_engine(dir.path()).await;
     let smtp = SmtpServer::start().await;
-    let mut command = node::latchkey(dir.path(), &database.env_url(), &smtp);
+    let mut command = node::deployment(dir.path(), &database.env_url(), &smtp);
     command.envs([
         ("LATCHKEY_FIRST_ADMIN_EMAIL", ROOT),
         ("LATCHKEY_FIRST_ADMIN_PASSWORD", PASSWORD),

@@ -47,18 +47,14 @@ impl Drop for Worker {
     }
 }
 
-fn latchkey(dir: &std::path::Path, db: &TestDatabase, smtp: &SmtpServer, lease: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-    command.current_dir(dir);
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
-        command.env_remove(key);
-    }
+/// `latchkey` on `db`, sending through `smtp` with this lease, quiet.
+fn with_lease(dir: &std::path::Path, db: &TestDatabase, smtp: &SmtpServer, lease: &str) -> Command {
+    let mut command = latchkey(dir);
     command
         .env("LATCHKEY_DATABASE_URL", db.env_url())
         .env("LATCHKEY_SECRET", SECRET)
         .env("LATCHKEY_SMTP_URL", smtp.url())
         .env("LATCHKEY_MAIL_LEASE", lease)
-        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1")
         .env("LATCHKEY_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -77,7 +73,7 @@ async fn a_worker_killed_mid_send_is_replaced_within_one_lease() {
     let to = "killed@example.com";
 
     // A verification email queued by the CLI.
-    let mut create = latchkey(dir.path(), &database, &smtp, &lease)
+    let mut create = with_lease(dir.path(), &database, &smtp, &lease)
         .args(["user", "create", "--email", to])
         .stdin(Stdio::piped())
         .spawn()
@@ -91,7 +87,7 @@ async fn a_worker_killed_mid_send_is_replaced_within_one_lease() {
 
     smtp.hang();
     let first = Worker(
-        latchkey(dir.path(), &database, &smtp, &lease)
+        with_lease(dir.path(), &database, &smtp, &lease)
             .arg("worker")
             .spawn()
             .expect("latchkey worker"),
@@ -103,7 +99,7 @@ async fn a_worker_killed_mid_send_is_replaced_within_one_lease() {
     smtp.resume();
 
     let _second = Worker(
-        latchkey(dir.path(), &database, &smtp, &lease)
+        with_lease(dir.path(), &database, &smtp, &lease)
             .arg("worker")
             .spawn()
             .expect("latchkey worker"),

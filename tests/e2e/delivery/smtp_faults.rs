@@ -7,7 +7,7 @@
 //! that the next messages still go out.
 
 use std::{
-    process::{Command, Stdio},
+    process::Stdio,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -98,12 +98,9 @@ impl Faulty {
     }
 
     async fn run_cli(&self, args: &[&str]) -> String {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-        command.args(args).current_dir(self.app.dir.path());
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
-            command.env_remove(key);
-        }
+        let mut command = latchkey(self.app.dir.path());
         command
+            .args(args)
             .env("LATCHKEY_DATABASE_URL", self.app.database_env_url())
             .env("LATCHKEY_SECRET", SECRET)
             .stdin(Stdio::null());

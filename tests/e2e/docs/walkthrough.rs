@@ -76,15 +76,10 @@ fn every_flow_of_the_walk_through_answers_as_shown() {
         );
     }
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+    let mut server = crate::support::latchkey(dir.path())
         .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
         .env("LATCHKEY_LISTEN", "127.0.0.1:0")
-        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1")
         .env("LATCHKEY_LOG", "info")
-        .current_dir(dir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

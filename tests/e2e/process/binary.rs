@@ -12,16 +12,10 @@ use std::{
 
 use crate::support::{MAIL_TIMEOUT, PASSWORD, SECRET, TestApp, TestDatabase, wait_until};
 
-const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
-
-/// The binary with a clean environment (no `LATCHKEY_*` from the caller), run in `dir`.
+/// The binary in `dir`, logging at info.
 fn latchkey(dir: &Path) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .env_clear()
-        .env("NO_COLOR", "1")
-        .env("LATCHKEY_LOG", "info")
-        .current_dir(dir);
+    let mut command = crate::support::latchkey(dir);
+    command.env("LATCHKEY_LOG", "info");
     command
 }
 
@@ -176,7 +170,6 @@ async fn serve_starts_serves_and_stops_cleanly_on_sigterm() {
         .arg("serve")
         .env("LATCHKEY_LISTEN", "127.0.0.1:0")
         .env("LATCHKEY_DATABASE_URL", database_url(dir.path()))
-        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1")
         .env("LATCHKEY_VERIFY_TLL", "1h")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())

@@ -1,12 +1,7 @@
 //! The `latchkey` command line (contract §1), run as a subprocess against a temporary database;
 //! what it does is checked over HTTP with the real server on the same database.
 
-use std::{
-    io::Write as _,
-    process::{Command, Stdio},
-    sync::Arc,
-    time::Duration,
-};
+use std::{io::Write as _, process::Stdio, sync::Arc, time::Duration};
 
 use crate::support::*;
 use reqwest::StatusCode;
@@ -66,12 +61,10 @@ impl Cli {
 
     /// Runs on a blocking thread: the test's SMTP server lives on the async runtime.
     async fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-        command.args(args).current_dir(self.dir.path());
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
-            command.env_remove(key);
-        }
-        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        let mut command = latchkey(self.dir.path());
+        command
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         let stdin = stdin.map(str::to_owned);
         tokio::task::spawn_blocking(move || {
             command

@@ -11,22 +11,17 @@ use std::{
     time::{Duration, Instant},
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
-const SECRET: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+use crate::support::SECRET;
 
-/// The binary with a clean environment, a database in `dir`, cheap hashing.
+/// The binary with a database in `dir`.
 fn latchkey(dir: &Path) -> Command {
-    let mut command = Command::new(BIN);
+    let mut command = crate::support::latchkey(dir);
     command
-        .env_clear()
-        .env("NO_COLOR", "1")
         .env(
             "LATCHKEY_DATABASE_URL",
             format!("sqlite://{}", dir.join("latchkey.db").display()),
         )
-        .env("LATCHKEY_SECRET", SECRET)
-        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1")
-        .current_dir(dir);
+        .env("LATCHKEY_SECRET", SECRET);
     command
 }
 

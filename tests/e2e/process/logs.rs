@@ -5,7 +5,7 @@
 
 use std::{
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Stdio},
     time::Duration,
 };
 
@@ -25,19 +25,14 @@ impl Server {
     async fn start(dir: &Path, db: &TestDatabase, smtp: &SmtpServer, format: &str) -> Self {
         let log = dir.join("latchkey.log");
         let file = std::fs::File::create(&log).expect("log file");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-        command.arg("serve").current_dir(dir);
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
-            command.env_remove(key);
-        }
         let db = db.env_url();
-        let child = command
+        let child = latchkey(dir)
+            .arg("serve")
             .envs([
                 ("LATCHKEY_LISTEN", "127.0.0.1:0"),
                 ("LATCHKEY_DATABASE_URL", db.as_str()),
                 ("LATCHKEY_SMTP_URL", smtp.url().as_str()),
                 ("LATCHKEY_SECRET", SECRET),
-                ("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1"),
                 ("LATCHKEY_MAIL_COOLDOWN", "0s"),
                 ("LATCHKEY_LOG", "trace"),
                 ("LATCHKEY_LOG_FORMAT", format),

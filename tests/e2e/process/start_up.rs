@@ -9,20 +9,17 @@ use std::{
     time::Duration,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
+use crate::support::SECRET;
 
+/// The binary with a database in `dir`.
 fn latchkey(dir: &Path) -> Command {
-    let mut command = Command::new(BIN);
+    let mut command = crate::support::latchkey(dir);
     command
-        .env_clear()
-        .env("NO_COLOR", "1")
         .env(
             "LATCHKEY_DATABASE_URL",
             format!("sqlite://{}", dir.join("latchkey.db").display()),
         )
-        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1")
-        .stdin(Stdio::null())
-        .current_dir(dir);
+        .stdin(Stdio::null());
     command
 }
 
@@ -221,10 +218,7 @@ fn an_unreachable_database_is_retried_until_the_connect_timeout() {
             "LATCHKEY_DATABASE_URL",
             format!("postgres://latchkey:x@127.0.0.1:{port}/latchkey"),
         )
-        .env(
-            "LATCHKEY_SECRET",
-            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        )
+        .env("LATCHKEY_SECRET", SECRET)
         .env("LATCHKEY_DATABASE_CONNECT_TIMEOUT", "3s")
         .output()
         .expect("run latchkey");

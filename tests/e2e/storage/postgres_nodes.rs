@@ -80,7 +80,7 @@ async fn five_hundred_sign_ups_over_two_servers_one_killed_halfway() {
         SmtpServer::start().await,
     ];
     let command = |i: usize| {
-        let mut command = node::latchkey(dir.path(), &url, &smtp[i]);
+        let mut command = node::deployment(dir.path(), &url, &smtp[i]);
         command.env("LATCHKEY_MAIL_LEASE", LEASE);
         command
     };

@@ -51,7 +51,7 @@ async fn a_database_stopped_and_started_under_a_running_server() {
     let url = cluster.url("postgres");
     let dir = tempfile::tempdir().expect("temporary directory");
     let smtp = SmtpServer::start().await;
-    let mut command = node::latchkey(dir.path(), &url, &smtp);
+    let mut command = node::deployment(dir.path(), &url, &smtp);
     command.env("LATCHKEY_DATABASE_CONNECT_TIMEOUT", "30s");
     let mut server = Node::serve("serve", command).await;
     let client = reqwest::Client::builder()

@@ -33,8 +33,8 @@ impl Pair {
         let database = TestDatabase::postgres().await;
         let smtp = SmtpServer::start().await;
         let url = database.env_url();
-        let first = Node::serve("server 0", node::latchkey(dir.path(), &url, &smtp)).await;
-        let second = Node::serve("server 1", node::latchkey(dir.path(), &url, &smtp)).await;
+        let first = Node::serve("server 0", node::deployment(dir.path(), &url, &smtp)).await;
+        let second = Node::serve("server 1", node::deployment(dir.path(), &url, &smtp)).await;
         Some(Self {
             servers: [first, second],
             smtp,

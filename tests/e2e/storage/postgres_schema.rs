@@ -10,7 +10,7 @@
 use std::{
     collections::{BTreeMap, BTreeSet},
     path::Path,
-    process::{Command, Output},
+    process::Output,
 };
 
 use crate::support::*;
@@ -18,12 +18,8 @@ use sqlx::AnyPool;
 
 /// `latchkey migrate` on `database`; its output.
 fn migrate(dir: &Path, database: &TestDatabase) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-    command.arg("migrate").current_dir(dir);
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
-        command.env_remove(key);
-    }
-    command
+    latchkey(dir)
+        .arg("migrate")
         .env("LATCHKEY_DATABASE_URL", database.env_url())
         .env("LATCHKEY_SECRET", SECRET)
         .output()

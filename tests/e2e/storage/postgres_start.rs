@@ -15,15 +15,10 @@ use crate::support::{cluster::PrivateCluster, node::Node, *};
 use reqwest::StatusCode;
 
 fn latchkey(dir: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-    command.current_dir(dir).stdin(Stdio::null());
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
-        command.env_remove(key);
-    }
+    let mut command = crate::support::latchkey(dir);
     command
-        .env("NO_COLOR", "1")
-        .env("LATCHKEY_LISTEN", "127.0.0.1:0")
-        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1");
+        .stdin(Stdio::null())
+        .env("LATCHKEY_LISTEN", "127.0.0.1:0");
     command
 }
 
@@ -116,7 +111,7 @@ async fn a_database_that_comes_up_within_the_timeout_is_used() {
     cluster.stop().expect("stop the cluster");
     let dir = tempfile::tempdir().expect("temporary directory");
     let smtp = SmtpServer::start().await;
-    let mut command = crate::support::node::latchkey(dir.path(), &cluster.url("postgres"), &smtp);
+    let mut command = node::deployment(dir.path(), &cluster.url("postgres"), &smtp);
     command.env("LATCHKEY_DATABASE_CONNECT_TIMEOUT", "60s");
     let starting = tokio::spawn(Node::serve("serve", command));
     tokio::time::sleep(Duration::from_secs(3)).await;
