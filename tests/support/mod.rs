@@ -8,7 +8,6 @@
 
 pub mod cluster;
 pub mod database;
-pub mod faulty_smtp;
 pub mod node;
 pub mod smtp;
 pub mod webhooks;

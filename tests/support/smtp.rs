@@ -1,6 +1,10 @@
-//! A small SMTP server on a real TCP port, for tests: it speaks enough of RFC 5321 for lettre,
-//! keeps what it receives, and can be told to refuse service, to hang mid-conversation, or to
-//! answer slowly.
+//! A small SMTP server on a real TCP port, for tests: it speaks enough of RFC 5321 for lettre and
+//! keeps the messages it accepted (answered 250). It can be told to refuse service, to hang
+//! after the message data, or to answer slowly; and faults can be scripted as rules, for one
+//! recipient or for every connection, applied a number of times (or until cleared): an answer of
+//! the test's choosing to RCPT TO or to the message data (4xx, 5xx), a connection accepted and
+//! never spoken to, a connection dropped halfway through the message data, and STARTTLS offered
+//! and then failing.
 
 use std::{
     sync::{
@@ -101,19 +105,77 @@ const REFUSING: u8 = 1;
 const HANGING: u8 = 2;
 const SLOW: u8 = 3;
 
+/// A scripted fault (see [`SmtpServer::fail_for`] and [`SmtpServer::fail_connections`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer RCPT TO with this line (`450 4.2.1 mailbox busy`, `550 5.1.1 mailbox
+    /// unavailable`).
+    Rcpt(&'static str),
+    /// Read the whole message data, then answer with this line instead of 250.
+    Data(&'static str),
+    /// Close the connection halfway through the message data.
+    DropInData,
+    /// Accept the connection and never send anything (for every connection).
+    Silent,
+    /// Offer STARTTLS, answer the command with 220, then close instead of a TLS handshake
+    /// (for every connection).
+    StartTlsFails,
+}
+
+/// A fault rule applied until cleared.
+pub const ALWAYS: usize = usize::MAX;
+
+struct Rule {
+    /// `None`: every connection (for `Silent` and `StartTlsFails`).
+    to: Option<String>,
+    fault: Fault,
+    remaining: usize,
+}
+
 /// What the connections share.
 #[derive(Default)]
 struct State {
     received: Mutex<Vec<ReceivedMail>>,
-    /// Woken when a message arrives and when a message's data has been read.
+    /// Woken when a message arrives, when a message's data has been read, and when a fault is
+    /// applied.
     arrived: Notify,
     mode: AtomicU8,
     /// The answer delay of `SLOW`, in milliseconds.
     delay_ms: AtomicU64,
-    /// Messages whose data was read in full, answered or not (hung, slow, accepted).
+    /// Messages whose data was read in full, answered or not (hung, slow, accepted, faulted).
     data_read: AtomicUsize,
     /// Connections opened, refused ones included.
     connections: AtomicUsize,
+    rules: Mutex<Vec<Rule>>,
+    faults_applied: AtomicUsize,
+}
+
+impl State {
+    /// Applies the first rule for `to` (or for every connection) whose fault matches `kind`,
+    /// counting it down.
+    fn take(&self, to: Option<&str>, kind: impl Fn(&Fault) -> bool) -> Option<Fault> {
+        let mut rules = self.rules.lock().expect("lock");
+        let i = rules.iter().position(|r| {
+            kind(&r.fault) && r.to.as_deref().map(str::to_lowercase) == to.map(str::to_lowercase)
+        })?;
+        let fault = rules[i].fault.clone();
+        rules[i].remaining -= 1;
+        if rules[i].remaining == 0 {
+            rules.remove(i);
+        }
+        self.faults_applied.fetch_add(1, Ordering::SeqCst);
+        self.arrived.notify_waiters();
+        Some(fault)
+    }
+
+    /// Whether a rule for every connection has a fault that matches `kind`.
+    fn has(&self, kind: impl Fn(&Fault) -> bool) -> bool {
+        self.rules
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|r| r.to.is_none() && kind(&r.fault))
+    }
 }
 
 pub struct SmtpServer {
@@ -171,6 +233,33 @@ impl SmtpServer {
 
     pub fn resume(&self) {
         self.state.mode.store(UP, Ordering::SeqCst);
+    }
+
+    /// `fault` for messages to `to`, the next `times` times (`ALWAYS`: until cleared).
+    pub fn fail_for(&self, to: &str, fault: Fault, times: usize) {
+        self.state.rules.lock().expect("lock").push(Rule {
+            to: Some(to.to_owned()),
+            fault,
+            remaining: times,
+        });
+    }
+
+    /// `fault` for every new connection, the next `times` times.
+    pub fn fail_connections(&self, fault: Fault, times: usize) {
+        self.state.rules.lock().expect("lock").push(Rule {
+            to: None,
+            fault,
+            remaining: times,
+        });
+    }
+
+    /// No more scripted faults.
+    pub fn clear(&self) {
+        self.state.rules.lock().expect("lock").clear();
+    }
+
+    pub fn faults_applied(&self) -> usize {
+        self.state.faults_applied.load(Ordering::SeqCst)
     }
 
     pub fn messages(&self) -> Vec<ReceivedMail> {
@@ -318,6 +407,14 @@ pub const MAIL_TIMEOUT: Duration = Duration::from_secs(30);
 async fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
     state.connections.fetch_add(1, Ordering::SeqCst);
     let mode = &state.mode;
+    if state.take(None, |f| *f == Fault::Silent).is_some() {
+        // Hold the connection open and say nothing, until the client gives up.
+        let mut stream = stream;
+        let mut buf = [0u8; 1024];
+        while tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await? > 0 {}
+        return Ok(());
+    }
+    let offer_starttls = state.has(|f| *f == Fault::StartTlsFails);
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     if mode.load(Ordering::SeqCst) == REFUSING {
@@ -343,21 +440,49 @@ async fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
             return Ok(());
         }
         if upper.starts_with("EHLO") {
-            write
-                .write_all(b"250-test.smtp\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-                .await?;
+            let extensions: &[u8] = if offer_starttls {
+                b"250-test.smtp\r\n250-STARTTLS\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+            } else {
+                b"250-test.smtp\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+            };
+            write.write_all(extensions).await?;
         } else if upper.starts_with("HELO") {
             write.write_all(b"250 test.smtp\r\n").await?;
+        } else if upper == "STARTTLS" {
+            if state.take(None, |f| *f == Fault::StartTlsFails).is_some() {
+                write.write_all(b"220 2.0.0 go ahead\r\n").await?;
+                // No handshake follows: the client's TLS fails.
+                return Ok(());
+            }
+            write.write_all(b"454 4.7.0 TLS not available\r\n").await?;
         } else if upper.starts_with("MAIL FROM:") {
             from = address_of(&command);
             to.clear();
             write.write_all(b"250 OK\r\n").await?;
         } else if upper.starts_with("RCPT TO:") {
-            to.push(address_of(&command));
-            write.write_all(b"250 OK\r\n").await?;
+            let address = address_of(&command);
+            match state.take(Some(&address), |f| matches!(f, Fault::Rcpt(_))) {
+                Some(Fault::Rcpt(reply)) => {
+                    write.write_all(format!("{reply}\r\n").as_bytes()).await?;
+                }
+                _ => {
+                    to.push(address);
+                    write.write_all(b"250 OK\r\n").await?;
+                }
+            }
         } else if upper == "DATA" {
+            if to.is_empty() {
+                write
+                    .write_all(b"554 5.5.1 no valid recipients\r\n")
+                    .await?;
+                continue;
+            }
+            let fault = to.iter().find_map(|t| {
+                state.take(Some(t), |f| matches!(f, Fault::Data(_) | Fault::DropInData))
+            });
             write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
             let mut data = String::new();
+            let mut lines_read = 0;
             loop {
                 line.clear();
                 if lines.read_line(&mut line).await? == 0 {
@@ -365,6 +490,11 @@ async fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
                 }
                 if line == ".\r\n" || line == ".\n" {
                     break;
+                }
+                lines_read += 1;
+                if fault == Some(Fault::DropInData) && lines_read == 5 {
+                    // Gone halfway through the message: nothing was accepted.
+                    return Ok(());
                 }
                 data.push_str(
                     line.strip_prefix('.')
@@ -374,6 +504,10 @@ async fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
             }
             state.data_read.fetch_add(1, Ordering::SeqCst);
             state.arrived.notify_waiters();
+            if let Some(Fault::Data(reply)) = fault {
+                write.write_all(format!("{reply}\r\n").as_bytes()).await?;
+                continue;
+            }
             match mode.load(Ordering::SeqCst) {
                 HANGING => std::future::pending::<()>().await,
                 SLOW => {
@@ -405,7 +539,7 @@ async fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
 }
 
 /// The address inside `MAIL FROM:<...>` or `RCPT TO:<...>`.
-pub(crate) fn address_of(command: &str) -> String {
+fn address_of(command: &str) -> String {
     let start = command.find('<').map_or(0, |i| i + 1);
     let end = command[start..]
         .find('>')

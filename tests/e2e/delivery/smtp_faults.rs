@@ -1,5 +1,4 @@
-//! SMTP faults tried on purpose (issue 11), against a scriptable misbehaving SMTP server over
-//! TCP: a 4xx to one recipient or to the message (retried), a 5xx (dead at once with the
+//! SMTP faults tried on purpose (issue 11), scripted on the test SMTP server over TCP: a 4xx to one recipient or to the message (retried), a 5xx (dead at once with the
 //! server's words, not ten retries over a day), a server that accepts the connection and never
 //! answers (a bounded, configurable timeout, then a retry), a connection dropped in the middle
 //! of the message data (retried, sent exactly once), and STARTTLS offered and then failing.
@@ -13,7 +12,7 @@ use std::{
 };
 
 use crate::support::{
-    faulty_smtp::{ALWAYS, Fault, FaultySmtp},
+    smtp::{ALWAYS, Fault},
     *,
 };
 use serde_json::Value;
@@ -24,17 +23,18 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(1);
 
 struct Faulty {
     app: TestApp,
-    smtp: Arc<FaultySmtp>,
+    smtp: Arc<SmtpServer>,
     admin: String,
 }
 
-/// The application sending through a faulty server, with a first admin for the listing and
-/// retries that do not run out while a test looks at them.
-async fn spawn_with(smtp_url: impl Fn(&FaultySmtp) -> String) -> Faulty {
-    let smtp = FaultySmtp::start().await;
-    let url = smtp_url(&smtp);
+/// The application, with a first admin for the listing and retries that do not run out while
+/// a test looks at them; with `starttls`, it requires STARTTLS of the SMTP server.
+async fn spawn_with(starttls: bool) -> Faulty {
     let app = TestApp::spawn_with(|s| {
-        s.smtp_url = Some(url.parse().expect("smtp url"));
+        if starttls {
+            let url = s.smtp_url.as_ref().expect("the test SMTP server");
+            s.smtp_url = Some(format!("{url}?tls=starttls").parse().expect("smtp url"));
+        }
         s.first_admin_email = Some(ROOT.parse().expect("address"));
         s.first_admin_password = Some(PASSWORD.into());
         s.worker.max_attempts = 1000;
@@ -42,11 +42,12 @@ async fn spawn_with(smtp_url: impl Fn(&FaultySmtp) -> String) -> Faulty {
     })
     .await;
     let (admin, _) = app.log_in(ROOT).await;
+    let smtp = Arc::clone(&app.smtp);
     Faulty { app, smtp, admin }
 }
 
 async fn spawn() -> Faulty {
-    spawn_with(|smtp| smtp.url()).await
+    spawn_with(false).await
 }
 
 impl Faulty {
@@ -174,7 +175,7 @@ impl Faulty {
     /// After the fault: the message went out exactly once, its row says sent with its link
     /// erased, and the listings agree.
     async fn assert_sent_once(&self, address: &str) {
-        let mails = self.smtp.wait_for(address, 1, WAIT).await;
+        let mail = self.smtp.latest(address).await;
         self.wait_for_row(address, "the message is marked sent", |m| {
             m.status == "sent"
         })
@@ -187,13 +188,13 @@ impl Faulty {
         assert_eq!(row.last_error, None, "{row:?}");
         let listed = self.admin_listing(address).await;
         assert_eq!(listed["status"], "sent", "{listed}");
-        assert!(mails[0].token("verify-email").is_some());
+        assert!(mail.token("verify-email").is_some());
     }
 
     /// A message to a fresh address goes out while the fault holds for others.
     async fn next_message_goes_out(&self, address: &str) {
         self.queue(address).await;
-        self.smtp.wait_for(address, 1, WAIT).await;
+        self.smtp.latest(address).await;
         self.wait_for_row(address, "the next message is marked sent", |m| {
             m.status == "sent"
         })
@@ -326,7 +327,7 @@ async fn a_connection_dropped_in_the_middle_of_data_is_retried_and_sent_once() {
 /// message is not the problem), with the failure named; sent once the deployment is fixed.
 #[tokio::test]
 async fn starttls_offered_then_failing_is_retried_and_named() {
-    let f = spawn_with(|smtp| format!("{}?tls=starttls", smtp.url())).await;
+    let f = spawn_with(true).await;
     f.smtp.fail_connections(Fault::StartTlsFails, ALWAYS);
     let to = "tls@example.com";
     f.queue(to).await;
