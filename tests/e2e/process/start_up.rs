@@ -1,12 +1,13 @@
 //! What `latchkey serve` says at start (issue 11): settings that would be accepted but do the
-//! wrong thing are refused with the value and what is expected, and a first start says which
-//! files it created and which pages to open.
+//! wrong thing are refused with the value and what is expected, a first start says which files
+//! it created and which pages to open, and on PostgreSQL every command needs the secret and
+//! waits a bounded time for a database that does not answer.
 
 use std::{
     io::{BufRead as _, BufReader},
     path::Path,
     process::{Command, Stdio},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use crate::support::SECRET;
@@ -177,7 +178,8 @@ fn localhost_is_taken_as_the_loopback_address() {
 }
 
 /// PostgreSQL without `LATCHKEY_SECRET`: `serve`, `worker` and `migrate` refuse before they
-/// touch the database, and say how to make a secret. No PostgreSQL server is needed.
+/// touch the database, say in one line how to make a secret, and make no key file instead (as
+/// they would beside a SQLite database). No PostgreSQL server is needed: nothing listens there.
 #[test]
 fn postgresql_needs_the_shared_secret_in_every_command() {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -193,43 +195,65 @@ fn postgresql_needs_the_shared_secret_in_every_command() {
             .expect("run latchkey");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{command}: {stderr}");
         assert!(stderr.contains("LATCHKEY_SECRET"), "{command}: {stderr}");
         assert!(
             stderr.contains("openssl rand -base64 32"),
             "{command}: {stderr}"
         );
     }
+    assert!(!dir.path().join("latchkey.key").exists());
 }
 
 /// A database that does not answer at start is tried again, with a warning per try, until
-/// `LATCHKEY_DATABASE_CONNECT_TIMEOUT`; then the process exits with an error that says so.
+/// `LATCHKEY_DATABASE_CONNECT_TIMEOUT`; then each command exits with an error that names the
+/// setting: not at once, and not never. Nothing listens on the port, so no PostgreSQL server is
+/// needed.
 #[test]
 fn an_unreachable_database_is_retried_until_the_connect_timeout() {
+    const TIMEOUT: Duration = Duration::from_secs(3);
     let dir = tempfile::tempdir().expect("temporary directory");
     // A port nobody listens on: refused at once, every try.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port");
-    let started = std::time::Instant::now();
-    let out = latchkey(dir.path())
-        .arg("migrate")
-        .env(
-            "LATCHKEY_DATABASE_URL",
-            format!("postgres://latchkey:x@127.0.0.1:{port}/latchkey"),
-        )
-        .env("LATCHKEY_SECRET", SECRET)
-        .env("LATCHKEY_DATABASE_CONNECT_TIMEOUT", "3s")
-        .output()
-        .expect("run latchkey");
-    let waited = started.elapsed();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    let tries = stderr.matches("does not answer yet").count();
-    assert!(tries >= 2, "a warning per try: {stderr}");
-    assert!(
-        stderr.contains("LATCHKEY_DATABASE_CONNECT_TIMEOUT"),
-        "{stderr}"
-    );
-    assert!(waited >= Duration::from_secs(3), "gave up after {waited:?}");
+    let url = format!("postgres://latchkey:latchkey@127.0.0.1:{port}/nowhere");
+    let runs: Vec<_> = ["serve", "worker", "migrate"]
+        .into_iter()
+        .map(|command| {
+            let mut child = latchkey(dir.path());
+            child
+                .arg(command)
+                .env("LATCHKEY_LISTEN", "127.0.0.1:0")
+                .env("LATCHKEY_DATABASE_URL", &url)
+                .env("LATCHKEY_SECRET", SECRET)
+                .env(
+                    "LATCHKEY_DATABASE_CONNECT_TIMEOUT",
+                    format!("{}s", TIMEOUT.as_secs()),
+                )
+                .env("LATCHKEY_LOG", "info");
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let out = child.output().expect("run latchkey");
+                (command, started.elapsed(), out)
+            })
+        })
+        .collect();
+    for run in runs {
+        let (command, took, out) = run.join().expect("join");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(
+            took >= TIMEOUT && took < TIMEOUT + Duration::from_secs(20),
+            "{command} with a {TIMEOUT:?} timeout gave up after {took:?}: {stderr}"
+        );
+        let tries = stderr.matches("does not answer yet").count();
+        assert!(tries >= 2, "{command} logs each try: {stderr}");
+        let last = stderr.trim_end().lines().last().unwrap_or_default();
+        assert!(
+            last.contains("LATCHKEY_DATABASE_CONNECT_TIMEOUT"),
+            "{command}'s error names the setting: {stderr}"
+        );
+    }
 }
