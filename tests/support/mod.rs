@@ -360,23 +360,24 @@ impl TestApp {
         r
     }
 
-    /// A sign-up is written just after its answer (so that the answer's time tells nothing
-    /// about accounts). Waits, briefly and without failing, until the address has an account:
-    /// a sign-up that creates nothing (a reserved address) simply waits the bound out.
+    /// A sign-up is recorded just after its answer (so that the answer's time tells nothing
+    /// about accounts). Waits until it is: its row in `pending_signups` is taken out by the
+    /// transaction that records it, whatever that records (an account, an email to an existing
+    /// one, nothing for a reserved address). Panics if that does not happen in `MAIL_TIMEOUT`.
     pub async fn sign_up_recorded(&self, email: &str) {
-        let email_norm = email.trim().to_lowercase();
-        for _ in 0..40 {
-            let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_norm = $1")
-                .bind(&email_norm)
-                .fetch_one(self.db().await)
-                .await
-                .unwrap_or(0);
-            if found > 0 {
-                // The account's row and its emails are written in one transaction.
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let email = email.trim().to_lowercase();
+        wait_until(
+            &format!("the sign-up of {email} is recorded"),
+            MAIL_TIMEOUT,
+            || async {
+                let pending: Vec<String> = sqlx::query_scalar("SELECT email FROM pending_signups")
+                    .fetch_all(self.db().await)
+                    .await
+                    .expect("read pending_signups");
+                !pending.iter().any(|p| p.trim().to_lowercase() == email)
+            },
+        )
+        .await;
     }
 
     pub async fn verify(&self, token: &str) -> Response {
