@@ -74,6 +74,7 @@ mod pages {
     mod dev_mailbox;
     mod link_pages;
     mod page_experience;
+    mod site_map;
 }
 
 /// The `latchkey` binary as a process: settings, start-up, commands, signals, output, logs.

@@ -9,6 +9,7 @@
 pub mod cluster;
 pub mod database;
 pub mod node;
+pub mod pages;
 pub mod smtp;
 pub mod webhooks;
 

@@ -33,21 +33,10 @@ async fn answers_that_carry_tokens_are_not_stored() {
     app.stop().await;
 }
 
-const PAGES: &[&str] = &[
-    "/login",
-    "/register",
-    "/resend-verification",
-    "/forgot-password",
-    "/verify-email?token=abc",
-    "/reset-password?token=abc",
-    "/confirm-email-change?token=abc",
-    "/revert-email-change?token=abc",
-];
-
 #[tokio::test]
 async fn pages_forbid_framing_and_inline_scripts_and_every_answer_is_nosniff() {
     let app = TestApp::spawn().await;
-    for page in PAGES {
+    for page in pages::SIGNED_OUT {
         let r = app.get(page).await;
         assert_eq!(r.status(), StatusCode::OK, "{page}");
         let csp = header_of(&r, header::CONTENT_SECURITY_POLICY)

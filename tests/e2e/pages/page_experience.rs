@@ -26,17 +26,6 @@ async fn html(app: &TestApp, path: &str, accept_language: &str) -> (StatusCode, 
     (r.status(), r.text().await.expect("html"))
 }
 
-const PAGES: [&str; 8] = [
-    "/login",
-    "/register",
-    "/resend-verification",
-    "/forgot-password",
-    "/verify-email?token=t",
-    "/reset-password?token=t",
-    "/confirm-email-change?token=t",
-    "/revert-email-change?token=t",
-];
-
 #[tokio::test]
 async fn pages_speak_the_browsers_language_and_name_the_product() {
     let app = TestApp::spawn_with(|s| s.product_name = "Acme ID".into()).await;
@@ -129,7 +118,7 @@ async fn every_page_sends_a_strict_policy_and_stays_light() {
     );
     let css_len = css.bytes().await.expect("css").len();
 
-    for path in PAGES {
+    for path in pages::SIGNED_OUT {
         let r = app.client.get(app.url(path)).send().await.expect("request");
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
