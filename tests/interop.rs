@@ -15,8 +15,9 @@ pub mod support;
 use std::{path::PathBuf, process::Command};
 
 use latchkey::{configuration::WebhookSettings, domain::access::TokenAlgorithm};
+use reqwest::StatusCode;
 use serde_json::json;
-use support::{webhooks::*, *};
+use support::{pages, process_group::ProcessGroup, webhooks::*, *};
 
 fn interop_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop")
@@ -198,17 +199,19 @@ async fn the_guides_nginx_snippet_serves_latchkey_under_the_apps_domain() {
         ),
     )
     .expect("nginx.conf");
-    let _nginx = KillOnDrop(
-        std::process::Command::new(&nginx)
-            .arg("-p")
-            .arg(&prefix)
-            .arg("-c")
-            .arg(&conf)
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("nginx starts"),
-    );
-    let client = reqwest::Client::new();
+    let mut command = std::process::Command::new(&nginx);
+    command
+        .arg("-p")
+        .arg(&prefix)
+        .arg("-c")
+        .arg(&conf)
+        .stderr(std::process::Stdio::null());
+    // Its own process group: the workers nginx starts are checked gone at the end.
+    let nginx = ProcessGroup::spawn("nginx", command);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
     let mut ready = false;
     for _ in 0..100 {
         if client.get(format!("{public}/")).send().await.is_ok() {
@@ -217,86 +220,130 @@ async fn the_guides_nginx_snippet_serves_latchkey_under_the_apps_domain() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    {
-        assert!(ready, "nginx did not start");
-        let text = client
-            .get(format!("{public}/"))
-            .send()
-            .await
-            .expect("app")
-            .text()
-            .await
-            .expect("text");
-        assert_eq!(text, "the app");
-        let jwks: serde_json::Value = client
-            .get(format!("{public}/.well-known/jwks.json"))
-            .send()
-            .await
-            .expect("jwks")
-            .json()
-            .await
-            .expect("json");
-        assert!(jwks["keys"][0]["kid"].is_string(), "{jwks}");
-        let email = "proxied@example.com";
-        let r = client
-            .post(format!("{public}/api/v1/register"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .expect("register");
-        assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
-        let link = app
-            .smtp
-            .latest(email)
-            .await
-            .link("verify-email")
-            .expect("a verification link");
-        assert!(
-            link.starts_with(&format!("{public}/verify-email?token=")),
-            "{link}"
+    assert!(ready, "nginx did not start");
+    let text = |path: &'static str| {
+        let client = client.clone();
+        let url = format!("{public}{path}");
+        async move {
+            let r = client.get(url).send().await.expect("request");
+            (r.status(), r.text().await.expect("text"))
+        }
+    };
+
+    // The app's own paths are the app's.
+    for path in ["/", "/app/", "/app/settings?tab=1"] {
+        assert_eq!(
+            text(path).await,
+            (StatusCode::OK, "the app".to_owned()),
+            "{path}"
         );
-        let page = client.get(&link).send().await.expect("page");
-        assert_eq!(page.status(), reqwest::StatusCode::OK);
-        let token = link.split("token=").nth(1).expect("token");
+    }
+    // Every page is Latchkey's, with its stylesheet and icon.
+    let mut stylesheet = None;
+    for page in pages::SIGNED_OUT {
+        let (status, html) = text(page).await;
+        assert_eq!(status, StatusCode::OK, "{page}: {html}");
+        assert!(
+            html.contains("<form"),
+            "{page} is not Latchkey's page: {html}"
+        );
+        let linked = pages::links(&html)
+            .into_iter()
+            .find(|l| l.starts_with("/assets/") && l.ends_with(".css"))
+            .unwrap_or_else(|| panic!("{page} links no stylesheet: {html}"));
+        stylesheet.get_or_insert(linked);
+    }
+    let stylesheet = stylesheet.expect("a stylesheet");
+    for (path, content_type) in [
+        (stylesheet.as_str(), "text/css"),
+        (pages::FAVICON, "image/x-icon"),
+    ] {
         let r = client
-            .post(format!("{public}/api/v1/email/verify"))
-            .json(&json!({"token": token}))
+            .get(format!("{public}{path}"))
             .send()
             .await
-            .expect("verify");
-        assert_eq!(r.status(), reqwest::StatusCode::OK);
-        let tokens: serde_json::Value = client
-            .post(format!("{public}/api/v1/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("tokens");
-        let me = client
-            .get(format!("{public}/api/v1/me"))
-            .bearer_auth(tokens["access_token"].as_str().expect("token"))
-            .send()
-            .await
-            .expect("me");
-        assert_eq!(me.status(), reqwest::StatusCode::OK);
-        let page = client
-            .get(format!("{public}/login"))
-            .send()
-            .await
-            .expect("login page");
-        assert!(page.text().await.expect("html").contains("<form"));
+            .expect("asset");
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .is_ok_and(|t| t.starts_with(content_type)),
+            "{path}"
+        );
     }
+    // Every other path of the pages (the ones that redirect, take only POST, or need a
+    // session) answers through the proxy what it answers without it.
+    for path in pages::PATHS.iter().filter(|p| **p != "/") {
+        let via = client
+            .get(format!("{public}{path}"))
+            .send()
+            .await
+            .expect("through nginx");
+        let direct = client.get(app.url(path)).send().await.expect("direct");
+        assert_eq!(via.status(), direct.status(), "{path}");
+        assert_ne!(via.text().await.expect("text"), "the app", "{path}");
+    }
+    // What is not for the internet is not served.
+    for path in ["/metrics", "/dev/mailbox"] {
+        assert_eq!(text(path).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
+
+    // The API and the keys, and the links in emails on the app's domain.
+    let jwks: serde_json::Value = client
+        .get(format!("{public}/.well-known/jwks.json"))
+        .send()
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("json");
+    assert!(jwks["keys"][0]["kid"].is_string(), "{jwks}");
+    let email = "proxied@example.com";
+    let r = client
+        .post(format!("{public}/api/v1/register"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let link = app
+        .smtp
+        .latest(email)
+        .await
+        .link("verify-email")
+        .expect("a verification link");
+    assert!(
+        link.starts_with(&format!("{public}/verify-email?token=")),
+        "{link}"
+    );
+    let page = client.get(&link).send().await.expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let token = link.split("token=").nth(1).expect("token");
+    let r = client
+        .post(format!("{public}/api/v1/email/verify"))
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = client
+        .post(format!("{public}/api/v1/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), StatusCode::OK);
+    let (access, _) = tokens_of(r).await;
+    let me = client
+        .get(format!("{public}/api/v1/me"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(me.status(), StatusCode::OK);
+
+    // SIGQUIT is nginx's graceful stop: the master waits for its workers and ends, and no
+    // process of nginx's is left behind.
+    nginx.stop("QUIT", std::time::Duration::from_secs(30));
     app.stop().await;
-}
-
-/// Ends the nginx it holds however the test ends.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

@@ -9,11 +9,11 @@
 
 use std::{
     net::TcpListener,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-use crate::support::*;
+use crate::support::{process_group::ProcessGroup, *};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use latchkey::i18n::Catalogue;
@@ -22,17 +22,18 @@ use serde_json::{Value, json};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// A chromedriver of our own on a free port, ended when dropped.
+/// A chromedriver of our own on a free port, in a process group of its own with the browsers
+/// it starts: killed with them if a test fails.
 struct Driver {
-    child: Child,
+    group: ProcessGroup,
     port: u16,
     profile: tempfile::TempDir,
 }
 
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl Driver {
+    /// Stops chromedriver, and checks that no browser of it is left running.
+    fn stop(self) {
+        self.group.stop("TERM", Duration::from_secs(30));
     }
 }
 
@@ -48,7 +49,7 @@ fn driver() -> Option<Driver> {
             "browser tests SKIPPED: {} not installed (apt-get install chromium chromium-driver)",
             missing.join(" and ")
         );
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
+        if under_ci() {
             panic!("{message}; with CI=true they must run");
         }
         eprintln!("{message}");
@@ -58,19 +59,19 @@ fn driver() -> Option<Driver> {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port");
-    let child = Command::new(CHROMEDRIVER)
+    let mut command = Command::new(CHROMEDRIVER);
+    command
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
+        .stderr(Stdio::null());
+    let group = ProcessGroup::spawn("chromedriver", command);
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "chromedriver did not listen");
         std::thread::sleep(Duration::from_millis(50));
     }
     Some(Driver {
-        child,
+        group,
         port,
         profile: tempfile::tempdir().expect("a profile directory"),
     })
@@ -364,6 +365,7 @@ async fn a_person_signs_up_changes_their_address_and_undoes_it() {
         .await;
     assert!(page.contains(&fr("error-credentials")));
     w.c.close().await.expect("close");
+    driver.stop();
 }
 
 /// The short walk in every other language, on a 390 px phone: sign up, confirm, sign in, sign
@@ -426,4 +428,5 @@ async fn the_short_walk_in_every_language_on_a_phone() {
             .await;
         w.c.close().await.expect("close");
     }
+    driver.stop();
 }
