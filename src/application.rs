@@ -17,10 +17,11 @@ use crate::{
         access::{AccessTokens, TokenSettings},
         keys::{Keys, Secret},
         password::{NewPassword, PasswordHasher, WeakPassword},
+        time::Clock,
     },
     error::Error,
-    flows::Flows,
-    http::{self, AppState, pages::Pages, rate_limit::RateLimiter},
+    flows::{Flows, RateLimiter},
+    http::{self, AppState, pages::Pages},
     mail::{
         outbox::{Outbox, Worker},
         templates::{TemplateError, Templates},
@@ -147,6 +148,7 @@ impl Services {
             outbox,
             settings: Arc::clone(&settings),
             codes: keys.codes.clone(),
+            limiter: RateLimiter::new(&settings, Some(store.clone()), Clock::system()),
         });
         Ok(Self {
             settings,
@@ -246,10 +248,6 @@ impl Application {
                 .settings
                 .dev_mailbox()
                 .then(|| services.store.clone()),
-            limiter: Arc::new(RateLimiter::new(
-                &services.settings,
-                Some(services.store.clone()),
-            )),
             pages: Arc::new(Pages::new(
                 Arc::clone(services.templates.catalogue()),
                 services.settings.default_locale,

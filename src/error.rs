@@ -1,43 +1,19 @@
-//! The one error type of Latchkey. Flows return it; `http::problem` turns it into
-//! `application/problem+json` with the contract's codes.
+//! The one error type of Latchkey. Flows return it; the refusals in it are types (`Invalid`
+//! says which input and why), never HTTP codes: `http::rejection` is the one table that maps
+//! each to a status, the contract's code and a field.
 
 use std::time::Duration;
 
-/// A problem with one field of a request body.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code,
-            message: message.into(),
-        }
-    }
-}
+use crate::domain::{
+    accounts::InvalidName, email::InvalidEmail, invalid::Invalid, locale::UnknownLocale,
+    new_password::WeakPassword,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Input that parsed as JSON but is not acceptable; `code` is the top-level code
-    /// (`invalid_email`, `weak_password`, `validation_failed`, …).
-    #[error("{}", .errors.first().map(|e| e.message.as_str()).unwrap_or("the request is not valid"))]
-    Invalid {
-        code: &'static str,
-        errors: Vec<FieldError>,
-    },
-    #[error("the request body is not valid JSON: {0}")]
-    MalformedJson(String),
-    #[error("the request body must be JSON (Content-Type: application/json)")]
-    UnsupportedMediaType,
-    #[error("the request body is larger than 64 KiB")]
-    PayloadTooLarge,
-    #[error("this method is not allowed on this path")]
-    MethodNotAllowed,
+    /// Input that is not acceptable: which input, and why.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
     #[error("no such resource")]
     NotFound,
     #[error("the email address or password is wrong")]
@@ -68,8 +44,6 @@ pub enum Error {
     SameEmail,
     #[error("the email address is already verified")]
     AlreadyVerified,
-    #[error("the database has users that dev seed did not make; pass --force to seed it anyway")]
-    DatabaseNotEmpty,
     #[error("too many requests; try again later")]
     RateLimited { retry_after: Duration },
     #[error("the database is busy; try again")]
@@ -90,6 +64,19 @@ pub enum Error {
     Internal(BoxError),
 }
 
+/// The domain's refusals become the error of a flow by `?`, as the input they concern in its
+/// usual role (`Invalid`'s `From`s): an address as an account's, a password as a new account's.
+macro_rules! invalid_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Self::Invalid(Invalid::from(e))
+            }
+        }
+    )*};
+}
+invalid_from!(InvalidEmail, WeakPassword, InvalidName, UnknownLocale);
+
 /// Any error, kept with its own chain of causes.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -103,13 +90,6 @@ pub struct Context {
 }
 
 impl Error {
-    pub fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid {
-            code,
-            errors: vec![FieldError::new(field, code, message)],
-        }
-    }
-
     /// An internal error: an error value (kept as the cause) or a message.
     pub fn internal(e: impl Into<BoxError>) -> Self {
         Self::Internal(e.into())
@@ -121,36 +101,6 @@ impl Error {
             what: what.into(),
             source: source.into(),
         }))
-    }
-
-    /// The contract's machine-readable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Invalid { code, .. } => code,
-            Self::MalformedJson(_) => "malformed_json",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::NotFound => "not_found",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::EmailNotVerified => "email_not_verified",
-            Self::AccountDisabled => "account_disabled",
-            Self::Unauthorized => "unauthorized",
-            Self::Forbidden => "forbidden",
-            Self::InvalidRefreshToken => "invalid_refresh_token",
-            Self::TokenInvalid => "token_invalid",
-            Self::TokenExpired => "token_expired",
-            Self::TokenUsed => "token_used",
-            Self::CodeInvalid => "code_invalid",
-            Self::EmailTaken => "email_taken",
-            Self::SameEmail => "same_email",
-            Self::AlreadyVerified => "already_verified",
-            Self::DatabaseNotEmpty => "database_not_empty",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::Busy | Self::RaceLost(_) => "busy",
-            Self::Unavailable(u) => u.code(),
-            Self::Storage(_) | Self::Internal(_) => "internal_error",
-        }
     }
 }
 
@@ -171,13 +121,6 @@ pub enum Unavailable {
 }
 
 impl Unavailable {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::DiskFull(_) => "storage_full",
-            Self::Locked(_) | Self::Unreachable(_) => "busy",
-        }
-    }
-
     /// `Retry-After`: a lock is usually gone in a moment, room on a disk takes an operator.
     pub fn retry_after_secs(&self) -> u32 {
         match self {
@@ -384,7 +327,6 @@ mod tests {
             matches!(full, Some(Error::Unavailable(Unavailable::DiskFull(_)))),
             "{full:?}"
         );
-        assert_eq!(full.map(|e| e.code()), Some("storage_full"));
 
         let mut b = SqliteConnection::connect_with(&options).await?;
         sqlx::query("BEGIN EXCLUSIVE").execute(&mut a).await?;
@@ -397,7 +339,6 @@ mod tests {
             matches!(locked, Some(Error::Unavailable(Unavailable::Locked(_)))),
             "{locked:?}"
         );
-        assert_eq!(locked.map(|e| e.code()), Some("busy"));
         sqlx::query("ROLLBACK").execute(&mut a).await?;
 
         // Anything else stays a storage error (500).

@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use crate::{
     domain::{accounts::User, locale::Locale, time::Millis},
-    error::FieldError,
     flows::{ConfirmOutcome, PendingEmail as PendingChange, SessionView, TokenPair},
     storage::OutboxEntry,
 };
@@ -368,8 +367,13 @@ impl Problem {
         }
     }
 
-    pub fn with_errors(mut self, errors: &[FieldError]) -> Self {
-        self.errors = Some(errors.iter().map(ProblemField::from).collect());
+    /// The problem is about one field of the request.
+    pub fn with_error(mut self, field: &str, code: &str, message: String) -> Self {
+        self.errors = Some(vec![ProblemField {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message,
+        }]);
         self
     }
 }
@@ -381,14 +385,4 @@ pub struct ProblemField {
     field: String,
     code: String,
     message: String,
-}
-
-impl From<&FieldError> for ProblemField {
-    fn from(e: &FieldError) -> Self {
-        Self {
-            field: e.field.clone(),
-            code: e.code.to_owned(),
-            message: e.message.clone(),
-        }
-    }
 }

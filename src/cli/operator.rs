@@ -81,7 +81,7 @@ pub async fn user(
             let account = NewAccount {
                 email: address(&email)?,
                 password,
-                name: DisplayName::parse_optional(name.as_deref()).map_err(err)?,
+                name: DisplayName::parse_optional(name.as_deref()).map_err(|e| e.to_string())?,
                 email_verified: verified,
                 is_admin: admin,
             };
@@ -252,12 +252,21 @@ fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<(), String> {
     Ok(())
 }
 
+/// What the CLI refuses to do on its own, beside what the flows refuse.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error("the database has users that dev seed did not make; pass --force to seed it anyway")]
+    DatabaseNotEmpty,
+}
+
+/// `latchkey dev seed`: beside users it did not make only with `--force` (a seed is for a
+/// local stack, not for a database in use).
 pub async fn seed(services: &Services, force: bool) -> Result<(), String> {
-    let users = services
-        .flows
-        .dev_seed(force)
-        .await
-        .map_err(|e| crate::error::Chain(&e).to_string())?;
+    let err = |e: crate::Error| crate::error::Chain(&e).to_string();
+    if !force && services.flows.users_not_seeded().await.map_err(err)? > 0 {
+        return Err(Refusal::DatabaseNotEmpty.to_string());
+    }
+    let users = services.flows.dev_seed().await.map_err(err)?;
     let rows: Vec<Vec<String>> = users
         .iter()
         .map(|u| {

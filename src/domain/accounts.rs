@@ -3,7 +3,6 @@
 use uuid::Uuid;
 
 use super::{email::EmailAddress, locale::Locale};
-use crate::error::Error;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
@@ -43,24 +42,25 @@ pub struct DisplayName(String);
 
 pub const NAME_MAX_CHARS: usize = 200;
 
+/// Why a name was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidName {
+    #[error("a name has at most {NAME_MAX_CHARS} characters")]
+    TooLong,
+    #[error("a name cannot contain control or direction-changing characters")]
+    BadCharacter,
+}
+
 impl DisplayName {
-    pub fn parse_optional(input: Option<&str>) -> Result<Option<Self>, Error> {
+    pub fn parse_optional(input: Option<&str>) -> Result<Option<Self>, InvalidName> {
         let Some(raw) = input.map(str::trim).filter(|s| !s.is_empty()) else {
             return Ok(None);
         };
         if raw.chars().count() > NAME_MAX_CHARS {
-            return Err(Error::invalid(
-                "validation_failed",
-                "name",
-                "a name has at most 200 characters",
-            ));
+            return Err(InvalidName::TooLong);
         }
         if raw.chars().any(is_control_or_direction) {
-            return Err(Error::invalid(
-                "validation_failed",
-                "name",
-                "a name cannot contain control or direction-changing characters",
-            ));
+            return Err(InvalidName::BadCharacter);
         }
         Ok(Some(Self(raw.to_owned())))
     }
@@ -102,7 +102,10 @@ mod tests {
                 .map(|n| n.0),
             Some("Ann <b>".to_string())
         );
-        assert!(DisplayName::parse_optional(Some("Ann\r\nBcc: x")).is_err());
+        assert_eq!(
+            DisplayName::parse_optional(Some("Ann\r\nBcc: x")),
+            Err(InvalidName::BadCharacter)
+        );
         for bad in [
             "Ann\u{202E}gnp.exe",
             "\u{2066}Ann",
@@ -110,10 +113,17 @@ mod tests {
             "Ann\u{2028}x",
             "A\u{0085}B",
         ] {
-            assert!(DisplayName::parse_optional(Some(bad)).is_err(), "{bad:?}");
+            assert_eq!(
+                DisplayName::parse_optional(Some(bad)),
+                Err(InvalidName::BadCharacter),
+                "{bad:?}"
+            );
         }
         // A family emoji is joined by U+200D: still a name.
         assert!(DisplayName::parse_optional(Some("Ann \u{1F468}\u{200D}\u{1F469}")).is_ok());
-        assert!(DisplayName::parse_optional(Some(&"a".repeat(201))).is_err());
+        assert_eq!(
+            DisplayName::parse_optional(Some(&"a".repeat(201))),
+            Err(InvalidName::TooLong)
+        );
     }
 }

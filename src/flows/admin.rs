@@ -10,6 +10,7 @@ use crate::{
     domain::{
         accounts::{DisplayName, User},
         email::EmailAddress,
+        invalid::{Invalid, OwnAccountChange},
         password::NewPassword,
         webhooks::Event,
     },
@@ -124,18 +125,12 @@ impl Flows {
         acting: Option<Uuid>,
     ) -> Result<User, Error> {
         if acting == Some(id) {
-            let refuse = |field: &str| {
-                Error::invalid(
-                    "validation_failed",
-                    field,
-                    "administrators cannot disable or demote their own account",
-                )
-            };
+            let refuse = |change| Error::Invalid(Invalid::OwnAccount(change));
             if patch.disabled == Some(true) {
-                return Err(refuse("disabled"));
+                return Err(refuse(OwnAccountChange::Disable));
             }
             if patch.is_admin == Some(false) {
-                return Err(refuse("is_admin"));
+                return Err(refuse(OwnAccountChange::Demote));
             }
         }
         let changes = UserChanges {

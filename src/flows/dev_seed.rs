@@ -25,20 +25,20 @@ const SEED_USERS: [(&str, &str, bool); 3] = [
 ];
 
 impl Flows {
-    /// `latchkey dev seed`: a few verified test users with fresh random passwords. Refuses a
-    /// database with users it did not make (the configured first admin aside) unless `force`;
-    /// those are never touched.
-    pub async fn dev_seed(&self, force: bool) -> Result<Vec<SeedUser>, Error> {
+    /// How many users the database has that `dev seed` did not make, the configured first
+    /// admin aside: the CLI refuses to seed beside them unless told to.
+    pub async fn users_not_seeded(&self) -> Result<i64, Error> {
         let first_admin = self.settings.first_admin_email.as_ref();
-        let others = self
-            .store
+        self.store
             .read()
             .await?
             .count_other_than_seed_users(first_admin)
-            .await?;
-        if others > 0 && !force {
-            return Err(Error::DatabaseNotEmpty);
-        }
+            .await
+    }
+
+    /// `latchkey dev seed`: a few verified test users with fresh random passwords. Users it did
+    /// not make are never touched.
+    pub async fn dev_seed(&self) -> Result<Vec<SeedUser>, Error> {
         let mut seeded = Vec::new();
         for (address, name, is_admin) in SEED_USERS {
             let email = EmailAddress::parse(address)?;

@@ -5,7 +5,7 @@
 use crate::storage::transaction;
 use uuid::Uuid;
 
-use super::{Flows, Principal};
+use super::{Client, Flows, Principal};
 use crate::{
     domain::{
         email::EmailAddress,
@@ -43,20 +43,16 @@ impl Flows {
     pub async fn request_email_change(
         &self,
         principal: &Principal,
+        client: &Client,
         password: &str,
         new_email: &EmailAddress,
     ) -> Result<(), Error> {
         let user = &principal.user;
+        let attempt = self.count_password_attempt(client, user).await?;
         if new_email.normalized() == user.email_norm {
             return Err(Error::SameEmail);
         }
-        if !self
-            .hasher
-            .verify(password, user.password_hash.clone())
-            .await?
-        {
-            return Err(Error::InvalidCredentials);
-        }
+        self.verify_own_password(attempt, password).await?;
         transaction!(self.store, |tx| {
             let now = now_ms();
             tx.end_pending_email_change(user.id, EmailChangeState::Superseded, now)

@@ -5,6 +5,7 @@
 mod admin;
 mod dev_seed;
 mod email_change;
+mod limits;
 mod outbox_view;
 mod pagination;
 mod password;
@@ -15,6 +16,7 @@ mod signup;
 pub use admin::{NewAccount, UserPatch};
 pub use dev_seed::SeedUser;
 pub use email_change::{ConfirmOutcome, PendingEmail};
+pub use limits::{Client, LimitKey, RateLimiter};
 pub use outbox_view::OutboxStatus;
 pub use pagination::{Cursor, Page, PageSize};
 pub use profile::ProfilePatch;
@@ -52,6 +54,9 @@ pub struct Flows {
     pub settings: Arc<Settings>,
     /// Keys the hashes of emailed codes.
     pub codes: CodeKeys,
+    /// The limits on attempts: the HTTP layer's per-IP ones, and the address-keyed ones the
+    /// log-in and every check of a signed-in user's password count themselves.
+    pub limiter: RateLimiter,
 }
 
 impl Flows {

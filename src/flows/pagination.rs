@@ -4,7 +4,7 @@
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
 
-use crate::error::Error;
+use crate::{domain::invalid::Invalid, error::Error};
 
 /// How many items a listing returns: 50 unless asked, at most 200.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +19,7 @@ impl PageSize {
             None | Some("") => Ok(Self::DEFAULT),
             Some(s) => match s.parse::<u32>() {
                 Ok(n @ 1..=Self::MAX) => Ok(Self(n)),
-                _ => Err(Error::invalid(
-                    "validation_failed",
-                    "limit",
-                    format!("limit is a number from 1 to {}", Self::MAX),
-                )),
+                _ => Err(Invalid::PageSize { max: Self::MAX }.into()),
             },
         }
     }
@@ -47,13 +43,7 @@ impl Cursor {
             .ok()
             .and_then(|bytes| Uuid::from_slice(&bytes).ok())
             .map(|id| Some(Self(id)))
-            .ok_or_else(|| {
-                Error::invalid(
-                    "validation_failed",
-                    "cursor",
-                    "cursor is not one this API returned",
-                )
-            })
+            .ok_or(Error::Invalid(Invalid::Cursor))
     }
 
     pub fn encode(&self) -> String {

@@ -3,12 +3,13 @@
 use crate::storage::transaction;
 use std::sync::Arc;
 
-use super::{Flows, Principal, code_error};
+use super::{Client, Flows, Principal, code_error};
 use crate::{
     domain::{
         accounts::User,
         codes::OneTimeCode,
         email::EmailAddress,
+        invalid::Invalid,
         password::NewPassword,
         tokens::{LinkToken, Purpose},
         webhooks::Event,
@@ -112,7 +113,7 @@ impl Flows {
         {
             return Err(TokenState::error(state, Purpose::ResetPassword, now));
         }
-        let password = NewPassword::parse(new_password)?;
+        let password = NewPassword::parse(new_password).map_err(Invalid::replacement_password)?;
         let password_hash = self.hasher.hash(&password).await?;
 
         transaction!(self.store, |tx| {
@@ -136,7 +137,7 @@ impl Flows {
         new_password: String,
     ) -> Result<(), Error> {
         let code = OneTimeCode::parse(code)?;
-        let password = NewPassword::parse(new_password)?;
+        let password = NewPassword::parse(new_password).map_err(Invalid::replacement_password)?;
         // Hashed for every address alike, before the code is looked at: the time taken does
         // not tell whether the address has an account.
         let password_hash = self.hasher.hash(&password).await?;
@@ -194,17 +195,13 @@ impl Flows {
     pub async fn change_password(
         &self,
         principal: &Principal,
+        client: &Client,
         current: &str,
         new_password: String,
     ) -> Result<(), Error> {
-        let password = NewPassword::parse(new_password)?;
-        if !self
-            .hasher
-            .verify(current, principal.user.password_hash.clone())
-            .await?
-        {
-            return Err(Error::InvalidCredentials);
-        }
+        let attempt = self.count_password_attempt(client, &principal.user).await?;
+        let password = NewPassword::parse(new_password).map_err(Invalid::replacement_password)?;
+        self.verify_own_password(attempt, current).await?;
         let password_hash = self.hasher.hash(&password).await?;
         transaction!(self.store, |tx| {
             let now = now_ms();

@@ -4,7 +4,7 @@
 use crate::storage::transaction;
 use uuid::Uuid;
 
-use super::{Flows, Principal};
+use super::{Client, Flows, Principal};
 use crate::{
     domain::{accounts::DisplayName, locale::Locale, webhooks::Event},
     error::Error,
@@ -47,19 +47,16 @@ impl Flows {
         Ok(user)
     }
 
-    /// `DELETE /api/v1/me`: the password proves it is the owner, not only a holder of a token.
+    /// `DELETE /api/v1/me`: the password proves it is the owner, not only a holder of a token
+    /// (and counts against the log-in limit of the account's address).
     pub async fn delete_own_account(
         &self,
         principal: &Principal,
+        client: &Client,
         password: &str,
     ) -> Result<(), Error> {
-        if !self
-            .hasher
-            .verify(password, principal.user.password_hash.clone())
-            .await?
-        {
-            return Err(Error::InvalidCredentials);
-        }
+        let attempt = self.count_password_attempt(client, &principal.user).await?;
+        self.verify_own_password(attempt, password).await?;
         self.delete_account(principal.user.id).await
     }
 

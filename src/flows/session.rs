@@ -1,9 +1,10 @@
-//! Log-in, refresh-token rotation, log-out, and resolving an access token to its user.
+//! Log-in, refresh-token rotation, log-out, and resolving an access token to its user; and the
+//! guard on every other check of a signed-in user's password.
 
 use crate::storage::transaction;
 use uuid::Uuid;
 
-use super::Flows;
+use super::{Client, Flows};
 use crate::{
     domain::{
         access::Subject,
@@ -26,6 +27,11 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
+/// A check of a signed-in user's password that the log-in limit has counted.
+pub(super) struct CountedAttempt<'u> {
+    user: &'u User,
+}
+
 /// The user an access token stands for, and the session it belongs to.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -34,14 +40,16 @@ pub struct Principal {
 }
 
 impl Flows {
-    /// Checks the password first: `email_not_verified` and `account_disabled` are only ever
-    /// told to someone who knows it.
+    /// Counts the attempt against the address's log-in limit for this client, then checks the
+    /// password: `email_not_verified` and `account_disabled` are only ever told to someone who
+    /// knows it.
     pub async fn login(
         &self,
         email: &EmailAddress,
         password: &str,
-        user_agent: Option<&str>,
+        client: &Client,
     ) -> Result<TokenPair, Error> {
+        self.limiter.log_in_attempt(client, email).await?;
         let user = self.account_at(email).await?;
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         if !self.hasher.verify(password, stored).await? {
@@ -54,7 +62,36 @@ impl Flows {
         if !user.email_verified {
             return Err(Error::EmailNotVerified);
         }
-        self.start_session(&user, user_agent).await
+        self.start_session(&user, client.user_agent.as_deref())
+            .await
+    }
+
+    /// The guard before any check of a signed-in user's password (contract §2): the check
+    /// counts as a log-in attempt for the account's address from this client. Its answer is
+    /// the only way to `verify_own_password`, so a flow cannot check a password uncounted.
+    pub(super) async fn count_password_attempt<'u>(
+        &self,
+        client: &Client,
+        user: &'u User,
+    ) -> Result<CountedAttempt<'u>, Error> {
+        self.limiter
+            .password_check(client, &user.email_address())
+            .await?;
+        Ok(CountedAttempt { user })
+    }
+
+    /// Whether `password` is the user's own, after the attempt was counted.
+    pub(super) async fn verify_own_password(
+        &self,
+        attempt: CountedAttempt<'_>,
+        password: &str,
+    ) -> Result<(), Error> {
+        let stored = attempt.user.password_hash.clone();
+        if self.hasher.verify(password, stored).await? {
+            Ok(())
+        } else {
+            Err(Error::InvalidCredentials)
+        }
     }
 
     async fn start_session(

@@ -6,6 +6,7 @@ mod cors;
 pub mod pages;
 pub mod problem;
 pub mod rate_limit;
+pub mod rejection;
 pub mod server;
 
 use std::{sync::Arc, time::Duration};
@@ -28,7 +29,7 @@ use tower_http::{
 
 use crate::{
     error::Error,
-    flows::{Flows, Principal},
+    flows::{Client, Flows, Principal},
     storage::Store,
 };
 
@@ -40,7 +41,6 @@ pub struct AppState {
     pub flows: Arc<Flows>,
     /// Set only when no SMTP is configured (contract §7).
     pub dev_mailbox: Option<Store>,
-    pub limiter: Arc<rate_limit::RateLimiter>,
     /// The page templates and the message catalogue.
     pub pages: Arc<pages::Pages>,
 }
@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
     let cors_origins = state.flows.settings.cors_origins.clone();
     let app = app
         .fallback(|| async { Error::NotFound })
-        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed });
+        .method_not_allowed_fallback(|| async { problem::Refusal::MethodNotAllowed });
     cors::scoped(app, &cors_origins)
         // Inside the router, so that the matched route (not the raw URI) is known.
         .layer(middleware::from_fn(track_requests))
@@ -236,33 +236,20 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
-/// The client's IP as the rate limits see it (the peer, or what trusted proxies say).
-pub struct ClientIp(pub std::net::IpAddr);
-
-impl FromRequestParts<AppState> for ClientIp {
+/// The client of a request as the flows are told it: its IP as the rate limits see it (the
+/// peer, or what trusted proxies say) and its `User-Agent`.
+impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let peer = rate_limit::peer_of(&parts.extensions);
-        Ok(Self(state.limiter.client_ip(peer, &parts.headers)))
-    }
-}
-
-impl AppState {
-    /// The one guard before any check of a signed-in user's password: it counts as a log-in
-    /// attempt for the account's address (contract §2). `DELETE /me` and every page that
-    /// asks for the password call it too.
-    pub async fn password_attempt(
-        &self,
-        client: &ClientIp,
-        principal: &Principal,
-    ) -> Result<(), Error> {
-        self.limiter
-            .password_attempt(client.0, &principal.user.email_norm)
-            .await
+        Ok(rate_limit::client_of(
+            state,
+            &parts.headers,
+            &parts.extensions,
+        ))
     }
 }
 

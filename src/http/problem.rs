@@ -1,5 +1,6 @@
 //! `application/problem+json` (RFC 9457) for every error, and the JSON body extractor that
-//! turns every way a body can be wrong into one of them: 415, 400 or 413 (contract §2).
+//! turns every way a body can be wrong into one of them: 415, 400 or 413 (contract §2). The
+//! status and code of each come from the one table, `http::rejection`.
 
 use axum::{
     Json,
@@ -11,66 +12,51 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::{
-    error::{Error, FieldError},
-    views::Problem,
-};
+use super::rejection::{self, Row};
+use crate::{error::Error, views::Problem};
 
-impl Error {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Invalid { .. }
-            | Self::MalformedJson(_)
-            | Self::TokenInvalid
-            | Self::CodeInvalid
-            | Self::SameEmail => StatusCode::BAD_REQUEST,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::InvalidCredentials | Self::Unauthorized | Self::InvalidRefreshToken => {
-                StatusCode::UNAUTHORIZED
-            }
-            Self::EmailNotVerified | Self::AccountDisabled | Self::Forbidden => {
-                StatusCode::FORBIDDEN
-            }
-            Self::TokenExpired => StatusCode::GONE,
-            Self::TokenUsed | Self::EmailTaken | Self::AlreadyVerified | Self::DatabaseNotEmpty => {
-                StatusCode::CONFLICT
-            }
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Busy | Self::RaceLost(_) | Self::Unavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            Self::Storage(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+/// A request the HTTP layer refuses before any flow sees it: how it arrived, not what it
+/// asks for.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The body is not JSON (the position serde reports is left out).
+    #[error("the request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("the request body is larger than 64 KiB")]
+    PayloadTooLarge,
+    #[error("this method is not allowed on this path")]
+    MethodNotAllowed,
+    /// An array where the API takes an object.
+    #[error("the request body must be a JSON object")]
+    NotAnObject,
+    /// A field of the body is missing or of the wrong type.
+    #[error("{message}")]
+    Field { field: String, message: String },
+    /// A query string that cannot be read (a repeated key, bad percent-encoding).
+    #[error("{0}")]
+    Query(String),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let row = rejection::refusal(&self);
+        problem(&row, self.to_string())
     }
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let detail = if status.is_server_error() {
+        let row = rejection::error(&self);
+        let detail = if row.status.is_server_error() {
             tracing::error!(error = %crate::error::Chain(&self), "request failed");
             "something went wrong on our side; try again later".to_owned()
         } else {
             self.to_string()
         };
-        let mut body = Problem::new(
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("Error"),
-            self.code(),
-            detail,
-        );
-        if let Self::Invalid { errors, .. } = &self {
-            body = body.with_errors(errors);
-        }
-        let mut response = (status, Json(body)).into_response();
+        let mut response = problem(&row, detail);
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
         match &self {
             Self::RateLimited { retry_after } => {
                 // Rounded up: a client that waits exactly this long finds room.
@@ -94,30 +80,50 @@ impl IntoResponse for Error {
     }
 }
 
+/// The problem+json answer of a row, with `detail` (also the message of its field's entry).
+fn problem(row: &Row<'_>, detail: String) -> Response {
+    let status = row.status;
+    let mut body = Problem::new(
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error"),
+        row.code,
+        detail.clone(),
+    );
+    if let Some(field) = &row.field {
+        body = body.with_error(field.name, field.code, detail);
+    }
+    let mut response = (status, Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
 /// A JSON request body. Not JSON (by `Content-Type`): 415; over 64 KiB: 413; not parseable:
 /// 400 `malformed_json`; a missing field or a value of the wrong type: 400 `validation_failed`
 /// naming the field.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = Error;
+    type Rejection = Refusal;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Refusal> {
         if !is_json(req.headers().get(header::CONTENT_TYPE)) {
-            return Err(Error::UnsupportedMediaType);
+            return Err(Refusal::UnsupportedMediaType);
         }
         // What is left unread of a refused body is read off the connection by the server
         // loop before the answer goes out (`http::server`), so the connection stays usable.
         if let Some(declared) = content_length(&req)
             && declared > super::BODY_LIMIT as u64
         {
-            return Err(Error::PayloadTooLarge);
+            return Err(Refusal::PayloadTooLarge);
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge
+                Refusal::PayloadTooLarge
             } else {
-                Error::MalformedJson("the body could not be read".into())
+                Refusal::MalformedJson("the body could not be read".into())
             }
         })?;
         parse_json(&bytes).map(ApiJson)
@@ -129,12 +135,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = Error;
+    type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Error> {
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Refusal> {
         Query::<T>::try_from_uri(&parts.uri)
             .map(|Query(q)| ApiQuery(q))
-            .map_err(|e| Error::invalid("validation_failed", "query", e.body_text()))
+            .map_err(|e| Refusal::Query(e.body_text()))
     }
 }
 
@@ -162,15 +168,11 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
     // Every body of the API is an object. serde would also fill a struct from an array
     // (`["a@example.com", "pw"]`), in field order: refuse that shape outright.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return Err(Error::invalid(
-            "validation_failed",
-            "",
-            "the request body must be a JSON object",
-        ));
+        return Err(Refusal::NotAnObject);
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
@@ -182,21 +184,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
                 let field = missing_field(&message)
                     .map(str::to_owned)
                     .unwrap_or_else(|| if path == "." { String::new() } else { path });
-                Error::Invalid {
-                    code: "validation_failed",
-                    errors: vec![FieldError::new(
-                        field,
-                        "invalid_field",
-                        strip_position(&message),
-                    )],
+                Refusal::Field {
+                    field,
+                    message: strip_position(&message),
                 }
             }
-            _ => Error::MalformedJson(strip_position(&inner.to_string())),
+            _ => Refusal::MalformedJson(strip_position(&inner.to_string())),
         }
     })?;
     // One JSON document and nothing after it: `{...} garbage` is not JSON.
     de.end()
-        .map_err(|e| Error::MalformedJson(strip_position(&e.to_string())))?;
+        .map_err(|e| Refusal::MalformedJson(strip_position(&e.to_string())))?;
     Ok(value)
 }
 
@@ -209,25 +207,6 @@ fn strip_position(message: &str) -> String {
     match message.find(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
-    }
-}
-
-/// Password errors name the field the client sent (`new_password`), not the policy's default.
-pub fn rename_password_field(e: Error, field: &str) -> Error {
-    match e {
-        Error::Invalid {
-            code: "weak_password",
-            mut errors,
-        } => {
-            for error in &mut errors {
-                error.field = field.to_owned();
-            }
-            Error::Invalid {
-                code: "weak_password",
-                errors,
-            }
-        }
-        other => other,
     }
 }
 
@@ -259,7 +238,7 @@ mod tests {
         let err = |b: &str| {
             parse_json::<Body>(b.as_bytes())
                 .err()
-                .map(|e| (e.code(), e.to_string()))
+                .map(|e| (rejection::refusal(&e).code, e.to_string()))
         };
         assert_eq!(err("{").map(|e| e.0), Some("malformed_json"));
         assert_eq!(err("").map(|e| e.0), Some("malformed_json"));
@@ -279,10 +258,7 @@ mod tests {
         assert!(parse_json::<Body>(br#"{"email": "a", "extra": true}"#).is_ok());
         assert!(matches!(
             parse_json::<Body>(br#" ["a"]"#),
-            Err(Error::Invalid {
-                code: "validation_failed",
-                ..
-            })
+            Err(Refusal::NotAnObject)
         ));
         assert!(parse_json::<Body>(b"{\"email\": \"a\"}\n ").is_ok());
         assert_eq!(

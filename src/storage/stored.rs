@@ -8,7 +8,7 @@ use std::str::FromStr;
 use sqlx::{Database, Decode, Encode, Type, encode::IsNull, error::BoxDynError};
 
 use crate::{
-    domain::{email_kind::EmailKind, tokens::Purpose, webhooks::EventType},
+    domain::{email_kind::EmailKind, invalid::Invalid, tokens::Purpose, webhooks::EventType},
     error::Error,
 };
 
@@ -140,13 +140,7 @@ stored_as_text!(OutboxStatus);
 impl FromStr for OutboxStatus {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        Self::from_stored(s.trim()).ok_or_else(|| {
-            Error::invalid(
-                "validation_failed",
-                "status",
-                "status is one of queued, retrying, sent, dead",
-            )
-        })
+        Self::from_stored(s.trim()).ok_or(Error::Invalid(Invalid::OutboxStatus))
     }
 }
 

@@ -11,12 +11,8 @@ use utoipa::ToSchema;
 use crate::{
     domain::{accounts::DisplayName, email::EmailAddress, locale::Locale, password::NewPassword},
     error::Error,
-    flows::Registration,
-    http::{
-        AppState, NoStore, accept_language,
-        problem::{ApiJson, rename_password_field},
-        user_agent,
-    },
+    flows::{Client, Registration},
+    http::{AppState, NoStore, accept_language, problem::ApiJson},
     views::{
         EmailChangeConfirmed, PasswordChanged, Problem, ResetSent, Reverted, Tokens,
         VerificationSent, Verified,
@@ -46,7 +42,7 @@ pub async fn register(
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Result<(StatusCode, Json<VerificationSent>), Error> {
     let registration = Registration {
-        email: EmailAddress::parse_field(&body.email, "email")?,
+        email: EmailAddress::parse(&body.email)?,
         password: NewPassword::parse(body.password)?,
         name: DisplayName::parse_optional(body.name.as_deref())?,
         locale: Locale::negotiate(
@@ -131,7 +127,7 @@ pub async fn verify_email(
     let email = match body {
         VerifyBody::Link { token } => s.flows.verify_email(&token).await?,
         VerifyBody::Code { email, code } => {
-            let email = EmailAddress::parse_field(&email, "email")?;
+            let email = EmailAddress::parse(&email)?;
             s.flows.verify_email_by_code(&email, &code).await?
         }
     };
@@ -154,7 +150,7 @@ pub async fn resend_verification(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<EmailBody>,
 ) -> Result<(StatusCode, Json<VerificationSent>), Error> {
-    let email = EmailAddress::parse_field(&body.email, "email")?;
+    let email = EmailAddress::parse(&body.email)?;
     s.flows.resend_verification(&email).await?;
     Ok((StatusCode::ACCEPTED, Json(VerificationSent::BODY)))
 }
@@ -176,14 +172,11 @@ pub struct LoginBody {
     ))]
 pub async fn login(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    client: Client,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<NoStore<Json<Tokens>>, Error> {
-    let email = EmailAddress::parse_field(&body.email, "email")?;
-    let tokens = s
-        .flows
-        .login(&email, &body.password, user_agent(&headers))
-        .await?;
+    let email = EmailAddress::parse(&body.email)?;
+    let tokens = s.flows.login(&email, &body.password, &client).await?;
     Ok(NoStore(Json(Tokens::from(tokens))))
 }
 
@@ -233,7 +226,7 @@ pub async fn forgot_password(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<EmailBody>,
 ) -> Result<(StatusCode, Json<ResetSent>), Error> {
-    let email = EmailAddress::parse_field(&body.email, "email")?;
+    let email = EmailAddress::parse(&body.email)?;
     s.flows.forgot_password(&email).await?;
     Ok((StatusCode::ACCEPTED, Json(ResetSent::BODY)))
 }
@@ -301,13 +294,13 @@ pub async fn reset_password(
             code,
             new_password,
         } => {
-            let email = EmailAddress::parse_field(&email, "email")?;
+            let email = EmailAddress::parse(&email)?;
             s.flows
                 .reset_password_by_code(&email, &code, new_password)
                 .await
         }
     };
-    reset.map_err(|e| rename_password_field(e, "new_password"))?;
+    reset?;
     Ok(Json(PasswordChanged::BODY))
 }
 

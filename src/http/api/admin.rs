@@ -80,7 +80,7 @@ pub async fn create_user(
     ApiJson(body): ApiJson<CreateUserBody>,
 ) -> Result<(StatusCode, Json<AdminUser>), Error> {
     let account = NewAccount {
-        email: EmailAddress::parse_field(&body.email, "email")?,
+        email: EmailAddress::parse(&body.email)?,
         password: body.password.map(NewPassword::parse).transpose()?,
         name: DisplayName::parse_optional(body.name.as_deref())?,
         email_verified: body.email_verified,

@@ -11,13 +11,10 @@ use uuid::Uuid;
 use utoipa::ToSchema;
 
 use crate::{
-    domain::{accounts::DisplayName, email::EmailAddress, locale::Locale},
+    domain::{accounts::DisplayName, email::EmailAddress, invalid::Invalid, locale::Locale},
     error::Error,
-    flows::ProfilePatch,
-    http::{
-        AppState, Auth, ClientIp,
-        problem::{ApiJson, rename_password_field},
-    },
+    flows::{Client, ProfilePatch},
+    http::{AppState, Auth, problem::ApiJson},
     views::{ConfirmationSent, Me, PasswordChanged, Problem, Session},
 };
 
@@ -79,13 +76,7 @@ pub async fn update_me(
 }
 
 fn parse_locale(tag: String) -> Result<Locale, Error> {
-    Locale::from_tag(tag.trim()).ok_or_else(|| {
-        Error::invalid(
-            "validation_failed",
-            "locale",
-            "the locale is not one of the languages offered (en, de, fr, es, sv)",
-        )
-    })
+    Ok(tag.trim().parse::<Locale>()?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -103,13 +94,12 @@ pub struct DeleteMeBody {
     ))]
 pub async fn delete_me(
     State(s): State<AppState>,
-    client: ClientIp,
+    client: Client,
     Auth(principal): Auth,
     ApiJson(body): ApiJson<DeleteMeBody>,
 ) -> Result<StatusCode, Error> {
-    s.password_attempt(&client, &principal).await?;
     s.flows
-        .delete_own_account(&principal, &body.password)
+        .delete_own_account(&principal, &client, &body.password)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -131,15 +121,18 @@ pub struct ChangePasswordBody {
     ))]
 pub async fn change_password(
     State(s): State<AppState>,
-    client: ClientIp,
+    client: Client,
     Auth(principal): Auth,
     ApiJson(body): ApiJson<ChangePasswordBody>,
 ) -> Result<Json<PasswordChanged>, Error> {
-    s.password_attempt(&client, &principal).await?;
     s.flows
-        .change_password(&principal, &body.current_password, body.new_password)
-        .await
-        .map_err(|e| rename_password_field(e, "new_password"))?;
+        .change_password(
+            &principal,
+            &client,
+            &body.current_password,
+            body.new_password,
+        )
+        .await?;
     Ok(Json(PasswordChanged::BODY))
 }
 
@@ -160,14 +153,13 @@ pub struct ChangeEmailBody {
     ))]
 pub async fn request_email_change(
     State(s): State<AppState>,
-    client: ClientIp,
+    client: Client,
     Auth(principal): Auth,
     ApiJson(body): ApiJson<ChangeEmailBody>,
 ) -> Result<(StatusCode, Json<ConfirmationSent>), Error> {
-    let new_email = EmailAddress::parse_field(&body.new_email, "new_email")?;
-    s.password_attempt(&client, &principal).await?;
+    let new_email = EmailAddress::parse(&body.new_email).map_err(Invalid::new_address)?;
     s.flows
-        .request_email_change(&principal, &body.password, &new_email)
+        .request_email_change(&principal, &client, &body.password, &new_email)
         .await?;
     Ok((StatusCode::ACCEPTED, Json(ConfirmationSent::BODY)))
 }

@@ -1,8 +1,8 @@
 //! The JSON API (contract §3).
 //!
 //! `routes()` is the one list of API routes: the router is built from it, and a test checks
-//! that the OpenAPI document (`openapi.rs`) describes every entry. A rate limit is one
-//! `.limited(Class::…)` on an entry.
+//! that the OpenAPI document (`openapi.rs`) describes every entry. A per-IP rate limit is one
+//! `.limited(LimitKey::…)` on an entry.
 
 mod accounts;
 mod admin;
@@ -15,10 +15,8 @@ use axum::{
     routing::{MethodFilter, MethodRouter, on},
 };
 
-use super::{
-    AppState,
-    rate_limit::{self, Class},
-};
+use super::{AppState, rate_limit};
+use crate::flows::LimitKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -52,7 +50,7 @@ impl Method {
 pub struct Route {
     pub method: Method,
     pub path: &'static str,
-    pub limit: Option<Class>,
+    pub limit: Option<LimitKey>,
     handler: MethodRouter<AppState>,
 }
 
@@ -70,16 +68,16 @@ impl Route {
         }
     }
 
-    /// Counts this route's requests against the class's limits (contract §2).
-    pub fn limited(mut self, class: Class) -> Self {
-        self.limit = Some(class);
+    /// Counts this route's requests against the key's per-IP limit (contract §2).
+    pub fn limited(mut self, key: LimitKey) -> Self {
+        self.limit = Some(key);
         self
     }
 
     /// Adds the route to `router`, behind its rate limit when limits are on.
     pub fn mount(self, router: Router<AppState>, state: &AppState) -> Router<AppState> {
         let handler = match self.limit {
-            Some(class) => rate_limit::limited(self.handler, state, class, self.path),
+            Some(key) => rate_limit::limited(self.handler, state, key, rate_limit::api_refusal),
             None => self.handler,
         };
         router.route(self.path, handler)
@@ -91,23 +89,25 @@ use Method::{Delete, Get, Patch, Post};
 /// Every route under `/api/v1`.
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new(Post, "/register", accounts::register).limited(Class::Email),
-        Route::new(Post, "/email/verify", accounts::verify_email).limited(Class::Link),
+        Route::new(Post, "/register", accounts::register).limited(LimitKey::Register),
+        Route::new(Post, "/email/verify", accounts::verify_email).limited(LimitKey::VerifyEmail),
         Route::new(Post, "/email/verify/resend", accounts::resend_verification)
-            .limited(Class::Email),
-        Route::new(Post, "/login", accounts::login).limited(Class::Login),
-        Route::new(Post, "/token/refresh", accounts::refresh).limited(Class::Refresh),
+            .limited(LimitKey::ResendVerification),
+        Route::new(Post, "/login", accounts::login).limited(LimitKey::Login),
+        Route::new(Post, "/token/refresh", accounts::refresh).limited(LimitKey::Refresh),
         Route::new(Post, "/logout", accounts::logout),
-        Route::new(Post, "/password/forgot", accounts::forgot_password).limited(Class::Email),
-        Route::new(Post, "/password/reset", accounts::reset_password).limited(Class::Link),
+        Route::new(Post, "/password/forgot", accounts::forgot_password)
+            .limited(LimitKey::ForgotPassword),
+        Route::new(Post, "/password/reset", accounts::reset_password)
+            .limited(LimitKey::ResetPassword),
         Route::new(
             Post,
             "/email/change/confirm",
             accounts::confirm_email_change,
         )
-        .limited(Class::Link),
+        .limited(LimitKey::ConfirmEmailChange),
         Route::new(Post, "/email/change/revert", accounts::revert_email_change)
-            .limited(Class::Link),
+            .limited(LimitKey::RevertEmailChange),
         Route::new(Get, "/me", me::me),
         Route::new(Patch, "/me", me::update_me),
         Route::new(Delete, "/me", me::delete_me),

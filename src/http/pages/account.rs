@@ -3,87 +3,35 @@
 //! the access token lives in one, the refresh token in another, and an expired access token is
 //! refreshed on the next page view. The account page speaks the user's own language.
 
-use std::time::Duration;
-
 use axum::{
     Form,
     extract::{State, rejection::FormRejection},
-    http::{HeaderMap, HeaderValue, header},
+    http::{HeaderMap, HeaderValue},
     response::{IntoResponse, Redirect, Response},
 };
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Field, FieldNames, FormPage, FormView, LANGUAGE_COOKIE, Outcome, Pages, Problem, Visitor,
-    device, explain, forms,
+    cookies::{
+        ACCESS_COOKIE, REFRESH_COOKIE, clear_cookies, cookie, language_cookie, session_cookies,
+        with_cookies,
+    },
+    device,
+    explain::{Answer, Problem, explain, too_many_requests},
+    forms::{Field, FormPage, FormView, email_field},
+    render::{Outcome, Pages},
+    signed_out::other_pages,
+    visitor::Visitor,
 };
 use crate::{
-    domain::{accounts::DisplayName, email::EmailAddress, locale::Locale, time::Millis},
+    domain::{
+        accounts::DisplayName, email::EmailAddress, invalid::Invalid, locale::Locale, time::Millis,
+    },
     error::Error,
-    flows::{Principal, ProfilePatch, SessionView, TokenPair},
-    http::{AppState, ClientIp, user_agent},
+    flows::{Client, Principal, ProfilePatch, SessionView},
+    http::AppState,
 };
-
-pub const ACCESS_COOKIE: &str = "latchkey_access";
-pub const REFRESH_COOKIE: &str = "latchkey_refresh";
-
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
-
-pub fn set_cookie(s: &AppState, name: &str, value: &str, max_age: u64) -> Option<HeaderValue> {
-    let secure = if s.flows.settings.public_url.scheme() == "https" {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .ok()
-}
-
-fn session_cookies(s: &AppState, tokens: &TokenPair) -> Vec<HeaderValue> {
-    let refresh_age = s.flows.settings.refresh_ttl.as_secs();
-    [
-        set_cookie(s, ACCESS_COOKIE, &tokens.access_token, tokens.expires_in),
-        set_cookie(s, REFRESH_COOKIE, &tokens.refresh_token, refresh_age),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
-fn clear_cookies(s: &AppState) -> Vec<HeaderValue> {
-    [
-        set_cookie(s, ACCESS_COOKIE, "", 0),
-        set_cookie(s, REFRESH_COOKIE, "", 0),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
-/// The signed-out pages keep speaking the language of the user who was signed in.
-fn language_cookie(s: &AppState, principal: &Principal) -> Option<HeaderValue> {
-    let lang = principal.user.locale_or(s.flows.settings.default_locale);
-    set_cookie(s, LANGUAGE_COOKIE, lang.as_str(), 31_536_000)
-}
-
-fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) -> Response {
-    for c in cookies {
-        response.headers_mut().append(header::SET_COOKIE, c);
-    }
-    response
-}
 
 /// The signed-in user of a page request, refreshing an expired access token with the refresh
 /// cookie; `Err` redirects to the log-in page.
@@ -116,7 +64,7 @@ pub async fn login_page(State(s): State<AppState>, v: Visitor) -> Response {
 fn login_form(p: &Pages, v: &Visitor, email: Option<String>, problem: Option<Problem>) -> Response {
     let t = |k: &str| p.t(v.lang, k);
     let form = FormView::new("login", "/login", t("login-button"))
-        .field(forms::email_field(p, v, email))
+        .field(email_field(p, v, email))
         .field(Field::new(
             "password",
             t("field-password"),
@@ -130,7 +78,7 @@ fn login_form(p: &Pages, v: &Visitor, email: Option<String>, problem: Option<Pro
             title: t("login-title"),
             intro: None,
             form,
-            links: forms::other_pages(p, v, "/login"),
+            links: other_pages(p, v, "/login"),
         },
     )
 }
@@ -144,7 +92,7 @@ pub struct LoginForm {
 pub async fn login_submit(
     State(s): State<AppState>,
     v: Visitor,
-    headers: HeaderMap,
+    client: Client,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let p = &s.pages;
@@ -152,13 +100,9 @@ pub async fn login_submit(
         let problem = Problem::form(p.t(v.lang, "error-required"));
         return login_form(p, &v, None, Some(problem));
     };
-    let result = match EmailAddress::parse_field(&f.email, "email") {
-        Ok(email) => {
-            s.flows
-                .login(&email, &f.password, user_agent(&headers))
-                .await
-        }
-        Err(e) => Err(e),
+    let result = match EmailAddress::parse(&f.email) {
+        Ok(email) => s.flows.login(&email, &f.password, &client).await,
+        Err(e) => Err(e.into()),
     };
     match result {
         Ok(tokens) => {
@@ -168,8 +112,11 @@ pub async fn login_submit(
             }
             with_cookies(Redirect::to("/account").into_response(), cookies)
         }
+        // Over the address's log-in limit: the page that says when to try again, as for the
+        // per-IP limit, not the form.
+        Err(Error::RateLimited { retry_after }) => too_many_requests(p, &v, retry_after),
         Err(e) => {
-            let problem = explain(p, v.lang, &e, FieldNames::default(), None);
+            let problem = explain(p, v.lang, &e, None);
             login_form(p, &v, Some(f.email), Some(problem))
         }
     }
@@ -262,10 +209,13 @@ async fn account(
             return Error::internal_while("cannot load the account page", e).into_response();
         }
     };
-    let (done, mut problems) = match notice {
-        Notice::None => (None, Vec::new()),
-        Notice::Done(key) => (Some(t(key)), Vec::new()),
-        Notice::Problem(form, problem) => (None, vec![(form, problem)]),
+    let (done, mut problems, answer) = match notice {
+        Notice::None => (None, Vec::new(), Answer::Shown),
+        Notice::Done(key) => (Some(t(key)), Vec::new(), Answer::Shown),
+        Notice::Problem(form, problem) => {
+            let answer = problem.answer;
+            (None, vec![(form, problem)], answer)
+        }
     };
     let mut problem_for = |form: &str| {
         problems
@@ -375,17 +325,15 @@ async fn account(
         sessions_error,
         others,
     };
-    p.render("account.html", &v, values)
+    answer.apply(p.render("account.html", &v, values))
 }
 
 /// How the account page reports an action: the form its error is shown in, the notice of
-/// success, how the form names its fields, and the new password typed (to say which rule it
-/// broke).
+/// success, and the field of that form that holds the current password, if it has one.
 struct Report {
     form: &'static str,
     done: &'static str,
-    names: FieldNames,
-    typed_password: Option<String>,
+    current_password: Option<&'static str>,
 }
 
 impl Report {
@@ -393,8 +341,7 @@ impl Report {
         Self {
             form,
             done,
-            names: FieldNames::default(),
-            typed_password: None,
+            current_password: None,
         }
     }
 }
@@ -416,18 +363,11 @@ where
         Err(redirect) => return redirect,
     };
     let lang = principal.user.locale_or(s.flows.settings.default_locale);
-    let mut retry_after = None;
     let notice = match action(s.clone(), principal.clone()).await {
         Ok(()) => Notice::Done(report.done),
         Err(e) => Notice::Problem(
             report.form,
-            explain(
-                &s.pages,
-                lang,
-                &e,
-                report.names,
-                report.typed_password.as_deref(),
-            ),
+            explain(&s.pages, lang, &e, report.current_password),
         ),
     };
     // The action may have changed the account (its address): show it as it is now.
@@ -435,23 +375,8 @@ where
         Some(access) => s.flows.authenticate(&access).await.unwrap_or(principal),
         None => principal,
     };
-    if let Notice::Problem(_, problem) = &notice {
-        retry_after = problem.retry_after;
-    }
     let page = account(&s, v, &principal, notice, Typed::default()).await;
-    with_cookies(limited(page, retry_after), cookies)
-}
-
-/// A page that reports a rate limit says so with the status and header a client expects.
-fn limited(mut page: Response, retry_after: Option<Duration>) -> Response {
-    if let Some(wait) = retry_after {
-        *page.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
-        let secs = wait.as_millis().div_ceil(1000).max(1);
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            page.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-    }
-    page
+    with_cookies(page, cookies)
 }
 
 #[derive(Deserialize, Default)]
@@ -462,24 +387,21 @@ pub struct EmailChangeForm {
 
 pub async fn change_email(
     State(s): State<AppState>,
-    client: ClientIp,
+    client: Client,
     v: Visitor,
     headers: HeaderMap,
     form: Result<Form<EmailChangeForm>, FormRejection>,
 ) -> Response {
     let f = form.map(|Form(f)| f).unwrap_or_default();
-    let names = FieldNames {
-        new_password: "password",
-        credentials: Some("password"),
-    };
     let report = Report {
-        names,
+        current_password: Some("password"),
         ..Report::new("email", "email-sent")
     };
     act(s, v, headers, report, |s, p| async move {
-        let email = EmailAddress::parse_field(&f.new_email, "new_email")?;
-        s.password_attempt(&client, &p).await?;
-        s.flows.request_email_change(&p, &f.password, &email).await
+        let email = EmailAddress::parse(&f.new_email).map_err(Invalid::new_address)?;
+        s.flows
+            .request_email_change(&p, &client, &f.password, &email)
+            .await
     })
     .await
 }
@@ -507,25 +429,19 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     State(s): State<AppState>,
-    client: ClientIp,
+    client: Client,
     v: Visitor,
     headers: HeaderMap,
     form: Result<Form<PasswordForm>, FormRejection>,
 ) -> Response {
     let f = form.map(|Form(f)| f).unwrap_or_default();
-    let names = FieldNames {
-        new_password: "new_password",
-        credentials: Some("current_password"),
-    };
     let report = Report {
-        names,
-        typed_password: Some(f.new_password.clone()),
+        current_password: Some("current_password"),
         ..Report::new("password", "password-changed")
     };
     act(s, v, headers, report, |s, p| async move {
-        s.password_attempt(&client, &p).await?;
         s.flows
-            .change_password(&p, &f.current_password, f.new_password)
+            .change_password(&p, &client, &f.current_password, f.new_password)
             .await
     })
     .await
@@ -589,13 +505,7 @@ fn profile_patch(f: &ProfileForm) -> Result<ProfilePatch, Error> {
     let locale = match f.locale.as_deref().map(str::trim) {
         None => None,
         Some(DEFAULT_LANGUAGE) => Some(None),
-        Some(tag) => Some(Some(Locale::from_tag(tag).ok_or_else(|| {
-            Error::invalid(
-                "validation_failed",
-                "locale",
-                "the locale is not one of the languages offered",
-            )
-        })?)),
+        Some(tag) => Some(Some(tag.parse::<Locale>()?)),
     };
     Ok(ProfilePatch { name, locale })
 }
@@ -639,7 +549,7 @@ pub async fn update_profile(
         }
         Err(e) => {
             let lang = principal.user.locale_or(s.flows.settings.default_locale);
-            let problem = explain(&s.pages, lang, &e, FieldNames::default(), None);
+            let problem = explain(&s.pages, lang, &e, None);
             let typed = Typed {
                 name: f.name,
                 locale: f.locale,
@@ -660,7 +570,7 @@ pub struct DeleteForm {
 /// same limit), signs the browser out and says so in the user's language.
 pub async fn delete_account(
     State(s): State<AppState>,
-    client: ClientIp,
+    client: Client,
     v: Visitor,
     headers: HeaderMap,
     form: Result<Form<DeleteForm>, FormRejection>,
@@ -670,10 +580,10 @@ pub async fn delete_account(
         Err(redirect) => return redirect,
     };
     let f = form.map(|Form(f)| f).unwrap_or_default();
-    let result = match s.password_attempt(&client, &principal).await {
-        Ok(()) => s.flows.delete_own_account(&principal, &f.password).await,
-        Err(e) => Err(e),
-    };
+    let result = s
+        .flows
+        .delete_own_account(&principal, &client, &f.password)
+        .await;
     let default = s.flows.settings.default_locale;
     let lang = principal.user.locale_or(default);
     match result {
@@ -695,15 +605,10 @@ pub async fn delete_account(
             with_cookies(p.result(&v, outcome), gone)
         }
         Err(e) => {
-            let names = FieldNames {
-                new_password: "password",
-                credentials: Some("password"),
-            };
-            let problem = explain(&s.pages, lang, &e, names, None);
-            let retry_after = problem.retry_after;
+            let problem = explain(&s.pages, lang, &e, Some("password"));
             let notice = Notice::Problem("delete", problem);
             let page = account(&s, v, &principal, notice, Typed::default()).await;
-            with_cookies(limited(page, retry_after), cookies)
+            with_cookies(page, cookies)
         }
     }
 }

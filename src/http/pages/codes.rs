@@ -10,10 +10,16 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    Field, FieldNames, FormPage, FormView, LinkView, Outcome, Pages, Problem, Visitor, explain,
-    forms,
+    explain::{Problem, explain},
+    forms::{Field, FormPage, FormView, LinkView, email_field},
+    render::{Outcome, Pages},
+    visitor::Visitor,
 };
-use crate::{domain::email::EmailAddress, error::Error, http::AppState};
+use crate::{
+    domain::{email::EmailAddress, invalid::Invalid},
+    error::Error,
+    http::AppState,
+};
 
 pub const VERIFY_CODE_PAGE: &str = "/verify-email/code";
 pub const RESET_CODE_PAGE: &str = "/reset-password/code";
@@ -35,7 +41,7 @@ pub(super) fn verify_form(
     problem: Option<Problem>,
 ) -> Response {
     let form = FormView::new("code", VERIFY_CODE_PAGE, p.t(v.lang, "code-verify-button"))
-        .field(forms::email_field(p, v, email))
+        .field(email_field(p, v, email))
         .field(code_field(p, v, None))
         .problem(problem);
     p.form_page(
@@ -64,7 +70,7 @@ pub(super) fn reset_form(
 ) -> Response {
     let (email, code) = typed;
     let form = FormView::new("code", RESET_CODE_PAGE, p.t(v.lang, "reset-button"))
-        .field(forms::email_field(p, v, email))
+        .field(email_field(p, v, email))
         .field(code_field(p, v, code))
         .field(
             Field::new(
@@ -130,16 +136,10 @@ pub struct CodeForm {
 
 /// What a person reads when a code does not work: the one answer for every reason, beside the
 /// code.
-fn code_problem(p: &Pages, v: &Visitor, e: &Error, password: Option<&str>) -> Problem {
+fn code_problem(p: &Pages, v: &Visitor, e: &Error) -> Problem {
     match e {
         Error::CodeInvalid => Problem::at("code", p.t(v.lang, "error-code-invalid")),
-        other => {
-            let names = FieldNames {
-                new_password: "new_password",
-                credentials: None,
-            };
-            explain(p, v.lang, other, names, password)
-        }
+        other => explain(p, v.lang, other, None),
     }
 }
 
@@ -153,9 +153,9 @@ pub async fn verify_code_submit(
         let problem = Problem::form(p.t(v.lang, "error-required"));
         return verify_page(p, &v, None, Some(problem));
     };
-    let result = match EmailAddress::parse_field(&f.email, "email") {
+    let result = match EmailAddress::parse(&f.email) {
         Ok(email) => s.flows.verify_email_by_code(&email, &f.code).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     match result {
         Ok(email) => p.result(
@@ -167,7 +167,7 @@ pub async fn verify_code_submit(
             ),
         ),
         Err(e) => {
-            let problem = code_problem(p, &v, &e, None);
+            let problem = code_problem(p, &v, &e);
             verify_page(p, &v, Some(f.email), Some(problem))
         }
     }
@@ -184,13 +184,13 @@ pub async fn reset_code_submit(
         return reset_page(p, &v, (None, None), Some(problem));
     };
     let password = f.new_password.unwrap_or_default();
-    let result = match EmailAddress::parse_field(&f.email, "email") {
+    let result = match EmailAddress::parse(&f.email) {
         Ok(email) => {
             s.flows
-                .reset_password_by_code(&email, &f.code, password.clone())
+                .reset_password_by_code(&email, &f.code, password)
                 .await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     match result {
         Ok(()) => p.result(
@@ -203,12 +203,12 @@ pub async fn reset_code_submit(
         ),
         // A weak password spends nothing: the code stays in the form, only the password is
         // asked for again.
-        Err(e @ Error::Invalid { .. }) if e.code() == "weak_password" => {
-            let problem = code_problem(p, &v, &e, Some(&password));
+        Err(e @ Error::Invalid(Invalid::WeakPassword { .. })) => {
+            let problem = code_problem(p, &v, &e);
             reset_page(p, &v, (Some(f.email), Some(f.code)), Some(problem))
         }
         Err(e) => {
-            let problem = code_problem(p, &v, &e, Some(&password));
+            let problem = code_problem(p, &v, &e);
             reset_page(p, &v, (Some(f.email), None), Some(problem))
         }
     }

@@ -1,250 +1,278 @@
-//! Pages with a form and no sign-in: sign up, resend the verification link, forgotten password.
-//! They call the same flows as the API and answer the same way whether or not an address has an
-//! account.
+//! Form view-models: a form's fields, its button, and a problem shown beside the field it is
+//! about (or above the form), announced to screen readers. Labels, hints and errors are
+//! already in the visitor's language.
 
-use axum::{
-    Form,
-    extract::{State, rejection::FormRejection},
-    response::Response,
-};
-use serde::Deserialize;
+use serde::Serialize;
 
 use super::{
-    Field, FieldNames, FormPage, FormView, LinkView, Pages, Problem, Visitor, codes, explain,
-};
-use crate::{
-    domain::{accounts::DisplayName, email::EmailAddress, password::NewPassword},
-    error::Error,
-    flows::Registration,
-    http::AppState,
+    explain::{Answer, Problem},
+    render::Pages,
+    visitor::Visitor,
 };
 
-pub(super) fn email_field(p: &Pages, v: &Visitor, value: Option<String>) -> Field {
+/// One input of a form.
+#[derive(Debug, Serialize, Default)]
+pub struct Field {
+    id: String,
+    name: &'static str,
+    label: String,
+    r#type: &'static str,
+    autocomplete: &'static str,
+    required: bool,
+    value: Option<String>,
+    hint: Option<String>,
+    error: Option<String>,
+    describedby: Option<String>,
+    minlength: Option<u32>,
+    maxlength: Option<u32>,
+    inputmode: Option<&'static str>,
+    focus: bool,
+    options: Vec<SelectOption>,
+}
+
+#[derive(Debug, Serialize)]
+struct SelectOption {
+    value: &'static str,
+    label: String,
+    /// The option's own language, when it is not the page's.
+    lang: Option<&'static str>,
+}
+
+impl Field {
+    pub fn new(
+        name: &'static str,
+        label: String,
+        r#type: &'static str,
+        autocomplete: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            label,
+            r#type,
+            autocomplete,
+            required: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn optional(mut self) -> Self {
+        self.required = false;
+        self
+    }
+
+    pub fn value(mut self, value: Option<String>) -> Self {
+        self.value = value.filter(|v| !v.is_empty());
+        self
+    }
+
+    pub fn hint(mut self, hint: String) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    pub fn numeric(mut self) -> Self {
+        self.inputmode = Some("numeric");
+        self
+    }
+
+    /// A new password: the policy's bounds, so the browser checks them first.
+    pub fn new_password(mut self) -> Self {
+        self.minlength = Some(crate::domain::new_password::MIN_CHARS as u32);
+        self.maxlength = Some(crate::domain::new_password::MAX_CHARS as u32);
+        self
+    }
+
+    /// A choice of language, each offered in its own language.
+    pub fn languages(mut self, pages: &Pages) -> Self {
+        self.r#type = "select";
+        self.options = pages
+            .language_names()
+            .map(|(l, label)| SelectOption {
+                value: l.as_str(),
+                label,
+                lang: Some(l.as_str()),
+            })
+            .collect();
+        self
+    }
+
+    /// Puts a first option `value` with `label` (in the page's language) before the others.
+    pub fn first_option(mut self, value: &'static str, label: String) -> Self {
+        self.options.insert(
+            0,
+            SelectOption {
+                value,
+                label,
+                lang: None,
+            },
+        );
+        self
+    }
+
+    /// The most characters the field takes, so the browser stops there first.
+    pub fn max_chars(mut self, max: u32) -> Self {
+        self.maxlength = Some(max);
+        self
+    }
+}
+
+/// The address field of the signed-out forms.
+pub fn email_field(p: &Pages, v: &Visitor, value: Option<String>) -> Field {
     Field::new("email", p.t(v.lang, "field-email"), "email", "email").value(value)
 }
 
-/// The links under the signed-out forms, without the one to the page itself.
-pub(super) fn other_pages(p: &Pages, v: &Visitor, this: &str) -> Vec<LinkView> {
-    let t = |k: &str| p.t(v.lang, k);
-    [
-        ("/login", t("page-sign-in"), t("register-have-account")),
-        ("/register", t("page-register"), t("login-new")),
-        ("/forgot-password", t("page-forgot"), String::new()),
-        (
-            codes::VERIFY_CODE_PAGE,
-            t("next-have-verify-code"),
-            String::new(),
-        ),
-        (
-            codes::RESET_CODE_PAGE,
-            t("next-have-reset-code"),
-            String::new(),
-        ),
-    ]
-    .into_iter()
-    .filter(|(url, _, _)| *url != this)
-    .map(|(url, label, lead)| {
-        let link = LinkView::new(url, label);
-        if lead.is_empty() {
-            link
-        } else {
-            link.after(lead)
+#[derive(Debug, Serialize)]
+struct Hidden {
+    name: &'static str,
+    value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkView {
+    url: String,
+    label: String,
+    lead: Option<String>,
+}
+
+impl LinkView {
+    pub fn new(url: &str, label: String) -> Self {
+        Self {
+            url: url.to_owned(),
+            label,
+            lead: None,
         }
-    })
-    .collect()
-}
+    }
 
-pub async fn register_page(State(s): State<AppState>, v: Visitor) -> Response {
-    register_form(&s.pages, &v, None, None, None)
-}
-
-fn register_form(
-    p: &Pages,
-    v: &Visitor,
-    email: Option<String>,
-    name: Option<String>,
-    problem: Option<Problem>,
-) -> Response {
-    let t = |k: &str| p.t(v.lang, k);
-    let form = FormView::new("register", "/register", t("register-button"))
-        .field(email_field(p, v, email))
-        .field(
-            Field::new("password", t("field-password"), "password", "new-password")
-                .new_password()
-                .hint(t("field-new-password-hint")),
-        )
-        .field(
-            Field::new("name", t("field-name-optional"), "text", "name")
-                .optional()
-                .value(name),
-        )
-        .problem(problem);
-    p.form_page(
-        v,
-        FormPage {
-            title: t("register-title"),
-            intro: Some(t("register-intro")),
-            form,
-            links: other_pages(p, v, "/register"),
-        },
-    )
-}
-
-#[derive(Deserialize)]
-pub struct RegisterForm {
-    email: String,
-    password: String,
-    name: Option<String>,
-}
-
-pub async fn register_submit(
-    State(s): State<AppState>,
-    v: Visitor,
-    form: Result<Form<RegisterForm>, FormRejection>,
-) -> Response {
-    let p = &s.pages;
-    let Ok(Form(f)) = form else {
-        let problem = Problem::form(p.t(v.lang, "error-required"));
-        return register_form(p, &v, None, None, Some(problem));
-    };
-    let parsed = (|| {
-        Ok::<_, Error>(Registration {
-            email: EmailAddress::parse_field(&f.email, "email")?,
-            password: NewPassword::parse(f.password.clone())?,
-            name: DisplayName::parse_optional(f.name.as_deref())?,
-            // The page's language: the one chosen with the language links, else the browser's.
-            locale: v.lang,
-        })
-    })();
-    let result = match parsed {
-        Ok(registration) => {
-            let email = registration.email.as_str().to_owned();
-            s.flows.register(registration).await.map(|()| email)
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(email) => check_inbox(p, &v, "sent-register", email),
-        Err(e) => {
-            let names = FieldNames {
-                new_password: "password",
-                credentials: None,
-            };
-            let problem = explain(p, v.lang, &e, names, Some(&f.password));
-            register_form(p, &v, Some(f.email), f.name, Some(problem))
-        }
+    pub fn after(mut self, lead: String) -> Self {
+        self.lead = Some(lead);
+        self
     }
 }
 
-/// "Check your inbox", with the form for the code from that email and the address filled in.
-fn check_inbox(p: &Pages, v: &Visitor, key: &str, email: String) -> Response {
-    let title = p.t(v.lang, "sent-title");
-    let sent = p.t_with(v.lang, key, &[("email", email.as_str().into())]);
-    if key == "sent-forgot" {
-        let intro = format!("{sent} {}", p.t(v.lang, "code-or-link-reset"));
-        codes::reset_form(p, v, title, intro, (Some(email), None), None)
-    } else {
-        let intro = format!("{sent} {}", p.t(v.lang, "code-or-link"));
-        codes::verify_form(p, v, title, intro, Some(email), None)
-    }
-}
-
-#[derive(Deserialize)]
-pub struct EmailForm {
-    email: String,
-}
-
-/// The two "send me a link" pages.
-#[derive(Clone, Copy)]
-struct LinkRequest {
+/// A form: its fields, its button, and an error beside the field it is about (or above the
+/// form when it is about the whole form), announced to screen readers.
+#[derive(Debug, Serialize)]
+pub struct FormView {
+    id: &'static str,
     action: &'static str,
-    keys: &'static str,
-    sent: &'static str,
+    button: String,
+    button_class: Option<&'static str>,
+    fields: Vec<Field>,
+    hidden: Vec<Hidden>,
+    error: Option<String>,
+    error_link: Option<LinkView>,
+    /// How the page answers, as the problem shown says (not part of the page).
+    #[serde(skip)]
+    answer: Answer,
 }
 
-const RESEND: LinkRequest = LinkRequest {
-    action: "/resend-verification",
-    keys: "resend",
-    sent: "sent-resend",
-};
-const FORGOT: LinkRequest = LinkRequest {
-    action: "/forgot-password",
-    keys: "forgot",
-    sent: "sent-forgot",
-};
-
-fn email_form(
-    p: &Pages,
-    v: &Visitor,
-    page: LinkRequest,
-    email: Option<String>,
-    problem: Option<Problem>,
-) -> Response {
-    let k = |suffix: &str| p.t(v.lang, &format!("{}-{suffix}", page.keys));
-    let form = FormView::new(page.keys, page.action, k("button"))
-        .field(email_field(p, v, email))
-        .problem(problem);
-    p.form_page(
-        v,
-        FormPage {
-            title: k("title"),
-            intro: Some(k("intro")),
-            form,
-            links: other_pages(p, v, page.action),
-        },
-    )
-}
-
-pub async fn resend_page(State(s): State<AppState>, v: Visitor) -> Response {
-    email_form(&s.pages, &v, RESEND, None, None)
-}
-
-pub async fn forgot_page(State(s): State<AppState>, v: Visitor) -> Response {
-    email_form(&s.pages, &v, FORGOT, None, None)
-}
-
-pub async fn resend_submit(
-    State(s): State<AppState>,
-    v: Visitor,
-    form: Result<Form<EmailForm>, FormRejection>,
-) -> Response {
-    let email = form.map(|Form(f)| f.email).unwrap_or_default();
-    let result = match EmailAddress::parse_field(&email, "email") {
-        Ok(address) => s
-            .flows
-            .resend_verification(&address)
-            .await
-            .map(|()| address),
-        Err(e) => Err(e),
-    };
-    answer(&s.pages, &v, RESEND, email, result)
-}
-
-pub async fn forgot_submit(
-    State(s): State<AppState>,
-    v: Visitor,
-    form: Result<Form<EmailForm>, FormRejection>,
-) -> Response {
-    let email = form.map(|Form(f)| f.email).unwrap_or_default();
-    let result = match EmailAddress::parse_field(&email, "email") {
-        Ok(address) => s.flows.forgot_password(&address).await.map(|()| address),
-        Err(e) => Err(e),
-    };
-    answer(&s.pages, &v, FORGOT, email, result)
-}
-
-fn answer(
-    p: &Pages,
-    v: &Visitor,
-    page: LinkRequest,
-    typed: String,
-    result: Result<EmailAddress, Error>,
-) -> Response {
-    match result {
-        Ok(_) => check_inbox(p, v, page.sent, typed),
-        Err(e) => {
-            let problem = explain(p, v.lang, &e, FieldNames::default(), None);
-            email_form(p, v, page, Some(typed), Some(problem))
+impl FormView {
+    pub fn new(id: &'static str, action: &'static str, button: String) -> Self {
+        Self {
+            id,
+            action,
+            button,
+            button_class: None,
+            fields: Vec::new(),
+            hidden: Vec::new(),
+            error: None,
+            error_link: None,
+            answer: Answer::Shown,
         }
     }
+
+    pub fn field(mut self, field: Field) -> Self {
+        self.fields.push(field);
+        self
+    }
+
+    pub fn hidden(mut self, name: &'static str, value: String) -> Self {
+        self.hidden.push(Hidden { name, value });
+        self
+    }
+
+    pub fn button_class(mut self, class: &'static str) -> Self {
+        self.button_class = Some(class);
+        self
+    }
+
+    /// Puts `problem` beside its field, or above the form when no field of this form is meant;
+    /// the page then answers as the problem says.
+    pub fn problem(mut self, problem: Option<Problem>) -> Self {
+        let Some(problem) = problem else {
+            return self;
+        };
+        self.answer = problem.answer;
+        match problem
+            .field
+            .and_then(|name| self.fields.iter_mut().find(|f| f.name == name))
+        {
+            Some(field) => field.error = Some(problem.message),
+            None => {
+                self.error = Some(problem.message);
+                self.error_link = problem.link;
+            }
+        }
+        self
+    }
+
+    /// How a page with this form answers.
+    pub fn answer(&self) -> Answer {
+        self.answer
+    }
+
+    /// Ids, `aria-describedby`, and focus on the first field in error (no script needed).
+    pub fn finish(mut self) -> Self {
+        let mut focused = false;
+        for field in &mut self.fields {
+            field.id = format!("{}-{}", self.id, field.name.replace('_', "-"));
+            let mut described = Vec::new();
+            if field.error.is_some() {
+                described.push(format!("{}-error", field.id));
+                if !focused {
+                    field.focus = true;
+                    focused = true;
+                }
+            }
+            if field.hint.is_some() {
+                described.push(format!("{}-hint", field.id));
+            }
+            field.describedby = (!described.is_empty()).then(|| described.join(" "));
+        }
+        self
+    }
+
+    #[cfg(test)]
+    pub(super) fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    #[cfg(test)]
+    pub(super) fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+}
+
+#[cfg(test)]
+impl Field {
+    pub(super) fn id(&self) -> &str {
+        &self.id
+    }
+    pub(super) fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+    pub(super) fn describedby(&self) -> Option<&str> {
+        self.describedby.as_deref()
+    }
+    pub(super) fn focused(&self) -> bool {
+        self.focus
+    }
+}
+
+/// A page with one form.
+pub struct FormPage {
+    pub title: String,
+    pub intro: Option<String>,
+    pub form: FormView,
+    pub links: Vec<LinkView>,
 }

@@ -1,0 +1,77 @@
+//! The files every page loads: one small stylesheet, served under a content hash with a long
+//! cache, and the favicon; and the Content-Security-Policy pages and assets send.
+
+use std::sync::LazyLock;
+
+use axum::{
+    Router,
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use sha2::{Digest, Sha256};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+const STYLESHEET: &str = include_str!("../../../templates/pages/style.css");
+const FAVICON: &[u8] = include_bytes!("../../../templates/pages/favicon.ico");
+
+/// `/assets/style-HASH.css`: a new stylesheet gets a new URL, so the old one may be cached
+/// for a year.
+pub static STYLESHEET_PATH: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::digest(STYLESHEET.as_bytes());
+    let hash: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("/assets/style-{hash}.css")
+});
+
+/// Every page: no framing, no inline script or style (the stylesheet is a file of its own),
+/// forms post only here, nothing loaded from elsewhere.
+pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The stylesheet and the favicon.
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route(STYLESHEET_PATH.as_str(), get(stylesheet))
+        .route("/favicon.ico", get(favicon))
+}
+
+/// The Content-Security-Policy every page and asset sends (unless it set a stricter one, like
+/// the dev mailbox's sandboxed email view). `nosniff` is set for every answer in `http::router`.
+pub fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    ))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/x-icon"),
+            (header::CACHE_CONTROL, "public, max-age=604800"),
+        ],
+        FAVICON,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stylesheet_url_carries_its_hash() {
+        assert!(STYLESHEET_PATH.starts_with("/assets/style-"));
+        assert_eq!(STYLESHEET_PATH.len(), "/assets/style-.css".len() + 12);
+    }
+}

@@ -1,0 +1,82 @@
+//! The pages' cookies: the session (the access token in one, the refresh token in another) and
+//! a signed-out visitor's choice of language. `HttpOnly` and `SameSite=Lax`, `Secure` when the
+//! public URL is https.
+
+use axum::{
+    http::{HeaderMap, HeaderValue, header},
+    response::Response,
+};
+
+use crate::{
+    flows::{Principal, TokenPair},
+    http::AppState,
+};
+
+pub const ACCESS_COOKIE: &str = "latchkey_access";
+pub const REFRESH_COOKIE: &str = "latchkey_refresh";
+/// The cookie that keeps a signed-out visitor's choice of language.
+pub const LANGUAGE_COOKIE: &str = "latchkey_lang";
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+pub fn set_cookie(s: &AppState, name: &str, value: &str, max_age: u64) -> Option<HeaderValue> {
+    let secure = if s.flows.settings.public_url.scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .ok()
+}
+
+pub fn session_cookies(s: &AppState, tokens: &TokenPair) -> Vec<HeaderValue> {
+    let refresh_age = s.flows.settings.refresh_ttl.as_secs();
+    [
+        set_cookie(s, ACCESS_COOKIE, &tokens.access_token, tokens.expires_in),
+        set_cookie(s, REFRESH_COOKIE, &tokens.refresh_token, refresh_age),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+pub fn clear_cookies(s: &AppState) -> Vec<HeaderValue> {
+    [
+        set_cookie(s, ACCESS_COOKIE, "", 0),
+        set_cookie(s, REFRESH_COOKIE, "", 0),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The signed-out pages keep speaking the language of the user who was signed in.
+pub fn language_cookie(s: &AppState, principal: &Principal) -> Option<HeaderValue> {
+    let lang = principal.user.locale_or(s.flows.settings.default_locale);
+    set_cookie(s, LANGUAGE_COOKIE, lang.as_str(), 31_536_000)
+}
+
+pub fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) -> Response {
+    for c in cookies {
+        response.headers_mut().append(header::SET_COOKIE, c);
+    }
+    response
+}
+
+/// Whether the browser holds a session (not whether it is still good).
+pub fn has_session(headers: &HeaderMap) -> bool {
+    [ACCESS_COOKIE, REFRESH_COOKIE]
+        .iter()
+        .any(|name| cookie(headers, name).is_some_and(|v| !v.is_empty()))
+}

@@ -1,0 +1,248 @@
+//! The template engine of the pages: the built-in templates with the catalogue's `t`, and the
+//! three shapes a page takes (a result, a form, the account page through `render`).
+
+use std::sync::Arc;
+
+use axum::response::{Html, IntoResponse, Response};
+use fluent_bundle::FluentValue;
+use minijinja::{Environment, Value, context};
+
+use super::{assets::STYLESHEET_PATH, explain::Answer, forms::FormPage, visitor::Visitor};
+use crate::{domain::locale::Locale, error::Error, i18n::Catalogue};
+
+/// The page templates, built in.
+const PAGE_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "base.html",
+        include_str!("../../../templates/pages/base.html"),
+    ),
+    (
+        "macros.html",
+        include_str!("../../../templates/pages/macros.html"),
+    ),
+    (
+        "result.html",
+        include_str!("../../../templates/pages/result.html"),
+    ),
+    (
+        "form.html",
+        include_str!("../../../templates/pages/form.html"),
+    ),
+    (
+        "account.html",
+        include_str!("../../../templates/pages/account.html"),
+    ),
+    (
+        "mailbox.html",
+        include_str!("../../../templates/pages/mailbox.html"),
+    ),
+];
+
+/// The page templates with the catalogue's `t` function.
+pub struct Pages {
+    env: Environment<'static>,
+    catalogue: Arc<Catalogue>,
+    pub(super) default_locale: Locale,
+}
+
+impl Pages {
+    pub fn new(catalogue: Arc<Catalogue>, default_locale: Locale) -> Self {
+        let mut env = Environment::new();
+        // `.html` names: minijinja escapes every value in them, the way the emails are escaped.
+        env.set_formatter(crate::mail::templates::escape_html_text);
+        // Block tags leave no blank lines behind: smaller pages.
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+        {
+            env.set_syntax(syntax);
+        }
+        catalogue.install(&mut env);
+        for (name, source) in PAGE_TEMPLATES {
+            if let Err(e) = env.add_template(name, source) {
+                tracing::error!(name, error = %e, "built-in page template does not parse");
+            }
+        }
+        Self {
+            env,
+            catalogue,
+            default_locale,
+        }
+    }
+
+    /// A message in the visitor's language.
+    pub fn t(&self, lang: Locale, key: &str) -> String {
+        self.catalogue.text(lang.as_str(), key, &[])
+    }
+
+    pub fn t_with(&self, lang: Locale, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        self.catalogue.text(lang.as_str(), key, args)
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// Renders a page for `visitor` with `values`, status 200.
+    pub fn render(&self, name: &str, visitor: &Visitor, values: Value) -> Response {
+        let languages: Vec<Value> = Locale::ALL
+            .iter()
+            .map(|l| {
+                context! { code => l.as_str(), name => self.catalogue.text(l.as_str(), "language-name", &[]) }
+            })
+            .collect();
+        let page = context! {
+            locale => visitor.lang.as_str(),
+            product => self.catalogue.product(),
+            css => STYLESHEET_PATH.as_str(),
+            languages,
+            here_q => percent_encoding::utf8_percent_encode(&visitor.here, percent_encoding::NON_ALPHANUMERIC).to_string(),
+            signed_in => visitor.signed_in,
+            ..values
+        };
+        match self.env.get_template(name).and_then(|t| t.render(page)) {
+            Ok(html) => Html(html).into_response(),
+            Err(e) => Error::internal_while(format!("page {name}"), e).into_response(),
+        }
+    }
+
+    /// A page that says what happened and offers the next step, answered as `outcome` says.
+    pub fn result(&self, visitor: &Visitor, outcome: Outcome) -> Response {
+        let mut values = context! {
+            title => outcome.title, message => outcome.message, failed => outcome.failed,
+            detail => outcome.detail,
+        };
+        if let Some((url, label)) = outcome.next {
+            values = context! { next_url => url, next_label => label, ..values };
+        }
+        if let Some((url, label)) = outcome.other {
+            values = context! { other_url => url, other_label => label, ..values };
+        }
+        outcome
+            .answer
+            .apply(self.render("result.html", visitor, values))
+    }
+
+    /// A page whose main part is one form, answered as the form's problem (if any) says.
+    pub fn form_page(&self, visitor: &Visitor, page: FormPage) -> Response {
+        let answer = page.form.answer();
+        let values = context! {
+            title => page.title,
+            intro => page.intro,
+            form => Value::from(minijinja::value::Serde(page.form.finish())),
+            links => Value::from(minijinja::value::Serde(page.links)),
+        };
+        answer.apply(self.render("form.html", visitor, values))
+    }
+
+    /// The language choice of a select: every language, each in its own words.
+    pub(super) fn language_names(&self) -> impl Iterator<Item = (Locale, String)> + '_ {
+        Locale::ALL
+            .into_iter()
+            .map(|l| (l, self.catalogue.text(l.as_str(), "language-name", &[])))
+    }
+}
+
+/// The next step a result page offers: (url, label).
+pub type Step = (&'static str, String);
+
+/// What a result page says.
+pub struct Outcome {
+    pub title: String,
+    pub message: String,
+    pub detail: Option<String>,
+    pub failed: bool,
+    pub next: Option<Step>,
+    pub other: Option<Step>,
+    /// The status the page answers with (and `Retry-After`), as `explain` decided.
+    pub answer: Answer,
+}
+
+impl Outcome {
+    pub fn done(title: String, message: String, next: Step) -> Self {
+        Self {
+            title,
+            message,
+            detail: None,
+            failed: false,
+            next: Some(next),
+            other: None,
+            answer: Answer::Shown,
+        }
+    }
+
+    pub fn failed(title: String, message: String, next: Step, other: Option<Step>) -> Self {
+        Self {
+            failed: true,
+            other,
+            ..Self::done(title, message, next)
+        }
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use axum::http::StatusCode;
+
+    use super::*;
+    use crate::http::pages::explain::Problem;
+    use crate::http::pages::forms::{Field, FormView, LinkView};
+
+    pub(crate) fn pages() -> Pages {
+        let catalogue = Arc::new(Catalogue::load("Acme", None).unwrap_or_else(|e| panic!("{e}")));
+        Pages::new(catalogue, Locale::En)
+    }
+
+    #[test]
+    fn every_page_template_parses() {
+        let p = pages();
+        for (name, _) in PAGE_TEMPLATES {
+            assert!(p.env.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_page_renders_in_every_language() {
+        let p = pages();
+        for lang in Locale::ALL {
+            let v = Visitor {
+                lang,
+                here: "/login?x=1".into(),
+                signed_in: false,
+            };
+            let form = FormView::new("f", "/x", "Go".into())
+                .field(
+                    Field::new("email", "E".into(), "email", "email").value(Some("a@b.co".into())),
+                )
+                .field(Field::new("language", "L".into(), "select", "").languages(&p))
+                .problem(Some(Problem::at("email", "bad".into())));
+            let pages = [
+                p.form_page(
+                    &v,
+                    FormPage {
+                        title: "T".into(),
+                        intro: Some("I".into()),
+                        form,
+                        links: vec![LinkView::new("/login", "L".into())],
+                    },
+                ),
+                p.result(&v, Outcome::failed("T".into(), "M".into(), ("/", "N".into()), None)),
+                p.render(
+                    "account.html",
+                    &Visitor { signed_in: true, ..v.clone() },
+                    context! {
+                        title => "A", user => context! { email => "a@b.co", email_verified => true },
+                        member_since => "now", pending => context! { email => "n@b.co", expires => "in 1 day" },
+                        email_form => Value::from(minijinja::value::Serde(FormView::new("e", "/e", "B".into()).finish())),
+                        password_form => Value::from(minijinja::value::Serde(FormView::new("p", "/p", "B".into()).finish())),
+                        sessions => vec![context! { id => "1", device => "Chrome on Linux", current => true, last_active => "now", started => "now" }],
+                    },
+                ),
+            ];
+            for page in pages {
+                assert_eq!(page.status(), StatusCode::OK, "{lang}");
+            }
+        }
+    }
+}
