@@ -251,3 +251,39 @@ async fn the_address_limit_is_counted_over_every_server_on_the_database() {
     b.stop().await;
     a.stop().await;
 }
+
+/// The log-in limit is keyed on the address as parsed, not as typed: `Ann@Example.COM`,
+/// ` ann@example.com ` and the sign-in page's `ann@Example.com` are one address with one count.
+#[tokio::test]
+async fn the_log_in_limit_counts_an_address_however_it_is_typed() {
+    let app = limited_app(|s| {
+        s.rate_limits.login = Quota {
+            limit: 4,
+            window: Duration::from_secs(60),
+        }
+    })
+    .await;
+    app.verified_user("ann@example.com").await;
+    let client = "203.0.113.77";
+    for typed in ["Ann@Example.COM", " ann@example.com ", "ANN@EXAMPLE.COM"] {
+        let r = login_from(&app, client, typed, "wrong password!").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{typed}");
+    }
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .header("X-Forwarded-For", client)
+        .form(&[
+            ("email", "ann@Example.com"),
+            ("password", "wrong password!"),
+        ])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_limited(login_from(&app, client, "ann@example.com", PASSWORD).await).await;
+    // Another address from the same client has a count of its own.
+    let r = login_from(&app, client, "bob@example.com", "wrong password!").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
