@@ -62,6 +62,8 @@ pub enum StartError {
 /// Everything the flows and the worker need, built once from the settings.
 pub struct Services {
     pub settings: Arc<Settings>,
+    /// The time every flow, the worker and the access tokens read.
+    pub clock: Clock,
     pub store: Store,
     pub keys: Keys,
     pub flows: Arc<Flows>,
@@ -86,6 +88,11 @@ pub async fn migrate(settings: &Settings) -> Result<(), StartError> {
 impl Services {
     /// Opens and migrates the database, resolves the secret, loads the templates.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// `build` on a clock of the caller's (tests move it forward instead of sleeping).
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Self, StartError> {
         let mut created = Vec::new();
         if let DatabaseUrl::Sqlite(path) = &settings.database_url
             && !path.exists()
@@ -129,6 +136,7 @@ impl Services {
                 issuer: settings.public_url.as_str().trim_end_matches('/'),
                 audience: &settings.token_audience,
                 ttl: settings.access_ttl,
+                clock: clock.clone(),
             },
         )
         .map_err(StartError::Secret)?;
@@ -143,15 +151,17 @@ impl Services {
         let settings = Arc::new(settings);
         let flows = Arc::new(Flows {
             store: store.clone(),
+            clock: clock.clone(),
             hasher,
             access,
             outbox,
             settings: Arc::clone(&settings),
             codes: keys.codes.clone(),
-            limiter: RateLimiter::new(&settings, Some(store.clone()), Clock::system()),
+            limiter: RateLimiter::new(&settings, Some(store.clone()), clock.clone()),
         });
         Ok(Self {
             settings,
+            clock,
             store,
             keys,
             flows,
@@ -195,6 +205,7 @@ impl Services {
     pub fn worker(&self) -> Worker {
         Worker {
             store: self.store.clone(),
+            clock: self.clock.clone(),
             keys: self.keys.clone(),
             templates: Arc::clone(&self.templates),
             transport: self.transport.clone(),
@@ -235,12 +246,18 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// `build` on a clock of the caller's: the test harness keeps it to move the running
+    /// application's time forward.
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Self, StartError> {
         let addr = settings.listen;
         // Bound first: a taken port stops the start before any file is created.
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
-        let services = Services::build(settings).await?;
+        let services = Services::build_with_clock(settings, clock).await?;
         services.ensure_first_admin().await?;
         let state = AppState {
             flows: Arc::clone(&services.flows),

@@ -189,7 +189,7 @@ impl Me {
             name: user.name.clone(),
             locale: user.locale.as_deref().and_then(Locale::from_tag),
             is_admin: user.is_admin,
-            created_at: Millis(user.created_at),
+            created_at: user.created_at,
             pending_email: pending.map(PendingEmail::from),
         }
     }
@@ -270,8 +270,8 @@ impl From<User> for AdminUser {
             is_admin: u.is_admin,
             disabled: u.disabled,
             has_password: u.password_hash.is_some(),
-            created_at: Millis(u.created_at),
-            updated_at: Millis(u.updated_at),
+            created_at: u.created_at,
+            updated_at: u.updated_at,
         }
     }
 }
@@ -319,9 +319,9 @@ impl From<OutboxEntry> for OutboxMessage {
             status: m.status.as_str().to_owned(),
             attempts: m.attempts,
             last_error: m.last_error,
-            created_at: Millis(m.created_at),
-            next_attempt_at: waiting.then_some(Millis(m.next_attempt_at)),
-            sent_at: m.sent_at.map(Millis),
+            created_at: m.created_at,
+            next_attempt_at: waiting.then_some(m.next_attempt_at),
+            sent_at: m.sent_at,
         }
     }
 }

@@ -156,7 +156,14 @@ pub async fn test(settings: Settings, to: &str) -> Result<(), String> {
         language: "en".into(),
     };
     let result = transport
-        .send(&settings.mail_from, to.as_str(), None, &email, &[])
+        .send(
+            &settings.mail_from,
+            to.as_str(),
+            None,
+            &email,
+            &[],
+            crate::domain::time::Clock::system().now(),
+        )
         .await;
     if let Some(store) = store {
         store.close().await;

@@ -13,7 +13,6 @@ use crate::{
         accounts::{DisplayName, User},
         email::EmailAddress,
         password::NewPassword,
-        time::Millis,
     },
     flows::{NewAccount, OutboxStatus, PageSize, UserPatch},
     storage::OutboxEntry,
@@ -207,7 +206,7 @@ fn print_users(users: &[User]) -> Result<(), String> {
                 yes_no(u.email_verified).into(),
                 yes_no(u.is_admin).into(),
                 yes_no(u.disabled).into(),
-                Millis(u.created_at).rfc3339(),
+                u.created_at.rfc3339(),
             ]
         })
         .collect();
@@ -225,8 +224,8 @@ fn print_user(u: &User) -> Result<(), String> {
     outln!("admin:          {}", yes_no(u.is_admin))?;
     outln!("disabled:       {}", yes_no(u.disabled))?;
     outln!("has password:   {}", yes_no(u.password_hash.is_some()))?;
-    outln!("created:        {}", Millis(u.created_at).rfc3339())?;
-    outln!("updated:        {}", Millis(u.updated_at).rfc3339())
+    outln!("created:        {}", u.created_at.rfc3339())?;
+    outln!("updated:        {}", u.updated_at.rfc3339())
 }
 
 /// Columns padded to their widest cell (counted in characters).
@@ -325,7 +324,7 @@ pub async fn outbox(services: &Services, json: bool) -> Result<(), String> {
                 m.recipient.clone(),
                 m.attempts.to_string(),
                 if waiting {
-                    Millis(m.next_attempt_at).rfc3339()
+                    m.next_attempt_at.rfc3339()
                 } else {
                     "-".into()
                 },

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::keys::{AccessSeeds, Keys};
-use super::time::Millis;
+use super::time::Clock;
 use crate::error::Error;
 
 /// How long after `exp` an access token is still accepted, in seconds (documented in
@@ -216,14 +216,16 @@ struct Inner {
     issuer: String,
     audience: String,
     ttl: Duration,
+    clock: Clock,
 }
 
-/// Who issues tokens and for whom: `iss` and `aud`.
+/// Who issues tokens and for whom: `iss` and `aud`; and the clock `iat` and `exp` are read on.
 pub struct TokenSettings<'a> {
     pub algorithm: TokenAlgorithm,
     pub issuer: &'a str,
     pub audience: &'a str,
     pub ttl: Duration,
+    pub clock: Clock,
 }
 
 impl AccessTokens {
@@ -239,6 +241,8 @@ impl AccessTokens {
         // A second of leeway for clocks that disagree a little; no more, so an expired token
         // stops working at once.
         validation.leeway = LEEWAY_SECS;
+        // `exp` is checked against the service's clock (in `verify`), not the system's.
+        validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         validation.set_issuer(&[settings.issuer]);
         validation.set_audience(&[settings.audience]);
@@ -251,6 +255,7 @@ impl AccessTokens {
                 issuer: settings.issuer.to_owned(),
                 audience: settings.audience.to_owned(),
                 ttl: settings.ttl,
+                clock: settings.clock.clone(),
             }),
         })
     }
@@ -264,7 +269,7 @@ impl AccessTokens {
     }
 
     pub fn issue(&self, subject: &Subject<'_>, session: Uuid) -> Result<String, Error> {
-        let iat = Millis::now().0 / 1000;
+        let iat = self.inner.clock.now().unix_seconds();
         let claims = Claims {
             iss: self.inner.issuer.clone(),
             aud: self.inner.audience.clone(),
@@ -301,9 +306,14 @@ impl AccessTokens {
             .chain(self.inner.previous.as_ref())
             .find(|k| k.kid == kid)
             .ok_or(Error::Unauthorized)?;
-        jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.inner.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.inner.validation)
             .map(|data| data.claims)
-            .map_err(|_| Error::Unauthorized)
+            .map_err(|_| Error::Unauthorized)?;
+        let now = self.inner.clock.now().unix_seconds();
+        if claims.exp.saturating_add(LEEWAY_SECS as i64) < now {
+            return Err(Error::Unauthorized);
+        }
+        Ok(claims)
     }
 
     /// The JWK Set (RFC 7517) of `/.well-known/jwks.json`: the current key, then the previous
@@ -327,6 +337,15 @@ mod tests {
     const OTHER: &str = "HwECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
     fn tokens(alg: TokenAlgorithm, current: &str, previous: Option<&str>) -> AccessTokens {
+        tokens_on(Clock::system(), alg, current, previous)
+    }
+
+    fn tokens_on(
+        clock: Clock,
+        alg: TokenAlgorithm,
+        current: &str,
+        previous: Option<&str>,
+    ) -> AccessTokens {
         let parse = |s: &str| s.parse::<Secret>().map_err(Error::internal);
         let current = parse(current).unwrap_or_else(|e| panic!("{e}"));
         let previous = previous.map(|p| parse(p).unwrap_or_else(|e| panic!("{e}")));
@@ -335,6 +354,7 @@ mod tests {
             issuer: "https://id.example.com",
             audience: "latchkey",
             ttl: Duration::from_secs(60),
+            clock,
         };
         AccessTokens::new(&Keys::derive(&current, previous.as_ref()), &settings)
             .unwrap_or_else(|e| panic!("{e}"))
@@ -368,6 +388,27 @@ mod tests {
             assert!(rotated.verify(&jwt).is_ok());
             assert_eq!(rotated.jwks().keys.len(), 2);
         }
+        Ok(())
+    }
+
+    /// `iat`, `exp` and the expiry check all read the service's clock: a token dies when that
+    /// clock passes its `exp` by more than the leeway, whatever the system time says.
+    #[test]
+    fn tokens_expire_on_the_service_clock() -> Result<(), Error> {
+        let clock = Clock::system();
+        let issuer = tokens_on(clock.clone(), TokenAlgorithm::Es256, SECRET, None);
+        let subject = Subject {
+            user_id: Uuid::now_v7(),
+            email: "ann@example.com",
+            email_verified: true,
+        };
+        let jwt = issuer.issue(&subject, Uuid::now_v7())?;
+        let claims = issuer.verify(&jwt)?;
+        assert_eq!(claims.exp - claims.iat, 60);
+        clock.advance(Duration::from_secs(59));
+        assert!(issuer.verify(&jwt).is_ok(), "still within its lifetime");
+        clock.advance(Duration::from_secs(3));
+        assert!(matches!(issuer.verify(&jwt), Err(Error::Unauthorized)));
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{email::EmailAddress, locale::Locale};
+use super::{email::EmailAddress, locale::Locale, time::Millis};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
@@ -14,8 +14,8 @@ pub struct User {
     pub email_verified: bool,
     pub is_admin: bool,
     pub disabled: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
     /// The user's language as stored; NULL for accounts made before languages existed.
     pub locale: Option<String>,
 }

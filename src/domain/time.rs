@@ -4,6 +4,7 @@
 use std::{
     borrow::Cow,
     fmt,
+    ops::{Add, Sub},
     sync::{
         Arc,
         atomic::{AtomicI64, Ordering},
@@ -13,6 +14,7 @@ use std::{
 
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
+use tokio::sync::watch;
 use utoipa::{
     PartialSchema, ToSchema,
     openapi::{KnownFormat, ObjectBuilder, RefOr, Schema, SchemaFormat, Type},
@@ -33,9 +35,18 @@ const MIN_DATE: OffsetDateTime = time::macros::datetime!(0000-01-01 00:00 UTC);
 const MAX_DATE: OffsetDateTime = time::macros::datetime!(9999-12-31 23:59:59.999 UTC);
 
 impl Millis {
-    pub fn now() -> Self {
-        let now = OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
-        Self(i64::try_from(now).unwrap_or(i64::MAX))
+    /// Later than any instant the service deals in: "never expires".
+    pub const MAX: Self = Self(i64::MAX);
+
+    /// The same instant as the standard library's time (clamped to the epoch: nothing the
+    /// service stamps is older), for APIs that take one, like an email's `Date`.
+    pub fn system_time(self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + Duration::from_millis(self.0.max(0).unsigned_abs())
+    }
+
+    /// Whole seconds since the Unix epoch (JWT `iat`/`exp`, webhook timestamps).
+    pub fn unix_seconds(self) -> i64 {
+        self.0.div_euclid(1000)
     }
 
     /// RFC 3339 in UTC, with as many fraction digits as the milliseconds need (as the `time`
@@ -71,6 +82,27 @@ impl Millis {
     }
 }
 
+/// Milliseconds of a duration, saturating: no stored lifetime is longer than `i64::MAX` ms.
+fn millis_of(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// An instant plus a lifetime (`now + ttl`); saturates instead of overflowing.
+impl Add<Duration> for Millis {
+    type Output = Self;
+    fn add(self, d: Duration) -> Self {
+        Self(self.0.saturating_add(millis_of(d)))
+    }
+}
+
+/// An instant minus a span (`now - window`); saturates instead of overflowing.
+impl Sub<Duration> for Millis {
+    type Output = Self;
+    fn sub(self, d: Duration) -> Self {
+        Self(self.0.saturating_sub(millis_of(d)))
+    }
+}
+
 impl fmt::Display for Millis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.rfc3339())
@@ -99,16 +131,34 @@ impl ToSchema for Millis {
     }
 }
 
-/// Where every part of Latchkey reads the time: the flows, the outbox worker and the rate
-/// limiter take one, so that tests can move a running application's time forward
-/// (`advance`) instead of sleeping until links expire or retries fall due.
+/// Where every part of Latchkey reads the time: the flows, the outbox worker, the access
+/// tokens and the rate limiter take one, so that tests can move a running application's time
+/// forward (`advance`) instead of sleeping until links expire or retries fall due.
 ///
 /// It is the system's UTC time plus an offset that only `advance` changes: time keeps
 /// passing as usual, so real timeouts (connections, SMTP) and the worker's sleeps still work.
+/// Whoever sleeps until an instant of this clock (the outbox worker, until the next message
+/// falls due) also watches `advanced`, so that a jump forward ends the sleep at once.
 #[derive(Clone, Default)]
 pub struct Clock {
-    /// Milliseconds added to the system time; shared by every clone.
-    offset: Arc<AtomicI64>,
+    inner: Arc<Shared>,
+}
+
+/// What every clone of a clock shares.
+struct Shared {
+    /// Milliseconds added to the system time.
+    offset: AtomicI64,
+    /// Counts the jumps, for those who sleep until an instant of this clock.
+    advanced: watch::Sender<u64>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            offset: AtomicI64::new(0),
+            advanced: watch::Sender::new(0),
+        }
+    }
 }
 
 impl Clock {
@@ -120,20 +170,29 @@ impl Clock {
     pub fn now(&self) -> Millis {
         let system = OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
         let system = i64::try_from(system).unwrap_or(i64::MAX);
-        Millis(system.saturating_add(self.offset.load(Ordering::Relaxed)))
+        Millis(system.saturating_add(self.inner.offset.load(Ordering::Relaxed)))
     }
 
-    /// Moves this clock (and every clone of it) forward by `by`.
+    /// Moves this clock (and every clone of it) forward by `by`, and wakes whoever sleeps
+    /// until an instant of it.
     pub fn advance(&self, by: Duration) {
-        let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-        self.offset.fetch_add(by, Ordering::Relaxed);
+        self.inner
+            .offset
+            .fetch_add(millis_of(by), Ordering::Relaxed);
+        self.inner.advanced.send_modify(|jumps| *jumps += 1);
+    }
+
+    /// Changes each time the clock is advanced: a sleep until an instant of this clock selects
+    /// on `changed()` and looks again. A receiver sees every jump made after it was taken.
+    pub fn advanced(&self) -> watch::Receiver<u64> {
+        self.inner.advanced.subscribe()
     }
 }
 
 impl fmt::Debug for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Clock")
-            .field("offset_ms", &self.offset.load(Ordering::Relaxed))
+            .field("offset_ms", &self.inner.offset.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -191,6 +250,27 @@ mod tests {
         let after = copy.now();
         assert!(after.0 - before.0 >= 3_600_000, "{before} -> {after}");
         assert!(after.0 - before.0 < 3_660_000, "{before} -> {after}");
+    }
+
+    #[tokio::test]
+    async fn advancing_wakes_whoever_sleeps_on_the_clock() {
+        let clock = Clock::system();
+        let mut advanced = clock.advanced();
+        let copy = clock.clone();
+        tokio::spawn(async move { copy.advance(Duration::from_secs(60)) });
+        let woke = tokio::time::timeout(Duration::from_secs(5), advanced.changed()).await;
+        assert!(matches!(woke, Ok(Ok(()))), "{woke:?}");
+    }
+
+    #[test]
+    fn arithmetic_saturates() {
+        let now = Millis(1_000);
+        assert_eq!(now + Duration::from_secs(2), Millis(3_000));
+        assert_eq!(now - Duration::from_secs(2), Millis(-1_000));
+        assert_eq!(Millis::MAX + Duration::from_secs(1), Millis::MAX);
+        assert_eq!(Millis(i64::MIN) - Duration::MAX, Millis(i64::MIN));
+        assert_eq!(Millis(-1).unix_seconds(), -1);
+        assert_eq!(Millis(1_999).unix_seconds(), 1);
     }
 
     proptest! {

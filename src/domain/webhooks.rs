@@ -11,6 +11,8 @@ use serde_json::{Value as Json, json};
 use sha2::Sha256;
 use uuid::Uuid;
 
+use super::time::Millis;
+
 /// `LATCHKEY_WEBHOOK_SECRET`: `whsec_` and the base64 of at least 24 random bytes.
 #[derive(Clone)]
 pub struct WebhookSecret(SecretSlice<u8>);
@@ -171,15 +173,8 @@ impl Event {
 
     /// The body delivered: `{"type", "timestamp" (RFC 3339), "data"}`. Written once, when the
     /// event is queued, so every retry carries the same bytes.
-    pub fn body(&self, at_ms: i64) -> String {
-        let timestamp =
-            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
-                .ok()
-                .and_then(|t| {
-                    t.format(&time::format_description::well_known::Rfc3339)
-                        .ok()
-                })
-                .unwrap_or_default();
+    pub fn body(&self, at: Millis) -> String {
+        let timestamp = at.rfc3339();
         json!({"type": self.event_type(), "timestamp": timestamp, "data": self.data()}).to_string()
     }
 }
@@ -249,7 +244,7 @@ mod tests {
                 email: "new@example.com".into(),
                 previous_email: "old@example.com".into(),
             }
-            .body(1_700_000_000_000),
+            .body(Millis(1_700_000_000_000)),
         )
         .unwrap_or_default();
         assert_eq!(body["type"], "user.email_changed");

@@ -15,7 +15,7 @@ use crate::{
         webhooks::Event,
     },
     error::Error,
-    storage::{NewUser, UserChanges, now_ms},
+    storage::{NewUser, UserChanges},
 };
 
 /// A user made by an operator. Without a password the account cannot log in until a reset.
@@ -47,7 +47,7 @@ impl Flows {
         let name = account.name.as_ref().map(DisplayName::as_str);
         let id = Uuid::now_v7();
         let user = transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             tx.insert_user(&NewUser {
                 id,
                 email: account.email.as_str(),
@@ -143,7 +143,7 @@ impl Flows {
                 .map(|n| n.as_ref().map(DisplayName::as_str)),
         };
         let user = transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             let before = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
             if !tx.change_user(id, &changes, now).await? {
                 return Err(Error::NotFound);
@@ -194,7 +194,7 @@ impl Flows {
                 &to,
                 user.name.as_deref(),
                 locale,
-                now_ms(),
+                self.clock.now(),
             )
             .await?;
             Ok(())

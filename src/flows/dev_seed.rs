@@ -8,7 +8,7 @@ use super::Flows;
 use crate::{
     domain::{email::EmailAddress, password::NewPassword, tokens::random_bytes},
     error::Error,
-    storage::{NewUser, now_ms},
+    storage::NewUser,
 };
 
 /// A user `dev seed` made or renewed, with the password it now has.
@@ -46,7 +46,7 @@ impl Flows {
             let new_password = NewPassword::parse(password.clone())?;
             let hash = self.hasher.hash(&new_password).await?;
             let seeded_now = transaction!(self.store, |tx| {
-                let now = now_ms();
+                let now = self.clock.now();
                 match tx.user_by_email(email.normalized()).await? {
                     Some(user) if tx.is_seed_user(user.id).await? => {
                         tx.reset_seed_user(user.id, &hash, now).await?;

@@ -9,6 +9,7 @@ use super::{Client, Flows, Principal};
 use crate::{
     domain::{
         email::EmailAddress,
+        time::Millis,
         tokens::{LinkToken, Purpose},
         webhooks::Event,
     },
@@ -17,7 +18,7 @@ use crate::{
         outbox::OutgoingEmail,
         values::{EmailChangeAttempt, EmailChangeConfirm, EmailChanged, EmailValues},
     },
-    storage::{Conn, EmailChange, EmailChangeState, NewEmailChange, TokenState, ms, now_ms},
+    storage::{Conn, EmailChange, EmailChangeState, NewEmailChange, TokenState},
 };
 
 /// What a confirmation did.
@@ -31,7 +32,7 @@ pub enum ConfirmOutcome {
 #[derive(Debug)]
 pub struct PendingEmail {
     pub email: String,
-    pub expires_at: crate::domain::time::Millis,
+    pub expires_at: Millis,
     pub new_confirmed: bool,
     pub old_confirmed: bool,
 }
@@ -54,7 +55,7 @@ impl Flows {
         }
         self.verify_own_password(attempt, password).await?;
         transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             tx.end_pending_email_change(user.id, EmailChangeState::Superseded, now)
                 .await?;
             // Taken: another account has the address, or it is reserved for another account
@@ -95,7 +96,7 @@ impl Flows {
                 needs_old,
                 blocked: taken,
                 now,
-                expires_at: now + ms(self.settings.email_change_ttl),
+                expires_at: now + self.settings.email_change_ttl,
             })
             .await?;
 
@@ -173,8 +174,12 @@ impl Flows {
     /// Cancels the pending change, if any; its links stop working.
     pub async fn cancel_email_change(&self, principal: &Principal) -> Result<(), Error> {
         transaction!(self.store, |tx| {
-            tx.end_pending_email_change(principal.user.id, EmailChangeState::Cancelled, now_ms())
-                .await
+            tx.end_pending_email_change(
+                principal.user.id,
+                EmailChangeState::Cancelled,
+                self.clock.now(),
+            )
+            .await
         })?;
         Ok(())
     }
@@ -187,10 +192,10 @@ impl Flows {
             .pending_email_change(user_id)
             .await?;
         Ok(change
-            .filter(|c| c.expires_at > now_ms())
+            .filter(|c| c.expires_at > self.clock.now())
             .map(|c| PendingEmail {
                 email: c.new_email,
-                expires_at: crate::domain::time::Millis(c.expires_at),
+                expires_at: c.expires_at,
                 new_confirmed: c.new_confirmed_at.is_some(),
                 old_confirmed: c.old_confirmed_at.is_some(),
             }))
@@ -201,7 +206,7 @@ impl Flows {
     pub async fn confirm_email_change(&self, token: &str) -> Result<ConfirmOutcome, Error> {
         let hash = LinkToken::hash_presented(token)?;
         let outcome = transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             let state = tx.link_token_state(hash).await?;
             let purpose = match state.as_ref().map(TokenState::purpose) {
                 Some(p @ (Purpose::ConfirmNewEmail | Purpose::ConfirmOldEmail)) => p,
@@ -265,7 +270,7 @@ impl Flows {
         &self,
         tx: &mut Conn,
         change: &EmailChange,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         tx.set_email_change_state(change.id, EmailChangeState::Applied, now)
             .await?;
@@ -317,7 +322,7 @@ impl Flows {
     pub async fn revert_email_change(&self, token: &str) -> Result<EmailAddress, Error> {
         let hash = LinkToken::hash_presented(token)?;
         let user = transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             let used = tx
                 .use_link_token(hash, Purpose::RevertEmailChange, now)
                 .await?;
@@ -341,8 +346,12 @@ impl Flows {
             }
             tx.set_email_change_state(change.id, EmailChangeState::Reverted, now)
                 .await?;
-            tx.invalidate_later_revert_links(change.user_id, change.applied_at.unwrap_or(0), now)
-                .await?;
+            tx.invalidate_later_revert_links(
+                change.user_id,
+                change.applied_at.unwrap_or(Millis(0)),
+                now,
+            )
+            .await?;
             let reverted = Event::EmailReverted {
                 user_id: change.user_id,
                 email: change.old_email.clone(),

@@ -28,10 +28,18 @@ use std::{
 
 use crate::{
     configuration::{Quota, RateLimits, Settings},
-    domain::{email::EmailAddress, time::Clock},
+    domain::{
+        email::EmailAddress,
+        time::{Clock, Millis},
+    },
     error::Error,
-    storage::{Store, ms, transaction},
+    storage::{Store, transaction},
 };
+
+/// A window in the milliseconds the in-memory counters keep.
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
 
 /// What a limit counts: each key has its own counters, and a page and the API route it mirrors
 /// share one key, so the two together get one allowance.
@@ -282,10 +290,9 @@ impl RateLimiter {
             .chain_update([0])
             .chain_update(check.subject.as_bytes())
             .finalize();
-        let window_ms = ms(check.quota.window);
         let limit = i64::from(check.quota.limit);
         let wait = transaction!(store, |tx| {
-            tx.take_rate_limit_hit(&subject, now, window_ms, limit)
+            tx.take_rate_limit_hit(&subject, Millis(now), check.quota.window, limit)
                 .await
         })?;
         // Subjects never tried again leave rows behind: once a minute, this process deletes
@@ -297,7 +304,7 @@ impl RateLimiter {
                 .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            let before = now.saturating_sub(ms(self.quotas.login.window));
+            let before = Millis(now) - self.quotas.login.window;
             if let Err(e) = async {
                 store
                     .autocommit()
@@ -310,7 +317,7 @@ impl RateLimiter {
                 tracing::warn!(error = %crate::error::Chain(&e), "cannot sweep old rate-limit rows");
             }
         }
-        Ok(wait.map(|ms| Duration::from_millis(ms.max(0).unsigned_abs())))
+        Ok(wait)
     }
 
     /// Counts one attempt against every check, or none if any is at its limit; then the answer

@@ -32,6 +32,7 @@ use crate::domain::{
     codes::{CodeKeys, MAX_FAILED_ATTEMPTS, OneTimeCode},
     email::EmailAddress,
     password::PasswordHasher,
+    time::{Clock, Millis},
     tokens::{LinkToken, Purpose, TokenHash},
     webhooks::Event,
 };
@@ -43,11 +44,13 @@ use crate::{
         outbox::{Outbox, OutgoingEmail},
         values::Link,
     },
-    storage::{Conn, NewLinkToken, Store, ms},
+    storage::{Conn, NewLinkToken, Store},
 };
 
 pub struct Flows {
     pub store: Store,
+    /// The one clock every flow reads (tests move it forward instead of sleeping).
+    pub clock: Clock,
     pub hasher: PasswordHasher,
     pub access: AccessTokens,
     pub outbox: Outbox,
@@ -92,7 +95,7 @@ impl Flows {
         user_id: Uuid,
         account_email: &str,
         change_id: Option<Uuid>,
-        now: i64,
+        now: Millis,
     ) -> Result<Link, Error> {
         let (link, _) = self
             .new_link_token(tx, purpose, user_id, account_email, change_id, now)
@@ -108,7 +111,7 @@ impl Flows {
         purpose: Purpose,
         user_id: Uuid,
         account_email: &str,
-        now: i64,
+        now: Millis,
     ) -> Result<(Link, OneTimeCode), Error> {
         let (link, hash) = self
             .new_link_token(tx, purpose, user_id, account_email, None, now)
@@ -127,7 +130,7 @@ impl Flows {
         user_id: Uuid,
         account_email: &str,
         change_id: Option<Uuid>,
-        now: i64,
+        now: Millis,
     ) -> Result<(Link, TokenHash), Error> {
         let token = LinkToken::generate()?;
         let ttl = self.ttl(purpose);
@@ -138,7 +141,7 @@ impl Flows {
             account_email,
             change_id,
             now,
-            expires_at: now + ms(ttl),
+            expires_at: now + ttl,
         })
         .await?;
         let url = format!("{}?token={}", self.page(purpose.page()), token.text());
@@ -178,7 +181,7 @@ impl Flows {
         &self,
         conn: &mut Conn,
         email: OutgoingEmail<'_>,
-        now: i64,
+        now: Millis,
     ) -> Result<bool, Error> {
         if !self
             .take_cooldown(conn, email.kind(), email.to, now)
@@ -191,7 +194,7 @@ impl Flows {
     }
 
     /// Queues an account event for the webhook in the caller's transaction (contract §9).
-    async fn enqueue_event(&self, conn: &mut Conn, event: Event, now: i64) -> Result<(), Error> {
+    async fn enqueue_event(&self, conn: &mut Conn, event: Event, now: Millis) -> Result<(), Error> {
         self.outbox.enqueue_event(conn, event, now).await
     }
 
@@ -201,11 +204,15 @@ impl Flows {
         conn: &mut Conn,
         kind: EmailKind,
         to: &EmailAddress,
-        now: i64,
+        now: Millis,
     ) -> Result<bool, Error> {
-        let cooldown = ms(self.settings.mail_cooldown);
         let free = conn
-            .take_mail_cooldown(kind.as_str(), to.normalized(), now, cooldown)
+            .take_mail_cooldown(
+                kind.as_str(),
+                to.normalized(),
+                now,
+                self.settings.mail_cooldown,
+            )
             .await?;
         if !free {
             tracing::debug!(%kind, "mail cooldown: not sending");

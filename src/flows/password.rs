@@ -11,6 +11,7 @@ use crate::{
         email::EmailAddress,
         invalid::Invalid,
         password::NewPassword,
+        time::Millis,
         tokens::{LinkToken, Purpose},
         webhooks::Event,
     },
@@ -20,7 +21,7 @@ use crate::{
         outbox::OutgoingEmail,
         values::{EmailReverted, EmailValues, PasswordChanged, PasswordReset},
     },
-    storage::{Conn, EmailChangeState, TokenState, now_ms},
+    storage::{Conn, EmailChangeState, TokenState},
 };
 
 impl Flows {
@@ -43,7 +44,7 @@ impl Flows {
             return Ok(());
         };
         transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             let to = user.email_address();
             if self
                 .take_cooldown(tx, EmailKind::PasswordReset, &to, now)
@@ -64,7 +65,7 @@ impl Flows {
         tx: &mut Conn,
         user: &User,
         reverted_from: Option<String>,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         // The reset email proper carries a code beside its link; the notice after a revert
         // carries the link alone, and leaves the newest code as it was.
@@ -104,7 +105,7 @@ impl Flows {
     /// verifies the address (the link proved the mailbox), and logs nobody in.
     pub async fn reset_password(&self, token: &str, new_password: String) -> Result<(), Error> {
         let hash = LinkToken::hash_presented(token)?;
-        let now = now_ms();
+        let now = self.clock.now();
         // Tell about a dead link before asking for a better password.
         let state = self.store.read().await?.link_token_state(hash).await?;
         if !state
@@ -117,7 +118,7 @@ impl Flows {
         let password_hash = self.hasher.hash(&password).await?;
 
         transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             let used = tx.use_link_token(hash, Purpose::ResetPassword, now).await?;
             self.finish_reset(tx, used.user_id, &password_hash, Error::TokenInvalid, now)
                 .await
@@ -142,7 +143,7 @@ impl Flows {
         // not tell whether the address has an account.
         let password_hash = self.hasher.hash(&password).await?;
         let reset = transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             let Some(link) = self
                 .try_code(tx, email, Purpose::ResetPassword, &code)
                 .await?
@@ -172,7 +173,7 @@ impl Flows {
         user_id: uuid::Uuid,
         password_hash: &str,
         gone: Error,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         let user = tx.user_by_id(user_id).await?.ok_or(gone)?;
         tx.set_password(user.id, password_hash, now).await?;
@@ -204,7 +205,7 @@ impl Flows {
         self.verify_own_password(attempt, current).await?;
         let password_hash = self.hasher.hash(&password).await?;
         transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             tx.set_password(principal.user.id, &password_hash, now)
                 .await?;
             tx.revoke_user_sessions(principal.user.id, Some(principal.session_id), now)
@@ -221,7 +222,7 @@ impl Flows {
         &self,
         tx: &mut Conn,
         user: &User,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         tx.invalidate_link_tokens(user.id, Purpose::ResetPassword, now)
             .await?;

@@ -12,7 +12,6 @@ use crate::{
         outbox::OutgoingEmail,
         values::{AccountDeleted, EmailValues},
     },
-    storage::now_ms,
 };
 
 /// Changes to the signed-in user's profile; `None` leaves a field as it is, `name: Some(None)`
@@ -32,7 +31,7 @@ impl Flows {
         patch: ProfilePatch,
     ) -> Result<crate::domain::accounts::User, Error> {
         let user = transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             let id = principal.user.id;
             if let Some(name) = &patch.name {
                 tx.set_name(id, name.as_ref().map(DisplayName::as_str), now)
@@ -67,7 +66,7 @@ impl Flows {
     /// `user.deleted` event.
     pub async fn delete_account(&self, id: Uuid) -> Result<(), Error> {
         transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
             if !tx.delete_user(id, &user.email_norm).await? {
                 return Err(Error::NotFound);

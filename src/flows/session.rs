@@ -10,10 +10,11 @@ use crate::{
         access::Subject,
         accounts::User,
         email::EmailAddress,
+        time::Millis,
         tokens::{RefreshToken, TokenHash},
     },
     error::Error,
-    storage::{NewSession, ms, now_ms},
+    storage::NewSession,
 };
 
 /// How long after its rotation a refresh token is only refused, not taken as reuse: a second
@@ -101,7 +102,7 @@ impl Flows {
     ) -> Result<TokenPair, Error> {
         let session_id = Uuid::now_v7();
         let refresh = RefreshToken::generate(session_id)?;
-        let now = now_ms();
+        let now = self.clock.now();
         let user_agent = user_agent.map(|ua| truncate(ua, 256));
         self.store
             .autocommit()
@@ -112,7 +113,7 @@ impl Flows {
                 refresh_hash: refresh.hash(),
                 user_agent: user_agent.as_deref(),
                 now,
-                expires_at: now + ms(self.settings.refresh_ttl),
+                expires_at: now + self.settings.refresh_ttl,
             })
             .await?;
         let subject = Subject {
@@ -142,7 +143,7 @@ impl Flows {
     pub async fn refresh(&self, presented: &str) -> Result<TokenPair, Error> {
         let (session_id, hash) = RefreshToken::parse(presented)?;
         let next = RefreshToken::generate(session_id)?;
-        let now = now_ms();
+        let now = self.clock.now();
         // Read without the write lock; the token is compared here, in constant time.
         let mut conn = self.store.read().await?;
         let Some(state) = conn.session_state(session_id).await? else {
@@ -195,7 +196,7 @@ impl Flows {
         &self,
         session_id: Uuid,
         hash: TokenHash,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         let rotated_at = self
             .store
@@ -206,7 +207,7 @@ impl Flows {
         let Some(rotated_at) = rotated_at else {
             return Ok(());
         };
-        if now - rotated_at < ms(REUSE_GRACE) {
+        if rotated_at.elapsed_at(now) < REUSE_GRACE {
             tracing::info!(session = %session_id, "refresh token presented again right after its rotation: refused, session kept");
             return Ok(());
         }
@@ -236,7 +237,7 @@ impl Flows {
             let issued = hash.matches(&state.refresh_hash)
                 || tx.rotated_refresh_at(session_id, hash).await?.is_some();
             if issued {
-                tx.revoke_session(session_id, now_ms()).await?;
+                tx.revoke_session(session_id, self.clock.now()).await?;
             }
             Ok(())
         })
@@ -250,7 +251,7 @@ impl Flows {
             .store
             .read()
             .await?
-            .active_session_user(claims.sid, claims.sub, now_ms())
+            .active_session_user(claims.sid, claims.sub, self.clock.now())
             .await?
             .ok_or(Error::Unauthorized)?;
         Ok(Principal {
@@ -271,8 +272,8 @@ fn truncate(s: &str, max_chars: usize) -> String {
 #[derive(Debug)]
 pub struct SessionView {
     pub id: Uuid,
-    pub created_at: crate::domain::time::Millis,
-    pub last_used_at: crate::domain::time::Millis,
+    pub created_at: Millis,
+    pub last_used_at: Millis,
     pub user_agent: Option<String>,
     pub current: bool,
 }
@@ -283,15 +284,15 @@ impl Flows {
             .store
             .read()
             .await?
-            .live_sessions(principal.user.id, now_ms())
+            .live_sessions(principal.user.id, self.clock.now())
             .await?;
         Ok(sessions
             .into_iter()
             .map(|s| SessionView {
                 current: s.id == principal.session_id,
                 id: s.id,
-                created_at: crate::domain::time::Millis(s.created_at),
-                last_used_at: crate::domain::time::Millis(s.last_used_at),
+                created_at: s.created_at,
+                last_used_at: s.last_used_at,
                 user_agent: s.user_agent,
             })
             .collect())
@@ -307,7 +308,7 @@ impl Flows {
             .store
             .autocommit()
             .await?
-            .revoke_user_session(principal.user.id, session_id, now_ms())
+            .revoke_user_session(principal.user.id, session_id, self.clock.now())
             .await?;
         if revoked {
             Ok(())
@@ -322,7 +323,11 @@ impl Flows {
         self.store
             .autocommit()
             .await?
-            .revoke_user_sessions(principal.user.id, Some(principal.session_id), now_ms())
+            .revoke_user_sessions(
+                principal.user.id,
+                Some(principal.session_id),
+                self.clock.now(),
+            )
             .await
     }
 }

@@ -16,6 +16,7 @@ use crate::{
         email::EmailAddress,
         locale::Locale,
         password::NewPassword,
+        time::Millis,
         tokens::{LinkToken, Purpose},
         webhooks::Event,
     },
@@ -25,7 +26,7 @@ use crate::{
         outbox::OutgoingEmail,
         values::{AlreadyRegistered, EmailValues, Verification},
     },
-    storage::{Conn, NewUser, PendingSignup, ms, now_ms},
+    storage::{Conn, NewUser, PendingSignup},
 };
 
 pub struct Registration {
@@ -81,7 +82,7 @@ impl Flows {
             name: r.name.as_ref().map(|n| n.as_str().to_owned()),
             locale: r.locale.as_str().to_owned(),
             password_hash,
-            created_at: now_ms(),
+            created_at: self.clock.now(),
         };
         self.store
             .autocommit()
@@ -110,12 +111,12 @@ impl Flows {
         const UNFINISHED_AFTER: Duration = Duration::from_secs(10);
         const LEASE: Duration = Duration::from_secs(60);
         while !*stop.borrow() {
-            let now = now_ms();
+            let now = self.clock.now();
             let claimed = async {
                 self.store
                     .autocommit()
                     .await?
-                    .claim_unfinished_signups(now - ms(UNFINISHED_AFTER), now, now + ms(LEASE), 20)
+                    .claim_unfinished_signups(now - UNFINISHED_AFTER, now, now + LEASE, 20)
                     .await
             }
             .await;
@@ -163,7 +164,7 @@ impl Flows {
                     // Another process recorded it already.
                     return Ok(());
                 }
-                let now = now_ms();
+                let now = self.clock.now();
                 let existing = tx.user_by_email(r.email.normalized()).await?;
                 // An address reserved for an account that changed away from it (until its
                 // revert link expires) is that account's: the sign-up is answered alike and
@@ -204,7 +205,7 @@ impl Flows {
         tx: &mut Conn,
         r: &Answered,
         password_hash: &str,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         let id = Uuid::now_v7();
         let (email, name) = (&r.email, r.name.as_ref().map(DisplayName::as_str));
@@ -240,7 +241,7 @@ impl Flows {
         tx: &mut Conn,
         user: &User,
         typed: &EmailAddress,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         let to = user.email_address();
         debug_assert_eq!(to.normalized(), typed.normalized());
@@ -265,7 +266,7 @@ impl Flows {
         tx: &mut Conn,
         owner: Uuid,
         stored: String,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         let default = self.settings.default_locale;
         let (name, locale) = match tx.user_by_id(owner).await? {
@@ -301,7 +302,7 @@ impl Flows {
         user: &User,
         r: &Answered,
         password_hash: &str,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         let (email, name) = (&r.email, r.name.as_ref().map(DisplayName::as_str));
         // Within the cooldown such a sign-up changes nothing at all.
@@ -329,7 +330,7 @@ impl Flows {
         email: &EmailAddress,
         name: Option<&str>,
         locale: Locale,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         if self
             .take_cooldown(tx, EmailKind::Verification, email, now)
@@ -348,7 +349,7 @@ impl Flows {
         email: &EmailAddress,
         name: Option<&str>,
         locale: Locale,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         let (link, code) = self
             .new_link_with_code(tx, Purpose::VerifyEmail, user_id, email.normalized(), now)
@@ -367,7 +368,7 @@ impl Flows {
     pub async fn verify_email(&self, token: &str) -> Result<EmailAddress, Error> {
         let hash = LinkToken::hash_presented(token)?;
         let user = transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             // Using the link also stops the account's other verification links.
             let user = tx.use_verification_link(hash, now).await?;
             self.finish_verification(tx, user, Error::TokenInvalid, now)
@@ -386,7 +387,7 @@ impl Flows {
     ) -> Result<EmailAddress, Error> {
         let code = OneTimeCode::parse(code)?;
         let user = transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             let Some(link) = self
                 .try_code(tx, email, Purpose::VerifyEmail, &code)
                 .await?
@@ -412,7 +413,7 @@ impl Flows {
         tx: &mut Conn,
         user: Option<User>,
         gone: Error,
-        now: i64,
+        now: Millis,
     ) -> Result<EmailAddress, Error> {
         let user = user.ok_or(gone)?;
         self.enqueue_event(
@@ -446,7 +447,7 @@ impl Flows {
             return Ok(());
         };
         transaction!(self.store, |tx| {
-            let now = now_ms();
+            let now = self.clock.now();
             let to = user.email_address();
             let locale = user.locale_or(self.settings.default_locale);
             self.enqueue_verification_with_cooldown(

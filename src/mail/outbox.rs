@@ -31,10 +31,15 @@ use super::{
 use crate::{
     configuration::WorkerSettings,
     domain::{
-        email::EmailAddress, keys::Keys, locale::Locale, tokens::random_bytes, webhooks::Event,
+        email::EmailAddress,
+        keys::Keys,
+        locale::Locale,
+        time::{Clock, Millis},
+        tokens::random_bytes,
+        webhooks::Event,
     },
     error::Error,
-    storage::{Channel, ClaimedMessage, Conn, NewOutboxMessage, OutboxKind, Store, ms, now_ms},
+    storage::{Channel, ClaimedMessage, Conn, NewOutboxMessage, OutboxKind, Store},
 };
 
 /// An email a flow wants sent: to whom, in which language, and its kind's values (whose link
@@ -110,7 +115,7 @@ impl Outbox {
         &self,
         conn: &mut Conn,
         event: Event,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         let Some(url) = &self.webhook_url else {
             return Ok(());
@@ -132,7 +137,7 @@ impl Outbox {
         &self,
         conn: &mut Conn,
         email: OutgoingEmail<'_>,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         let id = Uuid::now_v7();
         let payload = Json::Object(email.payload().map_err(Error::internal)?).to_string();
@@ -198,6 +203,8 @@ impl SealedSecrets {
 /// Sends what the outbox holds.
 pub struct Worker {
     pub store: Store,
+    /// Due times, leases and retries are instants of this clock.
+    pub clock: Clock,
     pub keys: Keys,
     pub templates: Arc<Templates>,
     pub transport: Transport,
@@ -272,6 +279,8 @@ impl Worker {
 
     async fn run_lane(self: Arc<Self>, channel: Channel, mut shutdown: watch::Receiver<bool>) {
         let this = self;
+        // A clock moved forward (in tests) may have made messages due: look again at once.
+        let mut advanced = this.clock.advanced();
         let concurrency = match channel {
             Channel::Email => this.settings.concurrency,
             Channel::Webhook => this.settings.webhook_concurrency,
@@ -314,6 +323,7 @@ impl Worker {
             tokio::select! {
                 _ = this.wake.of(channel).notified() => {}
                 _ = tokio::time::sleep(pause) => {}
+                _ = advanced.changed() => {}
                 Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
                 _ = shutdown.changed() => {}
             }
@@ -335,7 +345,7 @@ impl Worker {
             Err(_) => None,
         };
         match next {
-            Some(at) => Duration::from_millis((at - now_ms()).clamp(0, ms(poll)) as u64),
+            Some(at) => at.remaining_at(self.clock.now()).min(poll),
             None => poll,
         }
     }
@@ -346,16 +356,10 @@ impl Worker {
         limit: usize,
     ) -> Result<Vec<(Uuid, ClaimedMessage)>, Error> {
         let owner = Uuid::from_bytes(random_bytes::<16>()?);
-        let now = now_ms();
+        let now = self.clock.now();
         let mut conn = self.store.autocommit().await?;
         let messages = conn
-            .claim_due_messages(
-                channel,
-                owner,
-                now,
-                now + ms(self.settings.lease),
-                limit as i64,
-            )
+            .claim_due_messages(channel, owner, now, now + self.settings.lease, limit as i64)
             .await?;
         Ok(messages.into_iter().map(|m| (owner, m)).collect())
     }
@@ -381,7 +385,7 @@ impl Worker {
                     crate::telemetry::email_sent(message.kind.as_str());
                 }
                 match self.store.autocommit().await {
-                    Ok(mut conn) => conn.mark_sent(message.id, owner, now_ms()).await,
+                    Ok(mut conn) => conn.mark_sent(message.id, owner, self.clock.now()).await,
                     Err(e) => Err(e),
                 }
             }
@@ -418,7 +422,7 @@ impl Worker {
         loop {
             tokio::time::sleep((lease / 3).max(std::time::Duration::from_millis(50))).await;
             let renewed = match self.store.autocommit().await {
-                Ok(mut conn) => conn.renew_lease(id, owner, now_ms() + ms(lease)).await,
+                Ok(mut conn) => conn.renew_lease(id, owner, self.clock.now() + lease).await,
                 Err(e) => Err(e),
             };
             match renewed {
@@ -441,7 +445,12 @@ impl Worker {
             ));
         };
         client
-            .deliver(&message.recipient, message.id, &message.payload)
+            .deliver(
+                &message.recipient,
+                message.id,
+                &message.payload,
+                self.clock.now(),
+            )
             .await
     }
 
@@ -479,14 +488,15 @@ impl Worker {
                 name.as_deref(),
                 &rendered,
                 &links,
+                self.clock.now(),
             )
             .await
     }
 
     /// Exponential backoff with jitter: the first retry after at most `retry_base`, each later
     /// one about three times further, capped at `retry_max`; `None` once attempts run out.
-    fn retry_at(&self, attempts: i64) -> Option<i64> {
-        retry_delay(&self.settings, attempts).map(|d| now_ms() + ms(d))
+    fn retry_at(&self, attempts: i64) -> Option<Millis> {
+        retry_delay(&self.settings, attempts).map(|d| self.clock.now() + d)
     }
 }
 

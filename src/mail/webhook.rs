@@ -10,8 +10,10 @@ use uuid::Uuid;
 use super::transport::SendError;
 use crate::{
     configuration::WebhookSettings,
-    domain::webhooks::{WebhookSecret, signature_header, webhook_id},
-    storage::now_ms,
+    domain::{
+        time::Millis,
+        webhooks::{WebhookSecret, signature_header, webhook_id},
+    },
 };
 
 /// How long one attempt may take, connection included (contract §9).
@@ -46,9 +48,10 @@ impl WebhookClient {
         url: &str,
         message_id: Uuid,
         body: &str,
+        now: Millis,
     ) -> Result<String, SendError> {
         let id = webhook_id(message_id);
-        let timestamp = now_ms() / 1000;
+        let timestamp = now.unix_seconds();
         let signature = signature_header(
             &self.secret,
             self.secret_previous.as_ref(),

@@ -1,5 +1,6 @@
 //! Queries for the operator surface: user and outbox listings, admin changes, dev seed.
 
+use crate::domain::time::Millis;
 use uuid::Uuid;
 
 use super::{Conn, OutboxKind, OutboxStatus, on_db};
@@ -17,9 +18,9 @@ pub struct OutboxEntry {
     pub status: OutboxStatus,
     pub attempts: i64,
     pub last_error: Option<String>,
-    pub created_at: i64,
-    pub next_attempt_at: i64,
-    pub sent_at: Option<i64>,
+    pub created_at: Millis,
+    pub next_attempt_at: Millis,
+    pub sent_at: Option<Millis>,
 }
 
 /// Changes an admin may make; `None` leaves a field as it is.
@@ -56,7 +57,7 @@ impl Conn {
         &mut self,
         id: Uuid,
         changes: &UserChanges<'_>,
-        now: i64,
+        now: Millis,
     ) -> Result<bool, Error> {
         const SQL: &str = "UPDATE users SET email_verified = COALESCE($2, email_verified), \
                 disabled = COALESCE($3, disabled), is_admin = COALESCE($4, is_admin), \
@@ -120,7 +121,7 @@ impl Conn {
         &mut self,
         user_id: Uuid,
         password_hash: &str,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET password_hash = $2, email_verified = TRUE, disabled = FALSE, updated_at = $3 \
             WHERE id = $1 AND id IN (SELECT user_id FROM dev_seed_users)";

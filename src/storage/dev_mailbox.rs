@@ -1,4 +1,5 @@
 use super::{Conn, on_db};
+use crate::domain::time::Millis;
 use crate::error::Error;
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
@@ -11,7 +12,7 @@ pub struct StoredMail {
     /// JSON array of the links in the message.
     #[serde(skip)]
     pub links: String,
-    pub created_at: i64,
+    pub created_at: Millis,
 }
 
 impl Conn {

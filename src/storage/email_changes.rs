@@ -1,3 +1,4 @@
+use crate::domain::time::Millis;
 use uuid::Uuid;
 
 use super::{Conn, EMAIL_CHANGES_ONE_PENDING, EmailChangeState, OnUnique, on_db};
@@ -14,12 +15,12 @@ pub struct EmailChange {
     pub session_id: Option<Uuid>,
     pub needs_old: bool,
     pub blocked: bool,
-    pub new_confirmed_at: Option<i64>,
-    pub old_confirmed_at: Option<i64>,
+    pub new_confirmed_at: Option<Millis>,
+    pub old_confirmed_at: Option<Millis>,
     pub state: EmailChangeState,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub applied_at: Option<i64>,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    pub applied_at: Option<Millis>,
 }
 
 impl EmailChange {
@@ -39,8 +40,8 @@ pub struct NewEmailChange<'a> {
     pub session_id: Uuid,
     pub needs_old: bool,
     pub blocked: bool,
-    pub now: i64,
-    pub expires_at: i64,
+    pub now: Millis,
+    pub expires_at: Millis,
 }
 
 impl Conn {
@@ -81,7 +82,7 @@ impl Conn {
         &mut self,
         user_id: Uuid,
         state: EmailChangeState,
-        now: i64,
+        now: Millis,
     ) -> Result<bool, Error> {
         const SQL: &str = "UPDATE email_changes SET state = $2 WHERE user_id = $1 AND state = 'pending' RETURNING id";
         let ended: Option<Uuid> = on_db!(self, db => sqlx::query_scalar(SQL).bind(user_id).bind(state).fetch_optional(db).await)?;
@@ -97,7 +98,7 @@ impl Conn {
     pub async fn address_reserved_for(
         &mut self,
         email_norm: &str,
-        now: i64,
+        now: Millis,
     ) -> Result<Option<(Uuid, String)>, Error> {
         const SQL: &str = "SELECT c.user_id, c.old_email FROM email_changes c \
             WHERE c.old_email_norm = $1 AND c.state = 'applied' \
@@ -109,14 +110,14 @@ impl Conn {
         )
     }
 
-    pub async fn confirm_new_email(&mut self, id: Uuid, now: i64) -> Result<(), Error> {
+    pub async fn confirm_new_email(&mut self, id: Uuid, now: Millis) -> Result<(), Error> {
         const SQL: &str =
             "UPDATE email_changes SET new_confirmed_at = $2 WHERE id = $1 AND state = 'pending'";
         on_db!(self, db => sqlx::query(SQL).bind(id).bind(now).execute(db).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
-    pub async fn confirm_old_email(&mut self, id: Uuid, now: i64) -> Result<(), Error> {
+    pub async fn confirm_old_email(&mut self, id: Uuid, now: Millis) -> Result<(), Error> {
         const SQL: &str =
             "UPDATE email_changes SET old_confirmed_at = $2 WHERE id = $1 AND state = 'pending'";
         on_db!(self, db => sqlx::query(SQL).bind(id).bind(now).execute(db).await.map(|r| r.rows_affected()))?;
@@ -127,7 +128,7 @@ impl Conn {
         &mut self,
         id: Uuid,
         state: EmailChangeState,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE email_changes SET state = $2, applied_at = CASE WHEN $4 THEN $3 ELSE applied_at END WHERE id = $1";
         let applied = state == EmailChangeState::Applied;

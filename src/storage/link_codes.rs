@@ -1,3 +1,4 @@
+use crate::domain::time::Millis;
 use uuid::Uuid;
 
 use super::{Conn, on_db};
@@ -27,7 +28,7 @@ impl Conn {
         purpose: Purpose,
         link: TokenHash,
         code: CodeHash,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         const SQL: &str = "INSERT INTO link_codes (user_id, purpose, link_hash, code_hash, failed_attempts, created_at) \
             VALUES ($1, $2, $3, $4, 0, $5) \
@@ -97,12 +98,12 @@ mod tests {
             purpose: PURPOSE,
             account_email: ANN,
             change_id: None,
-            now: 1,
-            expires_at: i64::MAX,
+            now: Millis(1),
+            expires_at: Millis::MAX,
         })
         .await?;
         let hash = keys().hash(PURPOSE, ANN, &code);
-        conn.put_link_code(user, PURPOSE, token.hash(), hash, 1)
+        conn.put_link_code(user, PURPOSE, token.hash(), hash, Millis(1))
             .await?;
         Ok((token.hash(), code))
     }
@@ -143,7 +144,7 @@ mod tests {
             email_verified: true,
             is_admin: false,
             locale: None,
-            now: 1,
+            now: Millis(1),
         })
         .await?;
         let (link, code) = new_code(&mut conn, user).await?;

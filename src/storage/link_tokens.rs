@@ -1,3 +1,4 @@
+use crate::domain::time::Millis;
 use uuid::Uuid;
 
 use super::{Conn, Db, on_db};
@@ -17,8 +18,8 @@ pub struct NewLinkToken<'a> {
     pub account_email: &'a str,
     /// The email change a confirmation or revert link belongs to.
     pub change_id: Option<Uuid>,
-    pub now: i64,
-    pub expires_at: i64,
+    pub now: Millis,
+    pub expires_at: Millis,
 }
 
 /// A token that was just used: whose it was, and which change it names, if any.
@@ -32,16 +33,16 @@ pub struct UsedToken {
 #[derive(Debug, sqlx::FromRow)]
 pub struct TokenState {
     pub purpose: Purpose,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
-    pub invalidated_at: Option<i64>,
+    pub expires_at: Millis,
+    pub used_at: Option<Millis>,
+    pub invalidated_at: Option<Millis>,
     /// Whether the account still has the address the link was made for.
     pub address_current: bool,
 }
 
 impl TokenState {
     /// The contract's answer for a token that could not be used (§3, §4).
-    pub fn error(state: Option<Self>, purpose: Purpose, now: i64) -> Error {
+    pub fn error(state: Option<Self>, purpose: Purpose, now: Millis) -> Error {
         match state {
             Some(s) if s.purpose != purpose => Error::TokenInvalid,
             Some(s) if s.used_at.is_some() => Error::TokenUsed,
@@ -54,7 +55,7 @@ impl TokenState {
     }
 
     /// Whether a use would succeed now (for a check before slow work, like hashing).
-    pub fn usable(&self, now: i64) -> bool {
+    pub fn usable(&self, now: Millis) -> bool {
         self.used_at.is_none()
             && self.invalidated_at.is_none()
             && self.address_current
@@ -85,7 +86,7 @@ impl Conn {
         &mut self,
         hash: TokenHash,
         purpose: Purpose,
-        now: i64,
+        now: Millis,
     ) -> Result<Option<UsedToken>, Error> {
         const SQL: &str = "UPDATE link_tokens SET used_at = $3 \
             WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL AND expires_at > $3 \
@@ -103,7 +104,7 @@ impl Conn {
         &mut self,
         hash: TokenHash,
         purpose: Purpose,
-        now: i64,
+        now: Millis,
     ) -> Result<UsedToken, Error> {
         match self.try_use_link_token(hash, purpose, now).await? {
             Some(used) => Ok(used),
@@ -118,7 +119,7 @@ impl Conn {
         &mut self,
         hash: TokenHash,
         purpose: Purpose,
-        now: i64,
+        now: Millis,
     ) -> Result<UsedToken, Error> {
         const SQL: &str = "UPDATE link_tokens \
             SET used_at = CASE WHEN hash = $1 THEN $3 ELSE used_at END, \
@@ -146,7 +147,7 @@ impl Conn {
     pub async fn use_verification_link(
         &mut self,
         hash: TokenHash,
-        now: i64,
+        now: Millis,
     ) -> Result<Option<User>, Error> {
         const SQL: &str = "WITH used AS (UPDATE link_tokens \
             SET used_at = CASE WHEN hash = $1 THEN $3 ELSE used_at END, \
@@ -186,7 +187,7 @@ impl Conn {
         &mut self,
         hash: TokenHash,
         purpose: Purpose,
-        now: i64,
+        now: Millis,
     ) -> Result<Error, Error> {
         let state = self.link_token_state(hash).await?;
         Ok(TokenState::error(state, purpose, now))
@@ -204,7 +205,7 @@ impl Conn {
         &mut self,
         user_id: Uuid,
         purpose: Purpose,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE link_tokens SET invalidated_at = $3 \
             WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL";
@@ -217,8 +218,8 @@ impl Conn {
     pub async fn invalidate_later_revert_links(
         &mut self,
         user_id: Uuid,
-        applied_at: i64,
-        now: i64,
+        applied_at: Millis,
+        now: Millis,
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE link_tokens SET invalidated_at = $3 \
             WHERE purpose = 'revert_email_change' AND used_at IS NULL AND invalidated_at IS NULL \
@@ -231,7 +232,7 @@ impl Conn {
     pub async fn invalidate_change_tokens(
         &mut self,
         change_id: Uuid,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE link_tokens SET invalidated_at = $2 \
             WHERE change_id = $1 AND used_at IS NULL AND invalidated_at IS NULL";

@@ -55,15 +55,6 @@ use crate::{
     error::Error,
 };
 
-/// Milliseconds since the Unix epoch: the one time representation in storage.
-pub fn now_ms() -> i64 {
-    crate::domain::time::Millis::now().0
-}
-
-pub fn ms(d: Duration) -> i64 {
-    d.as_millis().min(i64::MAX as u128) as i64
-}
-
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 

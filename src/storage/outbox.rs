@@ -1,3 +1,6 @@
+use std::time::Duration;
+
+use crate::domain::time::Millis;
 use uuid::Uuid;
 
 use super::{Conn, OutboxKind, on_db};
@@ -9,7 +12,7 @@ pub struct NewOutboxMessage<'a> {
     pub recipient: &'a str,
     pub payload: &'a str,
     pub sealed_link: Option<&'a [u8]>,
-    pub now: i64,
+    pub now: Millis,
 }
 
 /// What the worker delivers a message through. Webhook events are kept apart from emails by
@@ -69,8 +72,8 @@ impl Conn {
         &mut self,
         channel: Channel,
         owner: Uuid,
-        now: i64,
-        lease_until: i64,
+        now: Millis,
+        lease_until: Millis,
         limit: i64,
     ) -> Result<Vec<ClaimedMessage>, Error> {
         const SQLITE: &str = "UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
@@ -102,7 +105,7 @@ impl Conn {
         &mut self,
         id: Uuid,
         owner: Uuid,
-        lease_until: i64,
+        lease_until: Millis,
     ) -> Result<bool, Error> {
         const SQL: &str = "UPDATE outbox SET lease_until = $3 \
             WHERE id = $1 AND lease_owner = $2 AND status IN ('queued', 'retrying')";
@@ -111,7 +114,7 @@ impl Conn {
     }
 
     /// Marks a message sent and erases its link; ignored if the lease passed to another worker.
-    pub async fn mark_sent(&mut self, id: Uuid, owner: Uuid, now: i64) -> Result<(), Error> {
+    pub async fn mark_sent(&mut self, id: Uuid, owner: Uuid, now: Millis) -> Result<(), Error> {
         const SQL: &str = "UPDATE outbox SET status = 'sent', sent_at = $3, sealed_link = NULL, last_error = NULL, \
                 lease_owner = NULL, lease_until = NULL \
             WHERE id = $1 AND lease_owner = $2";
@@ -126,7 +129,7 @@ impl Conn {
         id: Uuid,
         owner: Uuid,
         error: &str,
-        retry_at: Option<i64>,
+        retry_at: Option<Millis>,
     ) -> Result<(), Error> {
         const RETRY: &str = "UPDATE outbox SET status = 'retrying', next_attempt_at = $3, last_error = $4, \
                 lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2";
@@ -144,12 +147,12 @@ impl Conn {
     }
 
     /// When the next queued or retrying message falls due (or its lease runs out).
-    pub async fn next_due_at(&mut self, channel: Channel) -> Result<Option<i64>, Error> {
+    pub async fn next_due_at(&mut self, channel: Channel) -> Result<Option<Millis>, Error> {
         const SQL: &str = "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at \
                                       THEN lease_until ELSE next_attempt_at END) \
             FROM outbox WHERE status IN ('queued', 'retrying') AND (kind LIKE '%.%') = $1";
         Ok(
-            on_db!(self, c => sqlx::query_scalar::<_, Option<i64>>(SQL).bind(channel.is_webhook()).fetch_one(c).await)?,
+            on_db!(self, c => sqlx::query_scalar::<_, Option<Millis>>(SQL).bind(channel.is_webhook()).fetch_one(c).await)?,
         )
     }
 
@@ -159,17 +162,17 @@ impl Conn {
         &mut self,
         kind: &str,
         address: &str,
-        now: i64,
-        cooldown_ms: i64,
+        now: Millis,
+        cooldown: Duration,
     ) -> Result<bool, Error> {
-        if cooldown_ms <= 0 {
+        if cooldown.is_zero() {
             return Ok(true);
         }
         const SQL: &str = "INSERT INTO mail_cooldowns (kind, address, last_at) VALUES ($1, $2, $3) \
             ON CONFLICT (kind, address) DO UPDATE SET last_at = excluded.last_at WHERE mail_cooldowns.last_at <= $4 \
             RETURNING last_at";
-        let row: Option<i64> = on_db!(self, c => sqlx::query_scalar(SQL)
-            .bind(kind).bind(address).bind(now).bind(now - cooldown_ms)
+        let row: Option<Millis> = on_db!(self, c => sqlx::query_scalar(SQL)
+            .bind(kind).bind(address).bind(now).bind(now - cooldown)
             .fetch_optional(c).await)?;
         Ok(row.is_some())
     }

@@ -1,3 +1,4 @@
+use crate::domain::time::Millis;
 use uuid::Uuid;
 
 use super::{Conn, on_db};
@@ -11,7 +12,7 @@ pub struct PendingSignup {
     pub name: Option<String>,
     pub locale: String,
     pub password_hash: String,
-    pub created_at: i64,
+    pub created_at: Millis,
 }
 
 impl Conn {
@@ -36,9 +37,9 @@ impl Conn {
     /// finishing (their process died), for `lease_until`.
     pub async fn claim_unfinished_signups(
         &mut self,
-        answered_before: i64,
-        now: i64,
-        lease_until: i64,
+        answered_before: Millis,
+        now: Millis,
+        lease_until: Millis,
         limit: i64,
     ) -> Result<Vec<PendingSignup>, Error> {
         const SQLITE: &str = "UPDATE pending_signups SET lease_until = $2 \

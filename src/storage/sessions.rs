@@ -1,3 +1,4 @@
+use crate::domain::time::Millis;
 use uuid::Uuid;
 
 use super::{Conn, on_db};
@@ -10,8 +11,8 @@ use crate::{
 #[derive(Debug, sqlx::FromRow)]
 pub struct SessionState {
     pub refresh_hash: Vec<u8>,
-    pub expires_at: i64,
-    pub revoked_at: Option<i64>,
+    pub expires_at: Millis,
+    pub revoked_at: Option<Millis>,
     pub disabled: bool,
     pub email_verified: bool,
 }
@@ -20,8 +21,8 @@ pub struct SessionState {
 #[derive(Debug, sqlx::FromRow)]
 pub struct SessionInfo {
     pub id: Uuid,
-    pub created_at: i64,
-    pub last_used_at: i64,
+    pub created_at: Millis,
+    pub last_used_at: Millis,
     pub user_agent: Option<String>,
 }
 
@@ -30,8 +31,8 @@ pub struct NewSession<'a> {
     pub user_id: Uuid,
     pub refresh_hash: TokenHash,
     pub user_agent: Option<&'a str>,
-    pub now: i64,
-    pub expires_at: i64,
+    pub now: Millis,
+    pub expires_at: Millis,
 }
 
 impl Conn {
@@ -52,7 +53,7 @@ impl Conn {
         session_id: Uuid,
         old: TokenHash,
         new: TokenHash,
-        now: i64,
+        now: Millis,
     ) -> Result<Option<(Uuid, String)>, Error> {
         // The address comes back in the same statement: the access token carries it.
         const SQL: &str = "UPDATE sessions SET refresh_hash = $3, last_used_at = $4 \
@@ -69,7 +70,7 @@ impl Conn {
         &mut self,
         session_id: Uuid,
         hash: TokenHash,
-    ) -> Result<Option<i64>, Error> {
+    ) -> Result<Option<Millis>, Error> {
         const SQL: &str =
             "SELECT rotated_at FROM rotated_refresh_tokens WHERE hash = $1 AND session_id = $2";
         Ok(
@@ -83,7 +84,7 @@ impl Conn {
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(session_id).fetch_optional(c).await)?)
     }
 
-    pub async fn revoke_session(&mut self, session_id: Uuid, now: i64) -> Result<bool, Error> {
+    pub async fn revoke_session(&mut self, session_id: Uuid, now: Millis) -> Result<bool, Error> {
         const SQL: &str =
             "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
         let done = on_db!(self, c => sqlx::query(SQL).bind(session_id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
@@ -95,7 +96,7 @@ impl Conn {
         &mut self,
         session_id: Uuid,
         user_id: Uuid,
-        now: i64,
+        now: Millis,
     ) -> Result<Option<User>, Error> {
         const SQL: &str = "SELECT u.id, u.email, u.email_norm, u.password_hash, u.name, u.email_verified, u.is_admin, u.disabled, u.created_at, u.updated_at, u.locale \
             FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -110,7 +111,7 @@ impl Conn {
         &mut self,
         user_id: Uuid,
         keep: Option<Uuid>,
-        now: i64,
+        now: Millis,
     ) -> Result<u64, Error> {
         const SQL: &str = "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2)";
         let done = on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(keep).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
@@ -120,7 +121,7 @@ impl Conn {
     pub async fn live_sessions(
         &mut self,
         user_id: Uuid,
-        now: i64,
+        now: Millis,
     ) -> Result<Vec<SessionInfo>, Error> {
         const SQL: &str = "SELECT id, created_at, last_used_at, user_agent FROM sessions             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC";
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(user_id).bind(now).fetch_all(c).await)?)
@@ -131,7 +132,7 @@ impl Conn {
         &mut self,
         user_id: Uuid,
         session_id: Uuid,
-        now: i64,
+        now: Millis,
     ) -> Result<bool, Error> {
         const SQL: &str = "UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3";
         let done = on_db!(self, c => sqlx::query(SQL).bind(session_id).bind(user_id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;

@@ -1,3 +1,4 @@
+use crate::domain::time::Millis;
 use uuid::Uuid;
 
 use super::{Conn, OnUnique, USERS_EMAIL_NORM, on_db};
@@ -15,7 +16,7 @@ pub struct NewUser<'a> {
     pub email_verified: bool,
     pub is_admin: bool,
     pub locale: Option<Locale>,
-    pub now: i64,
+    pub now: Millis,
 }
 
 impl Conn {
@@ -50,7 +51,7 @@ impl Conn {
         password_hash: &str,
         name: Option<&str>,
         locale: Locale,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET email = $2, password_hash = $3, name = $4, updated_at = $5, locale = $6 \
                            WHERE id = $1 AND email_verified = FALSE";
@@ -58,7 +59,7 @@ impl Conn {
         Ok(())
     }
 
-    pub async fn set_email_verified(&mut self, id: Uuid, now: i64) -> Result<(), Error> {
+    pub async fn set_email_verified(&mut self, id: Uuid, now: Millis) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET email_verified = TRUE, updated_at = $2 WHERE id = $1";
         on_db!(self, c => sqlx::query(SQL).bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -66,7 +67,11 @@ impl Conn {
 
     /// Marks the address verified and returns the user as it now is: one statement where an
     /// update and a read would be two round trips inside the writer's transaction.
-    pub async fn verify_user_email(&mut self, id: Uuid, now: i64) -> Result<Option<User>, Error> {
+    pub async fn verify_user_email(
+        &mut self,
+        id: Uuid,
+        now: Millis,
+    ) -> Result<Option<User>, Error> {
         const SQL: &str = "UPDATE users SET email_verified = TRUE, updated_at = $2 WHERE id = $1 \
             RETURNING id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at, locale";
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(id).bind(now).fetch_optional(c).await)?)
@@ -78,7 +83,7 @@ impl Conn {
         &mut self,
         id: Uuid,
         password_hash: &str,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
         on_db!(self, c => sqlx::query(SQL).bind(id).bind(password_hash).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
@@ -94,7 +99,7 @@ impl Conn {
         from_norm: &str,
         email: &str,
         email_norm: &str,
-        now: i64,
+        now: Millis,
     ) -> Result<bool, Error> {
         const SQL: &str = "UPDATE users SET email = $3, email_norm = $4, email_verified = TRUE, updated_at = $5 \
                            WHERE id = $1 AND email_norm = $2";
@@ -110,7 +115,7 @@ impl Conn {
         id: Uuid,
         email: &str,
         email_norm: &str,
-        now: i64,
+        now: Millis,
     ) -> Result<bool, Error> {
         const SQL: &str = "UPDATE users SET email = $2, email_norm = $3, email_verified = TRUE, updated_at = $4 \
                            WHERE id = $1";
@@ -145,14 +150,19 @@ impl Conn {
         &mut self,
         id: Uuid,
         locale: Option<Locale>,
-        now: i64,
+        now: Millis,
     ) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET locale = $2, updated_at = $3 WHERE id = $1";
         on_db!(self, c => sqlx::query(SQL).bind(id).bind(locale.map(Locale::as_str)).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
-    pub async fn set_name(&mut self, id: Uuid, name: Option<&str>, now: i64) -> Result<(), Error> {
+    pub async fn set_name(
+        &mut self,
+        id: Uuid,
+        name: Option<&str>,
+        now: Millis,
+    ) -> Result<(), Error> {
         const SQL: &str = "UPDATE users SET name = $2, updated_at = $3 WHERE id = $1";
         on_db!(self, c => sqlx::query(SQL).bind(id).bind(name).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())

@@ -63,6 +63,7 @@ pub fn access_tokens(
             issuer: defaults.public_url.as_str().trim_end_matches('/'),
             audience: &defaults.token_audience,
             ttl: defaults.access_ttl,
+            clock: latchkey::domain::time::Clock::system(),
         },
     )
     .expect("access tokens")

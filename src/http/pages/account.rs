@@ -157,7 +157,7 @@ struct SessionLine {
     started: String,
 }
 
-fn session_line(p: &Pages, v: &Visitor, s: &SessionView) -> SessionLine {
+fn session_line(p: &Pages, v: &Visitor, s: &SessionView, now: Millis) -> SessionLine {
     let lang = v.lang.as_str();
     let device = match device::describe(s.user_agent.as_deref().unwrap_or_default()) {
         (Some(browser), Some(os)) => p.t_with(
@@ -172,12 +172,8 @@ fn session_line(p: &Pages, v: &Visitor, s: &SessionView) -> SessionLine {
         id: s.id.to_string(),
         device,
         current: s.current,
-        last_active: p
-            .catalogue()
-            .ago(lang, s.last_used_at.elapsed_at(Millis::now())),
-        started: p
-            .catalogue()
-            .ago(lang, s.created_at.elapsed_at(Millis::now())),
+        last_active: p.catalogue().ago(lang, s.last_used_at.elapsed_at(now)),
+        started: p.catalogue().ago(lang, s.created_at.elapsed_at(now)),
     }
 }
 
@@ -224,6 +220,7 @@ async fn account(
             .map(|i| problems.swap_remove(i).1)
     };
     let user = &principal.user;
+    let now = s.flows.clock.now();
     let default = s.flows.settings.default_locale;
     let default_label = p.t_with(
         v.lang,
@@ -290,14 +287,17 @@ async fn account(
         )
         .problem(problem_for("password"));
     let sessions_error = problem_for("sessions").map(|p| p.message);
-    let lines: Vec<SessionLine> = sessions.iter().map(|x| session_line(p, &v, x)).collect();
+    let lines: Vec<SessionLine> = sessions
+        .iter()
+        .map(|x| session_line(p, &v, x, now))
+        .collect();
     let others = sessions.iter().any(|x| !x.current);
     let pending = pending.map(|x| {
         context! {
             email => x.email,
             new_confirmed => x.new_confirmed,
             old_confirmed => x.old_confirmed,
-            expires => p.catalogue().in_about(v.lang.as_str(), x.expires_at.remaining_at(Millis::now())),
+            expires => p.catalogue().in_about(v.lang.as_str(), x.expires_at.remaining_at(now)),
         }
     });
     let delete_form = FormView::new("delete", "/account/delete", t("delete-button"))
@@ -314,7 +314,7 @@ async fn account(
         wide => true,
         notice => done,
         user => context! { email => &user.email, email_verified => user.email_verified, name => &user.name },
-        member_since => p.catalogue().ago(v.lang.as_str(), Millis(user.created_at).elapsed_at(Millis::now())),
+        member_since => p.catalogue().ago(v.lang.as_str(), user.created_at.elapsed_at(now)),
         pending,
         needs_old => s.flows.settings.email_change_confirm_old,
         profile => Value::from(minijinja::value::Serde(profile_form.finish())),

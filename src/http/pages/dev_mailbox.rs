@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::Visitor;
 use crate::{
-    domain::{locale::Locale, time::Millis},
+    domain::locale::Locale,
     error::Error,
     http::AppState,
     storage::{Store, StoredMail},
@@ -36,7 +36,7 @@ fn summary(m: &StoredMail) -> Value {
     let links: Vec<String> = serde_json::from_str(&m.links).unwrap_or_default();
     json!({
         "id": m.id, "to": m.recipient, "subject": m.subject, "links": links,
-        "created_at": Millis(m.created_at), "text": m.text, "html": m.html,
+        "created_at": m.created_at, "text": m.text, "html": m.html,
     })
 }
 

@@ -199,7 +199,14 @@ async fn every_kind_in_every_language_scores_at_most_one_point() {
             let email = sample(&settings, &templates, kind, lang).expect("render");
             let to = format!("{kind}.{lang}@example.net");
             transport
-                .send(&settings.mail_from, &to, Some("Ann Example"), &email, &[])
+                .send(
+                    &settings.mail_from,
+                    &to,
+                    Some("Ann Example"),
+                    &email,
+                    &[],
+                    latchkey::domain::time::Clock::system().now(),
+                )
                 .await
                 .unwrap_or_else(|e| panic!("{kind} in {lang}: {e}"));
             sent.push((kind, lang, to));
