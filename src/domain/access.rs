@@ -425,6 +425,20 @@ mod tests {
         assert!(a["keys"][0].get("d").is_none(), "never the private half");
     }
 
+    /// The JWKS of a fixed secret, byte for byte: a deployment's keys and `kid`s must survive
+    /// any change of crypto library, or every token and every verifier's cached JWKS breaks.
+    /// The values were computed independently (Python `cryptography`: HKDF-SHA256, P-256 and
+    /// Ed25519 public keys, RFC 7638 thumbprints) and match what the first release published.
+    #[test]
+    fn the_jwks_of_a_fixed_secret_never_changes() -> Result<(), Error> {
+        let es256 = r#"{"keys":[{"kty":"EC","crv":"P-256","x":"JgOF1C7UfYD0-dsRUYwJ6_APrWPGO8Io6akOTqihvu4","y":"kij_urHKV7nE-Xsk1V__tGeE0slb6wJCwhavFyzqguU","kid":"ueO-KmeNwc1qbw8Ipg8cxUONgCMkW-Oaszk8k9Ci1HI","alg":"ES256","use":"sig"}]}"#;
+        let eddsa = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"QiUv8-o7x_tKCJYChtTvZCiBmq2urjlkHAIye69dFkE","kid":"73scJV6c18k7Orh94rlqYBikwgMIPkXdXZXm3wzcxSQ","alg":"EdDSA","use":"sig"}]}"#;
+        let json = |alg| serde_json::to_string(&tokens(alg, SECRET, None).jwks());
+        assert_eq!(json(TokenAlgorithm::Es256).map_err(Error::internal)?, es256);
+        assert_eq!(json(TokenAlgorithm::EdDsa).map_err(Error::internal)?, eddsa);
+        Ok(())
+    }
+
     #[test]
     fn the_kid_is_the_rfc_7638_thumbprint() -> Result<(), Error> {
         let jwks = serde_json::to_value(tokens(TokenAlgorithm::Es256, SECRET, None).jwks())
