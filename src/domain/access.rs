@@ -3,64 +3,21 @@
 //! `/.well-known/jwks.json` alone. This API also checks the session on every request, so
 //! revoking it cuts its access tokens off here at once.
 
-use std::{fmt, str::FromStr, time::Duration};
+use std::time::Duration;
 
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::jws::{self, Refused, SigningKey};
+pub use super::jws::{PublicJwk, TokenAlgorithm};
 use super::keys::{AccessSeeds, Keys};
-use super::time::Clock;
+use super::time::{Clock, Millis};
 use crate::error::Error;
 
 /// How long after `exp` an access token is still accepted, in seconds (documented in
-/// docs/security.md).
+/// docs/security.md; contract §9: at most 1 second).
 pub const LEEWAY_SECS: u64 = 1;
-
-/// `LATCHKEY_ACCESS_TOKEN_ALG`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TokenAlgorithm {
-    #[default]
-    Es256,
-    EdDsa,
-}
-
-impl TokenAlgorithm {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Es256 => "ES256",
-            Self::EdDsa => "EdDSA",
-        }
-    }
-
-    fn jwt(self) -> Algorithm {
-        match self {
-            Self::Es256 => Algorithm::ES256,
-            Self::EdDsa => Algorithm::EdDSA,
-        }
-    }
-}
-
-impl fmt::Display for TokenAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for TokenAlgorithm {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim() {
-            "ES256" => Ok(Self::Es256),
-            "EdDSA" => Ok(Self::EdDsa),
-            other => Err(format!("expected ES256 or EdDSA, got {other:?}")),
-        }
-    }
-}
 
 /// What an access token says (contract §9).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,54 +39,6 @@ pub struct Subject<'a> {
     pub email_verified: bool,
 }
 
-/// A private key, parsed once: jsonwebtoken would parse a PKCS#8 document and recompute the
-/// public key on every `encode`, which costs more than the signature itself. ES256 signs with
-/// ring (already linked for TLS): its P-256 is several times faster than the portable `p256`
-/// crate's, which is what keeps a refresh within its CPU budget.
-enum Signer {
-    Es256(ring::signature::EcdsaKeyPair, ring::rand::SystemRandom),
-    EdDsa(ed25519_dalek::SigningKey),
-}
-
-impl Signer {
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        match self {
-            // ECDSA_P256_SHA256_FIXED: the fixed-size r || s form JWS wants (RFC 7518 §3.4).
-            Self::Es256(key, rng) => key
-                .sign(rng, message)
-                .map(|s| s.as_ref().to_vec())
-                .map_err(|_| Error::internal("ES256 signing failed")),
-            Self::EdDsa(key) => {
-                use ed25519_dalek::Signer as _;
-                Ok(key.sign(message).to_bytes().to_vec())
-            }
-        }
-    }
-}
-
-/// A public key as a JWK (RFC 7517), as `/.well-known/jwks.json` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct PublicJwk {
-    /// `EC` for ES256, `OKP` for EdDSA.
-    kty: &'static str,
-    /// `P-256` or `Ed25519`.
-    crv: &'static str,
-    /// The public key (base64url): the x coordinate of a P-256 point, or the Ed25519 key.
-    x: String,
-    /// The y coordinate of a P-256 point (base64url); absent for Ed25519.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    y: Option<String>,
-    /// The RFC 7638 thumbprint, which tokens name in their header.
-    kid: String,
-    /// `ES256` or `EdDSA`.
-    alg: &'static str,
-    /// Always `sig`.
-    #[serde(rename = "use")]
-    #[schema(rename = "use")]
-    usage: &'static str,
-}
-
 /// The JWK Set (RFC 7517) of `/.well-known/jwks.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct JwkSet {
@@ -137,69 +46,27 @@ pub struct JwkSet {
     keys: Vec<PublicJwk>,
 }
 
-/// One key pair: the private half (for the current secret) and the public JWK.
-struct KeyPair {
-    kid: String,
-    algorithm: TokenAlgorithm,
-    signer: Signer,
-    jwk: PublicJwk,
-    decoding: DecodingKey,
+/// Why a token was refused; every reason is answered alike (401 `unauthorized`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Rejected {
+    #[error(transparent)]
+    Jws(#[from] Refused),
+    #[error("the claims are missing or malformed")]
+    Claims,
+    #[error("another issuer")]
+    Issuer,
+    #[error("another audience")]
+    Audience,
+    #[error("expired")]
+    Expired,
 }
 
-impl KeyPair {
-    fn derive(seeds: &AccessSeeds, algorithm: TokenAlgorithm) -> Result<Self, Error> {
-        let (signer, (kty, crv, x, y), thumbprint_input) = match algorithm {
-            TokenAlgorithm::Es256 => {
-                let key = p256::ecdsa::SigningKey::from_slice(&seeds.es256)
-                    .map_err(|_| Error::internal("the derived P-256 scalar is not valid"))?;
-                let point = key.verifying_key().to_encoded_point(false);
-                let (Some(x), Some(y)) = (point.x(), point.y()) else {
-                    return Err(Error::internal("the P-256 public key has no coordinates"));
-                };
-                let (x, y) = (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y));
-                // RFC 7638: the required members in lexicographic order, no white space.
-                let canonical = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);
-                let jwk = ("EC", "P-256", x, Some(y));
-                let rng = ring::rand::SystemRandom::new();
-                let pair = ring::signature::EcdsaKeyPair::from_private_key_and_public_key(
-                    &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-                    &seeds.es256,
-                    point.as_bytes(),
-                    &rng,
-                )
-                .map_err(|e| Error::internal_while("the derived P-256 key", e.to_string()))?;
-                (Signer::Es256(pair, rng), jwk, canonical)
-            }
-            TokenAlgorithm::EdDsa => {
-                let key = ed25519_dalek::SigningKey::from_bytes(&seeds.eddsa);
-                let x = URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes());
-                let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
-                let jwk = ("OKP", "Ed25519", x, None);
-                (Signer::EdDsa(key), jwk, canonical)
-            }
-        };
-        let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(thumbprint_input.as_bytes()));
-        let jwk = PublicJwk {
-            kty,
-            crv,
-            x,
-            y,
-            kid: kid.clone(),
-            alg: algorithm.as_str(),
-            usage: "sig",
-        };
-        let public: jsonwebtoken::jwk::Jwk = serde_json::to_value(&jwk)
-            .and_then(serde_json::from_value)
-            .map_err(Error::internal)?;
-        let decoding = DecodingKey::from_jwk(&public).map_err(Error::internal)?;
-        Ok(Self {
-            kid,
-            algorithm,
-            signer,
-            jwk,
-            decoding,
-        })
+fn derive(seeds: &AccessSeeds, algorithm: TokenAlgorithm) -> Result<SigningKey, Error> {
+    match algorithm {
+        TokenAlgorithm::Es256 => SigningKey::es256(&seeds.es256),
+        TokenAlgorithm::EdDsa => SigningKey::ed25519(&seeds.eddsa),
     }
+    .map_err(|e| Error::internal_while("the derived access-token key", e))
 }
 
 #[derive(Clone)]
@@ -208,11 +75,10 @@ pub struct AccessTokens {
 }
 
 struct Inner {
-    current: KeyPair,
-    previous: Option<KeyPair>,
+    current: SigningKey,
+    previous: Option<SigningKey>,
     /// The base64url JOSE header of every token the current key signs.
     header: String,
-    validation: Validation,
     issuer: String,
     audience: String,
     ttl: Duration,
@@ -230,28 +96,17 @@ pub struct TokenSettings<'a> {
 
 impl AccessTokens {
     pub fn new(keys: &Keys, settings: &TokenSettings<'_>) -> Result<Self, Error> {
-        let current = KeyPair::derive(&keys.access, settings.algorithm)?;
+        let current = derive(&keys.access, settings.algorithm)?;
         let previous = keys
             .access_previous
             .as_ref()
-            .map(|seeds| KeyPair::derive(seeds, settings.algorithm))
+            .map(|seeds| derive(seeds, settings.algorithm))
             .transpose()?;
-        let header = json!({"alg": settings.algorithm.as_str(), "typ": "JWT", "kid": current.kid});
-        let mut validation = Validation::new(settings.algorithm.jwt());
-        // A second of leeway for clocks that disagree a little; no more, so an expired token
-        // stops working at once.
-        validation.leeway = LEEWAY_SECS;
-        // `exp` is checked against the service's clock (in `verify`), not the system's.
-        validation.validate_exp = false;
-        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
-        validation.set_issuer(&[settings.issuer]);
-        validation.set_audience(&[settings.audience]);
         Ok(Self {
             inner: std::sync::Arc::new(Inner {
-                header: URL_SAFE_NO_PAD.encode(header.to_string()),
+                header: current.header(),
                 current,
                 previous,
-                validation,
                 issuer: settings.issuer.to_owned(),
                 audience: settings.audience.to_owned(),
                 ttl: settings.ttl,
@@ -265,11 +120,21 @@ impl AccessTokens {
     }
 
     pub fn algorithm(&self) -> TokenAlgorithm {
-        self.inner.current.algorithm
+        self.inner.current.algorithm()
     }
 
     pub fn issue(&self, subject: &Subject<'_>, session: Uuid) -> Result<String, Error> {
-        let iat = self.inner.clock.now().unix_seconds();
+        self.issue_at(subject, session, self.inner.clock.now())
+    }
+
+    /// [`Self::issue`] at a given time.
+    pub fn issue_at(
+        &self,
+        subject: &Subject<'_>,
+        session: Uuid,
+        now: Millis,
+    ) -> Result<String, Error> {
+        let iat = now.unix_seconds();
         let claims = Claims {
             iss: self.inner.issuer.clone(),
             aud: self.inner.audience.clone(),
@@ -278,7 +143,7 @@ impl AccessTokens {
             email: subject.email.to_owned(),
             email_verified: subject.email_verified,
             iat,
-            exp: iat + self.inner.ttl.as_secs() as i64,
+            exp: iat.saturating_add(i64::try_from(self.inner.ttl.as_secs()).unwrap_or(i64::MAX)),
         };
         self.sign(&claims)
     }
@@ -287,31 +152,39 @@ impl AccessTokens {
     /// that tests can forge tokens that differ from a real one only where they say.
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, Error> {
         let payload = serde_json::to_vec(claims).map_err(Error::internal)?;
-        let mut token = String::with_capacity(400);
-        token.push_str(&self.inner.header);
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(payload, &mut token);
-        let signature = self.inner.current.signer.sign(token.as_bytes())?;
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
-        Ok(token)
+        self.inner
+            .current
+            .sign_compact(&self.inner.header, &payload)
+            .map_err(Error::internal)
     }
 
     /// The claims of a token signed by the current or the previous key (chosen by `kid`), with
     /// the configured algorithm, issuer and audience, and not expired.
     pub fn verify(&self, token: &str) -> Result<Claims, Error> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| Error::Unauthorized)?;
-        let kid = header.kid.ok_or(Error::Unauthorized)?;
-        let key = std::iter::once(&self.inner.current)
-            .chain(self.inner.previous.as_ref())
-            .find(|k| k.kid == kid)
-            .ok_or(Error::Unauthorized)?;
-        let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.inner.validation)
-            .map(|data| data.claims)
-            .map_err(|_| Error::Unauthorized)?;
-        let now = self.inner.clock.now().unix_seconds();
-        if claims.exp.saturating_add(LEEWAY_SECS as i64) < now {
-            return Err(Error::Unauthorized);
+        self.verify_at(token, self.inner.clock.now())
+            .map_err(|_| Error::Unauthorized)
+    }
+
+    /// [`Self::verify`] at a given time, saying why a token is refused.
+    pub fn verify_at(&self, token: &str, now: Millis) -> Result<Claims, Rejected> {
+        let inner = &self.inner;
+        let payload = jws::verify_compact(token, inner.current.algorithm(), |kid| {
+            std::iter::once(&inner.current)
+                .chain(inner.previous.as_ref())
+                .find(|k| k.kid() == kid)
+        })?;
+        let claims: Claims = serde_json::from_slice(&payload).map_err(|_| Rejected::Claims)?;
+        if claims.iss != inner.issuer {
+            return Err(Rejected::Issuer);
+        }
+        if claims.aud != inner.audience {
+            return Err(Rejected::Audience);
+        }
+        // Accepted up to LEEWAY_SECS past `exp` (clocks of two nodes may disagree a little),
+        // counted in milliseconds so that it is never more.
+        let leeway_ms = i64::try_from(LEEWAY_SECS * 1000).unwrap_or(i64::MAX);
+        if now.0 > claims.exp.saturating_mul(1000).saturating_add(leeway_ms) {
+            return Err(Rejected::Expired);
         }
         Ok(claims)
     }
@@ -322,7 +195,7 @@ impl AccessTokens {
         JwkSet {
             keys: std::iter::once(&self.inner.current)
                 .chain(self.inner.previous.as_ref())
-                .map(|k| k.jwk.clone())
+                .map(|k| k.jwk().clone())
                 .collect(),
         }
     }
@@ -436,6 +309,128 @@ mod tests {
         let json = |alg| serde_json::to_string(&tokens(alg, SECRET, None).jwks());
         assert_eq!(json(TokenAlgorithm::Es256).map_err(Error::internal)?, es256);
         assert_eq!(json(TokenAlgorithm::EdDsa).map_err(Error::internal)?, eddsa);
+        Ok(())
+    }
+
+    fn subject() -> Subject<'static> {
+        Subject {
+            user_id: Uuid::now_v7(),
+            email: "ann@example.com",
+            email_verified: true,
+        }
+    }
+
+    fn claims_at(now: Millis) -> Claims {
+        let iat = now.0 / 1000;
+        Claims {
+            iss: "https://id.example.com".into(),
+            aud: "latchkey".into(),
+            sub: Uuid::now_v7(),
+            sid: Uuid::now_v7(),
+            email: "ann@example.com".into(),
+            email_verified: false,
+            iat,
+            exp: iat + 60,
+        }
+    }
+
+    #[test]
+    fn claims_are_checked_after_the_signature() -> Result<(), Error> {
+        let now = Millis(1_800_000_000_000);
+        for alg in [TokenAlgorithm::Es256, TokenAlgorithm::EdDsa] {
+            let issuer = tokens(alg, SECRET, None);
+            let good = claims_at(now);
+            assert!(issuer.verify_at(&issuer.sign(&good)?, now).is_ok());
+            let refused = |c: Claims| issuer.verify_at(&issuer.sign(&c).ok()?, now).err();
+            let other_iss = Claims {
+                iss: "https://evil.example".into(),
+                ..good.clone()
+            };
+            assert_eq!(refused(other_iss), Some(Rejected::Issuer));
+            let other_aud = Claims {
+                aud: "someone-else".into(),
+                ..good.clone()
+            };
+            assert_eq!(refused(other_aud), Some(Rejected::Audience));
+            // `exp` 1 s ago is inside the leeway; 1.001 s ago is not (contract §9).
+            let exp = (now.0 - 1000) / 1000;
+            assert!(
+                refused(Claims {
+                    exp,
+                    ..good.clone()
+                })
+                .is_none()
+            );
+            let past = issuer.sign(&Claims {
+                exp,
+                ..good.clone()
+            })?;
+            assert_eq!(
+                issuer.verify_at(&past, Millis(now.0 + 1)).err(),
+                Some(Rejected::Expired)
+            );
+            assert_eq!(
+                refused(Claims {
+                    exp: i64::MIN,
+                    ..good.clone()
+                }),
+                Some(Rejected::Expired)
+            );
+            // Claims missing or of the wrong type.
+            let no_exp = serde_json::json!({"iss": good.iss, "aud": good.aud, "sub": good.sub,
+                "sid": good.sid, "email": good.email, "email_verified": true, "iat": good.iat});
+            assert_eq!(
+                issuer.verify_at(&issuer.sign(&no_exp)?, now).err(),
+                Some(Rejected::Claims)
+            );
+            let aud_list = serde_json::json!({"iss": good.iss, "aud": [good.aud], "sub": good.sub,
+                "sid": good.sid, "email": good.email, "email_verified": true, "iat": good.iat,
+                "exp": good.exp});
+            assert_eq!(
+                issuer.verify_at(&issuer.sign(&aud_list)?, now).err(),
+                Some(Rejected::Claims)
+            );
+            // A token of the other algorithm, from the same secret, is refused.
+            let other = match alg {
+                TokenAlgorithm::Es256 => TokenAlgorithm::EdDsa,
+                TokenAlgorithm::EdDsa => TokenAlgorithm::Es256,
+            };
+            let foreign = tokens(other, SECRET, None).sign(&good)?;
+            assert_eq!(
+                issuer.verify_at(&foreign, now).err(),
+                Some(Rejected::Jws(Refused::Algorithm))
+            );
+        }
+        Ok(())
+    }
+
+    /// An independent implementation (jsonwebtoken on RustCrypto, what the integration guide
+    /// shows host apps) verifies our tokens with the JWKS alone.
+    #[test]
+    fn another_library_verifies_issued_tokens() -> Result<(), Error> {
+        use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+        for (alg, jwt_alg) in [
+            (TokenAlgorithm::Es256, Algorithm::ES256),
+            (TokenAlgorithm::EdDsa, Algorithm::EdDSA),
+        ] {
+            let issuer = tokens(alg, SECRET, None);
+            let token = issuer.issue(&subject(), Uuid::now_v7())?;
+            let set: jsonwebtoken::jwk::JwkSet = serde_json::from_value(
+                serde_json::to_value(issuer.jwks()).map_err(Error::internal)?,
+            )
+            .map_err(Error::internal)?;
+            let header = jsonwebtoken::decode_header(&token).map_err(Error::internal)?;
+            let jwk = set.find(header.kid.as_deref().unwrap_or_default());
+            let key =
+                DecodingKey::from_jwk(jwk.ok_or(Error::Unauthorized)?).map_err(Error::internal)?;
+            let mut validation = Validation::new(jwt_alg);
+            validation.set_issuer(&["https://id.example.com"]);
+            validation.set_audience(&["latchkey"]);
+            let claims = jsonwebtoken::decode::<Claims>(&token, &key, &validation)
+                .map_err(Error::internal)?
+                .claims;
+            assert_eq!(claims.email, "ann@example.com");
+        }
         Ok(())
     }
 

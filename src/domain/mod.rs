@@ -7,6 +7,7 @@ pub mod codes;
 pub mod email;
 pub mod email_kind;
 pub mod invalid;
+pub mod jws;
 pub mod keys;
 pub mod locale;
 pub mod new_password;
