@@ -225,13 +225,17 @@ impl Settings {
 
     /// Parses every key; returns the settings and warnings (unknown `LATCHKEY_*` variables).
     pub fn from_source(mut src: Source) -> Result<(Self, Vec<String>), ConfigError> {
-        let public_url: Url = src.parse("public_url", "http://localhost:8080", parse_base_url)?;
+        let listen = src.parse("listen", "127.0.0.1:8080", parse_listen)?;
+        // Unset, the public URL follows the listen port (contract §1): links in emails must
+        // reach the server a newcomer just started on another port.
+        let default_public_url = format!("http://localhost:{}", listen.port());
+        let public_url: Url = src.parse("public_url", &default_public_url, parse_base_url)?;
         let link_base_url = match src.take("link_base_url") {
             Some(v) => parse_base_url(&v).map_err(|e| src.error("link_base_url", e))?,
             None => public_url.clone(),
         };
         let settings = Settings {
-            listen: src.parse("listen", "127.0.0.1:8080", parse_listen)?,
+            listen,
             public_url,
             link_base_url,
             database_url: src.parse("database_url", "sqlite://latchkey.db", typed)?,
@@ -646,6 +650,19 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn public_url_defaults_to_the_listen_port() {
+        let url = |vars: &[(&str, &str)]| load(vars).ok().map(|s| s.public_url.to_string());
+        assert_eq!(url(&[]), Some("http://localhost:8080/".into()));
+        let listen = ("LATCHKEY_LISTEN", "127.0.0.1:18081");
+        assert_eq!(url(&[listen]), Some("http://localhost:18081/".into()));
+        let links = load(&[listen]).ok().map(|s| s.link_base_url.to_string());
+        assert_eq!(links, Some("http://localhost:18081/".into()));
+        // Set, the public URL is what it says, whatever the port.
+        let set = ("LATCHKEY_PUBLIC_URL", "https://id.example.com");
+        assert_eq!(url(&[listen, set]), Some("https://id.example.com/".into()));
     }
 
     #[test]
