@@ -127,7 +127,9 @@ impl Services {
             .map_err(StartError::Smtp)?,
             None => Transport::DevMailbox(store.clone()),
         };
-        let hasher = PasswordHasher::new(settings.password_hash).map_err(StartError::Secret)?;
+        let hasher = PasswordHasher::new(settings.password_hash)
+            .map_err(StartError::Secret)?
+            .observe_slot_waits(crate::telemetry::password_slot_wait);
         let access = AccessTokens::new(
             &keys,
             &TokenSettings {

@@ -10,6 +10,11 @@
 //! - `logging`: log lines on standard error, never fatal when it closes
 //! - `telemetry`: Prometheus metrics
 //! - `views`: the JSON bodies the API answers with (and the CLI prints), one type each
+//!
+//! Imports point down only: `error` and `telemetry` (leaves) ← `domain` ← `configuration`
+//! (parses into domain types) ← `storage` ← `mail` ← `flows` ← `views` ← `http`, `cli` ←
+//! `application`. The domain records no metrics: the application hands it the recorders, and
+//! storage takes the database's own settings, never the whole `Settings`.
 
 pub mod application;
 pub mod cli;

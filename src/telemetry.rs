@@ -116,11 +116,12 @@ pub fn outbox_depth(status: &str, count: i64) {
     gauge!(OUTBOX, "status" => status.to_owned()).set(count as f64);
 }
 
-pub fn database_pool(stats: crate::storage::PoolStats) {
-    gauge!(DB_CONNECTIONS, "state" => "in_use").set(f64::from(stats.in_use));
-    gauge!(DB_CONNECTIONS, "state" => "idle").set(f64::from(stats.idle));
-    gauge!(DB_CONNECTIONS_MAX).set(f64::from(stats.max));
-    gauge!(DB_WAITING).set(stats.waiting as f64);
+/// The database pool's connections in use and idle, its size, and the callers waiting for one.
+pub fn database_pool(in_use: u32, idle: u32, max: u32, waiting: usize) {
+    gauge!(DB_CONNECTIONS, "state" => "in_use").set(f64::from(in_use));
+    gauge!(DB_CONNECTIONS, "state" => "idle").set(f64::from(idle));
+    gauge!(DB_CONNECTIONS_MAX).set(f64::from(max));
+    gauge!(DB_WAITING).set(waiting as f64);
 }
 
 pub fn email_sent(kind: &str) {
@@ -135,7 +136,7 @@ pub fn email_failed(kind: &str, dead: bool) {
     }
 }
 
-/// The count kept by [`crate::logging`], copied at scrape time: lines can be lost before the
+/// The count the logging module keeps, copied at scrape time: lines can be lost before the
 /// recorder exists.
 pub fn log_lines_dropped(total: u64) {
     counter!(LOG_LINES_DROPPED).absolute(total);

@@ -1,5 +1,5 @@
 //! The domain: types that can only hold valid values, and the refusals of input that does not
-//! make one (`invalid`). The flows that use them are in `crate::flows`.
+//! make one (`invalid`). The flows that use them live in the `flows` module.
 
 pub mod access;
 pub mod accounts;

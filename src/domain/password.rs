@@ -64,6 +64,9 @@ impl HashParams {
 #[derive(Clone)]
 pub struct PasswordHasher {
     inner: Arc<HasherInner>,
+    /// Told how long each hash waited for a slot (the application counts it in a metric; the
+    /// domain records no metrics of its own).
+    on_slot_wait: fn(Duration),
 }
 
 struct HasherInner {
@@ -99,7 +102,16 @@ impl PasswordHasher {
                 dummy_hash,
                 ..inner
             }),
+            on_slot_wait: |_| {},
         })
+    }
+
+    /// Calls `observe` with how long each hash waited for a free slot.
+    pub fn observe_slot_waits(self, observe: fn(Duration)) -> Self {
+        Self {
+            on_slot_wait: observe,
+            ..self
+        }
     }
 
     pub async fn hash(&self, password: &NewPassword) -> Result<String, Error> {
@@ -127,7 +139,12 @@ impl PasswordHasher {
     ) -> Result<T, Error> {
         let started = std::time::Instant::now();
         let _permit = self.inner.slots.acquire().await.map_err(Error::internal)?;
-        record_slot_wait(started.elapsed());
+        let waited = started.elapsed();
+        (self.on_slot_wait)(waited);
+        tracing::trace!(
+            waited_us = waited.as_micros() as u64,
+            "password hashing slot acquired"
+        );
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || work(&inner))
             .await
@@ -206,14 +223,6 @@ impl HasherInner {
         }
         result
     }
-}
-
-fn record_slot_wait(waited: Duration) {
-    crate::telemetry::password_slot_wait(waited);
-    tracing::trace!(
-        waited_us = waited.as_micros() as u64,
-        "password hashing slot acquired"
-    );
 }
 
 #[cfg(test)]

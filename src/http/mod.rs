@@ -191,7 +191,8 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, Error> {
         }
     }
     crate::telemetry::log_lines_dropped(crate::logging::dropped_lines());
-    crate::telemetry::database_pool(state.flows.store.pool_stats());
+    let pool = state.flows.store.pool_stats();
+    crate::telemetry::database_pool(pool.in_use, pool.idle, pool.max, pool.waiting);
     let mut response = handle.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
