@@ -28,7 +28,7 @@ use crate::{
         transport::{SmtpError, Transport},
         webhook::WebhookClient,
     },
-    storage::{OpenError, Store},
+    storage::{IfMissing, OpenError, OpenOptions, Store},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +57,22 @@ pub enum StartError {
     FirstAdmin(#[source] Error),
     #[error("cannot build the webhook HTTP client: {0}")]
     Webhook(#[source] reqwest::Error),
+    #[error(
+        "no key file at {}: only serve, worker, migrate, dev seed and user create make one; \
+         set LATCHKEY_SECRET as the server has it",
+        .0.display()
+    )]
+    MissingKeyFile(PathBuf),
+}
+
+/// The database settings as storage takes them.
+pub fn database(settings: &Settings, if_missing: IfMissing) -> OpenOptions<'_> {
+    OpenOptions {
+        url: &settings.database_url,
+        max_connections: settings.database_max_connections,
+        connect_timeout: settings.database_connect_timeout,
+        if_missing,
+    }
 }
 
 /// Everything the flows and the worker need, built once from the settings.
@@ -79,20 +95,36 @@ pub async fn migrate(settings: &Settings) -> Result<(), StartError> {
     if matches!(settings.database_url, DatabaseUrl::Postgres(_)) && settings.secret.is_none() {
         return Err(StartError::SecretRequired);
     }
-    let store = Store::open(settings).await?;
+    let store = Store::open(&database(settings, IfMissing::Create)).await?;
     store.migrate().await?;
     store.close().await;
     Ok(())
 }
 
 impl Services {
-    /// Opens and migrates the database, resolves the secret, loads the templates.
+    /// Opens and migrates the database, resolves the secret, loads the templates; creates the
+    /// SQLite database and its key file when they do not exist yet (`serve`, `worker`, `dev
+    /// seed`, `user create`).
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
-        Self::build_with_clock(settings, Clock::system()).await
+        Self::build_with(settings, Clock::system(), IfMissing::Create).await
     }
 
     /// `build` on a clock of the caller's (tests move it forward instead of sleeping).
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Self, StartError> {
+        Self::build_with(settings, clock, IfMissing::Create).await
+    }
+
+    /// [`Self::build`] for every other command: a missing SQLite database or key file is
+    /// refused, naming the path looked for, instead of made anew and reported on as empty.
+    pub async fn open_existing(settings: Settings) -> Result<Self, StartError> {
+        Self::build_with(settings, Clock::system(), IfMissing::Refuse).await
+    }
+
+    async fn build_with(
+        settings: Settings,
+        clock: Clock,
+        if_missing: IfMissing,
+    ) -> Result<Self, StartError> {
         let mut created = Vec::new();
         if let DatabaseUrl::Sqlite(path) = &settings.database_url
             && !path.exists()
@@ -104,9 +136,9 @@ impl Services {
         if matches!(settings.database_url, DatabaseUrl::Postgres(_)) && settings.secret.is_none() {
             return Err(StartError::SecretRequired);
         }
-        let store = Store::open(&settings).await?;
+        let store = Store::open(&database(&settings, if_missing)).await?;
         store.migrate().await?;
-        let (secret, key_file) = resolve_secret(&settings)?;
+        let (secret, key_file) = resolve_secret(&settings, if_missing)?;
         if let Some(path) = key_file {
             created.push((
                 "the secret key file (keep it with the database: access tokens and queued links depend on it)",
@@ -220,7 +252,10 @@ impl Services {
 }
 
 /// `LATCHKEY_SECRET`, or with SQLite the key file beside the database, made on first start.
-fn resolve_secret(settings: &Settings) -> Result<(Secret, Option<PathBuf>), StartError> {
+fn resolve_secret(
+    settings: &Settings,
+    if_missing: IfMissing,
+) -> Result<(Secret, Option<PathBuf>), StartError> {
     if let Some(secret) = &settings.secret {
         return Ok((secret.clone(), None));
     }
@@ -232,6 +267,9 @@ fn resolve_secret(settings: &Settings) -> Result<(Secret, Option<PathBuf>), Star
                 .unwrap_or(Path::new("."));
             let path = dir.join("latchkey.key");
             let new = !path.exists();
+            if new && if_missing == IfMissing::Refuse {
+                return Err(StartError::MissingKeyFile(path));
+            }
             let secret = Secret::load_or_create(&path).map_err(StartError::Secret)?;
             Ok((secret, new.then_some(path)))
         }

@@ -139,9 +139,12 @@ pub async fn test(settings: Settings, to: &str) -> Result<(), String> {
             None,
         ),
         None => {
-            let store = Store::open(&settings)
-                .await
-                .map_err(|e| crate::error::Chain(&e).to_string())?;
+            let store = Store::open(&crate::application::database(
+                &settings,
+                crate::storage::IfMissing::Refuse,
+            ))
+            .await
+            .map_err(|e| crate::error::Chain(&e).to_string())?;
             store
                 .migrate()
                 .await

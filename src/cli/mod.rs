@@ -227,7 +227,13 @@ pub fn run() -> i32 {
             }) => mail::preview(&settings, kind, locale.as_deref(), html),
             Command::Mail(MailCommand::Test { to }) => mail::test(settings, &to).await,
             Command::User(command) => {
-                let services = Services::build(settings).await.map_err(|e| chain(&e))?;
+                // Only `user create` may make the database (contract §1).
+                let services = if matches!(command, UserCommand::Create { .. }) {
+                    Services::build(settings).await
+                } else {
+                    Services::open_existing(settings).await
+                }
+                .map_err(|e| chain(&e))?;
                 let result = operator::user(&services, command, password).await;
                 services.store.close().await;
                 result
@@ -239,7 +245,9 @@ pub fn run() -> i32 {
                 result
             }
             Command::Outbox { json } => {
-                let services = Services::build(settings).await.map_err(|e| chain(&e))?;
+                let services = Services::open_existing(settings)
+                    .await
+                    .map_err(|e| chain(&e))?;
                 let result = operator::outbox(&services, json).await;
                 services.store.close().await;
                 result

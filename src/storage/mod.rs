@@ -50,10 +50,7 @@ use sqlx::{
     },
 };
 
-use crate::{
-    configuration::{DatabaseUrl, Settings},
-    error::Error,
-};
+use crate::{configuration::DatabaseUrl, error::Error};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -108,8 +105,34 @@ pub struct PoolStats {
     pub waiting: usize,
 }
 
+/// Whether opening may create a SQLite database that does not exist yet. Only `serve`,
+/// `worker`, `migrate`, `dev seed` and `user create` may (contract §1): any other command run
+/// in the wrong directory must not leave an empty database behind and report on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMissing {
+    Create,
+    Refuse,
+}
+
+/// What opening the database needs, and nothing else of the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenOptions<'a> {
+    pub url: &'a DatabaseUrl,
+    /// Connections each process keeps to PostgreSQL.
+    pub max_connections: u32,
+    /// How long a start keeps retrying a PostgreSQL that does not answer.
+    pub connect_timeout: Duration,
+    pub if_missing: IfMissing,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    #[error(
+        "no database at {}: only serve, worker, migrate, dev seed and user create create one \
+         (check LATCHKEY_DATABASE_URL and the working directory)",
+        .path.display()
+    )]
+    Missing { path: std::path::PathBuf },
     #[error("cannot open the database: {0}")]
     Connect(#[from] sqlx::Error),
     #[error("cannot apply migrations: {0}")]
@@ -135,15 +158,15 @@ pub enum OpenError {
 }
 
 impl Store {
-    /// Opens (creating a SQLite file if missing) without migrating.
-    pub async fn open(settings: &Settings) -> Result<Self, OpenError> {
-        match &settings.database_url {
-            DatabaseUrl::Sqlite(path) => Self::open_sqlite(path).await,
+    /// Opens without migrating; a missing SQLite file is created or refused as `options` say.
+    pub async fn open(options: &OpenOptions<'_>) -> Result<Self, OpenError> {
+        match options.url {
+            DatabaseUrl::Sqlite(path) => Self::open_sqlite(path, options.if_missing).await,
             DatabaseUrl::Postgres(url) => {
                 Self::open_postgres(
                     url.expose_secret(),
-                    settings.database_max_connections,
-                    settings.database_connect_timeout,
+                    options.max_connections,
+                    options.connect_timeout,
                 )
                 .await
             }
@@ -287,11 +310,17 @@ impl Store {
         }
     }
 
-    async fn open_sqlite(path: &Path) -> Result<Self, OpenError> {
+    async fn open_sqlite(path: &Path, if_missing: IfMissing) -> Result<Self, OpenError> {
+        let create = if_missing == IfMissing::Create;
+        if !create && !path.exists() {
+            return Err(OpenError::Missing {
+                path: path.to_owned(),
+            });
+        }
         private_database_files(path)?;
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             // In WAL mode NORMAL loses no committed transaction on a process crash, only on a
             // power cut, and saves an fsync per commit.
