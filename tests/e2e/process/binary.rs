@@ -281,3 +281,100 @@ async fn the_worker_alone_sends_what_the_outbox_holds() {
     assert!(status.success(), "{status:?}");
     assert_eq!(app.smtp.messages_to("worker@example.com").len(), 1);
 }
+
+/// A newcomer's start: only `LATCHKEY_LISTEN` set, on a port other than 8080. The links in
+/// emails lead to that port (contract §1: the default public URL follows the listen port),
+/// and following one verifies the address.
+#[tokio::test]
+async fn with_only_a_listen_port_set_links_lead_to_that_port() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let child = latchkey(dir.path())
+        .arg("serve")
+        .env("LATCHKEY_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start latchkey serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    wait_until("the server answers", Duration::from_secs(60), || async {
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
+    .await;
+    let r = client
+        .post(format!("{base}/api/v1/register"))
+        .json(&serde_json::json!({"email": "newcomer@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+    // No SMTP configured: the email waits in the dev mailbox.
+    let mailbox = || async {
+        let r = client.get(format!("{base}/dev/mailbox.json")).send().await;
+        let mails: Vec<serde_json::Value> = match r {
+            Ok(r) => r.json().await.unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        mails
+    };
+    wait_until("the verification email", MAIL_TIMEOUT, || async {
+        !mailbox().await.is_empty()
+    })
+    .await;
+    let mails = mailbox().await;
+    let link = mails[0]["links"][0].as_str().expect("a link").to_owned();
+    let prefix = format!("http://localhost:{port}/verify-email?token=");
+    assert!(link.starts_with(&prefix), "{link}");
+    // The link works as the newcomer's browser would follow it: its page, then its button.
+    let page = client.get(&link).send().await.expect("the link");
+    assert_eq!(page.status(), reqwest::StatusCode::OK, "{link}");
+    let token = link.split("token=").nth(1).expect("a token");
+    let r = client
+        .post(format!("http://localhost:{port}/verify-email"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .expect("the page's button");
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let r = client
+        .post(format!("{base}/api/v1/login"))
+        .json(&serde_json::json!({"email": "newcomer@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("log in");
+    assert_eq!(r.status(), reqwest::StatusCode::OK, "verified by the link");
+    let status = terminate(child).await;
+    assert!(status.success(), "{status:?}");
+}
+
+/// `worker` may create the database (contract §1), as `serve`, `migrate`, `dev seed` and `user
+/// create` may: a worker node started first on an empty directory makes it and runs.
+#[tokio::test]
+async fn the_worker_creates_the_database_it_is_the_first_to_open() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let worker = latchkey(dir.path())
+        .arg("worker")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start latchkey worker");
+    let db = dir.path().join("latchkey.db");
+    let key = dir.path().join("latchkey.key");
+    wait_until(
+        "the database and key exist",
+        Duration::from_secs(60),
+        || async { db.exists() && key.exists() },
+    )
+    .await;
+    // Stopped at any point of its start: only the files matter here.
+    terminate(worker).await;
+}

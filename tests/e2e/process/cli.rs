@@ -575,9 +575,77 @@ async fn a_failure_names_its_cause() {
     let mut cli = Cli::sqlite();
     cli.env.retain(|(key, _)| key != "LATCHKEY_SECRET");
     std::fs::create_dir(cli.dir.path().join("latchkey.key")).expect("a directory for the key");
+    // `outbox` may not create the database (contract §1): `migrate` does.
+    cli.ok(&["migrate"], None).await;
     let err = cli.fails(&["outbox"], None).await;
     assert!(
         err.contains("latchkey.key") && err.contains("directory"),
         "{err}"
     );
+}
+
+/// Run in the wrong directory, a command that only reads or changes what is there refuses the
+/// missing database with one line naming the path it looked for, and leaves no file behind
+/// (contract §1); the five commands that may create it still do.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_five_commands_create_the_database() {
+    let mut cli = Cli::sqlite();
+    cli.env.retain(|(key, _)| key != "LATCHKEY_SECRET");
+    let db = cli.dir.path().join("cli.db");
+    let nothing_made = |cli: &Cli| {
+        let files: Vec<_> = std::fs::read_dir(cli.dir.path())
+            .expect("the directory")
+            .map(|e| e.expect("an entry").file_name())
+            .collect();
+        assert!(files.is_empty(), "files made: {files:?}");
+    };
+    let address = "someone@example.com";
+    for args in [
+        &["outbox"][..],
+        &["outbox", "--json"],
+        &["user", "list"],
+        &["user", "show", address],
+        &["user", "verify", address],
+        &["user", "disable", address],
+        &["user", "enable", address],
+        &["user", "delete", address, "--yes"],
+        // Without SMTP the test email goes to the dev mailbox, in the database.
+        &["mail", "test", "--to", address],
+    ] {
+        let err = cli.fails(args, None).await;
+        assert!(err.contains(&db.display().to_string()), "{args:?}: {err}");
+        assert!(err.contains("no database"), "{args:?}: {err}");
+        nothing_made(&cli);
+    }
+    // Rendering needs no database at all.
+    cli.ok(&["mail", "preview", "password_reset", "--text"], None)
+        .await;
+    nothing_made(&cli);
+
+    // `migrate` makes the database but no key; the key file is refused just the same.
+    cli.ok(&["migrate"], None).await;
+    assert!(db.exists());
+    let key = cli.dir.path().join("latchkey.key");
+    let err = cli.fails(&["user", "list"], None).await;
+    assert!(err.contains(&key.display().to_string()), "{err}");
+    assert!(!key.exists());
+    // `user create` makes the key; then every command works on what is there.
+    cli.ok(
+        &["user", "create", "--email", address, "--verified"],
+        Some(PW),
+    )
+    .await;
+    assert!(key.exists());
+    let list = cli.ok(&["user", "list"], None).await;
+    assert!(list.contains(address), "{list}");
+
+    for creating in [
+        &["user", "create", "--email", address, "--verified"][..],
+        &["dev", "seed"],
+    ] {
+        let fresh = Cli::sqlite();
+        let stdin = (creating[0] == "user").then_some(PW);
+        fresh.ok(creating, stdin).await;
+        assert!(fresh.dir.path().join("cli.db").exists(), "{creating:?}");
+    }
 }
