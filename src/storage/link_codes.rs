@@ -130,14 +130,9 @@ mod tests {
     async fn wrong_tries_stop_at_the_limit_and_a_new_code_starts_afresh() -> Result<(), Error> {
         let dir = tempfile::tempdir().map_err(Error::internal)?;
         let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
-        let store = Store::open(&crate::storage::OpenOptions {
-            url: &url,
-            max_connections: 1,
-            connect_timeout: std::time::Duration::from_secs(1),
-            if_missing: crate::storage::IfMissing::Create,
-        })
-        .await
-        .map_err(Error::internal)?;
+        let store = Store::open(&crate::storage::test_options(&url))
+            .await
+            .map_err(Error::internal)?;
         store.migrate().await.map_err(Error::internal)?;
         let user = Uuid::now_v7();
         let mut conn = store.autocommit().await?;

@@ -125,6 +125,17 @@ pub struct OpenOptions<'a> {
     pub if_missing: IfMissing,
 }
 
+/// For storage's own tests: `url`, created if missing.
+#[cfg(test)]
+pub(crate) fn test_options(url: &DatabaseUrl) -> OpenOptions<'_> {
+    OpenOptions {
+        url,
+        max_connections: 2,
+        connect_timeout: Duration::from_secs(5),
+        if_missing: IfMissing::Create,
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error(

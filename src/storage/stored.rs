@@ -273,7 +273,9 @@ mod tests {
         let dir = tempfile::tempdir().map_err(Error::internal)?;
         let mut settings = Settings::defaults();
         settings.database_url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
-        let store = Store::open(&settings).await.map_err(Error::internal)?;
+        let store = Store::open(&crate::storage::test_options(&settings.database_url))
+            .await
+            .map_err(Error::internal)?;
         round_trip(&store).await?;
         store.close().await;
         Ok(())
@@ -296,7 +298,9 @@ mod tests {
         };
         let mut settings = Settings::defaults();
         settings.database_url = url.parse::<DatabaseUrl>().map_err(Error::internal)?;
-        let store = Store::open(&settings).await.map_err(Error::internal)?;
+        let store = Store::open(&crate::storage::test_options(&settings.database_url))
+            .await
+            .map_err(Error::internal)?;
         round_trip(&store).await?;
         store.close().await;
         Ok(())
