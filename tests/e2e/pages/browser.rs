@@ -187,7 +187,12 @@ impl Walk<'_> {
         field.send_keys(text).await.expect("type");
     }
 
+    /// Presses a button or link, and waits until it has led to the next page: a click can
+    /// return before the browser leaves the page, and the next page may have the same title
+    /// (the account page after one of its forms), so the old page is marked and awaited gone.
     async fn press(&self, css: &str) {
+        let mark = "document.documentElement.setAttribute('data-left-behind', '')";
+        self.c.execute(mark, vec![]).await.expect("mark the page");
         self.c
             .find(Locator::Css(css))
             .await
@@ -195,6 +200,17 @@ impl Walk<'_> {
             .click()
             .await
             .expect("click");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let marked = "return document.documentElement.hasAttribute('data-left-behind')";
+        // A page in the middle of being replaced may fail to answer: ask again.
+        while self.c.execute(marked, vec![]).await.unwrap_or(json!(true)) == json!(true) {
+            assert!(
+                Instant::now() < deadline,
+                "[{}] pressing {css} did not leave the page",
+                self.lang
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     async fn sign_up(&self, email: &str, name: &str) {
