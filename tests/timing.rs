@@ -49,6 +49,13 @@ fn median(v: &[Duration]) -> Duration {
     v[v.len() / 2]
 }
 
+/// One test at a time, in a binary of its own: the work of other tests beside a comparison
+/// would be noise in its answer times, and a burst of it in one half could tip it.
+async fn alone() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}
+
 /// Runs `with` (an address that has an account) and `without` alternately, in alternating
 /// order, with a pause between requests so that no request waits for the work of the previous
 /// one; asserts the two distributions cannot be told apart.
@@ -95,6 +102,7 @@ where
 
 #[tokio::test]
 async fn forgot_takes_as_long_for_an_account_as_for_no_account() {
+    let _alone = alone().await;
     let app = TestApp::spawn().await;
     app.verified_user("known@example.com").await;
     compare(
@@ -119,6 +127,7 @@ async fn forgot_takes_as_long_for_an_account_as_for_no_account() {
 
 #[tokio::test]
 async fn resend_takes_as_long_for_an_unverified_account_as_for_no_account() {
+    let _alone = alone().await;
     let app = TestApp::spawn().await;
     app.register("pending@example.com").await;
     compare(
@@ -143,6 +152,7 @@ async fn resend_takes_as_long_for_an_unverified_account_as_for_no_account() {
 
 #[tokio::test]
 async fn register_takes_as_long_for_an_existing_account_as_for_a_new_address() {
+    let _alone = alone().await;
     let app = TestApp::spawn().await;
     app.verified_user("taken@example.com").await;
     compare(

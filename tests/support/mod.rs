@@ -556,6 +556,19 @@ pub async fn assert_problem(r: Response, status: StatusCode, code: &str) -> Valu
     body
 }
 
+/// A turn for a heavy test: several `latchkey` processes or a PostgreSQL cluster of its own,
+/// hundreds of requests, and bounds on how long a lease or a recovery takes. At most two run at
+/// once (as when each file was a binary of its own, run on 2 threads), beside the rest of the
+/// suite: more of them together starve each other of the machine and trip their bounds (seen
+/// with 8 test threads). Hold the permit until the test ends.
+pub async fn heavy_test() -> tokio::sync::SemaphorePermit<'static> {
+    static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    TURNS
+        .acquire()
+        .await
+        .expect("the semaphore is never closed")
+}
+
 /// Polls `check` until it holds; panics with `what` after `timeout`.
 pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F)
 where

@@ -17,6 +17,7 @@ use reqwest::StatusCode;
 /// message after the first lease and send a second copy.
 #[tokio::test]
 async fn a_send_longer_than_the_lease_is_not_taken_over_by_another_worker() {
+    let _turn = heavy_test().await;
     let lease = Duration::from_millis(800);
     let app = TestApp::spawn_with(|s| s.worker.lease = lease).await;
     let other = app.restart_like().await;
@@ -65,6 +66,7 @@ fn with_lease(dir: &std::path::Path, db: &TestDatabase, smtp: &SmtpServer, lease
 /// sends it once the lease runs out, within one lease of the kill (plus the poll and start).
 #[tokio::test]
 async fn a_worker_killed_mid_send_is_replaced_within_one_lease() {
+    let _turn = heavy_test().await;
     const LEASE_SECS: u64 = 3;
     let lease = format!("{LEASE_SECS}s");
     let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));

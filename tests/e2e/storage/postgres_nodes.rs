@@ -67,6 +67,7 @@ async fn recorded(db: &sqlx::AnyPool, emails: &[String]) -> HashSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_sign_ups_over_two_servers_one_killed_halfway() {
+    let _turn = heavy_test().await;
     if postgres_or_skip("the multi-process test").is_none() {
         return;
     }

@@ -42,6 +42,7 @@ async fn assert_unavailable(what: &str, request: reqwest::RequestBuilder) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_stopped_and_started_under_a_running_server() {
+    let _turn = heavy_test().await;
     if postgres_or_skip("the database outage test").is_none() {
         return;
     }

@@ -24,11 +24,14 @@ struct Pair {
     client: reqwest::Client,
     _database: TestDatabase,
     _dir: tempfile::TempDir,
+    /// Last, so that it is let go once the servers are gone.
+    _turn: tokio::sync::SemaphorePermit<'static>,
 }
 
 impl Pair {
     async fn start() -> Option<Self> {
         postgres_or_skip("the races across processes")?;
+        let turn = heavy_test().await;
         let dir = tempfile::tempdir().expect("temporary directory");
         let database = TestDatabase::postgres().await;
         let smtp = SmtpServer::start().await;
@@ -44,6 +47,7 @@ impl Pair {
                 .expect("client"),
             _database: database,
             _dir: dir,
+            _turn: turn,
         })
     }
 

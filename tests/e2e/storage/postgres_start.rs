@@ -14,6 +14,7 @@ use reqwest::StatusCode;
 /// restart needed (a compose stack or a host that boots both at once).
 #[tokio::test]
 async fn a_database_that_comes_up_within_the_timeout_is_used() {
+    let _turn = heavy_test().await;
     if postgres_or_skip("the late database check").is_none() {
         return;
     }
