@@ -208,10 +208,7 @@ async fn the_guides_nginx_snippet_serves_latchkey_under_the_apps_domain() {
         .stderr(std::process::Stdio::null());
     // Its own process group: the workers nginx starts are checked gone at the end.
     let nginx = ProcessGroup::spawn("nginx", command);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = no_redirects();
     let mut ready = false;
     for _ in 0..100 {
         if client.get(format!("{public}/")).send().await.is_ok() {

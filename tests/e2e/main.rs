@@ -9,9 +9,11 @@
 //! the rest of the suite, and the interoperability checks (`tests/interop.rs`), which need
 //! Python and Node packages and run only with `--ignored`.
 //!
-//! The tests share one process: none may set environment variables or the current directory,
-//! and none may read a count from the in-process `/metrics` (its recorder is process-wide; a
-//! test of counts runs `latchkey serve` as a process).
+//! The tests share one process, on 4 threads (`.cargo/config.toml`): none may set environment
+//! variables or the current directory, none may read a count from the in-process `/metrics`
+//! (its recorder is process-wide; a test of counts runs `latchkey serve` as a process), and a
+//! test that runs several processes or a PostgreSQL cluster of its own takes a turn
+//! (`support::heavy_test`).
 
 #[path = "../support/mod.rs"]
 mod support;

@@ -338,6 +338,16 @@ impl TestApp {
             .expect("request")
     }
 
+    pub async fn patch_auth(&self, path: &str, token: &str, body: Value) -> Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn get_auth(&self, path: &str, token: &str) -> Response {
         self.client
             .get(self.url(path))
@@ -519,6 +529,22 @@ pub struct OutboxRow {
     pub attempts: i64,
     pub last_error: Option<String>,
     pub has_link: bool,
+}
+
+/// A client that shows redirects instead of following them (the pages answer forms with them).
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Now, in seconds since the Unix epoch (the unit of `iat` and `exp` in tokens).
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64
 }
 
 /// The tokens of a 200 log-in or refresh answer: (access token, refresh token).

@@ -30,16 +30,6 @@ async fn access_token(app: &TestApp, email: &str, password: &str) -> String {
     str_of(&r.json::<Value>().await.expect("tokens"), "access_token")
 }
 
-async fn patch(app: &TestApp, path: &str, token: &str, body: Value) -> Response {
-    app.client
-        .patch(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request")
-}
-
 async fn json_of(r: Response, status: StatusCode) -> Value {
     assert_eq!(r.status(), status);
     r.json().await.expect("json body")
@@ -92,8 +82,7 @@ async fn only_admins_get_in() {
         .await;
     }
     assert_problem(
-        patch(
-            &app,
+        app.patch_auth(
             &format!("/api/v1/admin/users/{some_id}"),
             &user,
             json!({"is_admin": true}),
@@ -322,8 +311,7 @@ async fn show_and_change_users() {
         .await;
     }
     assert_problem(
-        patch(
-            &app,
+        app.patch_auth(
             "/api/v1/admin/users/01900000-0000-7000-8000-000000000000",
             &admin,
             json!({}),
@@ -336,7 +324,8 @@ async fn show_and_change_users() {
 
     // Disabling ends every session at once: access and refresh tokens both.
     let changed = json_of(
-        patch(&app, &path, &admin, json!({"disabled": true})).await,
+        app.patch_auth(&path, &admin, json!({"disabled": true}))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -362,8 +351,7 @@ async fn show_and_change_users() {
     .await;
 
     let changed = json_of(
-        patch(
-            &app,
+        app.patch_auth(
             &path,
             &admin,
             json!({"disabled": false, "is_admin": true, "name": "Dana"}),
@@ -381,10 +369,14 @@ async fn show_and_change_users() {
         (json!(false), json!(true), json!("Dana"))
     );
     // An absent name stays; null removes it.
-    let kept = json_of(patch(&app, &path, &admin, json!({})).await, StatusCode::OK).await;
+    let kept = json_of(
+        app.patch_auth(&path, &admin, json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(kept["name"], "Dana");
     let removed = json_of(
-        patch(&app, &path, &admin, json!({"name": null})).await,
+        app.patch_auth(&path, &admin, json!({"name": null})).await,
         StatusCode::OK,
     )
     .await;
@@ -399,7 +391,8 @@ async fn show_and_change_users() {
 
     // Un-verifying is allowed; an admin cannot lock themselves out.
     let unverified = json_of(
-        patch(&app, &path, &admin, json!({"email_verified": false})).await,
+        app.patch_auth(&path, &admin, json!({"email_verified": false}))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -408,7 +401,7 @@ async fn show_and_change_users() {
     let own = format!("/api/v1/admin/users/{}", str_of(&me, "id"));
     for body in [json!({"disabled": true}), json!({"is_admin": false})] {
         assert_problem(
-            patch(&app, &own, &admin, body).await,
+            app.patch_auth(&own, &admin, body).await,
             StatusCode::BAD_REQUEST,
             "validation_failed",
         )
@@ -416,7 +409,7 @@ async fn show_and_change_users() {
     }
     for body in [json!({"disabled": "yes"}), json!([1])] {
         assert_problem(
-            patch(&app, &path, &admin, body).await,
+            app.patch_auth(&path, &admin, body).await,
             StatusCode::BAD_REQUEST,
             "validation_failed",
         )

@@ -119,13 +119,6 @@ async fn the_jwks_verifies_tokens_before_and_after_a_rotation() {
     }
 }
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_secs() as i64
-}
-
 #[tokio::test]
 async fn tampered_expired_foreign_audience_and_unsigned_tokens_are_refused() {
     let app = TestApp::spawn().await;

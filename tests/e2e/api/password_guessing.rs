@@ -104,10 +104,7 @@ async fn wrong_passwords_on_the_email_change_are_limited_like_log_ins() {
 /// its cookies.
 async fn page_session(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     app.verified_user(email).await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = no_redirects();
     let r = client
         .post(app.url("/login"))
         .form(&[("email", email), ("password", PASSWORD)])
@@ -287,10 +284,7 @@ async fn a_guess_counts_whatever_else_is_wrong_with_the_request() {
         .await;
     assert_problem(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     // On the page too: the same address is spent, whichever door.
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = no_redirects();
     let r = client
         .post(app.url("/login"))
         .form(&[("email", "sly@example.com"), ("password", PASSWORD)])

@@ -321,13 +321,6 @@ fn sign(claims: &Value, secret: &str) -> String {
         .expect("sign")
 }
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_secs() as i64
-}
-
 #[tokio::test]
 async fn missing_malformed_forged_and_expired_access_tokens_are_refused() {
     let app = TestApp::spawn().await;

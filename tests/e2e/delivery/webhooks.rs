@@ -24,16 +24,6 @@ async fn admin_token(app: &TestApp) -> String {
     app.log_in("root@example.com").await.0
 }
 
-async fn patch(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
-    app.client
-        .patch(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request")
-}
-
 async fn delete(app: &TestApp, path: &str, token: &str, body: Option<Value>) -> reqwest::Response {
     let mut request = app.client.delete(app.url(path)).bearer_auth(token);
     if let Some(body) = body {
@@ -132,7 +122,9 @@ async fn every_event_of_an_accounts_life_arrives_signed_once_each() {
     // Disable, enable (a repeated PATCH changes nothing and sends nothing).
     let path = format!("/api/v1/admin/users/{id}");
     for disabled in [true, true, false] {
-        let r = patch(&app, &path, &admin, json!({"disabled": disabled})).await;
+        let r = app
+            .patch_auth(&path, &admin, json!({"disabled": disabled}))
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
     }
     assert_eq!(
@@ -376,13 +368,9 @@ async fn without_a_webhook_url_no_event_is_queued() {
 async fn patch_me_changes_the_name_and_answers_the_me_object() {
     let app = TestApp::spawn().await;
     let (access, _) = app.logged_in("profile@example.com").await;
-    let r = patch(
-        &app,
-        "/api/v1/me",
-        &access,
-        json!({"name": "  Ann Example "}),
-    )
-    .await;
+    let r = app
+        .patch_auth("/api/v1/me", &access, json!({"name": "  Ann Example "}))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let body: Value = r.json().await.expect("json");
     let me: Value = app
@@ -394,47 +382,48 @@ async fn patch_me_changes_the_name_and_answers_the_me_object() {
     assert_eq!(body, me);
     assert_eq!(me["name"], "Ann Example");
     // Absent leaves it, null removes it.
-    let body: Value = patch(&app, "/api/v1/me", &access, json!({}))
+    let body: Value = app
+        .patch_auth("/api/v1/me", &access, json!({}))
         .await
         .json()
         .await
         .expect("json");
     assert_eq!(body["name"], "Ann Example");
-    let body: Value = patch(&app, "/api/v1/me", &access, json!({"name": null}))
+    let body: Value = app
+        .patch_auth("/api/v1/me", &access, json!({"name": null}))
         .await
         .json()
         .await
         .expect("json");
     assert_eq!(body["name"], Value::Null);
     // Bad input changes nothing.
-    let r = patch(
-        &app,
-        "/api/v1/me",
-        &access,
-        json!({"name": "a\u{202e}b\nc"}),
-    )
-    .await;
+    let r = app
+        .patch_auth("/api/v1/me", &access, json!({"name": "a\u{202e}b\nc"}))
+        .await;
     let problem = assert_problem(r, StatusCode::BAD_REQUEST, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "name");
-    let r = patch(&app, "/api/v1/me", &access, json!({"name": 5})).await;
+    let r = app
+        .patch_auth("/api/v1/me", &access, json!({"name": 5}))
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 
     // The language: matched by its language subtag; an unknown one is validation_failed on
     // `locale` and changes nothing; null forgets it.
-    let body: Value = patch(&app, "/api/v1/me", &access, json!({"locale": "de-AT"}))
+    let body: Value = app
+        .patch_auth("/api/v1/me", &access, json!({"locale": "de-AT"}))
         .await
         .json()
         .await
         .expect("json");
     assert_eq!(body["locale"], "de");
     for bad in [json!("klingon"), json!(""), json!(7)] {
-        let r = patch(
-            &app,
-            "/api/v1/me",
-            &access,
-            json!({"locale": bad, "name": "Not Me"}),
-        )
-        .await;
+        let r = app
+            .patch_auth(
+                "/api/v1/me",
+                &access,
+                json!({"locale": bad, "name": "Not Me"}),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
         if bad.is_string() {
             let problem = assert_problem(r, StatusCode::BAD_REQUEST, "validation_failed").await;
@@ -451,21 +440,23 @@ async fn patch_me_changes_the_name_and_answers_the_me_object() {
         (me["locale"].clone(), me["name"].clone()),
         (json!("de"), Value::Null)
     );
-    let body: Value = patch(
-        &app,
-        "/api/v1/me",
-        &access,
-        json!({"locale": "sv", "name": "Sven"}),
-    )
-    .await
-    .json()
-    .await
-    .expect("json");
+    let body: Value = app
+        .patch_auth(
+            "/api/v1/me",
+            &access,
+            json!({"locale": "sv", "name": "Sven"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(
         (body["locale"].clone(), body["name"].clone()),
         (json!("sv"), json!("Sven"))
     );
-    let r = patch(&app, "/api/v1/me", "nope", json!({"name": "X"})).await;
+    let r = app
+        .patch_auth("/api/v1/me", "nope", json!({"name": "X"}))
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }

@@ -3,13 +3,6 @@
 use crate::support::*;
 use reqwest::{StatusCode, header};
 
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
 /// `name=value` pairs of the response's Set-Cookie headers, and the raw headers.
 fn cookies(r: &reqwest::Response) -> (String, Vec<String>) {
     let raw: Vec<String> = r

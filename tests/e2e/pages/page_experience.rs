@@ -8,13 +8,6 @@ use crate::support::*;
 use latchkey::configuration::Quota;
 use reqwest::{StatusCode, header};
 
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
 async fn html(app: &TestApp, path: &str, accept_language: &str) -> (StatusCode, String) {
     let r = app
         .client

@@ -11,10 +11,7 @@ use reqwest::{StatusCode, header};
 async fn every_link_and_form_of_the_pages_is_in_the_list_of_pages() {
     let app = TestApp::spawn().await;
     app.verified_user("map@example.com").await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = no_redirects();
     let r = client
         .post(app.url("/login"))
         .form(&[("email", "map@example.com"), ("password", PASSWORD)])
