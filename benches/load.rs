@@ -151,8 +151,9 @@ const USAGE: &str = "cargo bench --bench load [-- OPTIONS]
   --bare-seconds S    length of each bare Argon2id loop (5)
   --verify-tokens N   verification tokens to collect for the verify phase (5000)
   --max-requests N    upper bound on the requests of one phase (1000000)
-  --probe N           paced sign-ups for the idle delivery latency (100)
-  --probe-rate R      paced sign-ups per second (20)
+  --probe N           paced sign-ups, then as many paced password reset requests and email
+                      changes, for the idle delivery latency of each kind of email (100)
+  --probe-rate R      paced requests per second of each probe (20)
   --perf PHASE        perf record the server during one phase (register, email/verify, login,
                       token/refresh) into $TMPDIR/latchkey-PHASE.perf.data
   --server PATH       run this latchkey binary instead of the one cargo built (A/B runs)
@@ -454,11 +455,113 @@ async fn run_on(args: Args, database: Option<&PgDatabase>) -> Result<(), String>
                 d.p50_ms, d.p99_ms
             ));
         }
+        probe_resets_and_changes(&args, addr, &sink, &verified, expected_mails, &mut report)
+            .await?;
     }
 
     report.peak_rss_kb = servers.iter().filter_map(Server::peak_rss_kb).max();
     drop(servers);
     report.print();
+    Ok(())
+}
+
+/// Paced password reset requests, then paced email changes (of other accounts, signed in
+/// first), on the otherwise idle server: how long after the answer each kind of email arrives.
+/// Each email a flow queues is sent without a polling delay only if the worker is woken when
+/// its transaction commits; the sign-up probe alone would not show a flow that forgets to.
+async fn probe_resets_and_changes(
+    args: &Args,
+    addr: &[SocketAddr],
+    sink: &Sink,
+    verified: &Arc<Vec<String>>,
+    mut expected_mails: usize,
+    report: &mut Report,
+) -> Result<(), String> {
+    let n = (args.probe as usize).min(verified.len() / 2);
+    if n == 0 {
+        return Ok(());
+    }
+    let every = Duration::from_secs_f64(1.0 / args.probe_rate);
+    let paced = Limits {
+        duration: every * n as u32 + Duration::from_secs(30),
+        max: n as u64,
+        pace: Some(every),
+    };
+    let both = |list: &[Signup], arrivals: &HashMap<String, Instant>| {
+        Some((
+            delivery_of(arrivals, list, |s| s.sent)?,
+            delivery_of(arrivals, list, |s| s.answered)?,
+        ))
+    };
+
+    let resets = Arc::new(verified[..n].to_vec());
+    let cursor = Arc::new(AtomicUsize::new(0));
+    let workloads = (0..4)
+        .map(|_| Forgot {
+            accounts: Arc::clone(&resets),
+            cursor: Arc::clone(&cursor),
+            pending: None,
+            accepted: Vec::new(),
+        })
+        .collect();
+    let (asked, _) = drive(addr, workloads, paced).await;
+    let asked: Vec<Signup> = asked.into_iter().flat_map(|w| w.accepted).collect();
+    expected_mails += asked.len();
+    sink.wait_for(expected_mails).await?;
+    report.reset_paced = both(&asked, &sink.arrivals_with_link_to("reset-password"));
+
+    // Other accounts than the resets', each signed in once.
+    let accounts = Arc::new(verified[n..2 * n].to_vec());
+    let cursor = Arc::new(AtomicUsize::new(0));
+    let workloads = (0..4)
+        .map(|_| SignIn {
+            accounts: Arc::clone(&accounts),
+            cursor: Arc::clone(&cursor),
+            current: None,
+            sessions: Vec::new(),
+        })
+        .collect();
+    let unpaced = Limits {
+        duration: Duration::from_secs(600),
+        max: n as u64,
+        pace: None,
+    };
+    let (signed_in, _) = drive(addr, workloads, unpaced).await;
+    let sessions: Arc<Vec<(String, String)>> =
+        Arc::new(signed_in.into_iter().flat_map(|w| w.sessions).collect());
+    let cursor = Arc::new(AtomicUsize::new(0));
+    let workloads = (0..4)
+        .map(|_| ChangeEmail {
+            sessions: Arc::clone(&sessions),
+            cursor: Arc::clone(&cursor),
+            current: None,
+            accepted: Vec::new(),
+        })
+        .collect();
+    let paced = Limits {
+        max: sessions.len() as u64,
+        ..paced
+    };
+    let (changed, _) = drive(addr, workloads, paced).await;
+    let (new, old): (Vec<Signup>, Vec<Signup>) =
+        changed.into_iter().flat_map(|w| w.accepted).unzip();
+    expected_mails += new.len() + old.len();
+    sink.wait_for(expected_mails).await?;
+    let arrivals = sink.arrivals_with_link_to("confirm-email-change");
+    report.change_new_paced = both(&new, &arrivals);
+    report.change_old_paced = both(&old, &arrivals);
+    for (what, d) in [
+        ("reset", &report.reset_paced),
+        ("email change (new address)", &report.change_new_paced),
+        ("email change (old address)", &report.change_old_paced),
+    ] {
+        if let Some((_, after)) = d {
+            progress(format_args!(
+                "paced {what}: delivered after the answer p50 {:.1} ms, p99 {:.1} ms",
+                after.p50_ms, after.p99_ms
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -474,6 +577,10 @@ trait Workload: Send + 'static {
     fn next(&mut self) -> Option<(&'static str, Bytes)>;
     /// Whether the answer is the expected one; keeps what later phases need.
     fn answer(&mut self, sent: Instant, status: u16, body: &[u8]) -> bool;
+    /// The access token the request from the last `next` goes with, if any.
+    fn bearer(&self) -> Option<&str> {
+        None
+    }
 }
 
 struct Register {
@@ -484,7 +591,8 @@ struct Register {
     accepted: Vec<Signup>,
 }
 
-/// An accepted sign-up: the address, when its request was sent and when it was answered.
+/// An accepted sign-up (or reset or email change request): the address its email goes to, when
+/// its request was sent and when it was answered.
 struct Signup {
     address: String,
     sent: Instant,
@@ -598,6 +706,123 @@ impl Workload for Refresh {
             None
         };
         self.token.is_some()
+    }
+}
+
+/// Paced password reset requests (`password/forgot`), one per account.
+struct Forgot {
+    accounts: Arc<Vec<String>>,
+    cursor: Arc<AtomicUsize>,
+    pending: Option<String>,
+    accepted: Vec<Signup>,
+}
+
+impl Workload for Forgot {
+    fn next(&mut self) -> Option<(&'static str, Bytes)> {
+        let email = self
+            .accounts
+            .get(self.cursor.fetch_add(1, Ordering::Relaxed))?;
+        self.pending = Some(email.clone());
+        let body = json!({ "email": email }).to_string();
+        Some(("/api/v1/password/forgot", body.into()))
+    }
+    fn answer(&mut self, sent: Instant, status: u16, _: &[u8]) -> bool {
+        let email = self.pending.take();
+        if status != 202 {
+            return false;
+        }
+        if let Some(address) = email {
+            self.accepted.push(Signup {
+                address,
+                sent,
+                answered: Instant::now(),
+            });
+        }
+        true
+    }
+}
+
+/// Paced email changes (`POST /me/email`), one per signed-in account (address, access token):
+/// a confirmation goes to the new address and, as by default, another to the current one.
+struct ChangeEmail {
+    sessions: Arc<Vec<(String, String)>>,
+    cursor: Arc<AtomicUsize>,
+    current: Option<usize>,
+    /// (to the new address, to the old one)
+    accepted: Vec<(Signup, Signup)>,
+}
+
+fn changed_address(i: usize) -> String {
+    format!("changed-{i}@load.example.com")
+}
+
+impl Workload for ChangeEmail {
+    fn next(&mut self) -> Option<(&'static str, Bytes)> {
+        let i = self.cursor.fetch_add(1, Ordering::Relaxed);
+        self.sessions.get(i)?;
+        self.current = Some(i);
+        let body = json!({ "password": PASSWORD, "new_email": changed_address(i) }).to_string();
+        Some(("/api/v1/me/email", body.into()))
+    }
+    fn bearer(&self) -> Option<&str> {
+        let (_, token) = self.sessions.get(self.current?)?;
+        Some(token)
+    }
+    fn answer(&mut self, sent: Instant, status: u16, _: &[u8]) -> bool {
+        let Some(i) = self.current.take() else {
+            return false;
+        };
+        if status != 202 {
+            return false;
+        }
+        let answered = Instant::now();
+        let new = Signup {
+            address: changed_address(i),
+            sent,
+            answered,
+        };
+        let old = Signup {
+            address: self.sessions[i].0.clone(),
+            sent,
+            answered,
+        };
+        self.accepted.push((new, old));
+        true
+    }
+}
+
+/// Logs in each account once (unmeasured), for the email change probe.
+struct SignIn {
+    accounts: Arc<Vec<String>>,
+    cursor: Arc<AtomicUsize>,
+    current: Option<usize>,
+    sessions: Vec<(String, String)>,
+}
+
+impl Workload for SignIn {
+    fn next(&mut self) -> Option<(&'static str, Bytes)> {
+        let i = self.cursor.fetch_add(1, Ordering::Relaxed);
+        let email = self.accounts.get(i)?;
+        self.current = Some(i);
+        let body = json!({ "email": email, "password": PASSWORD }).to_string();
+        Some(("/api/v1/login", body.into()))
+    }
+    fn answer(&mut self, _: Instant, status: u16, body: &[u8]) -> bool {
+        let Some(i) = self.current.take() else {
+            return false;
+        };
+        let access = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+            v.get("access_token")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+        match (status, access) {
+            (200, Some(token)) => {
+                self.sessions.push((self.accounts[i].clone(), token));
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -716,7 +941,8 @@ async fn drive<W: Workload>(
                         break;
                     };
                     let sent = Instant::now();
-                    match tokio::time::timeout(REQUEST_TIMEOUT, http.post(path, body)).await {
+                    let request = http.send(Method::POST, path, body, w.bearer());
+                    match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
                         Ok(Ok((status, body))) => {
                             let latency = sent.elapsed().as_micros().min(u32::MAX as u128) as u32;
                             let at = sent.duration_since(start).as_millis().min(u32::MAX as u128);
@@ -845,10 +1071,6 @@ impl Http {
             self.sender = None;
         }
         result.map_err(|e| e.to_string())
-    }
-
-    async fn post(&mut self, path: &str, body: Bytes) -> Result<(u16, Bytes), String> {
-        self.request(Method::POST, path, body).await
     }
 }
 
@@ -1476,6 +1698,22 @@ impl Sink {
         out
     }
 
+    /// First arrival per recipient of a mail with a link to `page` (`reset-password`, ...).
+    fn arrivals_with_link_to(&self, page: &str) -> HashMap<String, Instant> {
+        let mut out = HashMap::new();
+        if let Ok(mails) = self.mails.lock() {
+            for mail in mails.iter() {
+                if !links_of(&mail.raw).iter().any(|(p, _)| p == page) {
+                    continue;
+                }
+                for to in &mail.to {
+                    out.entry(to.to_lowercase()).or_insert(mail.arrived);
+                }
+            }
+        }
+        out
+    }
+
     /// The verification token of the newest email to each recipient.
     fn verification_tokens(&self) -> HashMap<String, String> {
         let mut out = HashMap::new();
@@ -1640,7 +1878,15 @@ fn delivery(
     signups: &[Signup],
     since: impl Fn(&Signup) -> Instant,
 ) -> Option<Delivery> {
-    let arrivals = sink.arrivals();
+    delivery_of(&sink.arrivals(), signups, since)
+}
+
+/// From `since` each request to the arrival of its email in `arrivals` (by recipient).
+fn delivery_of(
+    arrivals: &HashMap<String, Instant>,
+    signups: &[Signup],
+    since: impl Fn(&Signup) -> Instant,
+) -> Option<Delivery> {
     let mut latencies = Vec::new();
     let mut missing = 0;
     for signup in signups {
@@ -1712,6 +1958,10 @@ struct Report {
     delivered_after_answer: Option<Delivery>,
     delivered_paced: Option<Delivery>,
     delivered_paced_after_answer: Option<Delivery>,
+    /// The paced reset and email change probes, each (from the request, after the answer).
+    reset_paced: Option<(Delivery, Delivery)>,
+    change_new_paced: Option<(Delivery, Delivery)>,
+    change_old_paced: Option<(Delivery, Delivery)>,
     peak_rss_kb: Option<u64>,
 }
 
@@ -1895,6 +2145,35 @@ impl Report {
                 "| … of which after the 202 answer: p50 / p99 | {:.1} / {:.1} ms | | |",
                 d.p50_ms, d.p99_ms
             );
+        }
+        let probes = [
+            ("password reset request → reset email", &self.reset_paced),
+            (
+                "email change → confirmation to the new address",
+                &self.change_new_paced,
+            ),
+            (
+                "email change → confirmation to the old address",
+                &self.change_old_paced,
+            ),
+        ];
+        for (what, delivered) in probes {
+            if let Some((d, after)) = delivered {
+                println!(
+                    "| {what}, paced ({} requests at {}/s): p50 / p99 | {:.1} / {:.1} ms ({} emails{}) | p99 < {TARGET_DELIVERED_P99_MS:.0} ms | {} |",
+                    a.probe,
+                    a.probe_rate,
+                    d.p50_ms,
+                    d.p99_ms,
+                    d.count,
+                    missing(d.missing),
+                    yes_no(d.p99_ms < TARGET_DELIVERED_P99_MS)
+                );
+                println!(
+                    "| … of which after the 202 answer: p50 / p99 | {:.1} / {:.1} ms | | |",
+                    after.p50_ms, after.p99_ms
+                );
+            }
         }
         match self.peak_rss_kb {
             Some(kb) => {
