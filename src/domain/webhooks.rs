@@ -251,7 +251,7 @@ mod tests {
         assert_eq!(body["timestamp"], "2023-11-14T22:13:20Z");
         assert_eq!(body["data"]["previous_email"], "old@example.com");
         assert_eq!(body["data"]["user_id"], id.to_string());
-        // The outbox's claim query tells events from emails by this dot.
+        // Migration 0009 sorted the rows queued before `outbox.channel` existed by this dot.
         assert!(Event::TYPES.iter().all(|t| t.contains('.')));
         assert!(
             crate::domain::email_kind::EmailKind::ALL

@@ -13,8 +13,8 @@
 use std::{sync::Arc, time::Duration};
 
 use lettre::message::Mailbox;
-use minijinja::Value;
-use serde_json::{Map, Value as Json};
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
 use tokio::{
     sync::{Notify, Semaphore, watch},
     task::JoinSet,
@@ -25,7 +25,7 @@ use super::{
     EmailKind, RenderedEmail,
     templates::{TemplateError, Templates},
     transport::{SendError, Transport},
-    values::{EXPIRES_IN_SECS, EmailValues},
+    values::{EmailValues, Sealed, StoredValues},
     webhook::WebhookClient,
 };
 use crate::{
@@ -57,21 +57,18 @@ impl OutgoingEmail<'_> {
     pub fn kind(&self) -> EmailKind {
         self.values.kind()
     }
+}
 
-    /// What the outbox row stores readable: the kind's values with the address, the language
-    /// and the name; never the link or the code.
-    pub fn payload(&self) -> Result<Map<String, Json>, serde_json::Error> {
-        let mut values = match serde_json::to_value(&self.values)? {
-            Json::Object(values) => values,
-            _ => Map::new(),
-        };
-        values.insert("email".into(), self.to.as_str().into());
-        values.insert("locale".into(), self.locale.as_str().into());
-        if let Some(name) = self.name {
-            values.insert("name".into(), name.into());
-        }
-        Ok(values)
-    }
+/// The payload of an email in the outbox: its kind's readable values, tagged by the kind, with
+/// the language it is written in and the recipient's name. The address is the row's
+/// `recipient`; the link and the code are sealed beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailPayload {
+    pub locale: Locale,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(flatten)]
+    pub values: StoredValues,
 }
 
 /// The flows' handle on the outbox: queue inside a transaction, wake the worker after commit.
@@ -140,21 +137,17 @@ impl Outbox {
         now: Millis,
     ) -> Result<(), Error> {
         let id = Uuid::now_v7();
-        let payload = Json::Object(email.payload().map_err(Error::internal)?).to_string();
-        let link = email.values.link().map(|l| l.url.clone());
-        let secret = match email.values.code() {
-            Some(code) => Some(
-                serde_json::to_string(&SealedSecrets {
-                    link,
-                    code: Some(code.as_str().to_owned()),
-                })
-                .map_err(Error::internal)?,
-            ),
-            None => link,
-        };
-        let sealed = secret
-            .as_deref()
-            .map(|secret| self.keys.seal(secret, id.as_bytes()))
+        let (values, sealed) = email.values.stored();
+        let payload = serde_json::to_string(&EmailPayload {
+            locale: email.locale,
+            name: email.name.map(str::to_owned),
+            values,
+        })
+        .map_err(Error::internal)?;
+        let sealed = sealed
+            .map(|sealed| serde_json::to_string(&sealed).map_err(Error::internal))
+            .transpose()?
+            .map(|secrets| self.keys.seal(&secrets, id.as_bytes()))
             .transpose()?;
         conn.insert_outbox(&NewOutboxMessage {
             id,
@@ -175,28 +168,6 @@ impl Outbox {
 
     pub fn waker(&self) -> Arc<Wake> {
         Arc::clone(&self.wake)
-    }
-}
-
-/// What is sealed in an outbox row: a link alone as its text (as it always was), or a link and
-/// a code as a JSON object.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct SealedSecrets {
-    link: Option<String>,
-    code: Option<String>,
-}
-
-impl SealedSecrets {
-    /// A link starts with its scheme, never with `{`.
-    fn read(opened: String) -> Result<Self, serde_json::Error> {
-        if opened.starts_with('{') {
-            serde_json::from_str(&opened)
-        } else {
-            Ok(Self {
-                link: Some(opened),
-                code: None,
-            })
-        }
     }
 }
 
@@ -365,7 +336,7 @@ impl Worker {
     }
 
     async fn deliver(&self, owner: Uuid, message: ClaimedMessage) {
-        let event = matches!(message.kind, OutboxKind::Event(_));
+        let event = message.channel == Channel::Webhook;
         let attempt = async {
             if event {
                 self.post_event(&message).await
@@ -455,37 +426,45 @@ impl Worker {
     }
 
     async fn render_and_send(&self, message: &ClaimedMessage) -> Result<String, SendError> {
+        let permanent = |e: &dyn std::fmt::Display| SendError::Permanent(e.to_string());
         let kind: EmailKind = match &message.kind {
             OutboxKind::Email(kind) => *kind,
-            other => {
-                return Err(SendError::Permanent(format!(
-                    "{}",
-                    super::UnknownKind(other.to_string())
-                )));
-            }
+            other => return Err(permanent(&super::UnknownKind(other.to_string()))),
         };
-        let values: Map<String, Json> = serde_json::from_str(&message.payload)
+        let payload: EmailPayload = serde_json::from_str(&message.payload)
             .map_err(|e| SendError::Permanent(format!("payload: {e}")))?;
-        let mut secrets = SealedSecrets {
-            link: None,
-            code: None,
-        };
-        if let Some(sealed) = &message.sealed_link {
-            let opened = self.keys.open(sealed, message.id.as_bytes()).ok_or_else(|| {
-                SendError::Permanent("the link cannot be decrypted: was LATCHKEY_SECRET replaced without LATCHKEY_SECRET_PREVIOUS?".into())
-            })?;
-            secrets = SealedSecrets::read(opened)
-                .map_err(|e| SendError::Permanent(format!("sealed secrets: {e}")))?;
+        if payload.values.kind() != kind {
+            return Err(SendError::Permanent(format!(
+                "a {kind} message with a {} payload",
+                payload.values.kind()
+            )));
         }
-        let links: Vec<String> = secrets.link.iter().cloned().collect();
-        let name = values.get("name").and_then(Json::as_str).map(str::to_owned);
-        let rendered = render_payload(&self.templates, kind, values, secrets)
-            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        let sealed = match &message.sealed_link {
+            Some(sealed) => {
+                let opened = self.keys.open(sealed, message.id.as_bytes()).ok_or_else(|| {
+                    SendError::Permanent("the link cannot be decrypted: was LATCHKEY_SECRET replaced without LATCHKEY_SECRET_PREVIOUS?".into())
+                })?;
+                let sealed: Sealed = serde_json::from_str(&opened)
+                    .map_err(|e| SendError::Permanent(format!("sealed link: {e}")))?;
+                Some(sealed)
+            }
+            None => None,
+        };
+        let values = EmailValues::from_stored(payload.values, sealed).map_err(|e| permanent(&e))?;
+        let links: Vec<String> = values.link().map(|l| l.url.clone()).into_iter().collect();
+        let rendered = render_email(
+            &self.templates,
+            &message.recipient,
+            payload.name.as_deref(),
+            payload.locale,
+            &values,
+        )
+        .map_err(|e| permanent(&e))?;
         self.transport
             .send(
                 &self.from,
                 &message.recipient,
-                name.as_deref(),
+                payload.name.as_deref(),
                 &rendered,
                 &links,
                 self.clock.now(),
@@ -500,60 +479,47 @@ impl Worker {
     }
 }
 
-/// Renders a stored payload with its opened secrets, the way the worker sends it: the link and
-/// the code put back, the expiry written out in the message's language. `mail preview` renders
-/// its samples through here too.
-fn render_payload(
+/// Renders an email the way the worker sends it: its kind's values (link and code included),
+/// the address and the name, and the link's lifetime written out in the message's language as
+/// `expires_in` ("in 24 hours", "in 24 Stunden").
+fn render_email(
     templates: &Templates,
-    kind: EmailKind,
-    mut values: Map<String, Json>,
-    secrets: SealedSecrets,
+    to: &str,
+    name: Option<&str>,
+    locale: Locale,
+    values: &EmailValues,
 ) -> Result<RenderedEmail, TemplateError> {
-    if let Some(code) = secrets.code {
-        values.insert("code".into(), code.into());
-    }
-    if let Some(link) = secrets.link {
-        values.insert("link".into(), link.into());
-    }
-    // Messages queued before languages existed carry none: they were English.
-    let lang = values
-        .get("locale")
-        .and_then(Json::as_str)
-        .unwrap_or("en")
-        .to_owned();
-    fill_expiry(templates, &lang, &mut values);
-    templates.render(kind, &lang, &Value::from(minijinja::value::Serde(&values)))
+    let lang = locale.as_str();
+    let expires_in = values
+        .link()
+        .map(|link| templates.catalogue().in_duration(lang, link.ttl));
+    let context = context! {
+        email => to,
+        name => name,
+        expires_in => expires_in,
+        ..Value::from(minijinja::value::Serde(values))
+    };
+    templates.render(values.kind(), lang, &context)
 }
 
-/// An email rendered exactly as the worker would render it once queued: what `mail preview`
-/// shows for a sample.
+/// An email rendered exactly as the worker would render it once queued (through the outbox's
+/// stored and sealed form and back): what `mail preview` shows for a sample.
 pub fn render_unqueued(
     templates: &Templates,
     email: &OutgoingEmail<'_>,
 ) -> Result<RenderedEmail, TemplateError> {
-    let values = email.payload().map_err(|e| TemplateError::Render {
+    let (stored, sealed) = email.values.stored();
+    let values = EmailValues::from_stored(stored, sealed).map_err(|e| TemplateError::Render {
         kind: email.kind(),
         source: e.into(),
     })?;
-    let secrets = SealedSecrets {
-        link: email.values.link().map(|l| l.url.clone()),
-        code: email.values.code().map(|c| c.as_str().to_owned()),
-    };
-    render_payload(templates, email.kind(), values, secrets)
-}
-
-/// Writes a link's lifetime out in the message's language as `expires_in` ("in 24 hours").
-fn fill_expiry(templates: &Templates, lang: &str, values: &mut Map<String, Json>) {
-    if let Some(secs) = values.get(EXPIRES_IN_SECS).and_then(Json::as_u64) {
-        let text = templates
-            .catalogue()
-            .in_duration(lang, Duration::from_secs(secs));
-        values.insert("expires_in".into(), text.into());
-    } else if let Some(old) = values.get("expires_in").and_then(Json::as_str) {
-        // Queued by an earlier version as English words ("24 hours").
-        let text = format!("in {old}");
-        values.insert("expires_in".into(), text.into());
-    }
+    render_email(
+        templates,
+        email.to.as_str(),
+        email.name,
+        email.locale,
+        &values,
+    )
 }
 
 pub fn retry_delay(settings: &WorkerSettings, attempts: i64) -> Option<Duration> {
@@ -573,26 +539,30 @@ pub fn retry_delay(settings: &WorkerSettings, attempts: i64) -> Option<Duration>
 mod tests {
     use super::*;
 
+    /// An email's payload is its kind's values tagged by the kind, beside the language and
+    /// the name, and reads back as the same.
     #[test]
-    fn sealed_secrets_read_old_links_and_new_link_and_code_pairs() -> Result<(), serde_json::Error>
-    {
-        // A row queued before codes existed holds the link alone.
-        let old = SealedSecrets::read("https://x.test/verify-email?token=T".into())?;
+    fn email_payloads_are_tagged_by_kind_and_read_back() -> Result<(), serde_json::Error> {
+        let payload = EmailPayload {
+            locale: Locale::De,
+            name: Some("Ann".into()),
+            values: StoredValues::PasswordReset {
+                expires_in_secs: 3600,
+            },
+        };
+        let text = serde_json::to_string(&payload)?;
         assert_eq!(
-            old.link.as_deref(),
-            Some("https://x.test/verify-email?token=T")
+            serde_json::from_str::<serde_json::Value>(&text)?,
+            serde_json::json!({
+                "kind": "password_reset", "locale": "de", "name": "Ann", "expires_in_secs": 3600
+            })
         );
-        assert_eq!(old.code, None);
-        let sealed = serde_json::to_string(&SealedSecrets {
-            link: Some("https://x.test/reset-password?token=T".into()),
-            code: Some("004217".into()),
-        })?;
-        let new = SealedSecrets::read(sealed)?;
-        assert_eq!(
-            new.link.as_deref(),
-            Some("https://x.test/reset-password?token=T")
-        );
-        assert_eq!(new.code.as_deref(), Some("004217"));
+        assert_eq!(serde_json::from_str::<EmailPayload>(&text)?, payload);
+        let nameless = serde_json::json!({ "kind": "account_deleted", "locale": "en",
+            "register_url": "https://x.test/register" });
+        let read: EmailPayload = serde_json::from_value(nameless)?;
+        assert_eq!(read.name, None);
+        assert_eq!(read.values.kind(), EmailKind::AccountDeleted);
         Ok(())
     }
 

@@ -32,10 +32,10 @@ pub use dev_mailbox::StoredMail;
 pub use email_changes::{EmailChange, NewEmailChange};
 pub use link_codes::CodeTry;
 pub use link_tokens::{NewLinkToken, TokenState, UsedToken};
-pub use outbox::{Channel, ClaimedMessage, NewOutboxMessage};
+pub use outbox::{ClaimedMessage, NewOutboxMessage};
 pub use pending_signups::PendingSignup;
 pub use sessions::{NewSession, SessionInfo, SessionState};
-pub use stored::{EmailChangeState, OutboxKind, OutboxStatus};
+pub use stored::{Channel, EmailChangeState, OutboxKind, OutboxStatus};
 pub use users::NewUser;
 
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};

@@ -3,7 +3,7 @@ use std::time::Duration;
 use crate::domain::time::Millis;
 use uuid::Uuid;
 
-use super::{Conn, OutboxKind, on_db};
+use super::{Channel, Conn, OutboxKind, on_db};
 use crate::error::Error;
 
 pub struct NewOutboxMessage<'a> {
@@ -15,24 +15,11 @@ pub struct NewOutboxMessage<'a> {
     pub now: Millis,
 }
 
-/// What the worker delivers a message through. Webhook events are kept apart from emails by
-/// their kind: event types (`user.created`) have a dot, email kinds never do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Email,
-    Webhook,
-}
-
-impl Channel {
-    fn is_webhook(self) -> bool {
-        self == Self::Webhook
-    }
-}
-
 /// A message this worker holds the lease of.
 #[derive(Debug, sqlx::FromRow)]
 pub struct ClaimedMessage {
     pub id: Uuid,
+    pub channel: Channel,
     pub kind: OutboxKind,
     pub recipient: String,
     pub payload: String,
@@ -47,11 +34,14 @@ impl Conn {
     /// it at once. SQLite's workers share the process that queued it and are woken in memory
     /// (`Outbox::wake`), or poll.
     pub async fn insert_outbox(&mut self, m: &NewOutboxMessage<'_>) -> Result<(), Error> {
-        const SQL: &str = "INSERT INTO outbox (id, kind, recipient, payload, sealed_link, status, attempts, next_attempt_at, created_at) \
-                           VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)";
+        const SQL: &str = "INSERT INTO outbox (id, channel, kind, recipient, payload, sealed_link, status, attempts, next_attempt_at, created_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $7)";
         const NOTIFY: &str = "SELECT pg_notify($1, '')";
+        let channel = m.kind.channel().ok_or_else(|| {
+            Error::internal(format!("cannot queue a message of unknown kind {}", m.kind))
+        })?;
         on_db!(self, c => sqlx::query(SQL)
-            .bind(m.id).bind(&m.kind).bind(m.recipient).bind(m.payload).bind(m.sealed_link).bind(m.now)
+            .bind(m.id).bind(channel).bind(&m.kind).bind(m.recipient).bind(m.payload).bind(m.sealed_link).bind(m.now)
             .execute(c).await.map(|r| r.rows_affected()))?;
         if let super::Db::Postgres(c) = self.db() {
             // Notifications with the same payload in one transaction are delivered once.
@@ -80,22 +70,22 @@ impl Conn {
             WHERE id IN (SELECT id FROM outbox \
                          WHERE status IN ('queued', 'retrying') AND next_attempt_at <= $3 \
                            AND (lease_until IS NULL OR lease_until <= $3) \
-                           AND (kind LIKE '%.%') = $5 \
+                           AND channel = $5 \
                          ORDER BY next_attempt_at LIMIT $4) \
               AND (lease_until IS NULL OR lease_until <= $3) \
-            RETURNING id, kind, recipient, payload, sealed_link, attempts";
+            RETURNING id, channel, kind, recipient, payload, sealed_link, attempts";
         const POSTGRES: &str = "UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
             WHERE id IN (SELECT id FROM outbox \
                          WHERE status IN ('queued', 'retrying') AND next_attempt_at <= $3 \
                            AND (lease_until IS NULL OR lease_until <= $3) \
-                           AND (kind LIKE '%.%') = $5 \
+                           AND channel = $5 \
                          ORDER BY next_attempt_at LIMIT $4 \
                          FOR UPDATE SKIP LOCKED) \
               AND (lease_until IS NULL OR lease_until <= $3) \
-            RETURNING id, kind, recipient, payload, sealed_link, attempts";
+            RETURNING id, channel, kind, recipient, payload, sealed_link, attempts";
         let sql = if self.is_postgres() { POSTGRES } else { SQLITE };
         Ok(on_db!(self, c => sqlx::query_as(sql)
-            .bind(owner).bind(lease_until).bind(now).bind(limit).bind(channel.is_webhook())
+            .bind(owner).bind(lease_until).bind(now).bind(limit).bind(channel)
             .fetch_all(c).await)?)
     }
 
@@ -150,9 +140,9 @@ impl Conn {
     pub async fn next_due_at(&mut self, channel: Channel) -> Result<Option<Millis>, Error> {
         const SQL: &str = "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at \
                                       THEN lease_until ELSE next_attempt_at END) \
-            FROM outbox WHERE status IN ('queued', 'retrying') AND (kind LIKE '%.%') = $1";
+            FROM outbox WHERE status IN ('queued', 'retrying') AND channel = $1";
         Ok(
-            on_db!(self, c => sqlx::query_scalar::<_, Option<Millis>>(SQL).bind(channel.is_webhook()).fetch_one(c).await)?,
+            on_db!(self, c => sqlx::query_scalar::<_, Option<Millis>>(SQL).bind(channel).fetch_one(c).await)?,
         )
     }
 

@@ -181,8 +181,30 @@ impl FromStr for OutboxStatus {
     }
 }
 
-/// What an outbox message is: an email of a kind, or a webhook event of a type (which has a
-/// dot; email kinds never do, and the claim query tells the two channels apart by it).
+/// What the worker delivers an outbox message through (`outbox.channel`): each has a lane of
+/// its own, so that a slow webhook receiver never delays an email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Webhook,
+}
+
+impl Channel {
+    const ALL: [Self; 2] = [Self::Email, Self::Webhook];
+
+    fn as_stored(&self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Webhook => "webhook",
+        }
+    }
+    fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_stored() == s)
+    }
+}
+stored_as_text!(Channel);
+
+/// What an outbox message is: an email of a kind, or a webhook event of a type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutboxKind {
     Email(EmailKind),
@@ -193,6 +215,16 @@ pub enum OutboxKind {
 }
 
 impl OutboxKind {
+    /// The channel a message of this kind goes through; none for a kind this version does
+    /// not know (it queues none of those).
+    pub fn channel(&self) -> Option<Channel> {
+        match self {
+            Self::Email(_) => Some(Channel::Email),
+            Self::Event(_) => Some(Channel::Webhook),
+            Self::Unknown(_) => None,
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             Self::Email(kind) => kind.as_str(),

@@ -133,7 +133,7 @@ impl Conn {
     pub async fn delete_user(&mut self, id: Uuid, email_norm: &str) -> Result<bool, Error> {
         // The account's addresses: the current one and those of its email changes (a blocked
         // change's new address is another account's, and its notice is that account's).
-        const OUTBOX: &str = "DELETE FROM outbox WHERE kind NOT LIKE '%.%' AND lower(recipient) IN (\
+        const OUTBOX: &str = "DELETE FROM outbox WHERE channel = 'email' AND lower(recipient) IN (\
             SELECT $2 UNION SELECT old_email_norm FROM email_changes WHERE user_id = $1 \
             UNION SELECT new_email_norm FROM email_changes WHERE user_id = $1 AND blocked = FALSE)";
         const COOLDOWNS: &str = "DELETE FROM mail_cooldowns WHERE address IN (\

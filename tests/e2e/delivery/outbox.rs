@@ -303,3 +303,98 @@ async fn a_link_that_cannot_be_decrypted_is_dead_not_retried_forever() {
     assert!(app.smtp.messages().is_empty());
     app.stop().await;
 }
+
+/// Messages queued before migration 0009 (when the worker told webhook events from emails by
+/// a dot in the kind, and kept an email's values untagged) go to the right lane after it, and
+/// an email among them is still sent, read as its kind's tagged payload.
+#[tokio::test]
+async fn messages_queued_before_the_channel_column_keep_their_lane_and_are_sent() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().expect("temporary directory"));
+    let database = TestDatabase::for_engine(dir.path()).await;
+    if let Some(path) = database.sqlite_path() {
+        std::fs::File::create(path).expect("create the database file");
+    }
+    let engine = if database.is_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(engine);
+    let before = tempfile::tempdir().expect("temporary directory");
+    for entry in std::fs::read_dir(&all).expect("the migrations") {
+        let path = entry.expect("a migration").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name < "0009" {
+            std::fs::copy(&path, before.path().join(name)).expect("copy a migration");
+        }
+    }
+    let pool = database.connect().await;
+    sqlx::migrate::Migrator::new(before.path())
+        .await
+        .expect("the migrations before 0009")
+        .run(&pool)
+        .await
+        .expect("migrate to 0008");
+    let new_id = if database.is_postgres() {
+        "gen_random_uuid()"
+    } else {
+        "randomblob(16)"
+    };
+    let insert = |kind: &str, recipient: &str, payload: &str| {
+        format!(
+            "INSERT INTO outbox (id, kind, recipient, payload, status, attempts, next_attempt_at, created_at) \
+             VALUES ({new_id}, '{kind}', '{recipient}', '{payload}', 'queued', 0, 0, 0)"
+        )
+    };
+    let old_email = insert(
+        "password_changed",
+        "old-row@example.com",
+        r#"{"forgot_url":"http://localhost/forgot-password","email":"old-row@example.com","locale":"en","name":"Ann"}"#,
+    );
+    let old_event = insert(
+        "user.password_changed",
+        "http://127.0.0.1:9/hooks",
+        r#"{"type":"user.password_changed","timestamp":"2026-01-01T00:00:00Z","data":{}}"#,
+    );
+    for statement in [old_email, old_event] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&pool)
+            .await
+            .expect("queue a message the old way");
+    }
+    sqlx::migrate::Migrator::new(all.as_path())
+        .await
+        .expect("every migration")
+        .run(&pool)
+        .await
+        .expect("migrate to the end");
+    let lanes: Vec<(String, String)> =
+        sqlx::query_as("SELECT kind, channel FROM outbox ORDER BY kind")
+            .fetch_all(&pool)
+            .await
+            .expect("the outbox");
+    assert_eq!(
+        lanes,
+        [
+            ("password_changed".to_owned(), "email".to_owned()),
+            ("user.password_changed".to_owned(), "webhook".to_owned()),
+        ]
+    );
+    pool.close().await;
+
+    let smtp = SmtpServer::start().await;
+    let settings = test_settings_on(&database, &smtp);
+    let app = TestApp::start_on(settings, smtp, dir, database).await;
+    let mail = app.smtp.latest("old-row@example.com").await;
+    assert!(mail.text.contains("Ann"), "{}", mail.text);
+    assert!(
+        mail.text.contains("http://localhost/forgot-password"),
+        "{}",
+        mail.text
+    );
+}
