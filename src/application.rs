@@ -245,7 +245,7 @@ impl Services {
             transport: self.transport.clone(),
             from: self.settings.mail_from.clone(),
             settings: self.settings.worker.clone(),
-            wake: self.flows.outbox.waker(),
+            wake: self.store.outbox_wake(),
             webhooks: self.webhooks.clone(),
         }
     }

@@ -73,7 +73,6 @@ impl Flows {
             }
             tx.user_by_id(id).await?.ok_or(Error::NotFound)
         })?;
-        self.outbox.wake();
         tracing::info!(user = %id, verified = account.email_verified, admin = account.is_admin, "user created by an operator");
         Ok(user)
     }
@@ -174,7 +173,6 @@ impl Flows {
             }
             Ok(user)
         })?;
-        self.outbox.wake();
         Ok(user)
     }
 
@@ -199,7 +197,6 @@ impl Flows {
             .await?;
             Ok(())
         })?;
-        self.outbox.wake();
         Ok(())
     }
 

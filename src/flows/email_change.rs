@@ -167,7 +167,6 @@ impl Flows {
             }
             Ok(())
         })?;
-        self.outbox.wake();
         Ok(())
     }
 
@@ -260,7 +259,6 @@ impl Flows {
                 change.new_email,
             )))
         })?;
-        self.outbox.wake();
         Ok(outcome)
     }
 
@@ -373,7 +371,6 @@ impl Flows {
                 .await?;
             Ok(user)
         })?;
-        self.outbox.wake();
         Ok(user.email_address())
     }
 }

@@ -1,6 +1,6 @@
 //! The account flows: one place, called alike by the JSON API, the HTML pages and the CLI.
-//! Each flow is one or a few transactions; emails are queued inside them and the outbox worker
-//! is woken after they commit.
+//! Each flow is one or a few transactions; emails are queued inside them, and a commit that
+//! queued one wakes the outbox worker (`storage::Conn::commit`): no flow wakes it by hand.
 
 mod admin;
 mod dev_seed;

@@ -54,7 +54,6 @@ impl Flows {
             }
             Ok(())
         })?;
-        self.outbox.wake();
         Ok(())
     }
 
@@ -123,7 +122,6 @@ impl Flows {
             self.finish_reset(tx, used.user_id, &password_hash, Error::TokenInvalid, now)
                 .await
         })?;
-        self.outbox.wake();
         Ok(())
     }
 
@@ -162,7 +160,6 @@ impl Flows {
         if !reset {
             return Err(Error::CodeInvalid);
         }
-        self.outbox.wake();
         Ok(())
     }
 
@@ -213,7 +210,6 @@ impl Flows {
             self.after_password_change(tx, &principal.user, now).await?;
             Ok(())
         })?;
-        self.outbox.wake();
         Ok(())
     }
 

@@ -87,7 +87,6 @@ impl Flows {
             };
             self.enqueue_event(tx, deleted, now).await
         })?;
-        self.outbox.wake();
         tracing::info!(user = %id, "account deleted");
         Ok(())
     }

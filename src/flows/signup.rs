@@ -190,7 +190,6 @@ impl Flows {
             });
             match outcome {
                 Ok(()) => {
-                    self.outbox.wake();
                     return Ok(());
                 }
                 Err(Error::EmailTaken) => continue,
@@ -374,7 +373,6 @@ impl Flows {
             self.finish_verification(tx, user, Error::TokenInvalid, now)
                 .await
         })?;
-        self.outbox.wake();
         Ok(user)
     }
 
@@ -403,7 +401,6 @@ impl Flows {
                 .await
                 .map(Some)
         })?;
-        self.outbox.wake();
         user.ok_or(Error::CodeInvalid)
     }
 
@@ -461,7 +458,6 @@ impl Flows {
             .await?;
             Ok(())
         })?;
-        self.outbox.wake();
         Ok(())
     }
 }

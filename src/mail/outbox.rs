@@ -16,7 +16,7 @@ use lettre::message::Mailbox;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use tokio::{
-    sync::{Notify, Semaphore, watch},
+    sync::{Semaphore, watch},
     task::JoinSet,
 };
 use uuid::Uuid;
@@ -39,7 +39,7 @@ use crate::{
         webhooks::Event,
     },
     error::Error,
-    storage::{Channel, ClaimedMessage, Conn, NewOutboxMessage, OutboxKind, Store},
+    storage::{Channel, ClaimedMessage, Conn, NewOutboxMessage, OutboxKind, OutboxWake, Store},
 };
 
 /// An email a flow wants sent: to whom, in which language, and its kind's values (whose link
@@ -71,30 +71,13 @@ pub struct EmailPayload {
     pub values: StoredValues,
 }
 
-/// The flows' handle on the outbox: queue inside a transaction, wake the worker after commit.
+/// The flows' handle on the outbox: queue inside a transaction; its commit wakes the worker
+/// (`storage::Conn::commit`).
 #[derive(Clone)]
 pub struct Outbox {
     keys: Keys,
     /// `LATCHKEY_WEBHOOK_URL`; without it events are not queued at all.
     webhook_url: Option<Arc<str>>,
-    wake: Arc<Wake>,
-}
-
-/// One wake-up per lane of the worker: a new email must not wait for a webhook lane that
-/// happened to take the notification, nor the other way round.
-#[derive(Default)]
-pub struct Wake {
-    email: Notify,
-    webhook: Notify,
-}
-
-impl Wake {
-    fn of(&self, channel: Channel) -> &Notify {
-        match channel {
-            Channel::Email => &self.email,
-            Channel::Webhook => &self.webhook,
-        }
-    }
 }
 
 impl Outbox {
@@ -102,7 +85,6 @@ impl Outbox {
         Self {
             keys,
             webhook_url: webhook_url.map(|u| Arc::from(u.as_str())),
-            wake: Arc::new(Wake::default()),
         }
     }
 
@@ -159,16 +141,6 @@ impl Outbox {
         })
         .await
     }
-
-    /// Call after the transaction that queued a message commits: no polling delay.
-    pub fn wake(&self) {
-        self.wake.email.notify_one();
-        self.wake.webhook.notify_one();
-    }
-
-    pub fn waker(&self) -> Arc<Wake> {
-        Arc::clone(&self.wake)
-    }
 }
 
 /// Sends what the outbox holds.
@@ -181,7 +153,8 @@ pub struct Worker {
     pub transport: Transport,
     pub from: Mailbox,
     pub settings: WorkerSettings,
-    pub wake: Arc<Wake>,
+    /// What the lanes wait on: the store wakes it when a message is committed in this process.
+    pub wake: Arc<OutboxWake>,
     /// `None` without `LATCHKEY_WEBHOOK_URL`: events left from an earlier configuration die.
     pub webhooks: Option<Arc<WebhookClient>>,
 }
@@ -210,10 +183,7 @@ impl Worker {
     /// listener is down (the database restarting) the lanes still poll; after it reconnects
     /// they look once, for what was queued meanwhile.
     async fn listen_for_messages(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        let wake_all = || {
-            self.wake.email.notify_one();
-            self.wake.webhook.notify_one();
-        };
+        let wake_all = || self.wake.all();
         while !*shutdown.borrow() {
             let mut listener = match self.store.outbox_listener().await {
                 Some(Ok(listener)) => listener,

@@ -40,6 +40,8 @@ pub use users::NewUser;
 
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
+use tokio::sync::Notify;
+
 use secrecy::ExposeSecret as _;
 use sqlx::{
     PgConnection, SqliteConnection, Transaction,
@@ -84,6 +86,63 @@ pub struct Store {
     backend: Arc<Backend>,
     /// Callers waiting for a pool connection now, for `/metrics` (sqlx does not count them).
     waiting: Arc<std::sync::atomic::AtomicUsize>,
+    /// Wakes this process's outbox workers when a message they send is committed.
+    outbox_wake: Arc<OutboxWake>,
+}
+
+/// Wakes the outbox workers of this process when a message is committed to the outbox, one
+/// wake-up per channel (a new email must not wait for a webhook lane that happened to take the
+/// notification, nor the other way round). `Conn` does it, after a transaction that queued a
+/// message commits, so no flow can forget to; a transaction that rolls back wakes nothing.
+/// (On PostgreSQL the `NOTIFY` sent by the queueing transaction wakes every process's workers
+/// the same way, on commit.)
+#[derive(Debug, Default)]
+pub struct OutboxWake {
+    email: Notify,
+    webhook: Notify,
+}
+
+impl OutboxWake {
+    /// What a lane of `channel` waits on. A wake-up while the lane is busy is kept for it.
+    pub fn of(&self, channel: Channel) -> &Notify {
+        match channel {
+            Channel::Email => &self.email,
+            Channel::Webhook => &self.webhook,
+        }
+    }
+
+    /// Both lanes (another process queued something: a PostgreSQL notification).
+    pub fn all(&self) {
+        self.email.notify_one();
+        self.webhook.notify_one();
+    }
+}
+
+/// The channels a transaction queued messages for, woken when it commits.
+#[derive(Debug, Default, Clone, Copy)]
+struct Queued {
+    email: bool,
+    webhook: bool,
+}
+
+impl Queued {
+    fn add(&mut self, channel: Channel) {
+        match channel {
+            Channel::Email => self.email = true,
+            Channel::Webhook => self.webhook = true,
+        }
+    }
+
+    fn wake(self, wake: &OutboxWake) {
+        for (queued, channel) in [
+            (self.email, Channel::Email),
+            (self.webhook, Channel::Webhook),
+        ] {
+            if queued {
+                wake.of(channel).notify_one();
+            }
+        }
+    }
 }
 
 enum Backend {
@@ -251,6 +310,20 @@ impl Store {
         Self {
             backend: Arc::new(backend),
             waiting: Arc::default(),
+            outbox_wake: Arc::default(),
+        }
+    }
+
+    /// What this process's outbox workers wait on between claims.
+    pub fn outbox_wake(&self) -> Arc<OutboxWake> {
+        Arc::clone(&self.outbox_wake)
+    }
+
+    fn conn(&self, inner: ConnInner) -> Conn {
+        Conn {
+            inner,
+            queued: Queued::default(),
+            wake: Arc::clone(&self.outbox_wake),
         }
     }
 
@@ -385,10 +458,10 @@ impl Store {
     pub async fn read(&self) -> Result<Conn, Error> {
         match &*self.backend {
             Backend::Sqlite { reader, .. } => {
-                Ok(Conn(ConnInner::Sqlite(self.acquire(reader).await?)))
+                Ok(self.conn(ConnInner::Sqlite(self.acquire(reader).await?)))
             }
             Backend::Postgres { pool, .. } => {
-                Ok(Conn(ConnInner::Postgres(self.acquire(pool).await?)))
+                Ok(self.conn(ConnInner::Postgres(self.acquire(pool).await?)))
             }
         }
     }
@@ -425,7 +498,7 @@ impl Store {
                 let tx = pool
                     .begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE")
                     .await?;
-                Ok(Conn(ConnInner::PostgresTx(tx)))
+                Ok(self.conn(ConnInner::PostgresTx(tx)))
             }
             Backend::Sqlite { writer, .. } => {
                 let tx = match writer.begin_with("BEGIN IMMEDIATE").await {
@@ -443,7 +516,7 @@ impl Store {
                     }
                     begun => begun?,
                 };
-                Ok(Conn(ConnInner::SqliteTx(tx)))
+                Ok(self.conn(ConnInner::SqliteTx(tx)))
             }
         }
     }
@@ -453,10 +526,10 @@ impl Store {
     pub async fn autocommit(&self) -> Result<Conn, Error> {
         match &*self.backend {
             Backend::Sqlite { writer, .. } => {
-                Ok(Conn(ConnInner::Sqlite(self.acquire(writer).await?)))
+                Ok(self.conn(ConnInner::Sqlite(self.acquire(writer).await?)))
             }
             Backend::Postgres { pool, .. } => {
-                Ok(Conn(ConnInner::Postgres(self.acquire(pool).await?)))
+                Ok(self.conn(ConnInner::Postgres(self.acquire(pool).await?)))
             }
         }
     }
@@ -465,7 +538,7 @@ impl Store {
     /// `read` itself (any pool connection writes, and a second acquire would cost a round trip
     /// more on each request), on SQLite the writer.
     pub async fn autocommit_after(&self, read: Conn) -> Result<Conn, Error> {
-        match read.0 {
+        match read.inner {
             ConnInner::Postgres(_) => Ok(read),
             _ => {
                 drop(read);
@@ -540,7 +613,12 @@ fn private_database_files(path: &Path) -> Result<(), OpenError> {
     Ok(())
 }
 
-pub struct Conn(ConnInner);
+pub struct Conn {
+    inner: ConnInner,
+    /// What this connection's open transaction queued in the outbox.
+    queued: Queued,
+    wake: Arc<OutboxWake>,
+}
 
 enum ConnInner {
     Sqlite(PoolConnection<sqlx::Sqlite>),
@@ -564,7 +642,7 @@ pub(crate) enum Db<'c> {
 /// `busy`. SQLite needs no such loop: its writer is one connection that waits (busy timeout)
 /// for a lock held by another process. The block must therefore do nothing outside the
 /// database that cannot be done twice: flows queue their emails in the outbox in the same
-/// transaction and wake the worker after it commits.
+/// transaction, and its commit wakes the outbox worker (`Conn::commit`).
 ///
 /// A macro rather than a method taking an async closure: the futures of async closures that
 /// borrow their surroundings cannot yet be shown to be `Send`, which spawned tasks and axum
@@ -608,7 +686,7 @@ pub(crate) use on_db;
 
 impl Conn {
     pub(crate) fn db(&mut self) -> Db<'_> {
-        match &mut self.0 {
+        match &mut self.inner {
             ConnInner::Sqlite(c) => Db::Sqlite(c),
             ConnInner::SqliteTx(t) => Db::Sqlite(t),
             ConnInner::Postgres(c) => Db::Postgres(c),
@@ -617,16 +695,36 @@ impl Conn {
     }
 
     pub(crate) fn is_postgres(&self) -> bool {
-        matches!(&self.0, ConnInner::Postgres(_) | ConnInner::PostgresTx(_))
+        matches!(
+            &self.inner,
+            ConnInner::Postgres(_) | ConnInner::PostgresTx(_)
+        )
     }
 
-    /// Commits a transaction (a no-op for a plain connection).
+    /// Commits a transaction (a no-op for a plain connection), then wakes the outbox workers
+    /// of this process for what it queued.
     pub async fn commit(self) -> Result<(), Error> {
-        match self.0 {
+        let Self {
+            inner,
+            queued,
+            wake,
+        } = self;
+        match inner {
             ConnInner::SqliteTx(t) => t.commit().await?,
             ConnInner::PostgresTx(t) => t.commit().await?,
             ConnInner::Sqlite(_) | ConnInner::Postgres(_) => {}
         }
+        queued.wake(&wake);
         Ok(())
+    }
+
+    /// A message for `channel` was written on this connection: its workers are woken when it
+    /// is committed, at once for a plain connection (each statement commits on its own), when
+    /// `commit` succeeds for a transaction. Dropped uncommitted, a transaction wakes nothing.
+    pub(crate) fn queued_message(&mut self, channel: Channel) {
+        match self.inner {
+            ConnInner::SqliteTx(_) | ConnInner::PostgresTx(_) => self.queued.add(channel),
+            ConnInner::Sqlite(_) | ConnInner::Postgres(_) => self.wake.of(channel).notify_one(),
+        }
     }
 }

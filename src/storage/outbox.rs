@@ -29,10 +29,9 @@ pub struct ClaimedMessage {
 }
 
 impl Conn {
-    /// Queues a message. On PostgreSQL the same transaction notifies every worker's listener,
-    /// which hears it when (and only if) the transaction commits: a worker in any process sends
-    /// it at once. SQLite's workers share the process that queued it and are woken in memory
-    /// (`Outbox::wake`), or poll.
+    /// Queues a message. This process's workers are woken when (and only if) it is committed
+    /// (`Conn::queued_message`). On PostgreSQL the same transaction notifies every worker's
+    /// listener, which hears it on commit too: a worker in any process sends it at once.
     pub async fn insert_outbox(&mut self, m: &NewOutboxMessage<'_>) -> Result<(), Error> {
         const SQL: &str = "INSERT INTO outbox (id, channel, kind, recipient, payload, sealed_link, status, attempts, next_attempt_at, created_at) \
                            VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $7)";
@@ -50,6 +49,7 @@ impl Conn {
                 .execute(c)
                 .await?;
         }
+        self.queued_message(channel);
         Ok(())
     }
 
@@ -165,5 +165,88 @@ impl Conn {
             .bind(kind).bind(address).bind(now).bind(now - cooldown)
             .fetch_optional(c).await)?;
         Ok(row.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{
+        configuration::DatabaseUrl,
+        domain::email_kind::EmailKind,
+        storage::{Store, test_options, transaction},
+    };
+
+    fn message(now: Millis) -> NewOutboxMessage<'static> {
+        NewOutboxMessage {
+            id: Uuid::now_v7(),
+            kind: OutboxKind::Email(EmailKind::AccountDeleted),
+            recipient: "ann@example.com",
+            payload: r#"{"kind":"account_deleted","locale":"en","register_url":"https://x.test/register"}"#,
+            sealed_link: None,
+            now,
+        }
+    }
+
+    async fn queued(store: &Store) -> Result<i64, Error> {
+        const SQL: &str = "SELECT COUNT(*) FROM outbox";
+        let mut conn = store.read().await?;
+        Ok(on_db!(conn, c => sqlx::query_scalar(SQL).fetch_one(c).await)?)
+    }
+
+    /// A message queued in a transaction wakes this process's workers when the transaction
+    /// commits (its lane only), one queued in a transaction that rolls back wakes nothing and
+    /// leaves nothing to send, and one written without a transaction wakes them at once.
+    #[tokio::test]
+    async fn only_a_committed_message_wakes_the_worker() -> Result<(), Error> {
+        let dir = tempfile::tempdir().map_err(Error::internal)?;
+        let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
+        let store = Store::open(&test_options(&url))
+            .await
+            .map_err(Error::internal)?;
+        store.migrate().await.map_err(Error::internal)?;
+        let wake = store.outbox_wake();
+        // A wake-up given while no lane waits is kept for the next wait, as a busy lane's is.
+        let woken = async |channel| {
+            tokio::time::timeout(Duration::from_millis(300), wake.of(channel).notified())
+                .await
+                .is_ok()
+        };
+        let now = Millis(1_764_440_366_123);
+
+        let rolled_back: Result<(), Error> = transaction!(store, |tx| {
+            tx.insert_outbox(&message(now)).await?;
+            Err(Error::NotFound)
+        });
+        assert!(matches!(rolled_back, Err(Error::NotFound)));
+        assert!(
+            !woken(Channel::Email).await,
+            "a rolled back message woke the worker"
+        );
+        assert!(!woken(Channel::Webhook).await);
+        assert_eq!(queued(&store).await?, 0, "nothing left to send");
+
+        transaction!(store, |tx| { tx.insert_outbox(&message(now)).await })?;
+        assert!(
+            woken(Channel::Email).await,
+            "a committed message wakes its lane"
+        );
+        assert!(!woken(Channel::Webhook).await, "and only its lane");
+        assert_eq!(queued(&store).await?, 1);
+
+        store
+            .autocommit()
+            .await?
+            .insert_outbox(&message(now))
+            .await?;
+        assert!(
+            woken(Channel::Email).await,
+            "a message written on its own wakes at once"
+        );
+        assert_eq!(queued(&store).await?, 2);
+        store.close().await;
+        Ok(())
     }
 }
