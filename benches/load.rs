@@ -1649,15 +1649,15 @@ impl Sink {
         }
     }
 
-    /// The token of the first mail since the `mark`-th to `to` with a link to `page`; `None` if
-    /// none came within `timeout`. Only in `links_only` mode.
+    /// The token of the first mail since the `mark`-th to `to` with a link to `page`, and when
+    /// that mail arrived; `None` if none came within `timeout`. Only in `links_only` mode.
     async fn wait_link(
         &self,
         to: &str,
         page: &str,
         mark: usize,
         timeout: Duration,
-    ) -> Option<String> {
+    ) -> Option<(String, Instant)> {
         let to = to.to_lowercase();
         let deadline = Instant::now() + timeout;
         let mut from = mark;
@@ -1671,7 +1671,7 @@ impl Sink {
                     mail.links
                         .iter()
                         .find(|(p, _)| p == page)
-                        .map(|(_, token)| token.clone())
+                        .map(|(_, token)| (token.clone(), mail.arrived))
                 });
                 if found.is_some() {
                     return found;

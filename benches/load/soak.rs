@@ -34,6 +34,9 @@ struct Counters {
     live_accounts: AtomicU64,
     /// Per step: (ok, failed).
     steps: Mutex<BTreeMap<&'static str, (u64, u64)>>,
+    /// Per page an email links to: µs from the answer of the request that caused the email to
+    /// its arrival at the sink.
+    mail_latency_us: Mutex<BTreeMap<&'static str, Vec<u32>>>,
 }
 
 impl Counters {
@@ -129,6 +132,20 @@ pub async fn run(args: &Args, minutes: u64) -> Result<(), String> {
             println!("| {step} | {ok} | {failed} |");
         }
     }
+    println!();
+    println!("| email (by the page it links to), after the answer | emails | p50 | p99 |");
+    println!("| --- | ---: | ---: | ---: |");
+    if let Ok(mut latencies) = counters.mail_latency_us.lock() {
+        for (page, us) in latencies.iter_mut() {
+            us.sort_unstable();
+            println!(
+                "| {page} | {} | {:.1} ms | {:.1} ms |",
+                us.len(),
+                percentile_ms(us, 0.5),
+                percentile_ms(us, 0.99)
+            );
+        }
+    }
     let failed = counters.failed.load(Ordering::Relaxed);
     drop(server);
     if failed > 0 {
@@ -215,10 +232,26 @@ impl Client {
         }
     }
 
-    /// The token of the first email to `to` since `mark` with a link to `page`.
-    async fn link(&self, to: &str, page: &'static str, mark: usize) -> Result<String, Failed> {
+    /// The token of the first email to `to` since `mark` with a link to `page`; how long after
+    /// `answered` it arrived is counted.
+    async fn link(
+        &self,
+        to: &str,
+        page: &'static str,
+        mark: usize,
+        answered: Instant,
+    ) -> Result<String, Failed> {
         match self.sink.wait_link(to, page, mark, MAIL_TIMEOUT).await {
-            Some(token) => Ok(token),
+            Some((token, arrived)) => {
+                let us = arrived.saturating_duration_since(answered).as_micros();
+                if let Ok(mut latencies) = self.counters.mail_latency_us.lock() {
+                    latencies
+                        .entry(page)
+                        .or_default()
+                        .push(u32::try_from(us).unwrap_or(u32::MAX));
+                }
+                Ok(token)
+            }
             None => {
                 self.fail(
                     page,
@@ -263,7 +296,8 @@ impl Client {
             202,
         )
         .await?;
-        let token = self.link(&old, "verify-email", mark).await?;
+        let answered = Instant::now();
+        let token = self.link(&old, "verify-email", mark, answered).await?;
         let verify = json!({"token": token});
         self.call(
             "POST /email/verify",
@@ -316,7 +350,8 @@ impl Client {
             202,
         )
         .await?;
-        let token = self.link(&old, "reset-password", mark).await?;
+        let answered = Instant::now();
+        let token = self.link(&old, "reset-password", mark, answered).await?;
         let reset = json!({"token": token, "new_password": p3});
         self.call(
             "POST /password/reset",
@@ -344,8 +379,13 @@ impl Client {
             202,
         )
         .await?;
-        let confirm_new = self.link(&new, "confirm-email-change", mark).await?;
-        let confirm_old = self.link(&old, "confirm-email-change", mark).await?;
+        let answered = Instant::now();
+        let confirm_new = self
+            .link(&new, "confirm-email-change", mark, answered)
+            .await?;
+        let confirm_old = self
+            .link(&old, "confirm-email-change", mark, answered)
+            .await?;
         let path = "/api/v1/email/change/confirm";
         let step = "POST /email/change/confirm";
         self.call(
@@ -372,7 +412,9 @@ impl Client {
             self.fail(step, format_args!("the change did not apply: {v}"));
             return Err(Failed);
         }
-        let revert = self.link(&old, "revert-email-change", mark).await?;
+        let revert = self
+            .link(&old, "revert-email-change", mark, Instant::now())
+            .await?;
         self.call(
             "GET /me/sessions",
             M::GET,
