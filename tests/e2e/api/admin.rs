@@ -516,6 +516,18 @@ async fn outbox_listing_shows_state_never_secrets() {
     app.register("sent@example.com").await;
     let mail = app.smtp.latest("sent@example.com").await;
     let token = mail.token("verify-email").expect("link");
+    // The worker records the send after the SMTP server's answer, a moment after the mail is in.
+    wait_until(
+        "the message recorded as sent",
+        Duration::from_secs(10),
+        || async {
+            app.outbox_to("sent@example.com")
+                .await
+                .iter()
+                .any(|m| m.status == "sent")
+        },
+    )
+    .await;
 
     assert_eq!(dead["to"], "lost@example.com");
     assert_eq!(dead["kind"], "verification");
