@@ -398,3 +398,55 @@ async fn messages_queued_before_the_channel_column_keep_their_lane_and_are_sent(
         mail.text
     );
 }
+
+/// Waits up to `within` until `n` emails in all went to `to`.
+async fn arrives_within(app: &TestApp, to: &str, n: usize, within: Duration, what: &str) {
+    let started = std::time::Instant::now();
+    let found = app.smtp.wait_for(to, n, within).await;
+    assert!(
+        found.len() >= n,
+        "{what}: not sent within {within:?}: a message queued by a flow must wake the worker \
+         when its transaction commits, not wait for the poll interval"
+    );
+    eprintln!("{what}: after {:?}", started.elapsed());
+}
+
+/// Every flow's email goes out when the transaction that queued it commits, not when the
+/// worker next polls: with a poll interval of a minute, the verification and reset emails
+/// (queued after the answer, in tasks of their own) and both confirmations of an email change
+/// arrive within seconds. (Issue 16: reset and email change emails arrived a poll interval late.)
+#[tokio::test]
+async fn reset_and_email_change_emails_do_not_wait_for_the_poll_interval() {
+    const WITHIN: Duration = Duration::from_secs(2);
+    let app = TestApp::spawn_with(|s| s.worker.poll_interval = Duration::from_secs(60)).await;
+    let ann = "prompt@example.com";
+    assert_eq!(app.register(ann).await.status(), StatusCode::ACCEPTED);
+    arrives_within(&app, ann, 1, WITHIN, "verification email").await;
+    assert_eq!(app.resend(ann).await.status(), StatusCode::ACCEPTED);
+    arrives_within(&app, ann, 2, WITHIN, "resent verification email").await;
+    let token = app.smtp.new_token(ann, "verify-email").await;
+    assert_eq!(app.verify(&token).await.status(), StatusCode::OK);
+
+    let r = app
+        .post(
+            "/api/v1/password/forgot",
+            serde_json::json!({ "email": ann }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    arrives_within(&app, ann, 3, WITHIN, "reset email").await;
+    assert!(app.smtp.latest(ann).await.link("reset-password").is_some());
+
+    let (access, _) = app.log_in(ann).await;
+    let new = "prompt.new@example.com";
+    let r = app
+        .post_auth(
+            "/api/v1/me/email",
+            &access,
+            serde_json::json!({ "password": PASSWORD, "new_email": new }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    arrives_within(&app, new, 1, WITHIN, "confirmation to the new address").await;
+    arrives_within(&app, ann, 4, WITHIN, "confirmation to the old address").await;
+}
