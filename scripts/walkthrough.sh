@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every flow of the API with curl, against `latchkey serve` with the dev mailbox (no
 # LATCHKEY_SMTP_URL) on LATCHKEY_URL (default http://localhost:8080), on a fresh database.
-# The README shows this file; tests/e2e/docs/walkthrough.rs runs it against a real server and checks
-# each answer against the comment below its command ("…": differs on every run).
+# docs/walkthrough.md shows this file; tests/e2e/docs/walkthrough.rs runs it against a real server
+# and checks each answer against the comment below its command ("…": differs on every run).
 set -euo pipefail
 URL=${LATCHKEY_URL:-http://localhost:8080}
 API=$URL/api/v1

@@ -1,4 +1,4 @@
-//! The README's walk-through is scripts/walkthrough.sh, shown verbatim; here it runs with curl
+//! docs/walkthrough.md shows scripts/walkthrough.sh verbatim; here it runs with curl
 //! against a real `latchkey serve` (dev mailbox, default mail cooldown), and every answer it
 //! prints must match the comment under its command: JSON compared as JSON (same keys, any
 //! order; "…" stands for any value), anything else as text.
@@ -20,19 +20,20 @@ fn script() -> String {
     std::fs::read_to_string(root().join("scripts/walkthrough.sh")).expect("scripts/walkthrough.sh")
 }
 
-/// The script from its first setting on: what the README shows.
+/// The script from its first setting on: what docs/walkthrough.md shows.
 fn shown_part(script: &str) -> &str {
     let start = script.find("URL=").expect("the script sets URL");
     script[start..].trim_end()
 }
 
 #[test]
-fn the_readme_shows_the_script() {
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+fn the_walkthrough_doc_shows_the_script() {
+    let doc =
+        std::fs::read_to_string(root().join("docs/walkthrough.md")).expect("docs/walkthrough.md");
     let script = script();
     assert!(
-        readme.contains(&format!("```sh\n{}\n```", shown_part(&script))),
-        "README.md's walk-through differs from scripts/walkthrough.sh"
+        doc.contains(&format!("```sh\n{}\n```", shown_part(&script))),
+        "docs/walkthrough.md differs from scripts/walkthrough.sh"
     );
 }
 
@@ -72,7 +73,7 @@ fn every_flow_of_the_walk_through_answers_as_shown() {
             .status();
         assert!(
             found.is_ok_and(|s| s.success()),
-            "{tool} is needed to run the README's walk-through (.ci/run installs it)"
+            "{tool} is needed to run the walk-through of docs/walkthrough.md (.ci/run installs it)"
         );
     }
     let dir = tempfile::tempdir().expect("temporary directory");
