@@ -49,10 +49,11 @@ mod delivery {
 }
 
 /// Documents that must say what the code does: the API reference, the integration guide's
-/// snippets and the README's walk-through.
+/// snippets, the walk-through with curl, and the links between the documents.
 mod docs {
     mod api_docs;
     mod integration_guide;
+    mod links;
     mod walkthrough;
 }
 
