@@ -504,7 +504,8 @@ async fn probe_resets_and_changes(
             accepted: Vec::new(),
         })
         .collect();
-    let (asked, _) = drive(addr, workloads, paced).await;
+    let (asked, stats) = drive(addr, workloads, paced).await;
+    refused("password/forgot", &stats);
     let asked: Vec<Signup> = asked.into_iter().flat_map(|w| w.accepted).collect();
     expected_mails += asked.len();
     sink.wait_for(expected_mails).await?;
@@ -526,7 +527,8 @@ async fn probe_resets_and_changes(
         max: n as u64,
         pace: None,
     };
-    let (signed_in, _) = drive(addr, workloads, unpaced).await;
+    let (signed_in, stats) = drive(addr, workloads, unpaced).await;
+    refused("login", &stats);
     let sessions: Arc<Vec<(String, String)>> =
         Arc::new(signed_in.into_iter().flat_map(|w| w.sessions).collect());
     let cursor = Arc::new(AtomicUsize::new(0));
@@ -536,13 +538,18 @@ async fn probe_resets_and_changes(
             cursor: Arc::clone(&cursor),
             current: None,
             accepted: Vec::new(),
+            refusal: None,
         })
         .collect();
     let paced = Limits {
         max: sessions.len() as u64,
         ..paced
     };
-    let (changed, _) = drive(addr, workloads, paced).await;
+    let (changed, stats) = drive(addr, workloads, paced).await;
+    refused("me/email", &stats);
+    if let Some(why) = changed.iter().find_map(|w| w.refusal.as_ref()) {
+        progress(format_args!("me/email: last refusal {why}"));
+    }
     let (new, old): (Vec<Signup>, Vec<Signup>) =
         changed.into_iter().flat_map(|w| w.accepted).unzip();
     expected_mails += new.len() + old.len();
@@ -563,6 +570,23 @@ async fn probe_resets_and_changes(
         }
     }
     Ok(())
+}
+
+/// Says so when requests of a probe were not answered as expected (they have no email to time).
+fn refused(what: &str, stats: &Stats) {
+    if stats.errors > 0 {
+        progress(format_args!(
+            "{what}: {} of {} requests not answered as expected, statuses {:?}{}",
+            stats.errors,
+            stats.ok + stats.errors,
+            stats.statuses,
+            stats
+                .last_error
+                .as_ref()
+                .map(|e| format!(", last error: {e}"))
+                .unwrap_or_default()
+        ));
+    }
 }
 
 fn progress(args: std::fmt::Arguments<'_>) {
@@ -750,6 +774,8 @@ struct ChangeEmail {
     current: Option<usize>,
     /// (to the new address, to the old one)
     accepted: Vec<(Signup, Signup)>,
+    /// The body of the last answer that was not 202, to say why.
+    refusal: Option<String>,
 }
 
 fn changed_address(i: usize) -> String {
@@ -768,11 +794,12 @@ impl Workload for ChangeEmail {
         let (_, token) = self.sessions.get(self.current?)?;
         Some(token)
     }
-    fn answer(&mut self, sent: Instant, status: u16, _: &[u8]) -> bool {
+    fn answer(&mut self, sent: Instant, status: u16, body: &[u8]) -> bool {
         let Some(i) = self.current.take() else {
             return false;
         };
         if status != 202 {
+            self.refusal = Some(format!("{status} {}", String::from_utf8_lossy(body)));
             return false;
         }
         let answered = Instant::now();
@@ -1168,6 +1195,9 @@ impl Server {
         };
         command
             .env("LATCHKEY_LISTEN", addr.to_string())
+            // One public URL for every server, as a deployment behind one name has: it is the
+            // access tokens' issuer, so a token from one server is good on the others.
+            .env("LATCHKEY_PUBLIC_URL", "https://id.load.example")
             .env("LATCHKEY_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
             .env("LATCHKEY_RATE_LIMIT", "off")
             .env("LATCHKEY_MAIL_COOLDOWN", "0s");
