@@ -22,7 +22,7 @@ use std::{
     time::Duration,
 };
 
-use latchkey::{Application, Settings};
+use latchkey::{Application, Settings, domain::time::Clock};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use sqlx::AnyPool;
@@ -104,6 +104,9 @@ pub struct TestApp {
     db: OnceCell<AnyPool>,
     /// Kept by every instance on it: a test's PostgreSQL database lives as long as they do.
     pub database: TestDatabase,
+    /// The application's time; `advance` moves it. Instances started from this one
+    /// (`restart_like`, `restart_with`) share it, as processes share the time of one machine.
+    pub clock: Clock,
 }
 
 impl TestApp {
@@ -177,6 +180,17 @@ impl TestApp {
         dir: Arc<tempfile::TempDir>,
         database: TestDatabase,
     ) -> Result<Self, String> {
+        Self::try_start_on_clock(settings, smtp, dir, database, Clock::system()).await
+    }
+
+    /// [`Self::try_start_on`] with the time of `clock`.
+    async fn try_start_on_clock(
+        settings: Settings,
+        smtp: Arc<SmtpServer>,
+        dir: Arc<tempfile::TempDir>,
+        database: TestDatabase,
+        clock: Clock,
+    ) -> Result<Self, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("latchkey-under-test")
@@ -186,8 +200,9 @@ impl TestApp {
         let (ready, started) = oneshot::channel::<Result<SocketAddr, String>>();
         let (stop, stopped) = oneshot::channel::<()>();
         let app_settings = settings.clone();
+        let app_clock = clock.clone();
         let task = runtime.spawn(async move {
-            let app = match Application::build(app_settings).await {
+            let app = match Application::build_with_clock(app_settings, app_clock).await {
                 Ok(app) => app,
                 Err(e) => {
                     let _ = ready.send(Err(e.to_string()));
@@ -226,7 +241,43 @@ impl TestApp {
             runtime: Mutex::new(Some(runtime)),
             db: OnceCell::new(),
             database,
+            clock,
         })
+    }
+
+    /// Moves the application's time forward by `by`: links and access tokens expire,
+    /// cooldowns and limits pass, retries fall due (the outbox worker wakes for them). Instead
+    /// of sleeping until then; real timeouts (connections, SMTP) stay real.
+    ///
+    /// First it lets the messages due now be sent and recorded: a jump past a lease while a
+    /// message is being sent (its email may already be in the test's SMTP server, the worker
+    /// not yet told) would let a worker take it over and send it again, which no real clock
+    /// does.
+    pub async fn advance(&self, by: Duration) {
+        wait_until(
+            "the messages due are sent and recorded",
+            MAIL_TIMEOUT,
+            || async { self.sends_due_or_in_progress().await == 0 },
+        )
+        .await;
+        self.clock.advance(by);
+    }
+
+    /// [`Self::advance`] at once, sends in progress or not: for tests of leases.
+    pub fn advance_during_sends(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Messages due now, or that a worker holds the live lease of (being sent).
+    async fn sends_due_or_in_progress(&self) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'retrying') \
+             AND (next_attempt_at <= $1 OR (lease_until IS NOT NULL AND lease_until > $1))",
+        )
+        .bind(self.clock.now().0)
+        .fetch_one(self.db().await)
+        .await
+        .expect("the outbox's leases")
     }
 
     /// Stops gracefully, like SIGTERM: requests and sends in flight finish first.
@@ -267,13 +318,15 @@ impl TestApp {
     pub async fn restart_with(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = self.settings.clone();
         configure(&mut settings);
-        TestApp::start_on(
+        TestApp::try_start_on_clock(
             settings,
             self.smtp.clone(),
             self.dir.clone(),
             self.database.clone(),
+            self.clock.clone(),
         )
         .await
+        .unwrap_or_else(|e| panic!("the application does not start again: {e}"))
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -104,6 +104,7 @@ const UP: u8 = 0;
 const REFUSING: u8 = 1;
 const HANGING: u8 = 2;
 const SLOW: u8 = 3;
+const HOLDING: u8 = 4;
 
 /// A scripted fault (see [`SmtpServer::fail_for`] and [`SmtpServer::fail_connections`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,6 +222,12 @@ impl SmtpServer {
     /// Accept the message data but never answer it, like a server that hangs.
     pub fn hang(&self) {
         self.state.mode.store(HANGING, Ordering::SeqCst);
+    }
+
+    /// Accept the message data and answer it only once `resume` is called: a send that takes
+    /// as long as the test says.
+    pub fn hold(&self) {
+        self.state.mode.store(HOLDING, Ordering::SeqCst);
     }
 
     /// Accept messages, but answer the data only after `delay`, like a slow server.
@@ -510,6 +517,11 @@ async fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
             }
             match mode.load(Ordering::SeqCst) {
                 HANGING => std::future::pending::<()>().await,
+                HOLDING => {
+                    while mode.load(Ordering::SeqCst) == HOLDING {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                }
                 SLOW => {
                     let delay = state.delay_ms.load(Ordering::SeqCst);
                     tokio::time::sleep(Duration::from_millis(delay)).await;
