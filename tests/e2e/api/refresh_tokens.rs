@@ -2,6 +2,8 @@
 //! real session changes nothing, a token rotated out moments ago is refused without logging the
 //! user out, and of many concurrent refreshes exactly one wins while the session lives on.
 
+use std::time::Duration;
+
 use crate::support::*;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use reqwest::StatusCode;
@@ -41,10 +43,7 @@ async fn a_forged_refresh_token_naming_a_real_session_changes_nothing() {
         assert_eq!(app.logout(&forged).await.status(), StatusCode::NO_CONTENT);
     }
     // Even long after: a forgery is never mistaken for reuse.
-    sqlx::query("UPDATE rotated_refresh_tokens SET rotated_at = rotated_at - 60000")
-        .execute(app.db().await)
-        .await
-        .expect("age");
+    app.advance(Duration::from_secs(60)).await;
     assert_problem(
         app.refresh(&forged_for(sid, 1)).await,
         StatusCode::UNAUTHORIZED,
@@ -77,10 +76,7 @@ async fn a_token_rotated_out_moments_ago_is_refused_without_ending_the_session()
     assert_eq!(app.me_status(&access2).await, StatusCode::OK);
 
     // More than 10 seconds after its rotation, the same token is reuse: the session ends.
-    sqlx::query("UPDATE rotated_refresh_tokens SET rotated_at = rotated_at - 10500")
-        .execute(app.db().await)
-        .await
-        .expect("age");
+    app.advance(Duration::from_millis(10_500)).await;
     assert_problem(
         app.refresh(&refresh0).await,
         StatusCode::UNAUTHORIZED,

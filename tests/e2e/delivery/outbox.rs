@@ -11,6 +11,19 @@ use reqwest::StatusCode;
 
 const OUTBOX_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The first retry comes within this (`LATCHKEY_MAIL_RETRY_BASE`'s default), later ones about
+/// three times further each: the schedule of a deployment, which these tests move the clock
+/// through instead of retrying every few milliseconds.
+const FIRST_RETRY: Duration = Duration::from_secs(20);
+
+/// The default retry schedule, and `max_attempts`.
+fn real_retries(s: &mut latchkey::Settings, max_attempts: u32) {
+    let defaults = latchkey::Settings::defaults().worker;
+    s.worker.retry_base = defaults.retry_base;
+    s.worker.retry_max = defaults.retry_max;
+    s.worker.max_attempts = max_attempts;
+}
+
 /// Waits until every outbox row satisfies `check`.
 async fn wait_for_outbox(app: &TestApp, what: &str, check: impl Fn(&OutboxRow) -> bool) {
     wait_until(what, OUTBOX_TIMEOUT, || async {
@@ -38,7 +51,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[tokio::test]
 async fn twenty_sign_ups_while_smtp_is_down_are_each_delivered_once_when_it_is_back() {
-    let app = TestApp::spawn_with(|s| s.worker.max_attempts = 100).await;
+    let app = TestApp::spawn_with(|s| real_retries(s, 100)).await;
     app.smtp.refuse();
     let addresses: Vec<String> = (0..20).map(|i| format!("outage{i}@example.com")).collect();
     let mut tasks = tokio::task::JoinSet::new();
@@ -71,6 +84,7 @@ async fn twenty_sign_ups_while_smtp_is_down_are_each_delivered_once_when_it_is_b
 
     let connections_before = app.smtp.connections();
     app.smtp.resume();
+    app.advance(FIRST_RETRY).await;
     wait_for_outbox(&app, "every message was sent", |m| m.status == "sent").await;
     // Sent over a bounded pool of reused connections, not one connection per message.
     let opened = app.smtp.connections() - connections_before;
@@ -93,7 +107,7 @@ async fn twenty_sign_ups_while_smtp_is_down_are_each_delivered_once_when_it_is_b
 
 #[tokio::test]
 async fn a_send_cut_off_by_a_crash_is_made_after_restart() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|s| s.worker.lease = Duration::from_secs(30)).await;
     app.smtp.hang();
     // The answer does not wait for SMTP, even one that never answers.
     assert_eq!(
@@ -109,6 +123,8 @@ async fn a_send_cut_off_by_a_crash_is_made_after_restart() {
     app.smtp.resume();
     assert!(app.smtp.messages().is_empty());
     let app = app.restart_like().await;
+    // The dead worker's lease runs out; then the message is sent again.
+    app.advance_during_sends(Duration::from_secs(30));
     let mail = app.smtp.latest("crash@example.com").await;
     wait_for_outbox(&app, "the message is marked sent", |m| m.status == "sent").await;
     assert_eq!(app.smtp.messages_to("crash@example.com").len(), 1);
@@ -122,13 +138,18 @@ async fn a_send_cut_off_by_a_crash_is_made_after_restart() {
 
 #[tokio::test]
 async fn a_message_waiting_for_a_retry_survives_a_crash() {
-    let app = TestApp::spawn_with(|s| s.worker.max_attempts = 100).await;
+    let app = TestApp::spawn_with(|s| real_retries(s, 100)).await;
     app.smtp.refuse();
     app.register("waiting@example.com").await;
-    wait_for_outbox(&app, "the message failed once", |m| m.attempts >= 1).await;
+    wait_for_outbox(&app, "the message failed once", |m| {
+        m.status == "retrying" && m.attempts >= 1
+    })
+    .await;
     app.crash().await;
     app.smtp.resume();
     let app = app.restart_like().await;
+    // Its retry falls due on the restarted application's clock.
+    app.advance(FIRST_RETRY).await;
     let mail = app.smtp.latest("waiting@example.com").await;
     wait_for_outbox(&app, "the message is marked sent", |m| m.status == "sent").await;
     assert_eq!(app.smtp.messages_to("waiting@example.com").len(), 1);
@@ -139,9 +160,17 @@ async fn a_message_waiting_for_a_retry_survives_a_crash() {
 
 #[tokio::test]
 async fn a_message_whose_retries_run_out_is_dead_with_its_last_error_and_no_link() {
-    let app = TestApp::spawn_with(|s| s.worker.max_attempts = 3).await;
+    let app = TestApp::spawn_with(|s| real_retries(s, 3)).await;
     app.smtp.refuse();
     app.register("doomed@example.com").await;
+    wait_for_outbox(&app, "the message failed once", |m| {
+        m.status == "retrying" && m.attempts == 1
+    })
+    .await;
+    // The second try within the first retry delay, the third within three times that (each
+    // `advance` first lets the try due before it fail).
+    app.advance(FIRST_RETRY).await;
+    app.advance(FIRST_RETRY * 3).await;
     wait_for_outbox(&app, "the message is dead", |m| m.status == "dead").await;
     let row: (String, i64, Option<String>, Option<Vec<u8>>) = sqlx::query_as(
         "SELECT CAST(status AS TEXT), attempts, last_error, sealed_link FROM outbox \
@@ -240,7 +269,11 @@ async fn a_graceful_stop_lets_a_send_in_progress_finish() {
 #[tokio::test]
 async fn a_new_message_wakes_the_worker_and_retries_are_kept_on_time() {
     // The worker never polls in this test: it must be woken, or know when a retry falls due.
-    let app = TestApp::spawn_with(|s| s.worker.poll_interval = Duration::from_secs(3600)).await;
+    let app = TestApp::spawn_with(|s| {
+        real_retries(s, 10);
+        s.worker.poll_interval = Duration::from_secs(3600);
+    })
+    .await;
     for i in 0..3 {
         let email = format!("awake{i}@example.com");
         app.register(&email).await;
@@ -249,11 +282,17 @@ async fn a_new_message_wakes_the_worker_and_retries_are_kept_on_time() {
     app.smtp.refuse();
     app.register("retry@example.com").await;
     wait_until("the message failed once", OUTBOX_TIMEOUT, || async {
-        app.outbox_to("retry@example.com").await[0].attempts >= 1
+        app.outbox_to("retry@example.com").await[0].status == "retrying"
     })
     .await;
     app.smtp.resume();
-    app.smtp.latest("retry@example.com").await;
+    // When the retry falls due, the worker (asleep for an hour otherwise) sends it.
+    app.advance(FIRST_RETRY).await;
+    app.smtp
+        .wait_for("retry@example.com", 1, Duration::from_secs(5))
+        .await
+        .first()
+        .expect("the retry was not made when it fell due");
     app.stop().await;
 }
 
