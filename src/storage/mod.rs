@@ -195,6 +195,71 @@ pub(crate) fn test_options(url: &DatabaseUrl) -> OpenOptions<'_> {
     }
 }
 
+/// For storage's own tests on PostgreSQL: the server `LATCHKEY_TEST_POSTGRES` names, as for
+/// the suite. `None`, with a message, when it is not set (a failure under `CI=true`, where it
+/// always is).
+#[cfg(test)]
+pub(crate) fn test_postgres_url(what: &str) -> Option<String> {
+    let url = std::env::var("LATCHKEY_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "LATCHKEY_TEST_POSTGRES is set under CI"
+        );
+        eprintln!("SKIPPED: set LATCHKEY_TEST_POSTGRES to run {what} on PostgreSQL");
+    }
+    url
+}
+
+/// For storage's own tests: a new, empty PostgreSQL database on the server `admin_url` names,
+/// dropped by [`ScratchDatabase::drop_now`].
+#[cfg(test)]
+pub(crate) struct ScratchDatabase {
+    admin_url: String,
+    name: String,
+    pub url: DatabaseUrl,
+}
+
+#[cfg(test)]
+impl ScratchDatabase {
+    pub(crate) async fn create(admin_url: &str) -> Result<Self, Error> {
+        use sqlx::{Connection as _, Executor as _};
+        let name = format!("latchkey_unit_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(admin_url).await?;
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .await?;
+        let _ = admin.close().await;
+        let mut url = url::Url::parse(admin_url).map_err(Error::internal)?;
+        url.set_path(&name);
+        let url = url
+            .as_str()
+            .parse::<DatabaseUrl>()
+            .map_err(Error::internal)?;
+        Ok(Self {
+            admin_url: admin_url.to_owned(),
+            name,
+            url,
+        })
+    }
+
+    /// Drops the database (its store must be closed first).
+    pub(crate) async fn drop_now(self) -> Result<(), Error> {
+        use sqlx::{Connection as _, Executor as _};
+        let mut admin = PgConnection::connect(&self.admin_url).await?;
+        let name = &self.name;
+        admin
+            .execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+            )))
+            .await?;
+        let _ = admin.close().await;
+        Ok(())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error(

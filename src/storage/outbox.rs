@@ -176,7 +176,9 @@ mod tests {
     use crate::{
         configuration::DatabaseUrl,
         domain::email_kind::EmailKind,
-        storage::{Store, test_options, transaction},
+        storage::{
+            OpenOptions, ScratchDatabase, Store, test_options, test_postgres_url, transaction,
+        },
     };
 
     fn message(now: Millis) -> NewOutboxMessage<'static> {
@@ -198,14 +200,10 @@ mod tests {
 
     /// A message queued in a transaction wakes this process's workers when the transaction
     /// commits (its lane only), one queued in a transaction that rolls back wakes nothing and
-    /// leaves nothing to send, and one written without a transaction wakes them at once.
-    #[tokio::test]
-    async fn only_a_committed_message_wakes_the_worker() -> Result<(), Error> {
-        let dir = tempfile::tempdir().map_err(Error::internal)?;
-        let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
-        let store = Store::open(&test_options(&url))
-            .await
-            .map_err(Error::internal)?;
+    /// leaves nothing to send, and one written without a transaction wakes them at once. On
+    /// PostgreSQL the other processes' workers hear of it the same way: the `NOTIFY` rides the
+    /// transaction, so a listener hears the commits and never the rollback.
+    async fn only_a_committed_message_wakes(store: &Store) -> Result<(), Error> {
         store.migrate().await.map_err(Error::internal)?;
         let wake = store.outbox_wake();
         // A wake-up given while no lane waits is kept for the next wait, as a busy lane's is.
@@ -213,6 +211,15 @@ mod tests {
             tokio::time::timeout(Duration::from_millis(300), wake.of(channel).notified())
                 .await
                 .is_ok()
+        };
+        let mut listener = store.outbox_listener().await.transpose()?;
+        let mut notified = async |within: Duration| match &mut listener {
+            Some(listener) => Some(
+                tokio::time::timeout(within, listener.recv())
+                    .await
+                    .is_ok_and(|n| n.is_ok()),
+            ),
+            None => None,
         };
         let now = Millis(1_764_440_366_123);
 
@@ -226,7 +233,12 @@ mod tests {
             "a rolled back message woke the worker"
         );
         assert!(!woken(Channel::Webhook).await);
-        assert_eq!(queued(&store).await?, 0, "nothing left to send");
+        assert_ne!(
+            notified(Duration::from_millis(300)).await,
+            Some(true),
+            "a rolled back message notified the other processes"
+        );
+        assert_eq!(queued(store).await?, 0, "nothing left to send");
 
         transaction!(store, |tx| { tx.insert_outbox(&message(now)).await })?;
         assert!(
@@ -234,7 +246,12 @@ mod tests {
             "a committed message wakes its lane"
         );
         assert!(!woken(Channel::Webhook).await, "and only its lane");
-        assert_eq!(queued(&store).await?, 1);
+        assert_ne!(
+            notified(Duration::from_secs(5)).await,
+            Some(false),
+            "a committed message notifies the other processes"
+        );
+        assert_eq!(queued(store).await?, 1);
 
         store
             .autocommit()
@@ -245,8 +262,38 @@ mod tests {
             woken(Channel::Email).await,
             "a message written on its own wakes at once"
         );
-        assert_eq!(queued(&store).await?, 2);
-        store.close().await;
+        assert_ne!(notified(Duration::from_secs(5)).await, Some(false));
+        assert_eq!(queued(store).await?, 2);
         Ok(())
+    }
+
+    #[tokio::test]
+    async fn only_a_committed_message_wakes_the_worker_on_sqlite() -> Result<(), Error> {
+        let dir = tempfile::tempdir().map_err(Error::internal)?;
+        let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
+        let store = Store::open(&test_options(&url))
+            .await
+            .map_err(Error::internal)?;
+        let outcome = only_a_committed_message_wakes(&store).await;
+        store.close().await;
+        outcome
+    }
+
+    #[tokio::test]
+    async fn only_a_committed_message_wakes_the_worker_on_postgres() -> Result<(), Error> {
+        let Some(admin) = test_postgres_url("the outbox wake-up test") else {
+            return Ok(());
+        };
+        let scratch = ScratchDatabase::create(&admin).await?;
+        // One connection more than `test_options` gives, for the listener.
+        let options = OpenOptions {
+            max_connections: 3,
+            ..test_options(&scratch.url)
+        };
+        let store = Store::open(&options).await.map_err(Error::internal)?;
+        let outcome = only_a_committed_message_wakes(&store).await;
+        store.close().await;
+        scratch.drop_now().await?;
+        outcome
     }
 }

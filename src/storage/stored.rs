@@ -317,15 +317,7 @@ mod tests {
     /// with a message otherwise, and a failure under `CI=true`, where it is always set.
     #[tokio::test]
     async fn millis_round_trips_on_postgres() -> Result<(), Error> {
-        let Some(url) = std::env::var("LATCHKEY_TEST_POSTGRES")
-            .ok()
-            .filter(|u| !u.is_empty())
-        else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "LATCHKEY_TEST_POSTGRES is set under CI"
-            );
-            eprintln!("SKIPPED: set LATCHKEY_TEST_POSTGRES to run this on PostgreSQL");
+        let Some(url) = crate::storage::test_postgres_url("the Millis round trip") else {
             return Ok(());
         };
         let mut settings = Settings::defaults();
