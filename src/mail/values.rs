@@ -348,7 +348,26 @@ pub enum MissingSecret {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::{domain::locale::Locale, mail::outbox::EmailPayload};
+
+    /// The values an email of each kind gets in these tests: addresses, a base URL for the
+    /// pages and links, and how long the links live.
+    struct Sample<'a> {
+        old: &'a str,
+        new: &'a str,
+        base: &'a str,
+        ttl: Duration,
+    }
+
+    const SAMPLE: Sample<'static> = Sample {
+        old: "a@x.test",
+        new: "b@x.test",
+        base: "https://x.test",
+        ttl: Duration::from_secs(3600),
+    };
 
     fn link(page: &str) -> Link {
         Link {
@@ -363,7 +382,15 @@ mod tests {
 
     /// One email of every kind: the match names each, so a new kind cannot be left out.
     fn every_kind() -> Vec<EmailValues> {
-        let (old, new) = ("a@x.test", "b@x.test");
+        every_kind_with(&SAMPLE)
+    }
+
+    fn every_kind_with(sample: &Sample<'_>) -> Vec<EmailValues> {
+        let (old, new, base) = (sample.old, sample.new, sample.base);
+        let link = |page: &str| Link {
+            url: format!("{base}/{page}?token=SECRET"),
+            ttl: sample.ttl,
+        };
         EmailKind::ALL
             .into_iter()
             .map(|kind| match kind {
@@ -372,15 +399,15 @@ mod tests {
                     code: code(),
                 }),
                 EmailKind::AlreadyRegistered => EmailValues::AlreadyRegistered(AlreadyRegistered {
-                    login_url: "https://x.test/login".into(),
-                    forgot_url: "https://x.test/forgot-password".into(),
+                    login_url: format!("{base}/login"),
+                    forgot_url: format!("{base}/forgot-password"),
                 }),
                 EmailKind::PasswordReset => EmailValues::PasswordReset(PasswordReset {
                     link: link("reset-password"),
                     code: code(),
                 }),
                 EmailKind::PasswordChanged => EmailValues::PasswordChanged(PasswordChanged {
-                    forgot_url: "https://x.test/forgot-password".into(),
+                    forgot_url: format!("{base}/forgot-password"),
                 }),
                 EmailKind::EmailChangeConfirmNew => {
                     EmailValues::EmailChangeConfirmNew(EmailChangeConfirm {
@@ -400,7 +427,7 @@ mod tests {
                     EmailValues::EmailChangeAttempt(EmailChangeAttempt {
                         old_email: old.into(),
                         new_email: new.into(),
-                        login_url: "https://x.test/login".into(),
+                        login_url: format!("{base}/login"),
                     })
                 }
                 EmailKind::EmailChanged => EmailValues::EmailChanged(EmailChanged {
@@ -413,7 +440,7 @@ mod tests {
                     link: link("reset-password"),
                 }),
                 EmailKind::AccountDeleted => EmailValues::AccountDeleted(AccountDeleted {
-                    register_url: "https://x.test/register".into(),
+                    register_url: format!("{base}/register"),
                 }),
             })
             .collect()
@@ -515,5 +542,40 @@ mod tests {
             })
         );
         Ok(())
+    }
+
+    proptest! {
+        /// Whatever the addresses, URLs, name, language and lifetime, an email of each kind
+        /// comes back from its outbox row (the payload with the language and the name beside
+        /// the kind's tagged values, and the sealed part) as the values it was queued with.
+        #[test]
+        fn every_payload_round_trips(
+            index in 0..EmailKind::ALL.len(),
+            locale in proptest::sample::select(Locale::ALL.to_vec()),
+            name in proptest::option::of(any::<String>()),
+            old in any::<String>(),
+            new in any::<String>(),
+            base in any::<String>(),
+            ttl in any::<u32>(),
+        ) {
+            let sample = Sample { old: &old, new: &new, base: &base, ttl: Duration::from_secs(ttl.into()) };
+            let values = every_kind_with(&sample).swap_remove(index);
+            let kind = values.kind();
+            let (stored, sealed) = values.stored();
+            let payload = EmailPayload { locale, name, values: stored };
+            let text = serde_json::to_string(&payload).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(json["kind"].as_str(), Some(kind.as_str()));
+            let back: EmailPayload = serde_json::from_str(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&back, &payload);
+            let sealed_text = sealed.as_ref().map(serde_json::to_string).transpose().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let sealed_back: Option<Sealed> = sealed_text.as_deref().map(serde_json::from_str).transpose().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let joined = EmailValues::from_stored(back.values, sealed_back).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(
+                serde_json::to_value(&joined).ok(),
+                serde_json::to_value(&values).ok()
+            );
+            prop_assert_eq!(joined.link().map(|l| l.ttl), values.link().map(|l| l.ttl));
+        }
     }
 }
