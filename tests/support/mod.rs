@@ -254,13 +254,20 @@ impl TestApp {
     /// not yet told) would let a worker take it over and send it again, which no real clock
     /// does.
     pub async fn advance(&self, by: Duration) {
+        self.settle().await;
+        self.clock.advance(by);
+    }
+
+    /// Waits until no message is due now or being sent: what the outbox would do at this time
+    /// is done. After `advance(past every lease and retry)` it shows that nothing more is on
+    /// its way, where a sleep could only hope so.
+    pub async fn settle(&self) {
         wait_until(
             "the messages due are sent and recorded",
             MAIL_TIMEOUT,
             || async { self.sends_due_or_in_progress().await == 0 },
         )
         .await;
-        self.clock.advance(by);
     }
 
     /// [`Self::advance`] at once, sends in progress or not: for tests of leases.

@@ -2,8 +2,6 @@
 //! reused connections, and a server that refuses service, then comes back, gets each message
 //! exactly once.
 
-use std::time::Duration;
-
 use crate::support::*;
 use reqwest::StatusCode;
 
@@ -15,8 +13,12 @@ async fn messages_survive_a_refusing_server_and_arrive_once() {
     for address in &addresses {
         assert_eq!(app.register(address).await.status(), StatusCode::ACCEPTED);
     }
-    // Let the worker fail at least once against the refusing server.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The worker fails at least once against the refusing server.
+    wait_until("every message failed once", MAIL_TIMEOUT, || async {
+        let rows = app.outbox().await;
+        rows.len() == addresses.len() && rows.iter().all(|m| m.attempts >= 1)
+    })
+    .await;
     assert!(app.smtp.messages().is_empty());
     app.smtp.resume();
     for address in &addresses {
@@ -29,7 +31,10 @@ async fn messages_survive_a_refusing_server_and_arrive_once() {
         assert_eq!(app.register(&address).await.status(), StatusCode::ACCEPTED);
         app.smtp.latest(&address).await;
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Past every lease and retry delay, nothing more is on its way.
+    app.advance(app.settings.worker.lease + app.settings.worker.retry_max)
+        .await;
+    app.settle().await;
     let messages = app.smtp.messages();
     assert_eq!(messages.len(), 10, "each message exactly once");
     app.stop().await;

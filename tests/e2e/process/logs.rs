@@ -59,6 +59,11 @@ impl Server {
         Self { child, base, log }
     }
 
+    /// The log so far, the server still running.
+    fn text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     fn log(&mut self) -> String {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -305,8 +310,13 @@ async fn run_every_flow(format: &str) {
         json!({"refresh_token": str_of(&refreshed, "refresh_token")}),
     )
     .await;
-    // The last emails are out before the log is read.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every email that arrived is logged as sent before the log is read (the worker logs a
+    // send after the SMTP server's answer).
+    let arrived = smtp.messages().len();
+    wait_until("every send is logged", Duration::from_secs(30), || async {
+        server.text().matches("email sent").count() >= arrived
+    })
+    .await;
 
     let log = server.log();
     assert!(
