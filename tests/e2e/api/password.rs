@@ -40,6 +40,8 @@ async fn forgot_answers_the_same_and_mails_only_accounts() {
     app.smtp
         .new_token("known@example.com", "reset-password")
         .await;
+    // A moment for the other request's work, done after its answer in a task nothing waits
+    // for (real time: no clock is involved, so `advance` cannot stand in).
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(app.smtp.messages_to("nobody@example.com").is_empty());
     let r = forgot(&app, "not an address").await;
@@ -60,7 +62,8 @@ async fn forgot_respects_the_cooldown() {
         forgot(&app, "cool@example.com").await.status(),
         StatusCode::ACCEPTED
     );
-    // The reset is queued after the answer, in a task of its own: give it time to run.
+    // The reset is queued after the answer, in a task of its own that nothing waits for: give
+    // it time to run (real time: it waits for that task, not for a clock).
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         app.smtp.messages_to("cool@example.com").len(),

@@ -213,6 +213,8 @@ async fn resend_answers_alike_and_mails_only_unverified_accounts() {
     // Only the unverified (and enabled) account got a new link (made after the answer, so
     // that the answer's time does not tell either).
     app.smtp.nth("pending@example.com", 2).await;
+    // A moment more for the others' work after their answers, in tasks nothing waits for
+    // (real time: no clock is involved).
     tokio::time::sleep(Duration::from_millis(200)).await;
     let queued: Vec<_> = app.outbox().await.split_off(before);
     assert_eq!(queued.len(), 1, "{queued:?}");

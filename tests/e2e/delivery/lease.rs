@@ -88,6 +88,7 @@ fn with_lease(dir: &std::path::Path, db: &TestDatabase, smtp: &SmtpServer, lease
 
 /// `latchkey worker` killed with SIGKILL while the SMTP server holds its message: a new worker
 /// sends it once the lease runs out, within one lease of the kill (plus the poll and start).
+/// Real time, on purpose: the lease runs out in separate processes, on their own clocks.
 #[tokio::test]
 async fn a_worker_killed_mid_send_is_replaced_within_one_lease() {
     let _turn = heavy_test().await;

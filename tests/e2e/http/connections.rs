@@ -1,6 +1,9 @@
 //! Slow and idle connections over real sockets (contract §2, issue 9): a connection that
 //! trickles its request head, sends half a request line, sits idle between requests or trickles
 //! its body is closed after a bounded time, and one that behaves is served as usual.
+//!
+//! These timeouts are the network's, on real time: the tests sleep and measure real time, and
+//! the test clock (`advance`) has no part in them.
 
 use std::time::{Duration, Instant};
 

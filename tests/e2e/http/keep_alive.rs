@@ -71,6 +71,7 @@ impl RawClient {
         head.push_str("\r\n");
         self.stream.write_all(head.as_bytes()).await?;
         if !gap.is_zero() {
+            // A gap on the wire: real time, nothing of the application's clock.
             tokio::time::sleep(gap).await;
         }
         self.stream.write_all(body).await

@@ -242,7 +242,8 @@ async fn five_hundred_sign_ups_over_two_servers_one_killed_halfway() {
         || async { emails.iter().all(|e| copies().contains_key(e)) },
     )
     .await;
-    // A copy that the killed server's lease still held would come back after the lease.
+    // A copy that the killed server's lease still held would come back after the lease: real
+    // time, the lease of separate processes, which a test clock cannot move.
     tokio::time::sleep(Duration::from_secs(8)).await;
     let copies = copies();
     assert_eq!(copies.len(), SIGN_UPS, "emails to unknown addresses");

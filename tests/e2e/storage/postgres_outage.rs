@@ -165,6 +165,8 @@ async fn a_database_stopped_and_started_under_a_running_server() {
         ),
     )
     .await;
+    // The outage lasts a while: real time, as the server's reconnects and pool timeouts (in
+    // another process, on its own clock) run on it.
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert!(server.running(), "the server died with its database");
 
@@ -219,6 +221,8 @@ async fn a_database_stopped_and_started_under_a_running_server() {
     .expect("register");
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     smtp.latest("after@example.com").await;
+    // A second copy would follow a lease or a retry of the server process's own clock: real
+    // time, which a test clock cannot move in another process.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
         smtp.messages_to("queued@example.com").len(),

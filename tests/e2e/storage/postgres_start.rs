@@ -27,6 +27,7 @@ async fn a_database_that_comes_up_within_the_timeout_is_used() {
     let mut command = node::deployment(dir.path(), &cluster.url("postgres"), &smtp);
     command.env("LATCHKEY_DATABASE_CONNECT_TIMEOUT", "60s");
     let starting = tokio::spawn(Node::serve("serve", command));
+    // Real time: `serve` retries its connection on its own clock, in another process.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(
         !starting.is_finished(),
