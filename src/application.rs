@@ -15,6 +15,7 @@ use crate::{
     configuration::{DatabaseUrl, Settings},
     domain::{
         access::{AccessTokens, TokenSettings},
+        fault::Fault,
         keys::{Keys, Secret},
         password::{NewPassword, PasswordHasher, WeakPassword},
         time::Clock,
@@ -41,7 +42,7 @@ pub enum StartError {
     )]
     SecretRequired,
     #[error("{0}")]
-    Secret(#[source] Error),
+    Secret(#[source] Fault),
     #[error("invalid email template: {0}")]
     Template(#[from] TemplateError),
     #[error("invalid LATCHKEY_SMTP_URL: {0}")]

@@ -1,12 +1,22 @@
-//! The one error type of Latchkey. Flows return it; the refusals in it are types (`Invalid`
-//! says which input and why), never HTTP codes: `http::rejection` is the one table that maps
-//! each to a status, the contract's code and a field.
+//! The one error type of Latchkey above the domain. Storage and the flows return it; the
+//! refusals in it are types (`Invalid` says which input and why), never HTTP codes:
+//! `http::rejection` is the one table that maps each to a status, the contract's code and a
+//! field. It sits just above the domain: the domain's own errors (its refusals, a malformed
+//! code or token, a `Fault`) become it by the `From`s here, and the domain never names it.
 
 use std::time::Duration;
 
+pub use crate::domain::fault::BoxError;
 use crate::domain::{
-    accounts::InvalidName, email::InvalidEmail, invalid::Invalid, locale::UnknownLocale,
+    access::Rejected,
+    accounts::InvalidName,
+    codes::MalformedCode,
+    email::InvalidEmail,
+    fault::Fault,
+    invalid::Invalid,
+    locale::UnknownLocale,
     new_password::WeakPassword,
+    tokens::{MalformedLinkToken, MalformedRefreshToken},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -77,16 +87,37 @@ macro_rules! invalid_from {
 }
 invalid_from!(InvalidEmail, WeakPassword, InvalidName, UnknownLocale);
 
-/// Any error, kept with its own chain of causes.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+/// What the domain could not do although it should have: an internal error, with its cause.
+impl From<Fault> for Error {
+    fn from(e: Fault) -> Self {
+        Self::Internal(Box::new(e))
+    }
+}
 
-/// What was being done when an error happened, with the error as its cause.
-#[derive(Debug, thiserror::Error)]
-#[error("{what}")]
-pub struct Context {
-    what: String,
-    #[source]
-    source: BoxError,
+/// A bearer token that does not verify, for whatever reason: 401, the reason not told.
+impl From<Rejected> for Error {
+    fn from(_: Rejected) -> Self {
+        Self::Unauthorized
+    }
+}
+
+/// Text that cannot be a code is answered as any code that cannot be used.
+impl From<MalformedCode> for Error {
+    fn from(_: MalformedCode) -> Self {
+        Self::CodeInvalid
+    }
+}
+
+impl From<MalformedLinkToken> for Error {
+    fn from(_: MalformedLinkToken) -> Self {
+        Self::TokenInvalid
+    }
+}
+
+impl From<MalformedRefreshToken> for Error {
+    fn from(_: MalformedRefreshToken) -> Self {
+        Self::InvalidRefreshToken
+    }
 }
 
 impl Error {
@@ -96,11 +127,11 @@ impl Error {
     }
 
     /// An internal error that says what was being done, keeping `source` as its cause.
-    pub fn internal_while(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Self::Internal(Box::new(Context {
-            what: what.into(),
-            source: source.into(),
-        }))
+    pub fn internal_while(
+        what: impl Into<std::borrow::Cow<'static, str>>,
+        source: impl Into<BoxError>,
+    ) -> Self {
+        Fault::new(what, source).into()
     }
 }
 

@@ -15,8 +15,7 @@ use hkdf::Hkdf;
 use secrecy::{ExposeSecret as _, SecretSlice};
 use sha2::Sha256;
 
-use super::{codes::CodeKeys, tokens::random_bytes};
-use crate::error::Error;
+use super::{codes::CodeKeys, fault::Fault, tokens::random_bytes};
 
 /// The deployment's secret: at least 32 bytes, written as base64. Held by `secrecy`: never in
 /// a `Debug` output, and wiped from memory when dropped.
@@ -45,34 +44,30 @@ impl fmt::Debug for Secret {
 }
 
 impl Secret {
-    pub fn generate() -> Result<Self, Error> {
+    pub fn generate() -> Result<Self, Fault> {
         Ok(Self(random_bytes::<32>()?.to_vec().into()))
     }
 
     /// Reads the key file, or creates it (mode 0600) with a new random secret.
-    pub fn load_or_create(path: &Path) -> Result<Self, Error> {
+    pub fn load_or_create(path: &Path) -> Result<Self, Fault> {
         match std::fs::read_to_string(path) {
             Ok(text) => text
                 .parse()
-                .map_err(|e| Error::internal_while(format!("reading {}", path.display()), e)),
+                .map_err(|e: String| Fault::new(format!("reading {}", path.display()), e)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let secret = Self::generate()?;
                 let mut options = std::fs::OpenOptions::new();
                 options.write(true).create_new(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(path).map_err(|e| {
-                    Error::internal_while(format!("cannot create {}", path.display()), e)
-                })?;
-                writeln!(file, "{}", STANDARD.encode(secret.0.expose_secret())).map_err(|e| {
-                    Error::internal_while(format!("cannot write {}", path.display()), e)
-                })?;
+                let mut file = options
+                    .open(path)
+                    .map_err(|e| Fault::new(format!("cannot create {}", path.display()), e))?;
+                writeln!(file, "{}", STANDARD.encode(secret.0.expose_secret()))
+                    .map_err(|e| Fault::new(format!("cannot write {}", path.display()), e))?;
                 Ok(secret)
             }
-            Err(e) => Err(Error::internal_while(
-                format!("cannot read {}", path.display()),
-                e,
-            )),
+            Err(e) => Err(Fault::new(format!("cannot read {}", path.display()), e)),
         }
     }
 
@@ -143,7 +138,7 @@ impl Keys {
     }
 
     /// Encrypts a link for the outbox, bound to its message id.
-    pub fn seal(&self, plaintext: &str, message_id: &[u8]) -> Result<Vec<u8>, Error> {
+    pub fn seal(&self, plaintext: &str, message_id: &[u8]) -> Result<Vec<u8>, Fault> {
         let nonce_bytes = random_bytes::<24>()?;
         let nonce = XNonce::from(nonce_bytes);
         let ciphertext = self
@@ -155,7 +150,7 @@ impl Keys {
                     aad: message_id,
                 },
             )
-            .map_err(|_| Error::internal("sealing failed"))?;
+            .map_err(|_| Fault::msg("sealing failed"))?;
         let mut out = nonce_bytes.to_vec();
         out.extend_from_slice(&ciphertext);
         Ok(out)
@@ -197,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn sealed_links_open_only_with_their_id_and_survive_rotation() -> Result<(), Error> {
+    fn sealed_links_open_only_with_their_id_and_survive_rotation() -> Result<(), Fault> {
         let old = Keys::derive(&secret(), None);
         let sealed = old.seal("https://x.test/verify-email?token=abc", b"id-1")?;
         assert!(!sealed.windows(3).any(|w| w == b"abc"));
@@ -214,8 +209,8 @@ mod tests {
     }
 
     #[test]
-    fn key_file_is_created_private_and_reused() -> Result<(), Error> {
-        let dir = tempfile::tempdir().map_err(Error::internal)?;
+    fn key_file_is_created_private_and_reused() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
         let path = dir.path().join("latchkey.key");
         let first = Secret::load_or_create(&path)?;
         let again = Secret::load_or_create(&path)?;
@@ -223,10 +218,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path)
-                .map_err(Error::internal)?
-                .permissions()
-                .mode();
+            let mode = std::fs::metadata(&path)?.permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         Ok(())

@@ -15,8 +15,10 @@ use argon2::{
 use tokio::sync::Semaphore;
 
 pub use super::new_password::{MAX_CHARS, MIN_CHARS, NewPassword, WeakPassword};
-use super::tokens::random_bytes;
-use crate::error::Error;
+use super::{
+    fault::{BoxError, Fault},
+    tokens::random_bytes,
+};
 
 /// `LATCHKEY_PASSWORD_HASH`, like `argon2id:m=19456,t=2,p=1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +88,10 @@ struct HasherInner {
 const SALT_BYTES: usize = 16;
 
 impl PasswordHasher {
-    pub fn new(params: HashParams) -> Result<Self, Error> {
-        let params = params.argon2_params().map_err(Error::internal)?;
+    pub fn new(params: HashParams) -> Result<Self, Fault> {
+        let params = params
+            .argon2_params()
+            .map_err(|e| Fault::new("the password hash parameters", e))?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let inner = HasherInner {
             argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()),
@@ -114,14 +118,14 @@ impl PasswordHasher {
         }
     }
 
-    pub async fn hash(&self, password: &NewPassword) -> Result<String, Error> {
+    pub async fn hash(&self, password: &NewPassword) -> Result<String, Fault> {
         let password = password.expose().to_owned();
         self.run(move |inner| inner.hash(password.as_bytes())).await
     }
 
     /// True when `password` matches `stored`. `None` for `stored` spends the same time on the
     /// dummy hash and answers false.
-    pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool, Error> {
+    pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool, Fault> {
         let password = password.to_owned();
         self.run(move |inner| {
             let (hash, real) = match &stored {
@@ -135,10 +139,11 @@ impl PasswordHasher {
 
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&HasherInner) -> Result<T, Error> + Send + 'static,
-    ) -> Result<T, Error> {
+        work: impl FnOnce(&HasherInner) -> Result<T, Fault> + Send + 'static,
+    ) -> Result<T, Fault> {
         let started = std::time::Instant::now();
-        let _permit = self.inner.slots.acquire().await.map_err(Error::internal)?;
+        let _permit = (self.inner.slots.acquire().await)
+            .map_err(|e| Fault::new("a password hashing slot", e))?;
         let waited = started.elapsed();
         (self.on_slot_wait)(waited);
         tracing::trace!(
@@ -148,24 +153,27 @@ impl PasswordHasher {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || work(&inner))
             .await
-            .map_err(Error::internal)?
+            .map_err(|e| Fault::new("the password hashing task", e))?
     }
 }
 
 impl HasherInner {
     /// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with a fresh random salt: the
     /// same string `argon2`'s own `hash_password` makes.
-    fn hash(&self, password: &[u8]) -> Result<String, Error> {
+    fn hash(&self, password: &[u8]) -> Result<String, Fault> {
+        fn failed(e: impl Into<BoxError>) -> Fault {
+            Fault::new("hashing a password", e)
+        }
         let salt = random_bytes::<SALT_BYTES>()?;
         let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
         self.compute(&self.argon2, &self.params, password, &salt, &mut out)
-            .map_err(Error::internal)?;
+            .map_err(failed)?;
         let phc = PasswordHash {
             algorithm: Algorithm::Argon2id.ident(),
             version: Some(Version::V0x13.into()),
-            params: ParamsString::try_from(&self.params).map_err(Error::internal)?,
-            salt: Some(Salt::new(&salt).map_err(Error::internal)?),
-            hash: Some(Output::new(&out).map_err(Error::internal)?),
+            params: ParamsString::try_from(&self.params).map_err(failed)?,
+            salt: Some(Salt::new(&salt).map_err(failed)?),
+            hash: Some(Output::new(&out).map_err(failed)?),
         };
         Ok(phc.to_string())
     }
@@ -251,7 +259,7 @@ mod tests {
     }
 
     #[test]
-    fn pooled_hashing_matches_the_argon2_crate() -> Result<(), Error> {
+    fn pooled_hashing_matches_the_argon2_crate() -> Result<(), Box<dyn std::error::Error>> {
         use argon2::{PasswordHasher as _, PasswordVerifier as _};
         let hasher = PasswordHasher::new(HashParams {
             m_cost: 1024,
@@ -270,8 +278,7 @@ mod tests {
         );
         let theirs = inner
             .argon2
-            .hash_password(b"a long enough secret")
-            .map_err(Error::internal)?
+            .hash_password(b"a long enough secret")?
             .to_string();
         assert!(inner.verify(b"a long enough secret", &theirs));
         assert!(!inner.verify(b"another secret", &theirs));
@@ -280,29 +287,26 @@ mod tests {
         let bigger = Argon2::new(
             Algorithm::Argon2id,
             Version::V0x13,
-            Params::new(2048, 1, 1, None).map_err(Error::internal)?,
+            Params::new(2048, 1, 1, None)?,
         )
-        .hash_password(b"a long enough secret")
-        .map_err(Error::internal)?
+        .hash_password(b"a long enough secret")?
         .to_string();
         assert!(inner.verify(b"a long enough secret", &bigger));
         assert!(!inner.verify(b"a long enough secret", "not a hash"));
-        let pool = inner
-            .memory
-            .lock()
-            .map_err(|e| Error::internal(e.to_string()))?;
+        let pool = inner.memory.lock().map_err(|e| e.to_string())?;
         assert!(pool.iter().all(|m| m.len() == inner.params.block_count()));
         Ok(())
     }
 
     #[tokio::test]
-    async fn hashes_verify_and_unknown_users_never_match() -> Result<(), Error> {
+    async fn hashes_verify_and_unknown_users_never_match() -> Result<(), Box<dyn std::error::Error>>
+    {
         let hasher = PasswordHasher::new(HashParams {
             m_cost: 1024,
             t_cost: 1,
             p_cost: 1,
         })?;
-        let pw = NewPassword::parse("a long enough secret".into()).map_err(Error::internal)?;
+        let pw = NewPassword::parse("a long enough secret".into())?;
         let stored = hasher.hash(&pw).await?;
         assert!(stored.starts_with("$argon2id$"));
         assert!(

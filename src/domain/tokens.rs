@@ -7,7 +7,7 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::error::Error;
+use super::fault::Fault;
 
 /// What a link token may be used for; a token is refused for any other purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,11 +49,21 @@ impl Purpose {
     }
 }
 
-pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], Fault> {
     let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|e| Error::internal_while("OS random source", e))?;
+    getrandom::fill(&mut buf).map_err(|e| Fault::new("OS random source", e))?;
     Ok(buf)
 }
+
+/// Text that cannot be a link token (the API's `token_invalid`), told without the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the link is not valid")]
+pub struct MalformedLinkToken;
+
+/// Text that cannot be a refresh token (the API's `invalid_refresh_token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the refresh token is not valid")]
+pub struct MalformedRefreshToken;
 
 /// The SHA-256 of a token: what the database keeps.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -88,7 +98,7 @@ const LINK_TOKEN_BYTES: usize = 32;
 const LINK_TOKEN_CHARS: usize = 43;
 
 impl LinkToken {
-    pub fn generate() -> Result<Self, Error> {
+    pub fn generate() -> Result<Self, Fault> {
         let bytes = random_bytes::<LINK_TOKEN_BYTES>()?;
         Ok(Self {
             text: URL_SAFE_NO_PAD.encode(bytes),
@@ -104,16 +114,16 @@ impl LinkToken {
         self.hash
     }
 
-    /// The hash of a token presented by a client, or `token_invalid` for anything that cannot
-    /// be a token, without touching the database.
-    pub fn hash_presented(presented: &str) -> Result<TokenHash, Error> {
+    /// The hash of a token presented by a client, refusing anything that cannot be a token
+    /// without touching the database.
+    pub fn hash_presented(presented: &str) -> Result<TokenHash, MalformedLinkToken> {
         let presented = presented.trim();
         if presented.len() != LINK_TOKEN_CHARS {
-            return Err(Error::TokenInvalid);
+            return Err(MalformedLinkToken);
         }
         let bytes = URL_SAFE_NO_PAD
             .decode(presented)
-            .map_err(|_| Error::TokenInvalid)?;
+            .map_err(|_| MalformedLinkToken)?;
         Ok(TokenHash::of(&bytes))
     }
 }
@@ -135,7 +145,7 @@ pub struct RefreshToken {
 const SESSION_ID_BYTES: usize = 16;
 
 impl RefreshToken {
-    pub fn generate(session_id: Uuid) -> Result<Self, Error> {
+    pub fn generate(session_id: Uuid) -> Result<Self, Fault> {
         let mut bytes = [0u8; SESSION_ID_BYTES + LINK_TOKEN_BYTES];
         bytes[..SESSION_ID_BYTES].copy_from_slice(session_id.as_bytes());
         bytes[SESSION_ID_BYTES..].copy_from_slice(&random_bytes::<LINK_TOKEN_BYTES>()?);
@@ -146,17 +156,17 @@ impl RefreshToken {
         })
     }
 
-    /// Splits a presented refresh token into its session id and hash; `invalid_refresh_token`
-    /// for anything malformed.
-    pub fn parse(presented: &str) -> Result<(Uuid, TokenHash), Error> {
+    /// Splits a presented refresh token into its session id and hash, refusing anything
+    /// malformed.
+    pub fn parse(presented: &str) -> Result<(Uuid, TokenHash), MalformedRefreshToken> {
         let bytes = URL_SAFE_NO_PAD
             .decode(presented.trim())
-            .map_err(|_| Error::InvalidRefreshToken)?;
+            .map_err(|_| MalformedRefreshToken)?;
         if bytes.len() != SESSION_ID_BYTES + LINK_TOKEN_BYTES {
-            return Err(Error::InvalidRefreshToken);
+            return Err(MalformedRefreshToken);
         }
         let session_id =
-            Uuid::from_slice(&bytes[..SESSION_ID_BYTES]).map_err(|_| Error::InvalidRefreshToken)?;
+            Uuid::from_slice(&bytes[..SESSION_ID_BYTES]).map_err(|_| MalformedRefreshToken)?;
         Ok((session_id, TokenHash::of(&bytes)))
     }
 
@@ -176,7 +186,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn link_tokens_are_random_url_safe_and_hash_back() -> Result<(), Error> {
+    fn link_tokens_are_random_url_safe_and_hash_back() -> Result<(), Box<dyn std::error::Error>> {
         let a = LinkToken::generate()?;
         let b = LinkToken::generate()?;
         assert_ne!(a.text(), b.text());
@@ -200,23 +210,20 @@ mod tests {
             &"a".repeat(44),
         ] {
             assert!(
-                matches!(LinkToken::hash_presented(bad), Err(Error::TokenInvalid)),
+                LinkToken::hash_presented(bad) == Err(MalformedLinkToken),
                 "{bad:?}"
             );
         }
     }
 
     #[test]
-    fn refresh_tokens_carry_their_session() -> Result<(), Error> {
+    fn refresh_tokens_carry_their_session() -> Result<(), Box<dyn std::error::Error>> {
         let sid = Uuid::now_v7();
         let token = RefreshToken::generate(sid)?;
         let (parsed_sid, hash) = RefreshToken::parse(token.text())?;
         assert_eq!(parsed_sid, sid);
         assert_eq!(hash, token.hash());
-        assert!(matches!(
-            RefreshToken::parse("nope"),
-            Err(Error::InvalidRefreshToken)
-        ));
+        assert!(RefreshToken::parse("nope").is_err_and(|e| e == MalformedRefreshToken));
         Ok(())
     }
 }

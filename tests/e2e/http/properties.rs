@@ -147,7 +147,7 @@ proptest! {
                 prop_assert_eq!(t.len(), 43);
                 prop_assert!(t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
             }
-            Err(e) => prop_assert!(matches!(e, Error::TokenInvalid)),
+            Err(e) => prop_assert!(matches!(Error::from(e), Error::TokenInvalid)),
         }
     }
 
@@ -164,7 +164,7 @@ proptest! {
     #[test]
     fn refresh_tokens_never_panic(input in prop_oneof!["[A-Za-z0-9_=+/ -]{0,70}", any::<String>()]) {
         if let Err(e) = RefreshToken::parse(&input) {
-            prop_assert!(matches!(e, Error::InvalidRefreshToken));
+            prop_assert!(matches!(Error::from(e), Error::InvalidRefreshToken));
         }
     }
 
@@ -191,7 +191,7 @@ proptest! {
                 prop_assert_eq!(code.as_str().len(), 6);
                 prop_assert!(code.as_str().bytes().all(|b| b.is_ascii_digit()));
             }
-            Err(e) => prop_assert!(matches!(e, Error::CodeInvalid)),
+            Err(e) => prop_assert!(matches!(Error::from(e), Error::CodeInvalid)),
         }
     }
 
