@@ -151,17 +151,6 @@ pub enum Unavailable {
     Locked(#[source] sqlx::Error),
 }
 
-impl Unavailable {
-    /// `Retry-After`: a lock is usually gone in a moment, room on a disk takes an operator.
-    pub fn retry_after_secs(&self) -> u32 {
-        match self {
-            Self::DiskFull(_) => 30,
-            Self::Locked(_) => 1,
-            Self::Unreachable(_) => 5,
-        }
-    }
-}
-
 /// SQLite's primary result codes (the low byte of an extended code, which sqlx reports).
 const SQLITE_BUSY: i64 = 5;
 const SQLITE_LOCKED: i64 = 6;

@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
     let cors_origins = state.flows.settings.cors_origins.clone();
     let app = app
         .fallback(|| async { Error::NotFound })
-        .method_not_allowed_fallback(|| async { problem::Refusal::MethodNotAllowed });
+        .method_not_allowed_fallback(|| async { rejection::Refusal::MethodNotAllowed });
     cors::scoped(app, &cors_origins)
         // Inside the router, so that the matched route (not the raw URI) is known.
         .layer(middleware::from_fn(track_requests))

@@ -1,6 +1,7 @@
 //! `application/problem+json` (RFC 9457) for every error, and the JSON body extractor that
-//! turns every way a body can be wrong into one of them: 415, 400 or 413 (contract §2). The
-//! status and code of each come from the one table, `http::rejection`.
+//! turns every way a body can be wrong into a `Refusal`: 415, 400 or 413 (contract §2). The
+//! status and code of each come from the one table, `http::rejection`, which also holds the
+//! HTTP layer's own refusals.
 
 use axum::{
     Json,
@@ -12,32 +13,8 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use super::rejection::{self, Row};
+use super::rejection::{self, Refusal, Row};
 use crate::{error::Error, views::Problem};
-
-/// A request the HTTP layer refuses before any flow sees it: how it arrived, not what it
-/// asks for.
-#[derive(Debug, thiserror::Error)]
-pub enum Refusal {
-    /// The body is not JSON (the position serde reports is left out).
-    #[error("the request body is not valid JSON: {0}")]
-    MalformedJson(String),
-    #[error("the request body must be JSON (Content-Type: application/json)")]
-    UnsupportedMediaType,
-    #[error("the request body is larger than 64 KiB")]
-    PayloadTooLarge,
-    #[error("this method is not allowed on this path")]
-    MethodNotAllowed,
-    /// An array where the API takes an object.
-    #[error("the request body must be a JSON object")]
-    NotAnObject,
-    /// A field of the body is missing or of the wrong type.
-    #[error("{message}")]
-    Field { field: String, message: String },
-    /// A query string that cannot be read (a repeated key, bad percent-encoding).
-    #[error("{0}")]
-    Query(String),
-}
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
@@ -72,7 +49,10 @@ impl IntoResponse for Error {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             Self::Unavailable(u) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(u.retry_after_secs()));
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(rejection::retry_after_secs(u)),
+                );
             }
             _ => {}
         }

@@ -1,15 +1,39 @@
-//! The one table from a refusal to its answer: the HTTP status, the contract's code (§2, §3)
-//! and, for input that is not acceptable, the field the answer names. The API's problem+json
-//! (`problem`) and the pages (`pages::explain`) both read it; nothing else turns an error into
-//! a code.
+//! The one table from a refusal to its answer: the HTTP status, the contract's code (§2, §3),
+//! for input that is not acceptable the field the answer names, and how long an unavailable
+//! database asks clients to wait. The API's problem+json (`problem`) and the pages
+//! (`pages::explain`) both read it; nothing else turns an error into a code. The refusals of
+//! the HTTP layer's own (`Refusal`: how a request arrived) are defined here beside their rows.
 
 use axum::http::StatusCode;
 
-use super::problem::Refusal;
 use crate::{
     domain::invalid::{AddressRole, Invalid, OwnAccountChange, PasswordRole},
     error::{Error, Unavailable},
 };
+
+/// A request the HTTP layer refuses before any flow sees it: how it arrived, not what it
+/// asks for.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The body is not JSON (the position serde reports is left out).
+    #[error("the request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("the request body is larger than 64 KiB")]
+    PayloadTooLarge,
+    #[error("this method is not allowed on this path")]
+    MethodNotAllowed,
+    /// An array where the API takes an object.
+    #[error("the request body must be a JSON object")]
+    NotAnObject,
+    /// A field of the body is missing or of the wrong type.
+    #[error("{message}")]
+    Field { field: String, message: String },
+    /// A query string that cannot be read (a repeated key, bad percent-encoding).
+    #[error("{0}")]
+    Query(String),
+}
 
 /// How a refusal is answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +129,16 @@ pub fn error(e: &Error) -> Row<'static> {
         Error::Storage(_) | Error::Internal(_) => {
             Row::of(S::INTERNAL_SERVER_ERROR, "internal_error")
         }
+    }
+}
+
+/// `Retry-After` of a database that cannot take writes: a lock is usually gone in a moment,
+/// room on a disk takes an operator.
+pub fn retry_after_secs(u: &Unavailable) -> u32 {
+    match u {
+        Unavailable::DiskFull(_) => 30,
+        Unavailable::Locked(_) => 1,
+        Unavailable::Unreachable(_) => 5,
     }
 }
 

@@ -49,10 +49,12 @@ mod delivery {
 }
 
 /// Documents that must say what the code does: the API reference, the integration guide's
-/// snippets, the walk-through with curl, and the links between the documents.
+/// snippets, the walk-through with curl, the links between the documents, and the layers of
+/// docs/architecture.md.
 mod docs {
     mod api_docs;
     mod integration_guide;
+    mod layers;
     mod links;
     mod walkthrough;
 }

@@ -18,8 +18,8 @@ use super::{
         with_cookies,
     },
     device,
-    explain::{Answer, Problem, explain, too_many_requests},
-    forms::{Field, FormPage, FormView, email_field},
+    explain::{explain, too_many_requests},
+    forms::{Answer, Field, FormPage, FormView, Problem, email_field},
     render::{Outcome, Pages},
     signed_out::other_pages,
     visitor::Visitor,
@@ -64,7 +64,7 @@ pub async fn login_page(State(s): State<AppState>, v: Visitor) -> Response {
 fn login_form(p: &Pages, v: &Visitor, email: Option<String>, problem: Option<Problem>) -> Response {
     let t = |k: &str| p.t(v.lang, k);
     let form = FormView::new("login", "/login", t("login-button"))
-        .field(email_field(p, v, email))
+        .field(email_field(p.t(v.lang, "field-email"), email))
         .field(Field::new(
             "password",
             t("field-password"),
@@ -247,7 +247,7 @@ async fn account(
         )
         .field(
             Field::new("locale", t("field-language"), "select", "")
-                .languages(p)
+                .languages(p.language_names())
                 .first_option(DEFAULT_LANGUAGE, default_label)
                 .value(typed.locale.or_else(|| Some(chosen.to_owned()))),
         )

@@ -10,8 +10,8 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    explain::{Problem, explain},
-    forms::{Field, FormPage, FormView, LinkView, email_field},
+    explain::explain,
+    forms::{Field, FormPage, FormView, LinkView, Problem, email_field},
     render::{Outcome, Pages},
     visitor::Visitor,
 };
@@ -41,7 +41,7 @@ pub(super) fn verify_form(
     problem: Option<Problem>,
 ) -> Response {
     let form = FormView::new("code", VERIFY_CODE_PAGE, p.t(v.lang, "code-verify-button"))
-        .field(email_field(p, v, email))
+        .field(email_field(p.t(v.lang, "field-email"), email))
         .field(code_field(p, v, None))
         .problem(problem);
     p.form_page(
@@ -70,7 +70,7 @@ pub(super) fn reset_form(
 ) -> Response {
     let (email, code) = typed;
     let form = FormView::new("code", RESET_CODE_PAGE, p.t(v.lang, "reset-button"))
-        .field(email_field(p, v, email))
+        .field(email_field(p.t(v.lang, "field-email"), email))
         .field(code_field(p, v, code))
         .field(
             Field::new(

@@ -1,18 +1,15 @@
 //! What a page says about an error of a flow, and how it answers: the words come from the
 //! catalogue by the error's type (for refused input, by which `Invalid` it is), the field from
 //! the one table (`http::rejection`), and the status (200 with the form again, 429 or 503 with
-//! `Retry-After`) is part of what `explain` returns, applied where the page is rendered.
+//! `Retry-After`) is part of the `Problem` `explain` returns, applied where the page is
+//! rendered.
 
 use std::time::Duration;
 
-use axum::{
-    extract::Request,
-    http::{HeaderValue, StatusCode, header},
-    response::Response,
-};
+use axum::{extract::Request, http::StatusCode, response::Response};
 
 use super::{
-    forms::LinkView,
+    forms::{Answer, LinkView, Problem},
     render::{Outcome, Pages},
     visitor::Visitor,
 };
@@ -21,70 +18,6 @@ use crate::{
     error::Error,
     http::{AppState, rejection},
 };
-
-/// What went wrong with a form, in the visitor's language, which field it is about, and how
-/// the page answers.
-#[derive(Debug)]
-pub struct Problem {
-    pub field: Option<&'static str>,
-    pub message: String,
-    pub link: Option<LinkView>,
-    pub answer: Answer,
-}
-
-impl Problem {
-    pub fn form(message: String) -> Self {
-        Self {
-            field: None,
-            message,
-            link: None,
-            answer: Answer::Shown,
-        }
-    }
-
-    pub fn at(field: &'static str, message: String) -> Self {
-        Self {
-            field: Some(field),
-            ..Self::form(message)
-        }
-    }
-}
-
-/// How a page that shows a problem answers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Answer {
-    /// 200: the page shows the problem, and the form to try again.
-    #[default]
-    Shown,
-    /// 429 with `Retry-After`: a limit refused the attempt.
-    TooManyRequests(Duration),
-    /// 503 with `Retry-After`: the database cannot take writes for now (a full disk, a lock
-    /// held elsewhere), so monitoring and clients see it for what it is.
-    Unavailable { retry_after_secs: u32 },
-}
-
-impl Answer {
-    /// Gives a rendered page this answer's status and `Retry-After`.
-    pub fn apply(self, mut page: Response) -> Response {
-        let (status, retry_after) = match self {
-            Self::Shown => return page,
-            // Rounded up: a client that waits exactly this long finds room.
-            Self::TooManyRequests(wait) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                wait.as_millis().div_ceil(1000).max(1).to_string(),
-            ),
-            Self::Unavailable { retry_after_secs } => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                retry_after_secs.to_string(),
-            ),
-        };
-        *page.status_mut() = status;
-        if let Ok(v) = HeaderValue::from_str(&retry_after) {
-            page.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        page
-    }
-}
 
 /// Explains an error of a flow in the visitor's words. `current_password` is the field of the
 /// form that holds the signed-in user's password, which a wrong one is about (`None`: the whole
@@ -137,7 +70,7 @@ pub fn explain(
             tracing::error!(error = %crate::error::Chain(other), "page request failed");
             let answer = match other {
                 Error::Unavailable(u) => Answer::Unavailable {
-                    retry_after_secs: u.retry_after_secs(),
+                    retry_after_secs: rejection::retry_after_secs(u),
                 },
                 _ => Answer::Shown,
             };
@@ -212,6 +145,8 @@ pub fn cross_site(p: &Pages, visitor: &Visitor) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::{HeaderValue, header};
+
     use super::*;
     use crate::{
         domain::invalid::PasswordRole,

@@ -1,14 +1,84 @@
 //! Form view-models: a form's fields, its button, and a problem shown beside the field it is
-//! about (or above the form), announced to screen readers. Labels, hints and errors are
-//! already in the visitor's language.
+//! about (or above the form), announced to screen readers, with how the page answers. Labels,
+//! hints and errors are already in the visitor's language. Plain values: the rooms that render
+//! and explain build on them, never the other way round.
 
+use std::time::Duration;
+
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::Response,
+};
 use serde::Serialize;
 
-use super::{
-    explain::{Answer, Problem},
-    render::Pages,
-    visitor::Visitor,
+use crate::domain::{
+    locale::Locale,
+    new_password::{MAX_CHARS, MIN_CHARS},
 };
+
+/// What went wrong with a form, in the visitor's language, which field it is about, and how
+/// the page answers.
+#[derive(Debug)]
+pub struct Problem {
+    pub field: Option<&'static str>,
+    pub message: String,
+    pub link: Option<LinkView>,
+    pub answer: Answer,
+}
+
+impl Problem {
+    pub fn form(message: String) -> Self {
+        Self {
+            field: None,
+            message,
+            link: None,
+            answer: Answer::Shown,
+        }
+    }
+
+    pub fn at(field: &'static str, message: String) -> Self {
+        Self {
+            field: Some(field),
+            ..Self::form(message)
+        }
+    }
+}
+
+/// How a page that shows a problem answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Answer {
+    /// 200: the page shows the problem, and the form to try again.
+    #[default]
+    Shown,
+    /// 429 with `Retry-After`: a limit refused the attempt.
+    TooManyRequests(Duration),
+    /// 503 with `Retry-After`: the database cannot take writes for now (a full disk, a lock
+    /// held elsewhere), so monitoring and clients see it for what it is.
+    Unavailable { retry_after_secs: u32 },
+}
+
+impl Answer {
+    /// Gives a rendered page this answer's status and `Retry-After`.
+    pub fn apply(self, mut page: Response) -> Response {
+        let (status, retry_after) = match self {
+            Self::Shown => return page,
+            // Rounded up: a client that waits exactly this long finds room.
+            Self::TooManyRequests(wait) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                wait.as_millis().div_ceil(1000).max(1).to_string(),
+            ),
+            Self::Unavailable { retry_after_secs } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                retry_after_secs.to_string(),
+            ),
+        };
+        *page.status_mut() = status;
+        if let Ok(v) = HeaderValue::from_str(&retry_after) {
+            page.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        page
+    }
+}
 
 /// One input of a form.
 #[derive(Debug, Serialize, Default)]
@@ -77,16 +147,16 @@ impl Field {
 
     /// A new password: the policy's bounds, so the browser checks them first.
     pub fn new_password(mut self) -> Self {
-        self.minlength = Some(crate::domain::new_password::MIN_CHARS as u32);
-        self.maxlength = Some(crate::domain::new_password::MAX_CHARS as u32);
+        self.minlength = Some(MIN_CHARS as u32);
+        self.maxlength = Some(MAX_CHARS as u32);
         self
     }
 
-    /// A choice of language, each offered in its own language.
-    pub fn languages(mut self, pages: &Pages) -> Self {
+    /// A choice of language, each offered in its own language (`Pages::language_names`).
+    pub fn languages(mut self, names: impl IntoIterator<Item = (Locale, String)>) -> Self {
         self.r#type = "select";
-        self.options = pages
-            .language_names()
+        self.options = names
+            .into_iter()
             .map(|(l, label)| SelectOption {
                 value: l.as_str(),
                 label,
@@ -116,9 +186,9 @@ impl Field {
     }
 }
 
-/// The address field of the signed-out forms.
-pub fn email_field(p: &Pages, v: &Visitor, value: Option<String>) -> Field {
-    Field::new("email", p.t(v.lang, "field-email"), "email", "email").value(value)
+/// The address field of the signed-out forms, labelled `label`.
+pub fn email_field(label: String, value: Option<String>) -> Field {
+    Field::new("email", label, "email", "email").value(value)
 }
 
 #[derive(Debug, Serialize)]

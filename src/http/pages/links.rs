@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use super::{
     codes,
-    explain::{Problem, explain, limit_refusal},
-    forms::{Field, FormPage, FormView},
+    explain::{explain, limit_refusal},
+    forms::{Field, FormPage, FormView, Problem},
     render::{Outcome, Step},
     visitor::Visitor,
 };

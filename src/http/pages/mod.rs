@@ -3,7 +3,8 @@
 //! - `router`: every page's route, its rate limit, CSRF protection and headers
 //! - `render`: the template engine (`Pages`) and the shapes of a page (a result, a form)
 //! - `visitor`: who is looking (language, signed in or not); `cookies`: the pages' cookies
-//! - `forms`: form view-models; `explain`: what a page says about an error, and its status
+//! - `forms`: form view-models, the problem a form shows and how its page answers (plain
+//!   values that `render` and `explain` use); `explain`: what a page says about an error
 //! - `signed_out`: sign-up, resend, forgotten password; `codes`: the "enter the code" forms;
 //!   `links`: the pages a link in an email opens; `account`: log-in and the account page
 //! - `assets`: the stylesheet and favicon; `device`: "Chrome on Linux" for the sessions list

@@ -7,7 +7,11 @@ use axum::response::{Html, IntoResponse, Response};
 use fluent_bundle::FluentValue;
 use minijinja::{Environment, Value, context};
 
-use super::{assets::STYLESHEET_PATH, explain::Answer, forms::FormPage, visitor::Visitor};
+use super::{
+    assets::STYLESHEET_PATH,
+    forms::{Answer, FormPage},
+    visitor::Visitor,
+};
 use crate::{domain::locale::Locale, error::Error, i18n::Catalogue};
 
 /// The page templates, built in.
@@ -186,8 +190,7 @@ pub(super) mod tests {
     use axum::http::StatusCode;
 
     use super::*;
-    use crate::http::pages::explain::Problem;
-    use crate::http::pages::forms::{Field, FormView, LinkView};
+    use crate::http::pages::forms::{Field, FormView, LinkView, Problem};
 
     pub(crate) fn pages() -> Pages {
         let catalogue = Arc::new(Catalogue::load("Acme", None).unwrap_or_else(|e| panic!("{e}")));
@@ -215,7 +218,9 @@ pub(super) mod tests {
                 .field(
                     Field::new("email", "E".into(), "email", "email").value(Some("a@b.co".into())),
                 )
-                .field(Field::new("language", "L".into(), "select", "").languages(&p))
+                .field(
+                    Field::new("language", "L".into(), "select", "").languages(p.language_names()),
+                )
                 .problem(Some(Problem::at("email", "bad".into())));
             let pages = [
                 p.form_page(

@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::{
     codes,
-    explain::{Problem, explain},
-    forms::{Field, FormPage, FormView, LinkView, email_field},
+    explain::explain,
+    forms::{Field, FormPage, FormView, LinkView, Problem, email_field},
     render::Pages,
     visitor::Visitor,
 };
@@ -68,7 +68,7 @@ fn register_form(
 ) -> Response {
     let t = |k: &str| p.t(v.lang, k);
     let form = FormView::new("register", "/register", t("register-button"))
-        .field(email_field(p, v, email))
+        .field(email_field(p.t(v.lang, "field-email"), email))
         .field(
             Field::new("password", t("field-password"), "password", "new-password")
                 .new_password()
@@ -204,7 +204,7 @@ fn email_form(
 ) -> Response {
     let k = |suffix: &str| p.t(v.lang, &format!("{}-{suffix}", page.keys()));
     let form = FormView::new(page.keys(), page.path(), k("button"))
-        .field(email_field(p, v, email))
+        .field(email_field(p.t(v.lang, "field-email"), email))
         .problem(problem);
     p.form_page(
         v,
