@@ -234,6 +234,7 @@ next-new-verify-link = Neuen Link senden
 next-new-reset-link = Neuen Link senden
 next-sign-in = Anmelden
 next-account = Zu deinem Konto
+next-try-again = Erneut versuchen
 
 field-code = 6-stelliger Code aus der E-Mail
 code-verify-title = Gib deinen Bestätigungscode ein

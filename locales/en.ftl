@@ -235,6 +235,7 @@ next-new-verify-link = Send me a new link
 next-new-reset-link = Send me a new link
 next-sign-in = Sign in
 next-account = Go to your account
+next-try-again = Try again
 
 field-code = 6-digit code from the email
 code-verify-title = Enter your confirmation code

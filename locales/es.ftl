@@ -234,6 +234,7 @@ next-new-verify-link = Enviarme un enlace nuevo
 next-new-reset-link = Enviarme un enlace nuevo
 next-sign-in = Iniciar sesión
 next-account = Ir a tu cuenta
+next-try-again = Volver a intentarlo
 
 field-code = Código de 6 cifras del correo
 code-verify-title = Escribe tu código de confirmación

@@ -234,6 +234,7 @@ next-new-verify-link = M’envoyer un nouveau lien
 next-new-reset-link = M’envoyer un nouveau lien
 next-sign-in = Se connecter
 next-account = Aller à votre compte
+next-try-again = Réessayer
 
 field-code = Code à 6 chiffres reçu par e-mail
 code-verify-title = Saisissez votre code de confirmation

@@ -234,6 +234,7 @@ next-new-verify-link = Skicka en ny länk
 next-new-reset-link = Skicka en ny länk
 next-sign-in = Logga in
 next-account = Till ditt konto
+next-try-again = Försök igen
 
 field-code = 6-siffrig kod från mejlet
 code-verify-title = Skriv in din bekräftelsekod

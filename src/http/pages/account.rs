@@ -202,7 +202,23 @@ async fn account(
     let (pending, sessions) = match (pending, sessions) {
         (Ok(pending), Ok(sessions)) => (pending, sessions),
         (Err(e), _) | (_, Err(e)) => {
-            return Error::internal_while("cannot load the account page", e).into_response();
+            // Without them there is no account page to show: a page that says so, 500 (or 503
+            // with `Retry-After` when the database cannot take requests), in the user's words.
+            let problem = explain(p, v.lang, &e, None);
+            let answer = match problem.answer {
+                Answer::Shown => Answer::Failed,
+                other => other,
+            };
+            let outcome = Outcome {
+                answer,
+                ..Outcome::failed(
+                    t("account-title"),
+                    problem.message,
+                    ("/account", t("next-try-again")),
+                    None,
+                )
+            };
+            return p.result(&v, outcome);
         }
     };
     let (done, mut problems, answer) = match notice {

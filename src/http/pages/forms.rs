@@ -55,6 +55,8 @@ pub enum Answer {
     /// 503 with `Retry-After`: the database cannot take writes for now (a full disk, a lock
     /// held elsewhere), so monitoring and clients see it for what it is.
     Unavailable { retry_after_secs: u32 },
+    /// 500: what the page shows could not be loaded; the page says so instead.
+    Failed,
 }
 
 impl Answer {
@@ -65,15 +67,16 @@ impl Answer {
             // Rounded up: a client that waits exactly this long finds room.
             Self::TooManyRequests(wait) => (
                 StatusCode::TOO_MANY_REQUESTS,
-                wait.as_millis().div_ceil(1000).max(1).to_string(),
+                Some(wait.as_millis().div_ceil(1000).max(1).to_string()),
             ),
             Self::Unavailable { retry_after_secs } => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                retry_after_secs.to_string(),
+                Some(retry_after_secs.to_string()),
             ),
+            Self::Failed => (StatusCode::INTERNAL_SERVER_ERROR, None),
         };
         *page.status_mut() = status;
-        if let Ok(v) = HeaderValue::from_str(&retry_after) {
+        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s).ok()) {
             page.headers_mut().insert(header::RETRY_AFTER, v);
         }
         page

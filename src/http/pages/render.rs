@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use axum::response::{Html, IntoResponse, Response};
+use axum::{
+    http::StatusCode,
+    response::{Html, IntoResponse, Response},
+};
 use fluent_bundle::FluentValue;
 use minijinja::{Environment, Value, context};
 
@@ -12,7 +15,11 @@ use super::{
     forms::{Answer, FormPage},
     visitor::Visitor,
 };
-use crate::{domain::locale::Locale, error::Error, i18n::Catalogue};
+use crate::{
+    domain::locale::Locale,
+    error::{Chain, Error},
+    i18n::Catalogue,
+};
 
 /// The page templates, built in.
 const PAGE_TEMPLATES: &[(&str, &str)] = &[
@@ -107,7 +114,21 @@ impl Pages {
         };
         match self.env.get_template(name).and_then(|t| t.render(page)) {
             Ok(html) => Html(html).into_response(),
-            Err(e) => Error::internal_while(format!("page {name}"), e).into_response(),
+            Err(e) => {
+                // The templates are built in, so this is a bug; the visitor still gets a page
+                // that says what the other pages say when the server fails.
+                let e = Error::internal_while(format!("page {name}"), e);
+                tracing::error!(error = %Chain(&e), "page request failed");
+                let lang = visitor.lang;
+                let page = format!(
+                    "<!doctype html>\n<html lang=\"{}\"><meta charset=\"utf-8\">\
+                     <title>{}</title><p>{}</p></html>\n",
+                    lang.as_str(),
+                    escape(self.catalogue.product()),
+                    escape(&self.t(lang, "error-server")),
+                );
+                (StatusCode::INTERNAL_SERVER_ERROR, Html(page)).into_response()
+            }
         }
     }
 
@@ -146,6 +167,21 @@ impl Pages {
             .into_iter()
             .map(|l| (l, self.catalogue.text(l.as_str(), "language-name", &[])))
     }
+}
+
+/// Text for HTML outside a template.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The next step a result page offers: (url, label).
@@ -187,8 +223,6 @@ impl Outcome {
 
 #[cfg(test)]
 pub(super) mod tests {
-    use axum::http::StatusCode;
-
     use super::*;
     use crate::http::pages::forms::{Field, FormView, LinkView, Problem};
 
@@ -249,5 +283,35 @@ pub(super) mod tests {
                 assert_eq!(page.status(), StatusCode::OK, "{lang}");
             }
         }
+    }
+
+    /// A template that fails (a bug: they are built in) still answers a page, never
+    /// problem+json: 500, in the visitor's language.
+    #[tokio::test]
+    async fn a_page_that_cannot_be_rendered_is_still_a_page() {
+        let catalogue = Catalogue::load("A <b> & Co", None).unwrap_or_else(|e| panic!("{e}"));
+        let p = Pages::new(Arc::new(catalogue), Locale::En);
+        let v = Visitor {
+            lang: Locale::De,
+            here: "/".into(),
+            signed_in: false,
+        };
+        let page = p.render("nowhere.html", &v, context! {});
+        assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let content_type = page.headers().get(axum::http::header::CONTENT_TYPE);
+        assert!(
+            content_type.is_some_and(|t| t.as_bytes().starts_with(b"text/html")),
+            "{content_type:?}"
+        );
+        let body = axum::body::to_bytes(page.into_body(), 64 * 1024)
+            .await
+            .unwrap_or_default();
+        let html = String::from_utf8_lossy(&body);
+        assert!(html.contains("<html lang=\"de\">"), "{html}");
+        assert!(
+            html.contains("<title>A &lt;b&gt; &amp; Co</title>"),
+            "{html}"
+        );
+        assert!(html.contains(&p.t(Locale::De, "error-server")), "{html}");
     }
 }

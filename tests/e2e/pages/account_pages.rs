@@ -183,6 +183,39 @@ async fn sign_in_manage_the_account_and_sign_out() {
     app.stop().await;
 }
 
+/// When what the account page shows cannot be loaded, the page says so: an HTML page, 500,
+/// never the API's problem+json.
+#[tokio::test]
+async fn an_account_page_that_cannot_load_is_a_page_that_says_so() {
+    let app = TestApp::spawn().await;
+    let client = no_redirects();
+    app.verified_user("broken@example.com").await;
+    let (jar, _) = sign_in(&app, &client, "broken@example.com").await;
+    // The page shows a pending change of address: its table goes away under the server.
+    sqlx::query("ALTER TABLE email_changes RENAME TO email_changes_gone")
+        .execute(app.db().await)
+        .await
+        .expect("rename");
+    let r = page(&client, app.url("/account"), &jar, None).await;
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let content_type = r.headers().get(header::CONTENT_TYPE).cloned();
+    assert!(
+        content_type
+            .as_ref()
+            .is_some_and(|t| t.as_bytes().starts_with(b"text/html")),
+        "{content_type:?}"
+    );
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("Something went wrong on our side") && html.contains("href=\"/account\""),
+        "{html}"
+    );
+    assert!(
+        !html.contains("email_changes"),
+        "no detail of the failure: {html}"
+    );
+}
+
 #[tokio::test]
 async fn cookies_are_secure_on_https_and_cross_site_posts_are_refused() {
     let app =
