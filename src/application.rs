@@ -292,12 +292,18 @@ impl Application {
 
     /// `build` on a clock of the caller's: the test harness keeps it to move the running
     /// application's time forward.
-    pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Self, StartError> {
+    pub async fn build_with_clock(
+        mut settings: Settings,
+        clock: Clock,
+    ) -> Result<Self, StartError> {
         let addr = settings.listen;
         // Bound first: a taken port stops the start before any file is created.
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
+        if let Ok(bound) = listener.local_addr() {
+            settings.follow_bound_port(bound.port());
+        }
         let services = Services::build_with_clock(settings, clock).await?;
         services.ensure_first_admin().await?;
         let state = AppState {

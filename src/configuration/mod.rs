@@ -217,6 +217,18 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The server bound `LATCHKEY_LISTEN`'s port 0 to `port`: a URL on port 0 (the default
+    /// public URL then, which follows the listen port) takes the bound port, so that links in
+    /// emails reach this server.
+    pub fn follow_bound_port(&mut self, port: u16) {
+        for url in [&mut self.public_url, &mut self.link_base_url] {
+            if url.port() == Some(0) {
+                // Cannot fail: an http(s) URL with a host, as `parse_base_url` made it.
+                let _ = url.set_port(Some(port));
+            }
+        }
+    }
+
     /// Reads the process environment and `latchkey.toml` (or the file `LATCHKEY_CONFIG` names).
     pub fn load() -> Result<(Self, Vec<String>), ConfigError> {
         let source = Source::from_process()?;
@@ -663,6 +675,16 @@ mod tests {
         // Set, the public URL is what it says, whatever the port.
         let set = ("LATCHKEY_PUBLIC_URL", "https://id.example.com");
         assert_eq!(url(&[listen, set]), Some("https://id.example.com/".into()));
+
+        // Port 0: the port the server is given, once it has one.
+        let any = ("LATCHKEY_LISTEN", "127.0.0.1:0");
+        let mut s = load(&[any]).unwrap_or_else(|e| panic!("{e}"));
+        s.follow_bound_port(41234);
+        assert_eq!(s.public_url.as_str(), "http://localhost:41234/");
+        assert_eq!(s.link_base_url.as_str(), "http://localhost:41234/");
+        let mut s = load(&[any, set]).unwrap_or_else(|e| panic!("{e}"));
+        s.follow_bound_port(41234);
+        assert_eq!(s.public_url.as_str(), "https://id.example.com/");
     }
 
     #[test]

@@ -204,6 +204,15 @@ async fn serve_starts_serves_and_stops_cleanly_on_sigterm() {
         seen.iter().any(|l| l.contains("LATCHKEY_VERIFY_TLL")),
         "an unknown variable is named in a warning: {seen:#?}"
     );
+    // Port 0 and no public URL: the public URL is on the port the server was given.
+    let port = addr.rsplit(':').next().expect("a port");
+    let first_pages = log
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the line after 'listening'");
+    assert!(
+        first_pages.contains(&format!("sign up at http://localhost:{port}/register")),
+        "{first_pages}"
+    );
 
     let client = reqwest::Client::new();
     let health = client
