@@ -14,7 +14,6 @@ use std::{sync::Arc, time::Duration};
 
 use lettre::message::Mailbox;
 use minijinja::{Value, context};
-use serde::{Deserialize, Serialize};
 use tokio::{
     sync::{Semaphore, watch},
     task::JoinSet,
@@ -25,7 +24,7 @@ use super::{
     EmailKind, RenderedEmail,
     templates::{TemplateError, Templates},
     transport::{SendError, Transport},
-    values::{EmailValues, Sealed, StoredValues},
+    values::{EmailPayload, EmailValues, Sealed},
     webhook::WebhookClient,
 };
 use crate::{
@@ -57,18 +56,6 @@ impl OutgoingEmail<'_> {
     pub fn kind(&self) -> EmailKind {
         self.values.kind()
     }
-}
-
-/// The payload of an email in the outbox: its kind's readable values, tagged by the kind, with
-/// the language it is written in and the recipient's name. The address is the row's
-/// `recipient`; the link and the code are sealed beside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EmailPayload {
-    pub locale: Locale,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(flatten)]
-    pub values: StoredValues,
 }
 
 /// The flows' handle on the outbox: queue inside a transaction; its commit wakes the worker
@@ -513,6 +500,7 @@ pub fn retry_delay(settings: &WorkerSettings, attempts: i64) -> Option<Duration>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mail::values::StoredValues;
 
     /// An email's payload is its kind's values tagged by the kind, beside the language and
     /// the name, and reads back as the same.

@@ -4,15 +4,15 @@
 //! What a struct serializes to is what its templates see (`link`, `code`, the addresses and
 //! pages). The outbox keeps an email in two parts: `StoredValues`, tagged by the kind and
 //! readable, with every value but the link and the code; and `Sealed`, the link and the code,
-//! kept encrypted until the message is sent. `EmailValues::from_stored` puts the two back
-//! together for the worker.
+//! kept encrypted until the message is sent (`EmailPayload` is the row's readable part).
+//! `EmailValues::from_stored` puts the two back together for the worker.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::EmailKind;
-use crate::domain::codes::OneTimeCode;
+use crate::domain::{codes::OneTimeCode, locale::Locale};
 
 /// A single-use link and how long it lives; templates see its URL as `link`.
 #[derive(Clone)]
@@ -346,12 +346,23 @@ pub enum MissingSecret {
     Code(EmailKind),
 }
 
+/// The payload of an email in the outbox: its kind's readable values, tagged by the kind, with
+/// the language it is written in and the recipient's name. The address is the row's
+/// `recipient`; the link and the code are sealed beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailPayload {
+    pub locale: Locale,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(flatten)]
+    pub values: StoredValues,
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::{domain::locale::Locale, mail::outbox::EmailPayload};
 
     /// The values an email of each kind gets in these tests: addresses, a base URL for the
     /// pages and links, and how long the links live.
