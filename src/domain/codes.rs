@@ -18,6 +18,14 @@ use super::tokens::{Purpose, random_bytes};
 /// Wrong codes an address may try for one purpose before its code stops working.
 pub const MAX_FAILED_ATTEMPTS: i64 = 5;
 
+/// Wrong codes counted for one address and purpose, across all its codes, within
+/// `FAILURE_WINDOW`; past it every code for them is refused until the window has passed, so
+/// new emails do not buy new guesses.
+pub const MAX_FAILURES_PER_WINDOW: i64 = 10;
+
+/// The window of `MAX_FAILURES_PER_WINDOW`.
+pub const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
 const DIGITS: usize = 6;
 const SPACE: u32 = 1_000_000;
 /// The largest multiple of 10^6 that fits in 2^32 values: random values at or above it are
@@ -119,6 +127,17 @@ impl CodeKeys {
             .map_or(current, |key| mac(&key, purpose, email_norm, code));
         [current, previous]
     }
+
+    /// What the wrong codes tried for `purpose` at `email_norm` are counted under: a keyed
+    /// hash, so that the count never holds an address (an unkeyed hash of one is a dictionary
+    /// look-up away from it).
+    pub fn failure_subject(&self, purpose: Purpose, email_norm: &str) -> [u8; 32] {
+        mac_parts(
+            &self.current,
+            &["code failures", purpose.as_str(), email_norm],
+        )
+        .0
+    }
 }
 
 impl fmt::Debug for CodeKeys {
@@ -128,13 +147,17 @@ impl fmt::Debug for CodeKeys {
 }
 
 fn mac(key: &[u8; 32], purpose: Purpose, email_norm: &str, code: &OneTimeCode) -> CodeHash {
+    mac_parts(key, &[purpose.as_str(), email_norm, code.as_str()])
+}
+
+fn mac_parts(key: &[u8; 32], parts: &[&str]) -> CodeHash {
     // HMAC takes a key of any length, so this cannot fail; the fallback is never used.
     let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else {
         return CodeHash([0; 32]);
     };
     // Length-free fields joined by NUL: none of them can hold a NUL (addresses refuse control
     // characters, purposes and codes are fixed ASCII).
-    for part in [purpose.as_str(), email_norm, code.as_str()] {
+    for part in parts {
         mac.update(part.as_bytes());
         mac.update(b"\0");
     }

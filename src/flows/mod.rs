@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 use crate::domain::{
     access::AccessTokens,
-    codes::{CodeKeys, MAX_FAILED_ATTEMPTS, OneTimeCode},
+    codes::{CodeKeys, FAILURE_WINDOW, MAX_FAILED_ATTEMPTS, MAX_FAILURES_PER_WINDOW, OneTimeCode},
     email::EmailAddress,
     password::PasswordHasher,
     time::{Clock, Millis},
@@ -44,7 +44,7 @@ use crate::{
         outbox::{Outbox, OutgoingEmail},
         values::Link,
     },
-    storage::{Conn, NewLinkToken, Store},
+    storage::{CodeLimits, Conn, NewLinkToken, Store},
 };
 
 pub struct Flows {
@@ -161,10 +161,24 @@ impl Flows {
         code: &OneTimeCode,
     ) -> Result<Option<TokenHash>, Error> {
         let candidates = self.codes.candidates(purpose, email.normalized(), code);
+        let subject = self.codes.failure_subject(purpose, email.normalized());
+        let limits = CodeLimits {
+            per_code: MAX_FAILED_ATTEMPTS,
+            per_window: MAX_FAILURES_PER_WINDOW,
+            window: FAILURE_WINDOW,
+        };
+        let now = self.clock.now();
         let tried = tx
-            .try_link_code(email.normalized(), purpose, candidates, MAX_FAILED_ATTEMPTS)
+            .try_link_code(
+                email.normalized(),
+                purpose,
+                &subject,
+                candidates,
+                limits,
+                now,
+            )
             .await?;
-        Ok(tried.filter(|t| t.matched).map(|t| t.link))
+        Ok(tried.map(|t| t.link))
     }
 
     /// A page of the link base without a token (log-in, forgot password).

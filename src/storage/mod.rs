@@ -30,7 +30,7 @@ pub use admin::{OutboxEntry, UserChanges};
 pub(crate) use constraint::{EMAIL_CHANGES_ONE_PENDING, OnUnique, USERS_EMAIL_NORM};
 pub use dev_mailbox::StoredMail;
 pub use email_changes::{EmailChange, NewEmailChange};
-pub use link_codes::CodeTry;
+pub use link_codes::{CodeLimits, CodeTry};
 pub use link_tokens::{NewLinkToken, TokenState, UsedToken};
 pub use outbox::{ClaimedMessage, NewOutboxMessage};
 pub use pending_signups::PendingSignup;
