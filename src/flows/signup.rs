@@ -26,7 +26,7 @@ use crate::{
         outbox::OutgoingEmail,
         values::{AlreadyRegistered, EmailValues, Verification},
     },
-    storage::{Conn, NewUser, PendingSignup},
+    storage::{Conn, NewUser, PendingSignup, Verified},
 };
 
 pub struct Registration {
@@ -408,20 +408,24 @@ impl Flows {
     async fn finish_verification(
         &self,
         tx: &mut Conn,
-        user: Option<User>,
+        verified: Option<Verified>,
         gone: Error,
         now: Millis,
     ) -> Result<EmailAddress, Error> {
-        let user = user.ok_or(gone)?;
-        self.enqueue_event(
-            tx,
-            Event::Verified {
-                user_id: user.id,
-                email: user.email.clone(),
-            },
-            now,
-        )
-        .await?;
+        let Verified { user, was_verified } = verified.ok_or(gone)?;
+        // Once per verification (contract §9): a link of an account that a reset, an operator
+        // or another link verified already answers as usual and sends no second event.
+        if !was_verified {
+            self.enqueue_event(
+                tx,
+                Event::Verified {
+                    user_id: user.id,
+                    email: user.email.clone(),
+                },
+                now,
+            )
+            .await?;
+        }
         Ok(user.email_address())
     }
 

@@ -23,6 +23,15 @@ pub struct NewLinkToken<'a> {
 }
 
 /// A token that was just used: whose it was, and which change it names, if any.
+/// An account verified by a link, and whether it already was (then the link verified nothing
+/// new: no second `user.verified`, contract §9).
+#[derive(Debug, sqlx::FromRow)]
+pub struct Verified {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub was_verified: bool,
+}
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct UsedToken {
     pub user_id: Uuid,
@@ -148,7 +157,7 @@ impl Conn {
         &mut self,
         hash: TokenHash,
         now: Millis,
-    ) -> Result<Option<User>, Error> {
+    ) -> Result<Option<Verified>, Error> {
         const SQL: &str = "WITH used AS (UPDATE link_tokens \
             SET used_at = CASE WHEN hash = $1 THEN $3 ELSE used_at END, \
                 invalidated_at = CASE WHEN hash = $1 THEN invalidated_at ELSE $3 END \
@@ -159,12 +168,15 @@ impl Conn {
                     AND EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.email_norm = t.account_email)) \
             RETURNING hash, user_id) \
             UPDATE users SET email_verified = TRUE, updated_at = $3 \
-            WHERE id = (SELECT user_id FROM used WHERE hash = $1) \
-            RETURNING id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at, locale";
+            FROM users AS before \
+            WHERE users.id = (SELECT user_id FROM used WHERE hash = $1) AND before.id = users.id \
+            RETURNING users.id, users.email, users.email_norm, users.password_hash, users.name, users.email_verified, \
+                users.is_admin, users.disabled, users.created_at, users.updated_at, users.locale, \
+                before.email_verified AS was_verified";
         let purpose = Purpose::VerifyEmail;
         match self.db() {
             Db::Postgres(c) => {
-                let user: Option<User> = sqlx::query_as(SQL)
+                let user: Option<Verified> = sqlx::query_as(SQL)
                     .bind(&hash.0[..])
                     .bind(purpose)
                     .bind(now)
@@ -177,7 +189,13 @@ impl Conn {
             }
             Db::Sqlite(_) => {
                 let used = self.use_link_token_superseding(hash, purpose, now).await?;
-                self.verify_user_email(used.user_id, now).await
+                // The single writer: nothing changes the account between the two statements.
+                let before = self.user_by_id(used.user_id).await?;
+                let user = self.verify_user_email(used.user_id, now).await?;
+                Ok(user.zip(before).map(|(user, before)| Verified {
+                    user,
+                    was_verified: before.email_verified,
+                }))
             }
         }
     }

@@ -31,7 +31,7 @@ pub(crate) use constraint::{EMAIL_CHANGES_ONE_PENDING, OnUnique, USERS_EMAIL_NOR
 pub use dev_mailbox::StoredMail;
 pub use email_changes::{EmailChange, NewEmailChange};
 pub use link_codes::{CodeLimits, CodeTry};
-pub use link_tokens::{NewLinkToken, TokenState, UsedToken};
+pub use link_tokens::{NewLinkToken, TokenState, UsedToken, Verified};
 pub use outbox::{ClaimedMessage, NewOutboxMessage};
 pub use pending_signups::PendingSignup;
 pub use sessions::{NewSession, SessionInfo, SessionState};
