@@ -173,6 +173,7 @@ error-not-verified-link = Neuen Bestätigungslink senden
 error-disabled = Dieses Konto ist gesperrt. Wende dich an die Verwaltung von { $product }.
 error-same-email = Das ist schon deine E-Mail-Adresse.
 error-email-taken = Diese E-Mail-Adresse gehört inzwischen zu einem anderen Konto, deshalb ist die Änderung nicht möglich.
+error-last-admin = Dies ist das letzte Administratorkonto: Ernennen Sie zuerst einen weiteren Administrator.
 error-server = Bei uns ist etwas schiefgegangen. Bitte versuche es gleich noch einmal.
 error-session-gone = Diese Sitzung war schon beendet.
 

@@ -174,6 +174,7 @@ error-not-verified-link = Send a new confirmation link
 error-disabled = This account is disabled. Contact your { $product } administrator.
 error-same-email = That’s already your email address.
 error-email-taken = That email address now belongs to another account, so the change can’t be made.
+error-last-admin = This is the last admin account: make another admin first.
 error-server = Something went wrong on our side. Please try again in a moment.
 error-session-gone = That session had already ended.
 

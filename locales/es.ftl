@@ -173,6 +173,7 @@ error-not-verified-link = Enviar un nuevo enlace de confirmación
 error-disabled = Esta cuenta está desactivada. Ponte en contacto con quien administra { $product }.
 error-same-email = Esa ya es tu dirección de correo.
 error-email-taken = Esa dirección de correo pertenece ahora a otra cuenta, así que no se puede hacer el cambio.
+error-last-admin = Esta es la última cuenta de administrador: nombra primero a otro administrador.
 error-server = Algo ha fallado por nuestra parte. Vuelve a intentarlo en un momento.
 error-session-gone = Esa sesión ya estaba cerrada.
 

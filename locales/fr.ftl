@@ -173,6 +173,7 @@ error-not-verified-link = Envoyer un nouveau lien de confirmation
 error-disabled = Ce compte est désactivé. Contactez l’administrateur de { $product }.
 error-same-email = C’est déjà votre adresse e-mail.
 error-email-taken = Cette adresse e-mail appartient désormais à un autre compte : le changement est impossible.
+error-last-admin = C’est le dernier compte administrateur : nommez d’abord un autre administrateur.
 error-server = Un problème est survenu de notre côté. Réessayez dans un instant.
 error-session-gone = Cette session était déjà terminée.
 

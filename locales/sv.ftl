@@ -173,6 +173,7 @@ error-not-verified-link = Skicka en ny bekräftelselänk
 error-disabled = Kontot är avstängt. Kontakta den som administrerar { $product }.
 error-same-email = Det är redan din e-postadress.
 error-email-taken = E-postadressen hör nu till ett annat konto, så bytet går inte att göra.
+error-last-admin = Det här är det sista administratörskontot: utse först en annan administratör.
 error-server = Något gick fel hos oss. Försök igen om en liten stund.
 error-session-gone = Den sessionen var redan avslutad.
 

@@ -54,6 +54,9 @@ pub enum Error {
     SameEmail,
     #[error("the email address is already verified")]
     AlreadyVerified,
+    /// The change would leave the instance without an enabled, verified admin (contract §3).
+    #[error("the instance's last admin cannot be deleted, disabled, demoted or unverified")]
+    LastAdmin,
     #[error("too many requests; try again later")]
     RateLimited { retry_after: Duration },
     #[error("the database is busy; try again")]

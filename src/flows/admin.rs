@@ -15,7 +15,7 @@ use crate::{
         webhooks::Event,
     },
     error::Error,
-    storage::{NewUser, UserChanges},
+    storage::{Conn, NewUser, UserChanges},
 };
 
 /// A user made by an operator. Without a password the account cannot log in until a reset.
@@ -123,15 +123,19 @@ impl Flows {
         patch: UserPatch,
         acting: Option<Uuid>,
     ) -> Result<User, Error> {
-        if acting == Some(id) {
-            let refuse = |change| Error::Invalid(Invalid::OwnAccount(change));
-            if patch.disabled == Some(true) {
-                return Err(refuse(OwnAccountChange::Disable));
-            }
-            if patch.is_admin == Some(false) {
-                return Err(refuse(OwnAccountChange::Demote));
-            }
-        }
+        // Checked once the change is written (it is then rolled back): the last admin is
+        // `last_admin` whoever acts, before an admin's own disabling or demoting is refused.
+        let own_change = (acting == Some(id))
+            .then(|| {
+                if patch.disabled == Some(true) {
+                    Some(OwnAccountChange::Disable)
+                } else if patch.is_admin == Some(false) {
+                    Some(OwnAccountChange::Demote)
+                } else {
+                    None
+                }
+            })
+            .flatten();
         let changes = UserChanges {
             email_verified: patch.email_verified,
             disabled: patch.disabled,
@@ -146,6 +150,10 @@ impl Flows {
             let before = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
             if !tx.change_user(id, &changes, now).await? {
                 return Err(Error::NotFound);
+            }
+            self.keep_an_admin(tx, &before).await?;
+            if let Some(change) = own_change {
+                return Err(Error::Invalid(Invalid::OwnAccount(change)));
             }
             if patch.disabled == Some(true) {
                 let revoked = tx.revoke_user_sessions(id, None, now).await?;
@@ -174,6 +182,20 @@ impl Flows {
             Ok(user)
         })?;
         Ok(user)
+    }
+
+    /// After a change to `before` (an account as it was) is written in `tx`: if it was an
+    /// admin who could act and none is left, `last_admin`, and the caller's transaction rolls
+    /// back (contract §3). A check of the transaction's own result, not a read before the
+    /// write, so two admins acting at once cannot both remove the last two (see
+    /// `count_active_admins`).
+    pub(super) async fn keep_an_admin(&self, tx: &mut Conn, before: &User) -> Result<(), Error> {
+        let was_admin = before.is_admin && !before.disabled && before.email_verified;
+        if was_admin && tx.count_active_admins().await? == 0 {
+            tracing::info!(user = %before.id, "refused: the instance's last admin");
+            return Err(Error::LastAdmin);
+        }
+        Ok(())
     }
 
     /// A new verification email for an unverified user (subject to the mail cooldown, like

@@ -71,6 +71,7 @@ impl Flows {
             if !tx.delete_user(id, &user.email_norm).await? {
                 return Err(Error::NotFound);
             }
+            self.keep_an_admin(tx, &user).await?;
             let to = user.email_address();
             let notice = OutgoingEmail {
                 to: &to,

@@ -118,6 +118,7 @@ pub fn error(e: &Error) -> Row<'static> {
         Error::EmailTaken => Row::of(S::CONFLICT, "email_taken"),
         Error::SameEmail => Row::of(S::BAD_REQUEST, "same_email"),
         Error::AlreadyVerified => Row::of(S::CONFLICT, "already_verified"),
+        Error::LastAdmin => Row::of(S::CONFLICT, "last_admin"),
         Error::RateLimited { .. } => Row::of(S::TOO_MANY_REQUESTS, "rate_limited"),
         Error::Busy | Error::RaceLost(_) => Row::of(S::SERVICE_UNAVAILABLE, "busy"),
         Error::Unavailable(Unavailable::DiskFull(_)) => {

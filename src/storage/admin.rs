@@ -70,6 +70,16 @@ impl Conn {
         Ok(done > 0)
     }
 
+    /// Admins who can act: enabled, with a verified address. In the transaction that removed
+    /// one, after the write: on PostgreSQL (SERIALIZABLE) two transactions that each remove one
+    /// of the last two cannot both commit (one is run again and sees the other's write); on
+    /// SQLite the writer is single.
+    pub async fn count_active_admins(&mut self) -> Result<i64, Error> {
+        const SQL: &str = "SELECT COUNT(*) FROM users \
+            WHERE is_admin = TRUE AND disabled = FALSE AND email_verified = TRUE";
+        Ok(on_db!(self, c => sqlx::query_scalar(SQL).fetch_one(c).await)?)
+    }
+
     /// Newest first, optionally of one status; `before` is the last id of the previous page.
     pub async fn list_outbox(
         &mut self,

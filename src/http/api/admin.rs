@@ -169,6 +169,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin`: the change would leave no enabled, verified admin", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_user(
     State(s): State<AppState>,
@@ -197,6 +198,7 @@ pub async fn update_user(
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin`: the change would leave no enabled, verified admin", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_user(
     State(s): State<AppState>,

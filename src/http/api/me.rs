@@ -90,6 +90,7 @@ pub struct DeleteMeBody {
     responses(
         (status = 204, description = "The account is deleted with its sessions, links and pending change; its tokens stop working at once, an `account_deleted` email and a `user.deleted` event are sent, and the address can sign up again"),
         (status = 401, description = "`invalid_credentials` (wrong password) or `unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin`: the change would leave no enabled, verified admin", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: every check of the password counts against the log-in limit of the account's address", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_me(

@@ -52,6 +52,7 @@ pub fn explain(
         Error::AccountDisabled => Problem::form(t("error-disabled")),
         Error::SameEmail => Problem::at("new_email", t("error-same-email")),
         Error::EmailTaken => Problem::form(t("error-email-taken")),
+        Error::LastAdmin => Problem::form(t("error-last-admin")),
         Error::TokenExpired => Problem::form(t("link-expired")),
         Error::TokenUsed => Problem::form(t("link-used")),
         Error::TokenInvalid => Problem::form(t("link-invalid")),
