@@ -15,6 +15,7 @@ use crate::{
     },
     error::Error,
     mail::{
+        EmailKind,
         outbox::OutgoingEmail,
         values::{EmailChangeAttempt, EmailChangeConfirm, EmailChanged, EmailValues},
     },
@@ -117,7 +118,12 @@ impl Flows {
                     }),
                 };
                 self.enqueue_with_cooldown(tx, notice, now).await?;
-            } else {
+            } else if self
+                .take_cooldown(tx, EmailKind::EmailChangeConfirmNew, new_email, now)
+                .await?
+            {
+                // Under the cooldown of its recipient, whichever account asks: the new address
+                // is anyone's inbox.
                 let link = self
                     .new_link(
                         tx,
@@ -130,7 +136,9 @@ impl Flows {
                     .await?;
                 let confirm = OutgoingEmail {
                     to: new_email,
-                    name: user.name.as_deref(),
+                    // No name: the requester chose it, and a stranger's inbox is no place for
+                    // text an attacker chose (contract §4).
+                    name: None,
                     locale,
                     values: EmailValues::EmailChangeConfirmNew(EmailChangeConfirm {
                         old_email: user.email.clone(),
@@ -142,7 +150,11 @@ impl Flows {
             }
             // The old address is asked whether or not the new one is taken, so that its mailbox
             // does not tell the requester which addresses have accounts.
-            if needs_old {
+            if needs_old
+                && self
+                    .take_cooldown(tx, EmailKind::EmailChangeConfirmOld, &old_email, now)
+                    .await?
+            {
                 let link = self
                     .new_link(
                         tx,
