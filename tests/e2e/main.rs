@@ -29,6 +29,7 @@ mod api {
     mod password_guessing;
     mod refresh_tokens;
     mod revert_guard;
+    mod second_probe;
     mod sessions;
     mod signup;
     mod verification;
