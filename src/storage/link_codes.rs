@@ -265,6 +265,6 @@ mod tests {
 
     fn wrong_for(code: &OneTimeCode) -> Result<OneTimeCode, Error> {
         let n: u32 = code.as_str().parse().map_err(Error::internal)?;
-        OneTimeCode::parse(&format!("{:06}", (n + 1) % 1_000_000))
+        Ok(OneTimeCode::parse(&format!("{:06}", (n + 1) % 1_000_000))?)
     }
 }
