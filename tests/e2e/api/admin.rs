@@ -399,11 +399,13 @@ async fn show_and_change_users() {
     assert_eq!(unverified["email_verified"], false);
     let me = json_of(app.get_auth("/api/v1/me", &admin).await, StatusCode::OK).await;
     let own = format!("/api/v1/admin/users/{}", str_of(&me, "id"));
+    // The only admin disabling or demoting itself would leave none (contract §3); with another
+    // admin it is still refused, as `validation_failed` (second_probe::the_last_admin_stays).
     for body in [json!({"disabled": true}), json!({"is_admin": false})] {
         assert_problem(
             app.patch_auth(&own, &admin, body).await,
-            StatusCode::BAD_REQUEST,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "last_admin",
         )
         .await;
     }
