@@ -110,8 +110,16 @@ impl Flows {
         const EVERY: Duration = Duration::from_secs(5);
         const UNFINISHED_AFTER: Duration = Duration::from_secs(10);
         const LEASE: Duration = Duration::from_secs(60);
+        const SWEEP_EVERY: Duration = Duration::from_secs(60);
+        let mut last_sweep: Option<Millis> = None;
         while !*stop.borrow() {
             let now = self.clock.now();
+            // About once a minute (of the flows' clock), the rows that only count or hold
+            // back for a while.
+            if last_sweep.is_none_or(|at| now.0 - at.0 >= SWEEP_EVERY.as_millis() as i64) {
+                self.sweep_spent_rows(now).await;
+                last_sweep = Some(now);
+            }
             let claimed = async {
                 self.store
                     .autocommit()
@@ -149,6 +157,21 @@ impl Flows {
                 _ = tokio::time::sleep(EVERY) => {}
                 _ = stop.changed() => {}
             }
+        }
+    }
+
+    /// Deletes mail cooldowns that ended and wrong codes past their window; a failure is
+    /// logged and tried again next time.
+    async fn sweep_spent_rows(&self, now: Millis) {
+        let swept = async {
+            let mut conn = self.store.autocommit().await?;
+            conn.sweep_mail_cooldowns(now - self.settings.mail_cooldown)
+                .await?;
+            conn.sweep_code_failures(now - crate::domain::codes::FAILURE_WINDOW)
+                .await
+        };
+        if let Err(e) = swept.await {
+            tracing::warn!(error = %crate::error::Chain(&e), "cannot sweep old cooldowns and wrong codes");
         }
     }
 
@@ -442,24 +465,22 @@ impl Flows {
 
     /// `resend_verification`'s work.
     pub async fn send_new_verification(&self, email: &EmailAddress) -> Result<(), Error> {
-        // A read first: most resends for unknown or verified addresses need no write lock.
         let user = self.account_at(email).await?;
-        let Some(user) = user.filter(|u| !u.email_verified && !u.disabled) else {
-            return Ok(());
-        };
+        let user = user.filter(|u| !u.email_verified && !u.disabled);
+        // The cooldown is taken for every address alike, so that within it the work after the
+        // answer is the same write whatever the address (see `send_reset_link`).
         transaction!(self.store, |tx| {
             let now = self.clock.now();
-            let to = user.email_address();
-            let locale = user.locale_or(self.settings.default_locale);
-            self.enqueue_verification_with_cooldown(
-                tx,
-                user.id,
-                &to,
-                user.name.as_deref(),
-                locale,
-                now,
-            )
-            .await?;
+            if self
+                .take_cooldown(tx, EmailKind::Verification, email, now)
+                .await?
+                && let Some(user) = &user
+            {
+                let to = user.email_address();
+                let locale = user.locale_or(self.settings.default_locale);
+                self.enqueue_verification(tx, user.id, &to, user.name.as_deref(), locale, now)
+                    .await?;
+            }
             Ok(())
         })?;
         Ok(())

@@ -166,6 +166,15 @@ impl Conn {
             .fetch_optional(c).await)?;
         Ok(row.is_some())
     }
+
+    /// Forgets cooldowns that ended before `before`: forgot and resend take one for every
+    /// address named, with or without an account, and none of them need outlive it.
+    pub async fn sweep_mail_cooldowns(&mut self, before: Millis) -> Result<u64, Error> {
+        const SQL: &str = "DELETE FROM mail_cooldowns WHERE last_at <= $1";
+        Ok(
+            on_db!(self, c => sqlx::query(SQL).bind(before).execute(c).await.map(|r| r.rows_affected()))?,
+        )
+    }
 }
 
 #[cfg(test)]
