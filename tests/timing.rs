@@ -237,3 +237,116 @@ async fn a_wrong_code_takes_as_long_for_an_account_as_for_no_account() {
     .await;
     app.stop().await;
 }
+
+/// Runs `first(i)` for an address with an account and for one without, alternately, and times
+/// the request sent right after each (`next(i)`): the work `first` leaves for after its answer
+/// must not slow the next request down for one kind of address only (issue 17, 5).
+async fn compare_next<F, G, N>(app: &TestApp, what: &str, with: F, without: G, next: N)
+where
+    F: Fn(usize) -> (String, Value),
+    G: Fn(usize) -> (String, Value),
+    N: Fn(usize) -> (String, Value),
+{
+    const NEXT_ROUNDS: usize = 150;
+    let run = |first: (String, Value), i: usize| {
+        let next = next(i);
+        async move {
+            timed_as(app, &first.0, first.1, StatusCode::ACCEPTED).await;
+            timed_as(app, &next.0, next.1, StatusCode::ACCEPTED).await
+        }
+    };
+    for i in 0..3 {
+        run(with(1000 + i), 1000 + i).await;
+        run(without(1000 + i), 2000 + i).await;
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..NEXT_ROUNDS {
+        if i % 2 == 0 {
+            a.push(run(with(i), 2 * i).await);
+            tokio::time::sleep(Duration::from_millis(15)).await;
+            b.push(run(without(i), 2 * i + 1).await);
+        } else {
+            b.push(run(without(i), 2 * i + 1).await);
+            tokio::time::sleep(Duration::from_millis(15)).await;
+            a.push(run(with(i), 2 * i).await);
+        }
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    let z = rank_z(&a, &b);
+    eprintln!(
+        "{what}, the next request: median after an account {:?}, after none {:?}, rank z = {z:.2}",
+        median(&a),
+        median(&b)
+    );
+    assert!(
+        z.abs() < 4.0,
+        "{what}: the next request tells accounts apart (z = {z:.2}; medians {:?} vs {:?})",
+        median(&a),
+        median(&b)
+    );
+}
+
+/// The request sent right after `forgot` takes as long whether `forgot` named an account or
+/// not, with the default mail cooldown (as the probe ran it): 150 pairs.
+#[tokio::test]
+async fn the_request_after_forgot_takes_as_long_for_an_account_as_for_no_account() {
+    let _alone = alone().await;
+    let app = TestApp::spawn_with(|s| s.mail_cooldown = Duration::from_secs(60)).await;
+    app.verified_user("known@example.com").await;
+    compare_next(
+        &app,
+        "password/forgot",
+        |_| {
+            (
+                "/api/v1/password/forgot".into(),
+                json!({"email": "known@example.com"}),
+            )
+        },
+        |i| {
+            (
+                "/api/v1/password/forgot".into(),
+                json!({"email": format!("nobody{i}@example.com")}),
+            )
+        },
+        |i| {
+            (
+                "/api/v1/password/forgot".into(),
+                json!({"email": format!("next{i}@example.com")}),
+            )
+        },
+    )
+    .await;
+    app.stop().await;
+}
+
+/// The same for `resend` and an unverified account.
+#[tokio::test]
+async fn the_request_after_resend_takes_as_long_for_an_account_as_for_no_account() {
+    let _alone = alone().await;
+    let app = TestApp::spawn_with(|s| s.mail_cooldown = Duration::from_secs(60)).await;
+    app.register("pending@example.com").await;
+    compare_next(
+        &app,
+        "email/verify/resend",
+        |_| {
+            (
+                "/api/v1/email/verify/resend".into(),
+                json!({"email": "pending@example.com"}),
+            )
+        },
+        |i| {
+            (
+                "/api/v1/email/verify/resend".into(),
+                json!({"email": format!("nobody{i}@example.com")}),
+            )
+        },
+        |i| {
+            (
+                "/api/v1/email/verify/resend".into(),
+                json!({"email": format!("next{i}@example.com")}),
+            )
+        },
+    )
+    .await;
+    app.stop().await;
+}

@@ -387,3 +387,35 @@ async fn an_old_verification_link_sends_no_second_user_verified() {
     assert_eq!(events, 1, "one user.verified per verification");
     app.stop().await;
 }
+
+/// Issue 17, 5: forgot and resend take the mail cooldown for every address named, with or
+/// without an account, so that the work after their answer is the same write for all
+/// (`timing::the_request_after_*`). Those rows go once the cooldown has passed.
+#[tokio::test]
+async fn cooldowns_taken_for_addresses_without_accounts_are_swept() {
+    let app = TestApp::spawn_with(|s| s.mail_cooldown = Duration::from_secs(60)).await;
+    for path in ["/api/v1/password/forgot", "/api/v1/email/verify/resend"] {
+        let r = app.post(path, json!({"email": "nobody@example.com"})).await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+    }
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_cooldowns")
+            .fetch_one(app.db().await)
+            .await
+            .expect("count")
+    };
+    wait_until(
+        "both cooldowns are taken",
+        Duration::from_secs(10),
+        || async { count().await == 2 },
+    )
+    .await;
+    app.advance(Duration::from_secs(61)).await;
+    wait_until(
+        "the cooldowns are swept",
+        Duration::from_secs(15),
+        || async { count().await == 0 },
+    )
+    .await;
+    app.stop().await;
+}
