@@ -11,3 +11,10 @@ CREATE TABLE code_failures (
 );
 CREATE INDEX code_failures_subject ON code_failures (subject, at);
 CREATE INDEX code_failures_at ON code_failures (at);
+
+-- The accounts a sign-up made (not an operator): those never verified are deleted once their
+-- last verification link has been expired for LATCHKEY_UNVERIFIED_RETENTION (contract §4), so
+-- a squatted address does not stay taken for ever. A row goes with its account.
+CREATE TABLE signup_accounts (
+    user_id         BLOB PRIMARY KEY NOT NULL REFERENCES users (id) ON DELETE CASCADE
+);

@@ -181,6 +181,9 @@ pub struct Settings {
     pub first_admin_email: Option<EmailAddress>,
     pub first_admin_password: Option<SecretString>,
     pub verify_ttl: Duration,
+    /// How long an account made by a sign-up and never verified is kept after its last
+    /// verification link expired (`LATCHKEY_UNVERIFIED_RETENTION`).
+    pub unverified_retention: Duration,
     pub reset_ttl: Duration,
     pub email_change_ttl: Duration,
     pub revert_ttl: Duration,
@@ -268,6 +271,7 @@ impl Settings {
             first_admin_email: src.parse_opt("first_admin_email", from_str)?,
             first_admin_password: src.take("first_admin_password").map(SecretString::from),
             verify_ttl: src.parse("verify_ttl", "24h", positive_duration)?,
+            unverified_retention: src.parse("unverified_retention", "7d", positive_duration)?,
             reset_ttl: src.parse("reset_ttl", "1h", positive_duration)?,
             email_change_ttl: src.parse("email_change_ttl", "24h", positive_duration)?,
             revert_ttl: src.parse("revert_ttl", "7d", positive_duration)?,
@@ -558,6 +562,7 @@ mod tests {
         assert_eq!(s.http_header_timeout, Duration::from_secs(30));
         assert_eq!(s.http_body_timeout, Duration::from_secs(30));
         assert_eq!(s.verify_ttl, Duration::from_secs(86_400));
+        assert_eq!(s.unverified_retention, Duration::from_secs(7 * 86_400));
         assert_eq!(s.refresh_ttl, Duration::from_secs(30 * 86_400));
         assert_eq!(s.mail_cooldown, Duration::from_secs(60));
         assert!(s.email_change_confirm_old && s.rate_limit && s.dev_mailbox());

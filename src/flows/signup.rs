@@ -173,6 +173,39 @@ impl Flows {
         if let Err(e) = swept.await {
             tracing::warn!(error = %crate::error::Chain(&e), "cannot sweep old cooldowns and wrong codes");
         }
+        if let Err(e) = self.delete_stale_signups(now).await {
+            tracing::warn!(error = %crate::error::Chain(&e), "cannot delete never-verified sign-ups");
+        }
+    }
+
+    /// Deletes the accounts made by a sign-up and never verified whose last verification link
+    /// has been expired for `LATCHKEY_UNVERIFIED_RETENTION` (contract §4), each with everything
+    /// of it and a `user.deleted` event (the host app heard `user.created`); no email: nobody
+    /// proved the address. Each in a transaction that checks again, so a verification or a new
+    /// sign-up in between keeps the account.
+    async fn delete_stale_signups(&self, now: Millis) -> Result<(), Error> {
+        let cut = now - self.settings.unverified_retention;
+        let stale = self.store.read().await?.stale_signups(cut, 100).await?;
+        for user in stale {
+            transaction!(self.store, |tx| {
+                let still = tx
+                    .stale_signups(cut, 100)
+                    .await?
+                    .into_iter()
+                    .any(|u| u.id == user.id);
+                if !still || !tx.delete_user(user.id, &user.email_norm).await? {
+                    return Ok(());
+                }
+                let deleted = Event::Deleted {
+                    user_id: user.id,
+                    email: user.email.clone(),
+                };
+                self.enqueue_event(tx, deleted, self.clock.now()).await?;
+                tracing::info!(user = %user.id, "never-verified sign-up deleted after its retention");
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     /// `register`'s work once it is answered: takes the pending row out in the transaction
@@ -243,6 +276,7 @@ impl Flows {
             now,
         })
         .await?;
+        tx.mark_signup_account(id).await?;
         self.enqueue_event(
             tx,
             Event::Created {

@@ -146,6 +146,27 @@ impl Conn {
         Ok(done == 1)
     }
 
+    /// Marks `id` as an account a sign-up made (see `stale_signups`).
+    pub async fn mark_signup_account(&mut self, id: Uuid) -> Result<(), Error> {
+        const SQL: &str =
+            "INSERT INTO signup_accounts (user_id) VALUES ($1) ON CONFLICT DO NOTHING";
+        on_db!(self, c => sqlx::query(SQL).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Up to `limit` accounts made by a sign-up, never verified, made before `cut` and with no
+    /// verification link expiring after it: their last link has been expired for the
+    /// retention that `cut` is `now` minus.
+    pub async fn stale_signups(&mut self, cut: Millis, limit: i64) -> Result<Vec<User>, Error> {
+        const SQL: &str = "SELECT id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at, locale \
+            FROM users u WHERE u.email_verified = FALSE AND u.created_at <= $1 \
+              AND EXISTS (SELECT 1 FROM signup_accounts s WHERE s.user_id = u.id) \
+              AND NOT EXISTS (SELECT 1 FROM link_tokens t WHERE t.user_id = u.id \
+                  AND t.purpose = 'verify_email' AND t.expires_at > $1) \
+            ORDER BY u.created_at LIMIT $2";
+        Ok(on_db!(self, c => sqlx::query_as(SQL).bind(cut).bind(limit).fetch_all(c).await)?)
+    }
+
     pub async fn set_locale(
         &mut self,
         id: Uuid,

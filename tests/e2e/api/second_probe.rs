@@ -419,3 +419,69 @@ async fn cooldowns_taken_for_addresses_without_accounts_are_swept() {
     .await;
     app.stop().await;
 }
+
+async fn accounts_at(app: &TestApp, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_norm = $1")
+        .bind(email)
+        .fetch_one(app.db().await)
+        .await
+        .expect("count")
+}
+
+/// Issue 17, 1 (its second half): accounts made by a sign-up and never verified stayed for
+/// ever. Once their last verification link has been expired for
+/// `LATCHKEY_UNVERIFIED_RETENTION` they are deleted; until then they stay, and accounts an
+/// operator made, or verified ones, are never deleted this way.
+#[tokio::test]
+async fn never_verified_sign_ups_are_deleted_after_the_retention() {
+    let app = TestApp::spawn_with(|s| {
+        with_root(s);
+        s.unverified_retention = Duration::from_secs(7 * 24 * 3600);
+    })
+    .await;
+    let (root, _) = app.log_in("root@example.com").await;
+    app.register("squatted@example.com").await;
+    app.register("later@example.com").await;
+    app.verified_user("kept@example.com").await;
+    let r = app
+        .post_auth(
+            "/api/v1/admin/users",
+            &root,
+            json!({"email": "operator-made@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    // The link expires after a day; six days after that, everything is still there.
+    app.advance(Duration::from_secs(24 * 3600 + 6 * 24 * 3600))
+        .await;
+    // A resend gives one of them a new link: its retention starts again from that link.
+    let r = app.resend("later@example.com").await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    app.smtp
+        .new_token("later@example.com", "verify-email")
+        .await;
+    tokio::time::sleep(Duration::from_secs(6)).await; // the sweep runs every 5 s
+    assert_eq!(accounts_at(&app, "squatted@example.com").await, 1);
+
+    app.advance(Duration::from_secs(24 * 3600 + 1)).await;
+    wait_until(
+        "the never-verified sign-up is deleted",
+        Duration::from_secs(15),
+        || async { accounts_at(&app, "squatted@example.com").await == 0 },
+    )
+    .await;
+    for kept in [
+        "later@example.com",
+        "kept@example.com",
+        "operator-made@example.com",
+    ] {
+        assert_eq!(accounts_at(&app, kept).await, 1, "{kept}");
+    }
+    // The address can sign up again.
+    assert_eq!(
+        app.register("squatted@example.com").await.status(),
+        StatusCode::ACCEPTED
+    );
+    app.stop().await;
+}

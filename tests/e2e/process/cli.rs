@@ -227,6 +227,23 @@ async fn users_from_the_command_line() {
 
     // Disable ends the sessions at once; enable lets the user back in.
     let tokens: Value = r.json().await.expect("tokens");
+    // Root is the only admin: the CLI cannot leave the instance without one (contract §3).
+    let e = cli
+        .fails(&["user", "disable", "root@example.com"], None)
+        .await;
+    assert!(e.contains("last admin"), "{e}");
+    cli.ok(
+        &[
+            "user",
+            "create",
+            "--email",
+            "second-admin@example.com",
+            "--verified",
+            "--admin",
+        ],
+        Some(PW),
+    )
+    .await;
     cli.ok(&["user", "disable", "root@example.com"], None).await;
     assert_eq!(
         app.get_auth("/api/v1/me", &str_of(&tokens, "access_token"))
