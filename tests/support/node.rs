@@ -32,13 +32,15 @@ pub fn latchkey(dir: &Path) -> Command {
 
 /// [`latchkey`] as a node of a test deployment: on `database_url`, sending through `smtp`, with
 /// the suite's secret, no request limits and no mail cooldown (tests send many requests), quick
-/// retries, and info logs.
+/// retries, and info logs. Every node has the same public URL, as nodes behind one load
+/// balancer do: it is the access tokens' issuer, so a token from one node works on the others.
 pub fn deployment(dir: &Path, database_url: &str, smtp: &SmtpServer) -> Command {
     let mut command = latchkey(dir);
     command.envs([
         ("LATCHKEY_DATABASE_URL", database_url),
         ("LATCHKEY_SMTP_URL", smtp.url().as_str()),
         ("LATCHKEY_SECRET", SECRET),
+        ("LATCHKEY_PUBLIC_URL", "http://localhost:8080"),
         ("LATCHKEY_MAIL_COOLDOWN", "0s"),
         ("LATCHKEY_RATE_LIMIT", "off"),
         ("LATCHKEY_MAIL_RETRY_BASE", "200ms"),
