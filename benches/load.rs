@@ -58,9 +58,14 @@ use tokio::{
 
 #[path = "load/soak.rs"]
 mod soak;
+// The tests' software passkey: registers passkeys and signs the sign-in assertions.
+#[path = "../tests/support/passkey.rs"]
+mod passkey;
 
 /// Passes the password policy (not on the common list).
 const PASSWORD: &str = "load test password 7f3a";
+/// Every server's public URL: the tokens' issuer, and the origin of passkey answers.
+const PUBLIC_URL: &str = "https://id.load.example";
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(180);
 
@@ -434,6 +439,23 @@ async fn run_on(args: Args, database: Option<&PgDatabase>) -> Result<(), String>
     let used = cpu.finish();
     report.add("token/refresh", stats, used);
 
+    // Passkey sign-in: each client alternates the options and the signed assertion (a software
+    // passkey in this process signs), so a sign-in is two requests; its server CPU is twice
+    // the phase's per request.
+    let owners = &verified[..verified.len().min(args.clients)];
+    let passkeys = register_passkeys(addr[0], owners).await?;
+    let cpu = Cpu::start(&watched).profiled(&args, "login/passkey");
+    let workloads = passkeys
+        .into_iter()
+        .map(|passkey| PasskeySignIn {
+            passkey,
+            started: None,
+        })
+        .collect();
+    let (_, stats) = drive(addr, workloads, Limits::timed(&args)).await;
+    let used = cpu.finish();
+    report.add("login/passkey/options + login/passkey", stats, used);
+
     // Paced sign-ups on an otherwise idle server: the email pipeline without a hashing queue.
     if args.probe > 0 {
         let every = Duration::from_secs_f64(1.0 / args.probe_rate);
@@ -709,6 +731,90 @@ impl Workload for Login {
             }
             _ => false,
         }
+    }
+}
+
+/// Registers a software passkey for each account (log-in, options with the password, the
+/// signed registration), before the timed phase.
+async fn register_passkeys(
+    addr: SocketAddr,
+    accounts: &[String],
+) -> Result<Vec<passkey::SoftPasskey>, String> {
+    let mut http = Http::new(addr);
+    let mut passkeys = Vec::new();
+    let json_of = |what: &str, status: u16, expected: u16, body: &[u8]| {
+        if status != expected {
+            return Err(format!(
+                "passkey set-up: {what} answered {status}: {}",
+                String::from_utf8_lossy(body)
+            ));
+        }
+        serde_json::from_slice::<Value>(body).map_err(|e| format!("passkey set-up: {what}: {e}"))
+    };
+    for email in accounts {
+        let body = json!({"email": email, "password": PASSWORD}).to_string();
+        let (status, answer) = http
+            .request(Method::POST, "/api/v1/login", body.into())
+            .await?;
+        let tokens = json_of("log-in", status, 200, &answer)?;
+        let access = tokens["access_token"].as_str().unwrap_or_default().to_owned();
+        let body = json!({"password": PASSWORD}).to_string();
+        let (status, answer) = http
+            .send(
+                Method::POST,
+                "/api/v1/me/passkeys/options",
+                body.into(),
+                Some(&access),
+            )
+            .await?;
+        let options = json_of("options", status, 200, &answer)?;
+        let (passkey, credential) =
+            passkey::SoftPasskey::register(&options["publicKey"], PUBLIC_URL);
+        let body = json!({"challenge_id": options["challenge_id"], "credential": credential});
+        let (status, answer) = http
+            .send(
+                Method::POST,
+                "/api/v1/me/passkeys",
+                body.to_string().into(),
+                Some(&access),
+            )
+            .await?;
+        json_of("registration", status, 201, &answer)?;
+        passkeys.push(passkey);
+    }
+    Ok(passkeys)
+}
+
+struct PasskeySignIn {
+    passkey: passkey::SoftPasskey,
+    /// The options of the sign-in under way; `None`: the next request asks for them.
+    started: Option<Value>,
+}
+
+impl Workload for PasskeySignIn {
+    fn next(&mut self) -> Option<(&'static str, Bytes)> {
+        match &self.started {
+            None => Some(("/api/v1/login/passkey/options", Bytes::from_static(b"{}"))),
+            Some(options) => {
+                let credential = self.passkey.assert(&options["publicKey"]);
+                let body = json!({"challenge_id": options["challenge_id"], "credential": credential});
+                Some(("/api/v1/login/passkey", body.to_string().into()))
+            }
+        }
+    }
+    fn answer(&mut self, _: Instant, status: u16, body: &[u8]) -> bool {
+        let asked_options = self.started.is_none();
+        self.started = None;
+        if status != 200 {
+            return false;
+        }
+        if asked_options {
+            match serde_json::from_slice::<Value>(body) {
+                Ok(options) => self.started = Some(options),
+                Err(_) => return false,
+            }
+        }
+        true
     }
 }
 
@@ -1197,7 +1303,7 @@ impl Server {
             .env("LATCHKEY_LISTEN", addr.to_string())
             // One public URL for every server, as a deployment behind one name has: it is the
             // access tokens' issuer, so a token from one server is good on the others.
-            .env("LATCHKEY_PUBLIC_URL", "https://id.load.example")
+            .env("LATCHKEY_PUBLIC_URL", PUBLIC_URL)
             .env("LATCHKEY_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
             .env("LATCHKEY_RATE_LIMIT", "off")
             .env("LATCHKEY_MAIL_COOLDOWN", "0s");

@@ -301,3 +301,21 @@ csrf = Wir haben es nicht angenommen: Das Formular wurde von einer Seite außerh
 csrf-back = Zurück zu { $product }
 not-found-title = Seite nicht gefunden
 not-found = Unter dieser Adresse gibt es nichts.
+
+# Passkeys (sign-in page and account page)
+login-passkey = Mit einem Passkey anmelden
+passkey-failed = Der Passkey konnte nicht verwendet werden. Versuchen Sie es erneut oder melden Sie sich mit Ihrem Passwort an.
+passkeys-title = Passkeys
+passkeys-intro = Ein Passkey meldet Sie mit der Bildschirmsperre Ihres Geräts oder einem Sicherheitsschlüssel an, ohne Passwort.
+passkeys-none = Sie haben noch keine Passkeys.
+passkeys-added-when = Hinzugefügt { $when }
+passkeys-used-when = Zuletzt verwendet { $when }
+passkeys-never-used = Noch nie verwendet
+passkeys-rename = Umbenennen
+passkeys-remove = Entfernen
+passkeys-add = Passkey hinzufügen
+field-passkey-name = Name des Passkeys (optional)
+passkey-added = Der Passkey wurde hinzugefügt.
+passkey-renamed = Der Passkey wurde umbenannt.
+passkey-removed = Der Passkey wurde entfernt.
+passkey-needs-script = Um einen Passkey hinzuzufügen, braucht dieser Browser JavaScript.

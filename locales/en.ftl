@@ -302,3 +302,21 @@ csrf = We didn’t accept it: the form was sent from a page outside { $product }
 csrf-back = Back to { $product }
 not-found-title = Page not found
 not-found = There is nothing at this address.
+
+# Passkeys (sign-in page and account page)
+login-passkey = Sign in with a passkey
+passkey-failed = The passkey could not be used. Try again, or sign in with your password.
+passkeys-title = Passkeys
+passkeys-intro = A passkey signs you in with your device’s screen lock or a security key, without a password.
+passkeys-none = You have no passkeys yet.
+passkeys-added-when = Added { $when }
+passkeys-used-when = Last used { $when }
+passkeys-never-used = Never used
+passkeys-rename = Rename
+passkeys-remove = Remove
+passkeys-add = Add a passkey
+field-passkey-name = Name of the passkey (optional)
+passkey-added = The passkey was added.
+passkey-renamed = The passkey was renamed.
+passkey-removed = The passkey was removed.
+passkey-needs-script = Adding a passkey needs JavaScript in this browser.

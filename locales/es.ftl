@@ -301,3 +301,21 @@ csrf = No lo hemos aceptado: se envió desde una página ajena a { $product }, q
 csrf-back = Volver a { $product }
 not-found-title = Página no encontrada
 not-found = No hay nada en esta dirección.
+
+# Passkeys (sign-in page and account page)
+login-passkey = Iniciar sesión con una llave de acceso
+passkey-failed = No se pudo usar la llave de acceso. Inténtalo de nuevo o inicia sesión con tu contraseña.
+passkeys-title = Llaves de acceso
+passkeys-intro = Una llave de acceso te permite iniciar sesión con el bloqueo de pantalla de tu dispositivo o una llave de seguridad, sin contraseña.
+passkeys-none = Todavía no tienes llaves de acceso.
+passkeys-added-when = Añadida { $when }
+passkeys-used-when = Último uso { $when }
+passkeys-never-used = Nunca usada
+passkeys-rename = Cambiar nombre
+passkeys-remove = Quitar
+passkeys-add = Añadir una llave de acceso
+field-passkey-name = Nombre de la llave de acceso (opcional)
+passkey-added = Se añadió la llave de acceso.
+passkey-renamed = Se cambió el nombre de la llave de acceso.
+passkey-removed = Se quitó la llave de acceso.
+passkey-needs-script = Para añadir una llave de acceso, este navegador necesita JavaScript.

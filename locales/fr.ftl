@@ -301,3 +301,21 @@ csrf = Nous ne l’avons pas accepté : il a été envoyé depuis une page exté
 csrf-back = Retour à { $product }
 not-found-title = Page introuvable
 not-found = Il n’y a rien à cette adresse.
+
+# Passkeys (sign-in page and account page)
+login-passkey = Se connecter avec une clé d’accès
+passkey-failed = La clé d’accès n’a pas pu être utilisée. Réessayez, ou connectez-vous avec votre mot de passe.
+passkeys-title = Clés d’accès
+passkeys-intro = Une clé d’accès vous connecte avec le verrouillage d’écran de votre appareil ou une clé de sécurité, sans mot de passe.
+passkeys-none = Vous n’avez pas encore de clé d’accès.
+passkeys-added-when = Ajoutée { $when }
+passkeys-used-when = Dernière utilisation { $when }
+passkeys-never-used = Jamais utilisée
+passkeys-rename = Renommer
+passkeys-remove = Supprimer
+passkeys-add = Ajouter une clé d’accès
+field-passkey-name = Nom de la clé d’accès (facultatif)
+passkey-added = La clé d’accès a été ajoutée.
+passkey-renamed = La clé d’accès a été renommée.
+passkey-removed = La clé d’accès a été supprimée.
+passkey-needs-script = Pour ajouter une clé d’accès, ce navigateur doit autoriser JavaScript.

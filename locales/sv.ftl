@@ -301,3 +301,21 @@ csrf = Vi tog inte emot det: formuläret skickades från en sida utanför { $pro
 csrf-back = Tillbaka till { $product }
 not-found-title = Sidan finns inte
 not-found = Det finns inget på den här adressen.
+
+# Passkeys (sign-in page and account page)
+login-passkey = Logga in med en nyckel
+passkey-failed = Nyckeln kunde inte användas. Försök igen, eller logga in med ditt lösenord.
+passkeys-title = Nycklar (passkeys)
+passkeys-intro = En nyckel loggar in dig med enhetens skärmlås eller en säkerhetsnyckel, utan lösenord.
+passkeys-none = Du har inga nycklar än.
+passkeys-added-when = Tillagd { $when }
+passkeys-used-when = Senast använd { $when }
+passkeys-never-used = Aldrig använd
+passkeys-rename = Byt namn
+passkeys-remove = Ta bort
+passkeys-add = Lägg till en nyckel
+field-passkey-name = Nyckelns namn (valfritt)
+passkey-added = Nyckeln lades till.
+passkey-renamed = Nyckeln fick ett nytt namn.
+passkey-removed = Nyckeln togs bort.
+passkey-needs-script = För att lägga till en nyckel behöver den här webbläsaren JavaScript.

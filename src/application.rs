@@ -17,6 +17,7 @@ use crate::{
         access::{AccessTokens, TokenSettings},
         fault::Fault,
         keys::{Keys, Secret},
+        passkey::{RelyingParty, RelyingPartyError},
         password::{NewPassword, PasswordHasher, WeakPassword},
         time::Clock,
     },
@@ -56,6 +57,8 @@ pub enum StartError {
     FirstAdminPassword(WeakPassword),
     #[error("cannot create the first admin: {0}")]
     FirstAdmin(#[source] Error),
+    #[error("invalid LATCHKEY_WEBAUTHN_RP_ID: {0}")]
+    RelyingParty(#[source] RelyingPartyError),
     #[error("cannot build the webhook HTTP client: {0}")]
     Webhook(#[source] reqwest::Error),
     #[error(
@@ -183,8 +186,23 @@ impl Services {
             .map_err(StartError::Webhook)?
             .map(Arc::new);
         let outbox = Outbox::new(keys.clone(), settings.webhook.as_ref().map(|w| &w.url));
+        let relying_party = match RelyingParty::new(
+            settings.webauthn_rp_id.as_deref(),
+            &settings.public_url,
+            &settings.cors_origins,
+            &settings.product_name,
+        ) {
+            Ok(rp) => Some(rp),
+            // Contract §1: the server starts; the passkey endpoints answer 404.
+            Err(e @ RelyingPartyError::IpAddress(_)) => {
+                tracing::warn!("{e}: passkeys are off; set LATCHKEY_WEBAUTHN_RP_ID to a domain");
+                None
+            }
+            Err(e) => return Err(StartError::RelyingParty(e)),
+        };
         let settings = Arc::new(settings);
         let flows = Arc::new(Flows {
+            relying_party,
             store: store.clone(),
             clock: clock.clone(),
             hasher,

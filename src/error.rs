@@ -48,6 +48,14 @@ pub enum Error {
     /// answer, so that a code never tells whether an address has an account.
     #[error("the code is wrong, has expired, or was replaced by a newer one")]
     CodeInvalid,
+    /// A passkey sign-in whose answer does not verify, whatever the reason (unknown
+    /// credential, wrong challenge, origin or signature, no user verification, a counter that
+    /// went backwards, a challenge used or expired): one answer.
+    #[error("the passkey could not be verified")]
+    PasskeyInvalid,
+    /// A passkey registration whose answer does not verify.
+    #[error("the new passkey could not be verified")]
+    PasskeyRefused,
     #[error("the email address is already in use")]
     EmailTaken,
     #[error("the new email address is the current one")]

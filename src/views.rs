@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::{
     domain::{accounts::User, locale::Locale, time::Millis},
-    flows::{ConfirmOutcome, PendingEmail as PendingChange, SessionView, TokenPair},
-    storage::OutboxEntry,
+    flows::{ConfirmOutcome, PasskeyOptions, PendingEmail as PendingChange, SessionView, TokenPair},
+    storage::{OutboxEntry, PasskeyInfo},
 };
 
 /// A body `{"status": "<value>"}` whose status is one fixed word, with a schema that allows
@@ -385,4 +385,47 @@ pub struct ProblemField {
     field: String,
     code: String,
     message: String,
+}
+
+/// One passkey of the signed-in user (`GET /api/v1/me/passkeys`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Passkey {
+    id: Uuid,
+    name: String,
+    created_at: Millis,
+    /// The last sign-in or second-factor check with it; null until then.
+    #[schema(required = true)]
+    last_used_at: Option<Millis>,
+}
+
+impl From<PasskeyInfo> for Passkey {
+    fn from(p: PasskeyInfo) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            created_at: p.created_at,
+            last_used_at: p.last_used_at,
+        }
+    }
+}
+
+/// The start of a WebAuthn ceremony: `publicKey` is the JSON form of
+/// `PublicKeyCredentialCreationOptions` or `PublicKeyCredentialRequestOptions` (binary fields
+/// as base64url), as `PublicKeyCredential.parseCreationOptionsFromJSON` and
+/// `parseRequestOptionsFromJSON` read it; the answer names `challenge_id`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PasskeyChallenge {
+    challenge_id: String,
+    #[serde(rename = "publicKey")]
+    #[schema(value_type = Object)]
+    public_key: serde_json::Value,
+}
+
+impl From<PasskeyOptions> for PasskeyChallenge {
+    fn from(o: PasskeyOptions) -> Self {
+        Self {
+            challenge_id: o.challenge_id,
+            public_key: o.public_key,
+        }
+    }
 }

@@ -205,6 +205,9 @@ pub struct Settings {
     pub product_name: String,
     /// `LATCHKEY_CORS_ORIGINS`: origins (`scheme://host[:port]`) whose scripts may call the API.
     pub cors_origins: Vec<String>,
+    /// `LATCHKEY_WEBAUTHN_RP_ID`: the WebAuthn relying party id; `None` takes the host of the
+    /// public URL (contract §11).
+    pub webauthn_rp_id: Option<String>,
     /// `LATCHKEY_WEBHOOK_URL` with its secrets; `None`: no events are sent.
     pub webhook: Option<WebhookSettings>,
     pub trusted_proxies: Vec<IpNet>,
@@ -293,6 +296,7 @@ impl Settings {
             default_locale: src.parse("default_locale", "en", from_str_display)?,
             product_name: src.parse("product_name", "Latchkey", parse_product_name)?,
             cors_origins: src.parse("cors_origins", "", parse_origins)?,
+            webauthn_rp_id: src.parse_opt("webauthn_rp_id", parse_rp_id)?,
             webhook: webhook_settings(&mut src)?,
             trusted_proxies: src.parse("trusted_proxies", "", parse_proxies)?,
             password_hash: src.parse("password_hash", "argon2id:m=19456,t=2,p=1", from_str)?,
@@ -522,6 +526,23 @@ fn parse_origins(s: &str) -> Result<Vec<String>, InvalidValue> {
             Ok(url.origin().ascii_serialization())
         })
         .collect()
+}
+
+/// A relying party id is a host name (lower case, no scheme, port or path); whether it suits
+/// the public URL is the WebAuthn library's check at start.
+fn parse_rp_id(s: &str) -> Result<String, InvalidValue> {
+    let given = s;
+    let s = s.trim().to_ascii_lowercase();
+    let ok = !s.is_empty()
+        && s.len() <= 253
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && !s.starts_with('.')
+        && !s.ends_with('.');
+    if ok {
+        Ok(s)
+    } else {
+        Err(InvalidValue::expected("a host name such as example.com", given))
+    }
 }
 
 fn parse_audience(s: &str) -> Result<String, InvalidValue> {

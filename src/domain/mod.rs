@@ -13,6 +13,7 @@ pub mod jws;
 pub mod keys;
 pub mod locale;
 pub mod new_password;
+pub mod passkey;
 pub mod password;
 pub mod time;
 pub mod tokens;

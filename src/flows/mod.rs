@@ -8,6 +8,7 @@ mod email_change;
 mod limits;
 mod outbox_view;
 mod pagination;
+mod passkeys;
 mod password;
 mod profile;
 mod session;
@@ -19,6 +20,7 @@ pub use email_change::{ConfirmOutcome, PendingEmail};
 pub use limits::{Client, LimitKey, RateLimiter};
 pub use outbox_view::OutboxStatus;
 pub use pagination::{Cursor, Page, PageSize};
+pub use passkeys::PasskeyOptions;
 pub use profile::ProfilePatch;
 pub use session::{Principal, SessionView, TokenPair};
 pub use signup::Registration;
@@ -60,6 +62,8 @@ pub struct Flows {
     /// The limits on attempts: the HTTP layer's per-IP ones, and the address-keyed ones the
     /// log-in and every check of a signed-in user's password count themselves.
     pub limiter: RateLimiter,
+    /// The WebAuthn relying party; `None` when passkeys are off (an IP address as its id).
+    pub relying_party: Option<crate::domain::passkey::RelyingParty>,
 }
 
 impl Flows {

@@ -95,7 +95,7 @@ impl Flows {
         }
     }
 
-    async fn start_session(
+    pub(super) async fn start_session(
         &self,
         user: &User,
         user_agent: Option<&str>,

@@ -115,6 +115,8 @@ pub fn error(e: &Error) -> Row<'static> {
         Error::TokenExpired => Row::of(S::GONE, "token_expired"),
         Error::TokenUsed => Row::of(S::CONFLICT, "token_used"),
         Error::CodeInvalid => Row::of(S::BAD_REQUEST, "code_invalid"),
+        Error::PasskeyInvalid => Row::of(S::UNAUTHORIZED, "passkey_invalid"),
+        Error::PasskeyRefused => Row::of(S::BAD_REQUEST, "passkey_invalid"),
         Error::EmailTaken => Row::of(S::CONFLICT, "email_taken"),
         Error::SameEmail => Row::of(S::BAD_REQUEST, "same_email"),
         Error::AlreadyVerified => Row::of(S::CONFLICT, "already_verified"),

@@ -26,6 +26,7 @@ mod api {
     mod host_app;
     mod languages;
     mod password;
+    mod passkeys;
     mod password_guessing;
     mod refresh_tokens;
     mod revert_guard;

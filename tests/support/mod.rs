@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod database;
 pub mod node;
 pub mod pages;
+pub mod passkey;
 pub mod process_group;
 pub mod smtp;
 pub mod webhooks;

@@ -7,6 +7,7 @@
 mod accounts;
 mod admin;
 mod me;
+mod passkeys;
 pub mod openapi;
 
 use axum::{
@@ -116,6 +117,18 @@ pub fn routes() -> Vec<Route> {
         Route::new(Delete, "/me/email", me::cancel_email_change),
         Route::new(Get, "/me/sessions", me::sessions),
         Route::new(Delete, "/me/sessions/{id}", me::revoke_session),
+        Route::new(
+            Post,
+            "/me/passkeys/options",
+            passkeys::registration_options,
+        ),
+        Route::new(Post, "/me/passkeys", passkeys::register),
+        Route::new(Get, "/me/passkeys", passkeys::list),
+        Route::new(Patch, "/me/passkeys/{id}", passkeys::rename),
+        Route::new(Delete, "/me/passkeys/{id}", passkeys::remove),
+        Route::new(Post, "/login/passkey/options", passkeys::sign_in_options)
+            .limited(LimitKey::Login),
+        Route::new(Post, "/login/passkey", passkeys::sign_in).limited(LimitKey::Login),
         Route::new(Post, "/admin/users", admin::create_user),
         Route::new(Get, "/admin/users", admin::list_users),
         Route::new(Get, "/admin/users/{id}", admin::show_user),

@@ -4,7 +4,7 @@
 //! `tests/openapi_drift.rs` validates real answers against the served schemas.
 //!
 //! Imports point one way: this file reads the handlers' annotations (`accounts`, `me`,
-//! `admin`); they import nothing from here or from each other.
+//! `admin`, `passkeys`); they import nothing from here or from each other.
 
 use std::sync::LazyLock;
 
@@ -17,7 +17,7 @@ use utoipa::{
     },
 };
 
-use super::{accounts, admin, me};
+use super::{accounts, admin, me, passkeys};
 use crate::views::{Problem, ProblemField};
 
 struct BearerAuth;
@@ -129,6 +129,13 @@ fn problem(description: &str) -> RefOr<Response> {
         me::cancel_email_change,
         me::sessions,
         me::revoke_session,
+        passkeys::registration_options,
+        passkeys::register,
+        passkeys::list,
+        passkeys::rename,
+        passkeys::remove,
+        passkeys::sign_in_options,
+        passkeys::sign_in,
         admin::create_user,
         admin::list_users,
         admin::show_user,
@@ -146,6 +153,7 @@ fn problem(description: &str) -> RefOr<Response> {
     modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "accounts", description = "Sign-up, verification, log-in and sessions"),
+        (name = "passkeys", description = "Passkeys (WebAuthn): registering, listing and removing them, and signing in with one"),
         (name = "admin", description = "For users with is_admin; 403 forbidden for everyone else"),
         (name = "operations", description = "Health, readiness, metrics, the access-token keys and this document"),
     )

@@ -13,6 +13,7 @@ use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
 use super::{
+    assets::PASSKEY_SCRIPT_PATH,
     cookies::{
         ACCESS_COOKIE, REFRESH_COOKIE, clear_cookies, cookie, language_cookie, session_cookies,
         with_cookies,
@@ -58,10 +59,11 @@ async fn signed_in(
 }
 
 pub async fn login_page(State(s): State<AppState>, v: Visitor) -> Response {
-    login_form(&s.pages, &v, None, None)
+    login_form(&s, &v, None, None)
 }
 
-fn login_form(p: &Pages, v: &Visitor, email: Option<String>, problem: Option<Problem>) -> Response {
+fn login_form(s: &AppState, v: &Visitor, email: Option<String>, problem: Option<Problem>) -> Response {
+    let p = &s.pages;
     let t = |k: &str| p.t(v.lang, k);
     let form = FormView::new("login", "/login", t("login-button"))
         .field(email_field(p.t(v.lang, "field-email"), email))
@@ -72,15 +74,24 @@ fn login_form(p: &Pages, v: &Visitor, email: Option<String>, problem: Option<Pro
             "current-password",
         ))
         .problem(problem);
-    p.form_page(
-        v,
-        FormPage {
-            title: t("login-title"),
-            intro: None,
-            form,
-            links: other_pages(p, v, "/login"),
-        },
-    )
+    let page = FormPage {
+        title: t("login-title"),
+        intro: None,
+        form,
+        links: other_pages(p, v, "/login"),
+    };
+    // "Sign in with a passkey": shown by the page's script, which makes the WebAuthn call.
+    let passkey = s.flows.relying_party.is_some().then(|| {
+        context! { action => "/login/passkey", label => t("login-passkey"), error => t("passkey-failed") }
+    });
+    match passkey {
+        Some(passkey) => p.form_page_with(
+            v,
+            page,
+            context! { passkey, script => PASSKEY_SCRIPT_PATH.as_str() },
+        ),
+        None => p.form_page(v, page),
+    }
 }
 
 #[derive(Deserialize)]
@@ -98,7 +109,7 @@ pub async fn login_submit(
     let p = &s.pages;
     let Ok(Form(f)) = form else {
         let problem = Problem::form(p.t(v.lang, "error-required"));
-        return login_form(p, &v, None, Some(problem));
+        return login_form(&s, &v, None, Some(problem));
     };
     let result = match EmailAddress::parse(&f.email) {
         Ok(email) => s.flows.login(&email, &f.password, &client).await,
@@ -117,7 +128,7 @@ pub async fn login_submit(
         Err(Error::RateLimited { retry_after }) => too_many_requests(p, &v, retry_after),
         Err(e) => {
             let problem = explain(p, v.lang, &e, None);
-            login_form(p, &v, Some(f.email), Some(problem))
+            login_form(&s, &v, Some(f.email), Some(problem))
         }
     }
 }
@@ -199,9 +210,10 @@ async fn account(
     let t = |k: &str| p.t(v.lang, k);
     let pending = s.flows.pending_email(principal.user.id).await;
     let sessions = s.flows.sessions(principal).await;
-    let (pending, sessions) = match (pending, sessions) {
-        (Ok(pending), Ok(sessions)) => (pending, sessions),
-        (Err(e), _) | (_, Err(e)) => {
+    let passkeys = s.flows.passkeys(principal.user.id).await;
+    let (pending, sessions, passkeys) = match (pending, sessions, passkeys) {
+        (Ok(pending), Ok(sessions), Ok(passkeys)) => (pending, sessions, passkeys),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
             // Without them there is no account page to show: a page that says so, 500 (or 503
             // with `Retry-After` when the database cannot take requests), in the user's words.
             let problem = explain(p, v.lang, &e, None);
@@ -325,7 +337,50 @@ async fn account(
             "current-password",
         ))
         .problem(problem_for("delete"));
+    // Passkeys: only for a verified address (contract §11), and when the relying party is set.
+    let passkeys_on = s.flows.relying_party.is_some() && user.email_verified;
+    let passkey_lines: Vec<Value> = passkeys
+        .iter()
+        .map(|k| {
+            let lang = v.lang.as_str();
+            let used = match k.last_used_at {
+                Some(at) => p.t_with(
+                    v.lang,
+                    "passkeys-used-when",
+                    &[("when", p.catalogue().ago(lang, at.elapsed_at(now)).into())],
+                ),
+                None => t("passkeys-never-used"),
+            };
+            context! {
+                id => k.id.to_string(),
+                name => &k.name,
+                added => p.catalogue().ago(lang, k.created_at.elapsed_at(now)),
+                used,
+            }
+        })
+        .collect();
+    let passkey_form = passkeys_on.then(|| {
+        FormView::new("passkey-add", "/account/passkeys/options", t("passkeys-add"))
+            .button_class("secondary")
+            .field(
+                Field::new("name", t("field-passkey-name"), "text", "off")
+                    .optional()
+                    .max_chars(crate::domain::accounts::NAME_MAX_CHARS as u32),
+            )
+            .field(Field::new(
+                "password",
+                t("field-current-password"),
+                "password",
+                "current-password",
+            ))
+            .problem(problem_for("passkeys"))
+            .finish()
+    });
     let values = context! {
+        passkeys => passkey_lines,
+        passkey_form => passkey_form.map(|f| Value::from(minijinja::value::Serde(f))),
+        passkeys_error => problem_for("passkey-list").map(|p| p.message),
+        script => passkeys_on.then(|| PASSKEY_SCRIPT_PATH.as_str()),
         title => t("account-title"),
         wide => true,
         notice => done,
@@ -627,4 +682,157 @@ pub async fn delete_account(
             with_cookies(page, cookies)
         }
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasskeySignInForm {
+    challenge_id: String,
+    credential: String,
+}
+
+/// The passkey button of /login: its script puts the assertion here.
+pub async fn login_passkey_submit(
+    State(s): State<AppState>,
+    v: Visitor,
+    client: Client,
+    form: Result<Form<PasskeySignInForm>, FormRejection>,
+) -> Response {
+    let p = &s.pages;
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    let result = match serde_json::from_str::<serde_json::Value>(&f.credential) {
+        Ok(credential) => {
+            s.flows
+                .sign_in_with_passkey(&f.challenge_id, &credential, &client)
+                .await
+        }
+        Err(_) => Err(Error::PasskeyInvalid),
+    };
+    match result {
+        Ok(tokens) => {
+            let mut cookies = session_cookies(&s, &tokens);
+            if let Ok(principal) = s.flows.authenticate(&tokens.access_token).await {
+                cookies.extend(language_cookie(&s, &principal));
+            }
+            with_cookies(Redirect::to("/account").into_response(), cookies)
+        }
+        Err(Error::RateLimited { retry_after }) => too_many_requests(p, &v, retry_after),
+        Err(e) => {
+            let problem = explain(p, v.lang, &e, None);
+            login_form(&s, &v, None, Some(problem))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasskeyOptionsForm {
+    password: String,
+}
+
+/// "Add a passkey": the password is checked and the options answered as JSON to the page's
+/// script, which makes the WebAuthn call. A browser without the script gets the account page
+/// saying that the script is needed.
+pub async fn passkey_options(
+    State(s): State<AppState>,
+    client: Client,
+    v: Visitor,
+    headers: HeaderMap,
+    form: Result<Form<PasskeyOptionsForm>, FormRejection>,
+) -> Response {
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    let wants_json = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    let (principal, cookies) = match signed_in(&s, &headers).await {
+        Ok(signed) => signed,
+        Err(redirect) => return redirect,
+    };
+    if !wants_json {
+        let lang = principal.user.locale_or(s.flows.settings.default_locale);
+        let problem = Problem::form(s.pages.t(lang, "passkey-needs-script"));
+        let notice = Notice::Problem("passkeys", problem);
+        let page = account(&s, v, &principal, notice, Typed::default()).await;
+        return with_cookies(page, cookies);
+    }
+    let answer = match s
+        .flows
+        .passkey_registration_options(&principal, &client, &f.password)
+        .await
+    {
+        Ok(options) => axum::Json(serde_json::json!({
+            "challenge_id": options.challenge_id,
+            "publicKey": options.public_key,
+        }))
+        .into_response(),
+        Err(e) => {
+            let lang = principal.user.locale_or(s.flows.settings.default_locale);
+            let problem = explain(&s.pages, lang, &e, Some("password"));
+            let status = crate::http::rejection::error(&e).status;
+            (status, axum::Json(serde_json::json!({ "message": problem.message })))
+                .into_response()
+        }
+    };
+    with_cookies(answer, cookies)
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasskeyAddForm {
+    challenge_id: String,
+    credential: String,
+    name: String,
+}
+
+pub async fn passkey_add(
+    State(s): State<AppState>,
+    v: Visitor,
+    headers: HeaderMap,
+    form: Result<Form<PasskeyAddForm>, FormRejection>,
+) -> Response {
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    let report = Report::new("passkeys", "passkey-added");
+    act(s, v, headers, report, |s, p| async move {
+        let credential: serde_json::Value =
+            serde_json::from_str(&f.credential).map_err(|_| Error::PasskeyRefused)?;
+        s.flows
+            .register_passkey(&p, &f.challenge_id, &credential, Some(&f.name))
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasskeyRenameForm {
+    id: String,
+    name: String,
+}
+
+pub async fn passkey_rename(
+    State(s): State<AppState>,
+    v: Visitor,
+    headers: HeaderMap,
+    form: Result<Form<PasskeyRenameForm>, FormRejection>,
+) -> Response {
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    let report = Report::new("passkey-list", "passkey-renamed");
+    act(s, v, headers, report, |s, p| async move {
+        let id = f.id.parse().map_err(|_| Error::NotFound)?;
+        s.flows.rename_passkey(&p, id, &f.name).await.map(|_| ())
+    })
+    .await
+}
+
+pub async fn passkey_remove(
+    State(s): State<AppState>,
+    v: Visitor,
+    headers: HeaderMap,
+    form: Result<Form<SessionForm>, FormRejection>,
+) -> Response {
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    let report = Report::new("passkey-list", "passkey-removed");
+    act(s, v, headers, report, |s, p| async move {
+        let id = f.id.parse().map_err(|_| Error::NotFound)?;
+        s.flows.remove_passkey(&p, id).await
+    })
+    .await
 }

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 const STYLESHEET: &str = include_str!("../../../templates/pages/style.css");
+const PASSKEY_SCRIPT: &str = include_str!("../../../templates/pages/passkeys.js");
 const FAVICON: &[u8] = include_bytes!("../../../templates/pages/favicon.ico");
 
 /// `/assets/style-HASH.css`: a new stylesheet gets a new URL, so the old one may be cached
@@ -23,14 +24,24 @@ pub static STYLESHEET_PATH: LazyLock<String> = LazyLock::new(|| {
     format!("/assets/style-{hash}.css")
 });
 
-/// Every page: no framing, no inline script or style (the stylesheet is a file of its own),
-/// forms post only here, nothing loaded from elsewhere.
-pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// `/assets/passkeys-HASH.js`: the pages' one script, the WebAuthn calls of /login and
+/// /account (contract §8: the only JavaScript), hashed like the stylesheet.
+pub static PASSKEY_SCRIPT_PATH: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::digest(PASSKEY_SCRIPT.as_bytes());
+    let hash: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("/assets/passkeys-{hash}.js")
+});
+
+/// Every page: no framing, no inline script or style (the stylesheet and the passkey script
+/// are files of their own), scripts only from here and calling only here, forms post only
+/// here, nothing loaded from elsewhere.
+pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The stylesheet and the favicon.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route(STYLESHEET_PATH.as_str(), get(stylesheet))
+        .route(PASSKEY_SCRIPT_PATH.as_str(), get(passkey_script))
         .route("/favicon.ico", get(favicon))
 }
 
@@ -50,6 +61,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         STYLESHEET,
+    )
+        .into_response()
+}
+
+async fn passkey_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        PASSKEY_SCRIPT,
     )
         .into_response()
 }

@@ -53,6 +53,7 @@ pub fn explain(
         Error::SameEmail => Problem::at("new_email", t("error-same-email")),
         Error::EmailTaken => Problem::form(t("error-email-taken")),
         Error::LastAdmin => Problem::form(t("error-last-admin")),
+        Error::PasskeyInvalid | Error::PasskeyRefused => Problem::form(t("passkey-failed")),
         Error::TokenExpired => Problem::form(t("link-expired")),
         Error::TokenUsed => Problem::form(t("link-used")),
         Error::TokenInvalid => Problem::form(t("link-invalid")),

@@ -151,12 +151,18 @@ impl Pages {
 
     /// A page whose main part is one form, answered as the form's problem (if any) says.
     pub fn form_page(&self, visitor: &Visitor, page: FormPage) -> Response {
+        self.form_page_with(visitor, page, context! {})
+    }
+
+    /// `form_page` with more values for the template (the log-in page's passkey button).
+    pub fn form_page_with(&self, visitor: &Visitor, page: FormPage, extra: Value) -> Response {
         let answer = page.form.answer();
         let values = context! {
             title => page.title,
             intro => page.intro,
             form => Value::from(minijinja::value::Serde(page.form.finish())),
             links => Value::from(minijinja::value::Serde(page.links)),
+            ..extra
         };
         answer.apply(self.render("form.html", visitor, values))
     }

@@ -51,7 +51,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/login",
             get(account::login_page).merge(limited(post(account::login_submit), LimitKey::Login)),
         )
+        .route(
+            "/login/passkey",
+            limited(post(account::login_passkey_submit), LimitKey::Login),
+        )
         .route("/logout", post(account::logout))
+        .route("/account/passkeys/options", post(account::passkey_options))
+        .route("/account/passkeys", post(account::passkey_add))
+        .route("/account/passkeys/rename", post(account::passkey_rename))
+        .route("/account/passkeys/remove", post(account::passkey_remove))
         .route("/account", get(account::account_page))
         .route("/account/email", post(account::change_email))
         .route("/account/email/cancel", post(account::cancel_email_change))

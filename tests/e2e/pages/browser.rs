@@ -129,6 +129,9 @@ return problems;
 struct Walk<'a> {
     c: Client,
     app: &'a TestApp,
+    /// Where pages are opened: the app's address, or its public URL where the browser must
+    /// see that origin (WebAuthn).
+    origin: String,
     lang: &'static str,
     words: Catalogue,
 }
@@ -143,7 +146,10 @@ impl Walk<'_> {
     }
 
     async fn open(&self, path: &str) {
-        self.c.goto(&self.app.url(path)).await.expect("goto");
+        self.c
+            .goto(&format!("{}{path}", self.origin))
+            .await
+            .expect("goto");
     }
 
     /// Waits for the page whose `h1` is `title`, then checks it.
@@ -249,6 +255,7 @@ impl Walk<'_> {
 async fn walk<'a>(driver: &Driver, app: &'a TestApp, lang: &'static str, width: u32) -> Walk<'a> {
     Walk {
         c: browser(driver, lang, width).await,
+        origin: app.base.clone(),
         app,
         lang,
         words: Catalogue::load("Latchkey", None).expect("the catalogue"),
@@ -444,5 +451,69 @@ async fn the_short_walk_in_every_language_on_a_phone() {
             .await;
         w.c.close().await.expect("close");
     }
+    driver.stop();
+}
+
+/// Passkeys with Chromium's virtual authenticator (a platform authenticator with resident
+/// keys and user verification, added through chromedriver's WebAuthn extension), on the public
+/// URL `http://localhost:PORT` (browsers refuse an IP address as relying party): add one on
+/// /account with the password, sign out, sign in with it on /login without typing anything.
+/// In Swedish, whose words are the longest here.
+#[tokio::test]
+async fn a_person_adds_a_passkey_and_signs_in_with_it() {
+    let Some(driver) = driver() else { return };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let app = TestApp::spawn_with(|s| {
+        s.listen = format!("127.0.0.1:{port}").parse().expect("address");
+        s.public_url = format!("http://localhost:{port}").parse().expect("url");
+    })
+    .await;
+    let email = "passkey.walker@example.com";
+    app.verified_user(email).await;
+    let mut w = walk(&driver, &app, "sv", 1280).await;
+    w.origin = format!("http://localhost:{port}");
+
+    let session = w.c.session_id().await.expect("session id").expect("a session");
+    let r = reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{}/session/{session}/webauthn/authenticator",
+            driver.port
+        ))
+        .json(&json!({
+            "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+            "hasUserVerification": true, "isUserVerified": true,
+        }))
+        .send()
+        .await
+        .expect("chromedriver");
+    assert!(r.status().is_success(), "{:?}", r.text().await);
+
+    let page = w.log_in(email, PASSWORD).await;
+    assert!(page.contains(&w.t("passkeys-none")));
+    w.type_into("#passkey-add-name", "Min dator").await;
+    w.type_into("#passkey-add-password", PASSWORD).await;
+    w.press("#passkey-add button[type=submit]").await;
+    let page = w.expect_page(&w.t("account-title")).await;
+    assert!(page.contains(&w.t("passkey-added")), "{page}");
+    assert!(page.contains("Min dator"));
+    assert!(page.contains(&w.t("passkeys-never-used")));
+
+    w.press("header form button[type=submit]").await;
+    let login = w.words.text("sv", "login-title", &[]);
+    w.expect_page(&login).await;
+    w.press("form[data-passkey=sign-in] button").await;
+    let page = w.expect_page(&w.t("account-title")).await;
+    assert!(page.contains(email));
+    assert!(!page.contains(&w.t("passkeys-never-used")), "its use is listed");
+
+    // Removed, the passkey is gone from the list.
+    w.press("form[action='/account/passkeys/remove'] button").await;
+    let page = w.expect_page(&w.t("account-title")).await;
+    assert!(page.contains(&w.t("passkey-removed")));
+    assert!(page.contains(&w.t("passkeys-none")));
+    w.c.close().await.expect("close");
     driver.stop();
 }

@@ -416,3 +416,54 @@ async fn one_address_signed_up_on_two_servers_at_once_makes_one_account() {
     database.close().await;
     pair.assert_no_panics();
 }
+
+/// A passkey ceremony started on one server is finished on the other (its state is in the
+/// database), and one sign-in assertion sent to both servers at once signs in once: the
+/// challenge is taken by one statement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_passkey_challenge_answered_on_two_servers_at_once_signs_in_once() {
+    use crate::support::passkey::SoftPasskey;
+    let Some(pair) = Pair::start().await else {
+        return;
+    };
+    // `LATCHKEY_LISTEN=127.0.0.1:0`: the public URL, and so the origin, is this.
+    let origin = "http://localhost:0";
+    let (access, _) = pair.account("passkey@example.com").await;
+    let (status, options) = pair
+        .post_auth(
+            0,
+            "/api/v1/me/passkeys/options",
+            &access,
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{options}");
+    let (mut passkey, credential) = SoftPasskey::register(&options["publicKey"], origin);
+    let (status, body) = pair
+        .post_auth(
+            1,
+            "/api/v1/me/passkeys",
+            &access,
+            json!({"challenge_id": options["challenge_id"], "credential": credential}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    for round in 0..ROUNDS {
+        let (status, options) = pair
+            .post(round, "/api/v1/login/passkey/options", json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{options}");
+        let credential = passkey.assert(&options["publicKey"]);
+        let body = json!({"challenge_id": options["challenge_id"], "credential": credential});
+        let answers = pair
+            .race("/api/v1/login/passkey", vec![body; RACERS])
+            .await;
+        assert_one_winner(
+            &format!("round {round}"),
+            &answers,
+            200,
+            (401, "passkey_invalid"),
+        );
+    }
+    pair.assert_no_panics();
+}
