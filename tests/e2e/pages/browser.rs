@@ -472,7 +472,15 @@ async fn a_person_adds_a_passkey_and_signs_in_with_it() {
     })
     .await;
     let email = "passkey.walker@example.com";
-    app.verified_user(email).await;
+    let r = app
+        .post(
+            "/api/v1/register",
+            json!({"email": email, "password": PASSWORD, "locale": "sv"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+    let token = app.smtp.new_token(email, "verify-email").await;
+    assert_eq!(app.verify(&token).await.status(), reqwest::StatusCode::OK);
     let mut w = walk(&driver, &app, "sv", 1280).await;
     w.origin = format!("http://localhost:{port}");
 
