@@ -642,6 +642,71 @@ async fn every_answer_of_a_full_lifecycle_matches_the_served_document() {
 
     // Administration: ann becomes an administrator (as `latchkey user create --admin` would).
     let bob_access = str_of(&login(bob, PASSWORD).await.body, "access_token");
+
+    // Passkeys: bob adds one (a software authenticator answers), signs in with it, renames
+    // and removes it.
+    let options = c
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/me/passkeys/options",
+            Some(&bob_access),
+            Some(json!({"password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(options.status, StatusCode::OK);
+    let (mut passkey, credential) = crate::support::passkey::SoftPasskey::register(
+        &options.body["publicKey"],
+        "http://localhost:8080",
+    );
+    let added = c
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/me/passkeys",
+            Some(&bob_access),
+            Some(json!({"challenge_id": options.body["challenge_id"], "credential": credential, "name": "Key"})),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED);
+    let passkey_path = format!("/api/v1/me/passkeys/{}", str_of(&added.body, "id"));
+    let r = c
+        .call(&app, get.clone(), "/api/v1/me/passkeys", Some(&bob_access), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let options = c
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/login/passkey/options",
+            None,
+            Some(json!({})),
+        )
+        .await;
+    let credential = passkey.assert(&options.body["publicKey"]);
+    let body = json!({"challenge_id": options.body["challenge_id"], "credential": credential});
+    let r = c
+        .call(&app, post.clone(), "/api/v1/login/passkey", None, Some(body.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c
+        .call(&app, post.clone(), "/api/v1/login/passkey", None, Some(body))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = c
+        .call(
+            &app,
+            patch.clone(),
+            &passkey_path,
+            Some(&bob_access),
+            Some(json!({"name": "Laptop"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c
+        .call(&app, delete.clone(), &passkey_path, Some(&bob_access), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
     let r = c
         .call(
             &app,
