@@ -757,7 +757,10 @@ async fn register_passkeys(
             .request(Method::POST, "/api/v1/login", body.into())
             .await?;
         let tokens = json_of("log-in", status, 200, &answer)?;
-        let access = tokens["access_token"].as_str().unwrap_or_default().to_owned();
+        let access = tokens["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let body = json!({"password": PASSWORD}).to_string();
         let (status, answer) = http
             .send(
@@ -797,7 +800,8 @@ impl Workload for PasskeySignIn {
             None => Some(("/api/v1/login/passkey/options", Bytes::from_static(b"{}"))),
             Some(options) => {
                 let credential = self.passkey.assert(&options["publicKey"]);
-                let body = json!({"challenge_id": options["challenge_id"], "credential": credential});
+                let body =
+                    json!({"challenge_id": options["challenge_id"], "credential": credential});
                 Some(("/api/v1/login/passkey", body.to_string().into()))
             }
         }

@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use crate::{
     domain::{accounts::User, locale::Locale, time::Millis},
-    flows::{ConfirmOutcome, PasskeyOptions, PendingEmail as PendingChange, SessionView, TokenPair},
+    flows::{
+        ConfirmOutcome, PasskeyOptions, PendingEmail as PendingChange, SessionView, TokenPair,
+    },
     storage::{OutboxEntry, PasskeyInfo},
 };
 

@@ -535,13 +535,17 @@ fn parse_rp_id(s: &str) -> Result<String, InvalidValue> {
     let s = s.trim().to_ascii_lowercase();
     let ok = !s.is_empty()
         && s.len() <= 253
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         && !s.starts_with('.')
         && !s.ends_with('.');
     if ok {
         Ok(s)
     } else {
-        Err(InvalidValue::expected("a host name such as example.com", given))
+        Err(InvalidValue::expected(
+            "a host name such as example.com",
+            given,
+        ))
     }
 }
 

@@ -13,8 +13,8 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 use webauthn_rs::prelude::{
-    CredentialID, DiscoverableAuthentication, Passkey, PasskeyRegistration,
-    PublicKeyCredential, RegisterPublicKeyCredential, Url, Webauthn, WebauthnBuilder,
+    CredentialID, DiscoverableAuthentication, Passkey, PasskeyRegistration, PublicKeyCredential,
+    RegisterPublicKeyCredential, Url, Webauthn, WebauthnBuilder,
 };
 
 use super::tokens::random_bytes;
@@ -138,8 +138,7 @@ impl RelyingParty {
     ) -> Result<Registered, PasskeyRefused> {
         let credential: RegisterPublicKeyCredential =
             serde_json::from_value(credential.clone()).map_err(|_| PasskeyRefused)?;
-        let state: PasskeyRegistration =
-            serde_json::from_str(state).map_err(|_| PasskeyRefused)?;
+        let state: PasskeyRegistration = serde_json::from_str(state).map_err(|_| PasskeyRefused)?;
         let passkey = self
             .webauthn
             .finish_passkey_registration(&credential, &state)
@@ -170,7 +169,9 @@ impl RelyingParty {
 
     /// Reads a sign-in answer: the account's handle and the credential id it names, before
     /// anything is verified (the stored credential is looked up by them).
-    pub fn identify(credential: &Value) -> Result<(PublicKeyCredential, Uuid, Vec<u8>), PasskeyRefused> {
+    pub fn identify(
+        credential: &Value,
+    ) -> Result<(PublicKeyCredential, Uuid, Vec<u8>), PasskeyRefused> {
         let credential: PublicKeyCredential =
             serde_json::from_value(credential.clone()).map_err(|_| PasskeyRefused)?;
         let handle = credential
@@ -277,7 +278,12 @@ mod tests {
     fn registration_options_ask_for_a_discoverable_credential_and_user_verification() {
         let rp = party("http://localhost:8080", None).unwrap();
         let started = rp
-            .start_registration(Uuid::now_v7(), "ann@example.com", "Ann", vec![vec![1, 2, 3]])
+            .start_registration(
+                Uuid::now_v7(),
+                "ann@example.com",
+                "Ann",
+                vec![vec![1, 2, 3]],
+            )
             .unwrap();
         let pk = &started.public_key;
         assert_eq!(pk["rp"]["id"], "localhost");

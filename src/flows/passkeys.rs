@@ -144,10 +144,17 @@ impl Flows {
 
     pub async fn remove_passkey(&self, principal: &Principal, id: Uuid) -> Result<(), Error> {
         let user_id = principal.user.id;
-        let removed = transaction!(self.store, |tx| {
-            Ok(tx.delete_passkey(user_id, id).await?)
-        })?;
-        if removed { Ok(()) } else { Err(Error::NotFound) }
+        let removed = self
+            .store
+            .autocommit()
+            .await?
+            .delete_passkey(user_id, id)
+            .await?;
+        if removed {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
     }
 
     /// Starts a sign-in with a passkey: no address, the authenticator offers its own.

@@ -85,8 +85,10 @@ impl Conn {
             WHERE hash = $1 AND purpose = $2 AND expires_at > $3 \
               AND (($4 IS NULL AND user_id IS NULL) OR user_id = $4) \
             RETURNING state";
-        Ok(on_db!(self, c => sqlx::query_scalar(SQL).bind(&hash[..]).bind(purpose.as_str())
-            .bind(now).bind(user_id).fetch_optional(c).await)?)
+        Ok(
+            on_db!(self, c => sqlx::query_scalar(SQL).bind(&hash[..]).bind(purpose.as_str())
+            .bind(now).bind(user_id).fetch_optional(c).await)?,
+        )
     }
 
     pub async fn insert_passkey(&mut self, p: &NewPasskey<'_>) -> Result<(), Error> {
@@ -132,9 +134,7 @@ impl Conn {
     ) -> Result<Option<StoredPasskey>, Error> {
         const SQL: &str =
             "SELECT id, user_id, credential, counter FROM passkeys WHERE credential_id = $1";
-        Ok(
-            on_db!(self, c => sqlx::query_as(SQL).bind(credential_id).fetch_optional(c).await)?,
-        )
+        Ok(on_db!(self, c => sqlx::query_as(SQL).bind(credential_id).fetch_optional(c).await)?)
     }
 
     /// Records a verified use: the new stored credential and counter, if the counter is still
@@ -163,8 +163,10 @@ impl Conn {
     ) -> Result<Option<PasskeyInfo>, Error> {
         const SQL: &str = "UPDATE passkeys SET name = $3 WHERE id = $1 AND user_id = $2 \
             RETURNING id, name, created_at, last_used_at";
-        Ok(on_db!(self, c => sqlx::query_as(SQL).bind(id).bind(user_id).bind(name)
-            .fetch_optional(c).await)?)
+        Ok(
+            on_db!(self, c => sqlx::query_as(SQL).bind(id).bind(user_id).bind(name)
+            .fetch_optional(c).await)?,
+        )
     }
 
     pub async fn delete_passkey(&mut self, user_id: Uuid, id: Uuid) -> Result<bool, Error> {

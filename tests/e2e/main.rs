@@ -25,8 +25,8 @@ mod api {
     mod email_change;
     mod host_app;
     mod languages;
-    mod password;
     mod passkeys;
+    mod password;
     mod password_guessing;
     mod refresh_tokens;
     mod revert_guard;

@@ -7,8 +7,8 @@
 mod accounts;
 mod admin;
 mod me;
-mod passkeys;
 pub mod openapi;
+mod passkeys;
 
 use axum::{
     Router,
@@ -117,11 +117,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(Delete, "/me/email", me::cancel_email_change),
         Route::new(Get, "/me/sessions", me::sessions),
         Route::new(Delete, "/me/sessions/{id}", me::revoke_session),
-        Route::new(
-            Post,
-            "/me/passkeys/options",
-            passkeys::registration_options,
-        ),
+        Route::new(Post, "/me/passkeys/options", passkeys::registration_options),
         Route::new(Post, "/me/passkeys", passkeys::register),
         Route::new(Get, "/me/passkeys", passkeys::list),
         Route::new(Patch, "/me/passkeys/{id}", passkeys::rename),

@@ -62,7 +62,12 @@ pub async fn login_page(State(s): State<AppState>, v: Visitor) -> Response {
     login_form(&s, &v, None, None)
 }
 
-fn login_form(s: &AppState, v: &Visitor, email: Option<String>, problem: Option<Problem>) -> Response {
+fn login_form(
+    s: &AppState,
+    v: &Visitor,
+    email: Option<String>,
+    problem: Option<Problem>,
+) -> Response {
     let p = &s.pages;
     let t = |k: &str| p.t(v.lang, k);
     let form = FormView::new("login", "/login", t("login-button"))
@@ -360,21 +365,25 @@ async fn account(
         })
         .collect();
     let passkey_form = passkeys_on.then(|| {
-        FormView::new("passkey-add", "/account/passkeys/options", t("passkeys-add"))
-            .button_class("secondary")
-            .field(
-                Field::new("name", t("field-passkey-name"), "text", "off")
-                    .optional()
-                    .max_chars(crate::domain::accounts::NAME_MAX_CHARS as u32),
-            )
-            .field(Field::new(
-                "password",
-                t("field-current-password"),
-                "password",
-                "current-password",
-            ))
-            .problem(problem_for("passkeys"))
-            .finish()
+        FormView::new(
+            "passkey-add",
+            "/account/passkeys/options",
+            t("passkeys-add"),
+        )
+        .button_class("secondary")
+        .field(
+            Field::new("name", t("field-passkey-name"), "text", "off")
+                .optional()
+                .max_chars(crate::domain::accounts::NAME_MAX_CHARS as u32),
+        )
+        .field(Field::new(
+            "password",
+            t("field-current-password"),
+            "password",
+            "current-password",
+        ))
+        .problem(problem_for("passkeys"))
+        .finish()
     });
     let values = context! {
         passkeys => passkey_lines,
@@ -768,7 +777,10 @@ pub async fn passkey_options(
             let lang = principal.user.locale_or(s.flows.settings.default_locale);
             let problem = explain(&s.pages, lang, &e, Some("password"));
             let status = crate::http::rejection::error(&e).status;
-            (status, axum::Json(serde_json::json!({ "message": problem.message })))
+            (
+                status,
+                axum::Json(serde_json::json!({ "message": problem.message })),
+            )
                 .into_response()
         }
     };

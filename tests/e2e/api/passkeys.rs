@@ -77,7 +77,11 @@ async fn a_passkey_is_added_with_the_password_and_signs_in_without_an_address() 
     assert_eq!(pk["user"]["name"], "ann@example.com");
     assert_eq!(pk["authenticatorSelection"]["residentKey"], "required");
     assert_eq!(pk["authenticatorSelection"]["userVerification"], "required");
-    assert!(pk["pubKeyCredParams"].as_array().is_some_and(|a| !a.is_empty()));
+    assert!(
+        pk["pubKeyCredParams"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
     assert!(pk["challenge"].as_str().is_some_and(|c| c.len() >= 22));
 
     let (mut passkey, id) = add_passkey(&app, &access, "Laptop").await;
@@ -89,7 +93,11 @@ async fn a_passkey_is_added_with_the_password_and_signs_in_without_an_address() 
     let options = sign_in_options(&app).await;
     assert_eq!(options["publicKey"]["userVerification"], "required");
     assert_eq!(options["publicKey"]["rpId"], "localhost");
-    assert!(options["publicKey"].get("allowCredentials").is_none_or(|a| a == &json!([])));
+    assert!(
+        options["publicKey"]
+            .get("allowCredentials")
+            .is_none_or(|a| a == &json!([]))
+    );
     let credential = passkey.assert(&options["publicKey"]);
     let r = sign_in(&app, &options, credential).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -301,7 +309,12 @@ async fn passkeys_are_the_owners_and_only_a_verified_account_with_its_password_a
     assert_problem(r, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
 
     // Malformed answers are a 4xx, never a 5xx.
-    for credential in [json!(null), json!("x"), json!({"id": 1}), json!({"response": {}})] {
+    for credential in [
+        json!(null),
+        json!("x"),
+        json!({"id": 1}),
+        json!({"response": {}}),
+    ] {
         let options = sign_in_options(&app).await;
         let r = sign_in(&app, &options, credential.clone()).await;
         assert_problem(r, StatusCode::UNAUTHORIZED, "passkey_invalid").await;
@@ -349,6 +362,9 @@ async fn nothing_of_a_ceremony_is_readable_at_rest() {
         refresh,
         signed_in,
     ] {
-        assert!(!stored.contains(&secret), "{secret} is readable in the database");
+        assert!(
+            !stored.contains(&secret),
+            "{secret} is readable in the database"
+        );
     }
 }

@@ -47,7 +47,10 @@ async fn pages_forbid_framing_and_inline_scripts_and_every_answer_is_nosniff() {
         // file under /assets.
         assert!(directives.contains(&"default-src 'none'"), "{csp}");
         assert!(directives.contains(&"script-src 'self'"), "{csp}");
-        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+            "{csp}"
+        );
         assert_eq!(
             header_of(&r, header::X_CONTENT_TYPE_OPTIONS).as_deref(),
             Some("nosniff"),
@@ -58,7 +61,10 @@ async fn pages_forbid_framing_and_inline_scripts_and_every_answer_is_nosniff() {
         let scripts = html.matches("<script").count();
         let files = html.matches("<script src=\"/assets/passkeys-").count();
         assert_eq!(scripts, files, "{page}: an inline script");
-        assert!(!html.contains(" onclick=") && !html.contains(" onsubmit="), "{page}");
+        assert!(
+            !html.contains(" onclick=") && !html.contains(" onsubmit="),
+            "{page}"
+        );
     }
     for path in ["/healthz", "/api/v1/nope", "/api/v1/openapi.json"] {
         let r = app.get(path).await;

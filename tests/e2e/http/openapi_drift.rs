@@ -671,7 +671,13 @@ async fn every_answer_of_a_full_lifecycle_matches_the_served_document() {
     assert_eq!(added.status, StatusCode::CREATED);
     let passkey_path = format!("/api/v1/me/passkeys/{}", str_of(&added.body, "id"));
     let r = c
-        .call(&app, get.clone(), "/api/v1/me/passkeys", Some(&bob_access), None)
+        .call(
+            &app,
+            get.clone(),
+            "/api/v1/me/passkeys",
+            Some(&bob_access),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let options = c
@@ -686,11 +692,23 @@ async fn every_answer_of_a_full_lifecycle_matches_the_served_document() {
     let credential = passkey.assert(&options.body["publicKey"]);
     let body = json!({"challenge_id": options.body["challenge_id"], "credential": credential});
     let r = c
-        .call(&app, post.clone(), "/api/v1/login/passkey", None, Some(body.clone()))
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/login/passkey",
+            None,
+            Some(body.clone()),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let r = c
-        .call(&app, post.clone(), "/api/v1/login/passkey", None, Some(body))
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/login/passkey",
+            None,
+            Some(body),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let r = c

@@ -484,7 +484,11 @@ async fn a_person_adds_a_passkey_and_signs_in_with_it() {
     let mut w = walk(&driver, &app, "sv", 1280).await;
     w.origin = format!("http://localhost:{port}");
 
-    let session = w.c.session_id().await.expect("session id").expect("a session");
+    let session =
+        w.c.session_id()
+            .await
+            .expect("session id")
+            .expect("a session");
     let r = reqwest::Client::new()
         .post(format!(
             "http://127.0.0.1:{}/session/{session}/webauthn/authenticator",
@@ -515,10 +519,14 @@ async fn a_person_adds_a_passkey_and_signs_in_with_it() {
     w.press("form[data-passkey=sign-in] button").await;
     let page = w.expect_page(&w.t("account-title")).await;
     assert!(page.contains(email));
-    assert!(!page.contains(&w.t("passkeys-never-used")), "its use is listed");
+    assert!(
+        !page.contains(&w.t("passkeys-never-used")),
+        "its use is listed"
+    );
 
     // Removed, the passkey is gone from the list.
-    w.press("form[action='/account/passkeys/remove'] button").await;
+    w.press("form[action='/account/passkeys/remove'] button")
+        .await;
     let page = w.expect_page(&w.t("account-title")).await;
     assert!(page.contains(&w.t("passkey-removed")));
     assert!(page.contains(&w.t("passkeys-none")));

@@ -455,9 +455,7 @@ async fn one_passkey_challenge_answered_on_two_servers_at_once_signs_in_once() {
         assert_eq!(status, StatusCode::OK, "{options}");
         let credential = passkey.assert(&options["publicKey"]);
         let body = json!({"challenge_id": options["challenge_id"], "credential": credential});
-        let answers = pair
-            .race("/api/v1/login/passkey", vec![body; RACERS])
-            .await;
+        let answers = pair.race("/api/v1/login/passkey", vec![body; RACERS]).await;
         assert_one_winner(
             &format!("round {round}"),
             &answers,
