@@ -14,6 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const ROUNDS: usize = 10;
+const PUBLIC_URL: &str = "http://localhost:8080";
 /// Concurrent requests in one race, half to each server.
 const RACERS: usize = 16;
 
@@ -36,8 +37,15 @@ impl Pair {
         let database = TestDatabase::postgres().await;
         let smtp = SmtpServer::start().await;
         let url = database.env_url();
-        let first = Node::serve("server 0", node::deployment(dir.path(), &url, &smtp)).await;
-        let second = Node::serve("server 1", node::deployment(dir.path(), &url, &smtp)).await;
+        // One public URL for both, as a deployment behind one name has: it is the origin of
+        // passkey answers, which either server must accept.
+        let deployment = || {
+            let mut command = node::deployment(dir.path(), &url, &smtp);
+            command.env("LATCHKEY_PUBLIC_URL", PUBLIC_URL);
+            command
+        };
+        let first = Node::serve("server 0", deployment()).await;
+        let second = Node::serve("server 1", deployment()).await;
         Some(Self {
             servers: [first, second],
             smtp,
@@ -426,8 +434,7 @@ async fn one_passkey_challenge_answered_on_two_servers_at_once_signs_in_once() {
     let Some(pair) = Pair::start().await else {
         return;
     };
-    // `LATCHKEY_LISTEN=127.0.0.1:0`: the public URL, and so the origin, is this.
-    let origin = "http://localhost:0";
+    let origin = PUBLIC_URL;
     let (access, _) = pair.account("passkey@example.com").await;
     let (status, options) = pair
         .post_auth(
