@@ -18,7 +18,7 @@ use webauthn_rs::prelude::{
 };
 
 use super::tokens::random_bytes;
-use crate::error::Error;
+use super::fault::Fault;
 
 /// How long a challenge may be answered (contract §11: 5 minutes).
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
@@ -108,12 +108,12 @@ impl RelyingParty {
         email: &str,
         display_name: &str,
         exclude: Vec<Vec<u8>>,
-    ) -> Result<Started, Error> {
+    ) -> Result<Started, Fault> {
         let exclude: Option<Vec<CredentialID>> = (!exclude.is_empty()).then_some(exclude);
         let (options, state) = self
             .webauthn
             .start_passkey_registration(user_handle, email, display_name, exclude)
-            .map_err(|e| Error::internal_while("starting a passkey registration", e))?;
+            .map_err(|e| Fault::new("starting a passkey registration", e))?;
         let mut public_key = to_json(&options.public_key)?;
         // Sign-in without an address needs a discoverable credential: the library's passkey
         // registration leaves it to the authenticator, so it is asked for here.
@@ -154,11 +154,11 @@ impl RelyingParty {
 
     /// Starts a sign-in with any passkey of this relying party (no address: the authenticator
     /// offers its discoverable credentials).
-    pub fn start_sign_in(&self) -> Result<Started, Error> {
+    pub fn start_sign_in(&self) -> Result<Started, Fault> {
         let (options, state) = self
             .webauthn
             .start_discoverable_authentication()
-            .map_err(|e| Error::internal_while("starting a passkey sign-in", e))?;
+            .map_err(|e| Fault::new("starting a passkey sign-in", e))?;
         // The library marks these options for conditional mediation (autofill); the pages ask
         // with a button, and only `publicKey` is sent, so that choice stays the caller's.
         Ok(Started {
@@ -217,7 +217,7 @@ fn refused(e: webauthn_rs::prelude::WebauthnError) -> PasskeyRefused {
 }
 
 /// A ceremony's id as the client holds it, and the hash under which its state is stored.
-pub fn new_challenge_id() -> Result<(String, [u8; 32]), Error> {
+pub fn new_challenge_id() -> Result<(String, [u8; 32]), Fault> {
     use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
     let id = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
     let hash = challenge_hash(&id);
@@ -228,15 +228,15 @@ pub fn challenge_hash(id: &str) -> [u8; 32] {
     Sha256::digest(id.as_bytes()).into()
 }
 
-fn state_json<T: serde::Serialize>(state: &T) -> Result<String, Error> {
-    serde_json::to_string(state).map_err(|e| Error::internal_while("storing a WebAuthn state", e))
+fn state_json<T: serde::Serialize>(state: &T) -> Result<String, Fault> {
+    serde_json::to_string(state).map_err(|e| Fault::new("storing a WebAuthn state", e))
 }
 
 /// The options as JSON without nulls: a browser's JSON parsing takes a missing member for
 /// "not given" but refuses `null` where it expects a list or a dictionary.
-fn to_json<T: serde::Serialize>(options: &T) -> Result<Value, Error> {
+fn to_json<T: serde::Serialize>(options: &T) -> Result<Value, Fault> {
     let mut value = serde_json::to_value(options)
-        .map_err(|e| Error::internal_while("writing WebAuthn options", e))?;
+        .map_err(|e| Fault::new("writing WebAuthn options", e))?;
     strip_nulls(&mut value);
     Ok(value)
 }
