@@ -17,8 +17,8 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential, Url, Webauthn, WebauthnBuilder,
 };
 
-use super::tokens::random_bytes;
 use super::fault::Fault;
+use super::tokens::random_bytes;
 
 /// How long a challenge may be answered (contract §11: 5 minutes).
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
@@ -235,8 +235,8 @@ fn state_json<T: serde::Serialize>(state: &T) -> Result<String, Fault> {
 /// The options as JSON without nulls: a browser's JSON parsing takes a missing member for
 /// "not given" but refuses `null` where it expects a list or a dictionary.
 fn to_json<T: serde::Serialize>(options: &T) -> Result<Value, Fault> {
-    let mut value = serde_json::to_value(options)
-        .map_err(|e| Fault::new("writing WebAuthn options", e))?;
+    let mut value =
+        serde_json::to_value(options).map_err(|e| Fault::new("writing WebAuthn options", e))?;
     strip_nulls(&mut value);
     Ok(value)
 }
