@@ -1,4 +1,4 @@
-//! Passkeys and the WebAuthn ceremonies waiting for an answer (migration 0013).
+//! Passkeys and the WebAuthn ceremonies waiting for an answer (migration 0015).
 
 use uuid::Uuid;
 
