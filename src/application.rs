@@ -365,9 +365,12 @@ impl Application {
         self.services.log_created_files();
         tracing::info!(addr = %self.local_addr(), dev_mailbox = self.services.settings.dev_mailbox(), "latchkey listening");
         self.log_first_pages();
+        let settings = &self.services.settings;
         let limits = http::server::ConnectionLimits {
-            header_read_timeout: self.services.settings.http_header_timeout,
-            body_read_timeout: self.services.settings.http_body_timeout,
+            header_read_timeout: settings.http_header_timeout,
+            body_timeout: settings.http_body_timeout,
+            per_ip: settings.http_connections_per_ip,
+            uncapped: settings.trusted_proxies.clone(),
         };
         let served = http::server::serve(self.listener, self.router, limits, async move {
             shutdown.await;

@@ -218,8 +218,12 @@ pub struct Settings {
     /// How long a connection may take to send a request's head, and may sit idle between
     /// requests, before it is closed (`LATCHKEY_HTTP_HEADER_TIMEOUT`).
     pub http_header_timeout: Duration,
-    /// How long reading one request's body may take (`LATCHKEY_HTTP_BODY_TIMEOUT`).
+    /// How long after its head a request's body must have arrived whole
+    /// (`LATCHKEY_HTTP_BODY_TIMEOUT`).
     pub http_body_timeout: Duration,
+    /// Connections one client address (the socket's peer; IPv6 per /64) may hold open at once
+    /// (`LATCHKEY_HTTP_CONNECTIONS_PER_IP`; `0`: no cap). Trusted proxies are not capped.
+    pub http_connections_per_ip: Option<usize>,
 }
 
 impl Settings {
@@ -316,6 +320,11 @@ impl Settings {
             },
             http_header_timeout: src.parse("http_header_timeout", "30s", positive_duration)?,
             http_body_timeout: src.parse("http_body_timeout", "30s", positive_duration)?,
+            http_connections_per_ip: src.parse(
+                "http_connections_per_ip",
+                "128",
+                parse_connection_cap,
+            )?,
         };
         if settings.first_admin_email.is_some() != settings.first_admin_password.is_some() {
             return Err(src.error(
@@ -420,6 +429,18 @@ fn parse_max_connections(s: &str) -> Result<u32, InvalidValue> {
     match s.trim().parse::<u32>() {
         Ok(n @ 1..=1000) => Ok(n),
         _ => Err(InvalidValue::expected("a number from 1 to 1000", s)),
+    }
+}
+
+/// `0` turns the cap off (a load test from one machine).
+fn parse_connection_cap(s: &str) -> Result<Option<usize>, InvalidValue> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Ok(None),
+        Ok(n @ 1..=1_000_000) => Ok(Some(n)),
+        _ => Err(InvalidValue::expected(
+            "a number from 0 (no cap) to 1000000",
+            s,
+        )),
     }
 }
 
@@ -586,6 +607,7 @@ mod tests {
         // Slow or idle connections are closed after a bounded time (§2).
         assert_eq!(s.http_header_timeout, Duration::from_secs(30));
         assert_eq!(s.http_body_timeout, Duration::from_secs(30));
+        assert_eq!(s.http_connections_per_ip, Some(128));
         assert_eq!(s.verify_ttl, Duration::from_secs(86_400));
         assert_eq!(s.unverified_retention, Duration::from_secs(7 * 86_400));
         assert_eq!(s.refresh_ttl, Duration::from_secs(30 * 86_400));

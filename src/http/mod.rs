@@ -23,7 +23,6 @@ use tower_http::{
     catch_panic::CatchPanicLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
-    timeout::RequestBodyTimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -70,7 +69,6 @@ pub fn router(state: AppState) -> Router {
         app = app.merge(pages::security_headers(pages::dev_mailbox::router()));
     }
     let request_id = REQUEST_ID.clone();
-    let body_timeout = state.flows.settings.http_body_timeout;
     // Behind https, browsers are told to come back over https only.
     let hsts = (state.flows.settings.public_url.scheme() == "https").then(|| {
         SetResponseHeaderLayer::overriding(
@@ -86,9 +84,9 @@ pub fn router(state: AppState) -> Router {
         // Inside the router, so that the matched route (not the raw URI) is known.
         .layer(middleware::from_fn(track_requests))
         .with_state(state)
+        // A body's deadline (`LATCHKEY_HTTP_BODY_TIMEOUT` after its head) is kept by the
+        // server loop (`server::SharedBody`), whatever reads it.
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        // A body trickled in byte by byte ends in an error after this long, whatever reads it.
-        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))

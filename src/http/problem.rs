@@ -102,6 +102,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 Refusal::PayloadTooLarge
+            } else if super::server::is_body_timeout(&rejection) {
+                Refusal::BodyTimeout
             } else {
                 Refusal::MalformedJson("the body could not be read".into())
             }

@@ -33,6 +33,12 @@ pub enum Refusal {
     /// A query string that cannot be read (a repeated key, bad percent-encoding).
     #[error("{0}")]
     Query(String),
+    /// The body had not fully arrived `LATCHKEY_HTTP_BODY_TIMEOUT` after the request's head.
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
+    /// The client's address already holds `LATCHKEY_HTTP_CONNECTIONS_PER_IP` connections.
+    #[error("too many connections from your address; close one or try again later")]
+    TooManyConnections,
 }
 
 /// How a refusal is answered.
@@ -163,6 +169,8 @@ pub fn refusal(r: &Refusal) -> Row<'_> {
         Refusal::NotAnObject => validation("", "validation_failed"),
         Refusal::Field { field, .. } => validation(field, "invalid_field"),
         Refusal::Query(_) => validation("query", "validation_failed"),
+        Refusal::BodyTimeout => Row::of(S::REQUEST_TIMEOUT, "request_timeout"),
+        Refusal::TooManyConnections => Row::of(S::TOO_MANY_REQUESTS, "rate_limited"),
     }
 }
 

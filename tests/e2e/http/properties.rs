@@ -331,6 +331,7 @@ const SETTINGS: &[&str] = &[
     "webhook_concurrency",
     "http_header_timeout",
     "http_body_timeout",
+    "http_connections_per_ip",
     "webhook_url",
     "webhook_secret",
     "webhook_secret_previous",
