@@ -1310,6 +1310,9 @@ impl Server {
             .env("LATCHKEY_PUBLIC_URL", PUBLIC_URL)
             .env("LATCHKEY_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
             .env("LATCHKEY_RATE_LIMIT", "off")
+            // Every client is on loopback: one address, however many connections.
+            .env("LATCHKEY_HTTP_CONNECTIONS_PER_IP", "0")
+            .env("LATCHKEY_METRICS_LISTEN", "off")
             .env("LATCHKEY_MAIL_COOLDOWN", "0s");
         if let Some(alg) = token_alg {
             command.env("LATCHKEY_ACCESS_TOKEN_ALG", alg);

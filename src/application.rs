@@ -48,6 +48,11 @@ pub enum StartError {
     Template(#[from] TemplateError),
     #[error("invalid LATCHKEY_SMTP_URL: {0}")]
     Smtp(#[source] SmtpError),
+    #[error("cannot listen on {addr} (LATCHKEY_METRICS_LISTEN): {source}")]
+    MetricsBind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -300,6 +305,8 @@ fn resolve_secret(
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// `/metrics`, on `LATCHKEY_METRICS_LISTEN`; `None` when off or its default port is taken.
+    metrics: Option<(TcpListener, Router)>,
     services: Services,
 }
 
@@ -322,6 +329,22 @@ impl Application {
         if let Ok(bound) = listener.local_addr() {
             settings.follow_bound_port(bound.port());
         }
+        let metrics_listener = match settings.metrics_listen {
+            None => None,
+            Some(m) => match TcpListener::bind(m.addr).await {
+                Ok(listener) => Some(listener),
+                Err(source) if m.required => {
+                    return Err(StartError::MetricsBind {
+                        addr: m.addr,
+                        source,
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(addr = %m.addr, error = %e, "cannot listen on the default metrics address: /metrics is not served; set LATCHKEY_METRICS_LISTEN (or `off`)");
+                    None
+                }
+            },
+        };
         let services = Services::build_with_clock(settings, clock).await?;
         services.ensure_first_admin().await?;
         let state = AppState {
@@ -339,6 +362,7 @@ impl Application {
         let _ = crate::telemetry::handle();
         Ok(Self {
             listener,
+            metrics: metrics_listener.map(|l| (l, http::metrics_router(state.clone()))),
             router: http::router(state),
             services,
         })
@@ -348,6 +372,13 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Where `/metrics` is served, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
     /// Serves until `shutdown` completes, then finishes the requests and sends in flight.
@@ -361,9 +392,12 @@ impl Application {
         let stop = StopOnDrop(stop_tx);
         let worker = tokio::spawn(self.services.worker().run(stop_rx.clone()));
         tokio::spawn(Arc::clone(&self.services.flows).finish_unfinished_signups(stop_rx.clone()));
-        tokio::spawn(crate::telemetry::run_upkeep(stop_rx));
+        tokio::spawn(crate::telemetry::run_upkeep(stop_rx.clone()));
         self.services.log_created_files();
-        tracing::info!(addr = %self.local_addr(), dev_mailbox = self.services.settings.dev_mailbox(), "latchkey listening");
+        let metrics_addr = self
+            .metrics_addr()
+            .map_or_else(|| "off".to_owned(), |a| a.to_string());
+        tracing::info!(addr = %self.local_addr(), metrics = %metrics_addr, dev_mailbox = self.services.settings.dev_mailbox(), "latchkey listening");
         self.log_first_pages();
         let settings = &self.services.settings;
         let limits = http::server::ConnectionLimits {
@@ -372,6 +406,18 @@ impl Application {
             per_ip: settings.http_connections_per_ip,
             uncapped: settings.trusted_proxies.clone(),
         };
+        if let Some((listener, router)) = self.metrics {
+            let mut stop = stop_rx;
+            let limits = limits.clone();
+            tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = stop.wait_for(|stop| *stop).await;
+                };
+                if let Err(e) = http::server::serve(listener, router, limits, stopped).await {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            });
+        }
         let served = http::server::serve(self.listener, self.router, limits, async move {
             shutdown.await;
             tracing::info!("shutting down: finishing requests and sends in flight");

@@ -162,9 +162,25 @@ pub struct RateLimits {
     pub refresh: Quota,
 }
 
+/// `LATCHKEY_METRICS_LISTEN`: where `/metrics` is served, apart from the public listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricsListen {
+    pub addr: SocketAddr,
+    /// Set by the operator: an address that cannot be bound stops the start. The default
+    /// (`127.0.0.1:9464`) taken by another process only costs this one its metrics, with a
+    /// warning: two nodes on one host should not fail for a port nobody chose.
+    pub required: bool,
+}
+
+impl MetricsListen {
+    pub const DEFAULT: &'static str = "127.0.0.1:9464";
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
+    /// `None`: `LATCHKEY_METRICS_LISTEN=off`, no metrics are served.
+    pub metrics_listen: Option<MetricsListen>,
     pub public_url: Url,
     pub link_base_url: Url,
     pub database_url: DatabaseUrl,
@@ -256,8 +272,21 @@ impl Settings {
             Some(v) => parse_base_url(&v).map_err(|e| src.error("link_base_url", e))?,
             None => public_url.clone(),
         };
+        let metrics_listen = match src.take("metrics_listen") {
+            None => Some(MetricsListen {
+                addr: parse_listen(MetricsListen::DEFAULT)
+                    .map_err(|e| src.error("metrics_listen", e))?,
+                required: false,
+            }),
+            Some(v) if v.trim().eq_ignore_ascii_case("off") => None,
+            Some(v) => Some(MetricsListen {
+                addr: parse_listen(&v).map_err(|e| src.error("metrics_listen", e))?,
+                required: true,
+            }),
+        };
         let settings = Settings {
             listen,
+            metrics_listen,
             public_url,
             link_base_url,
             database_url: src.parse("database_url", "sqlite://latchkey.db", typed)?,
@@ -602,6 +631,10 @@ mod tests {
     fn defaults_follow_the_contract() {
         let s = Settings::defaults();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            s.metrics_listen.map(|m| (m.addr.to_string(), m.required)),
+            Some(("127.0.0.1:9464".into(), false))
+        );
         assert_eq!(s.link_base_url.as_str(), "http://localhost:8080/");
         assert_eq!(s.database_url, DatabaseUrl::Sqlite("latchkey.db".into()));
         // Slow or idle connections are closed after a bounded time (§2).
@@ -737,6 +770,21 @@ mod tests {
         let mut s = load(&[any, set]).unwrap_or_else(|e| panic!("{e}"));
         s.follow_bound_port(41234);
         assert_eq!(s.public_url.as_str(), "https://id.example.com/");
+    }
+
+    #[test]
+    fn metrics_listen_is_loopback_unless_set_and_can_be_off() {
+        let metrics = |vars: &[(&str, &str)]| {
+            load(vars)
+                .map(|s| s.metrics_listen.map(|m| (m.addr.to_string(), m.required)))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(metrics(&[]), Ok(Some(("127.0.0.1:9464".into(), false))));
+        let set = metrics(&[("LATCHKEY_METRICS_LISTEN", "0.0.0.0:9100")]);
+        assert_eq!(set, Ok(Some(("0.0.0.0:9100".into(), true))));
+        assert_eq!(metrics(&[("LATCHKEY_METRICS_LISTEN", "off")]), Ok(None));
+        let bad = metrics(&[("LATCHKEY_METRICS_LISTEN", "somewhere")]);
+        assert!(bad.is_err_and(|e| e.contains("LATCHKEY_METRICS_LISTEN")));
     }
 
     #[test]

@@ -44,15 +44,29 @@ pub struct AppState {
     pub pages: Arc<pages::Pages>,
 }
 
-/// The operational endpoints outside `/api/v1` (in the OpenAPI document too).
+/// The operational endpoints outside `/api/v1` (in the OpenAPI document too). `/metrics` is
+/// not one of them: it is served on its own listener (`metrics_router`).
 pub fn ops_routes() -> Vec<api::Route> {
     use api::{Method::Get, Route};
     vec![
         Route::new(Get, "/healthz", healthz),
         Route::new(Get, "/readyz", readyz),
-        Route::new(Get, "/metrics", metrics),
         Route::new(Get, "/.well-known/jwks.json", jwks),
     ]
+}
+
+/// `/metrics` alone, for `LATCHKEY_METRICS_LISTEN`. Its counters follow what users ask for
+/// (emails sent by kind tell whether a `forgot` hit an account), so they are kept off the
+/// public listener, where one proxy rule forgotten would publish them.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(metrics))
+        .fallback(|| async { Error::NotFound })
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -174,10 +188,9 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Error
     }
 }
 
-#[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format: requests by route and status, latencies, outbox messages by status, emails sent, failed and dead, password-hashing slot waits, database connections in use, idle and waited for", body = String, content_type = "text/plain; version=0.0.4"),
-        (status = 503, description = "`busy`: the metrics recorder is not installed in this process", body = crate::views::Problem, content_type = "application/problem+json"),
-    ))]
+/// Prometheus text format: requests by route and status, latencies, outbox messages by status,
+/// emails sent, failed and dead by kind, password-hashing slot waits, database connections in
+/// use, idle and waited for. 503 `busy` when the recorder is not installed in this process.
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, Error> {
     let handle = crate::telemetry::handle().ok_or(Error::Busy)?;
     // The outbox gauge is read now, so it is as fresh as the scrape; a slow database only

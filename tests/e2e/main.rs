@@ -33,6 +33,7 @@ mod api {
     mod second_probe;
     mod sessions;
     mod signup;
+    mod token_edges;
     mod verification;
     mod verify_links;
 }

@@ -80,6 +80,10 @@ pub fn test_settings(db: PathBuf, smtp: &SmtpServer) -> Settings {
 pub fn test_settings_on(db: &TestDatabase, smtp: &SmtpServer) -> Settings {
     let mut s = Settings::defaults();
     s.listen = "127.0.0.1:0".parse().expect("address");
+    s.metrics_listen = Some(latchkey::configuration::MetricsListen {
+        addr: "127.0.0.1:0".parse().expect("address"),
+        required: true,
+    });
     s.database_url = db.database_url();
     s.smtp_url = Some(smtp.url().parse().expect("smtp url"));
     s.secret = Some(SECRET.parse().expect("secret"));
@@ -95,6 +99,8 @@ pub fn test_settings_on(db: &TestDatabase, smtp: &SmtpServer) -> Settings {
 
 pub struct TestApp {
     pub base: String,
+    /// `http://127.0.0.1:PORT` of the metrics listener, when it has one.
+    pub metrics_base: Option<String>,
     pub client: reqwest::Client,
     pub smtp: Arc<SmtpServer>,
     pub settings: Settings,
@@ -198,7 +204,8 @@ impl TestApp {
             .enable_all()
             .build()
             .expect("a runtime for the application");
-        let (ready, started) = oneshot::channel::<Result<SocketAddr, String>>();
+        type Addrs = (SocketAddr, Option<SocketAddr>);
+        let (ready, started) = oneshot::channel::<Result<Addrs, String>>();
         let (stop, stopped) = oneshot::channel::<()>();
         let app_settings = settings.clone();
         let app_clock = clock.clone();
@@ -210,14 +217,14 @@ impl TestApp {
                     return Ok(());
                 }
             };
-            let _ = ready.send(Ok(app.local_addr()));
+            let _ = ready.send(Ok((app.local_addr(), app.metrics_addr())));
             app.run(async {
                 let _ = stopped.await;
             })
             .await
         });
-        let addr = match started.await {
-            Ok(Ok(addr)) => addr,
+        let (addr, metrics_addr) = match started.await {
+            Ok(Ok(addrs)) => addrs,
             Ok(Err(e)) => {
                 runtime.shutdown_background();
                 return Err(e);
@@ -233,6 +240,7 @@ impl TestApp {
             .expect("client");
         Ok(Self {
             base: format!("http://{addr}"),
+            metrics_base: metrics_addr.map(|a| format!("http://{a}")),
             client,
             smtp,
             settings,

@@ -24,9 +24,11 @@ pub fn latchkey(dir: &Path) -> Command {
             command.env_remove(key);
         }
     }
+    // Each process its own metrics port: many run at once.
     command
         .env("NO_COLOR", "1")
-        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1");
+        .env("LATCHKEY_PASSWORD_HASH", "argon2id:m=4096,t=1,p=1")
+        .env("LATCHKEY_METRICS_LISTEN", "127.0.0.1:0");
     command
 }
 
@@ -56,6 +58,8 @@ pub struct Node {
     child: Child,
     /// `http://127.0.0.1:PORT` for `serve`; empty for `worker`.
     pub base: String,
+    /// `http://127.0.0.1:PORT` of `serve`'s metrics listener; empty when it has none.
+    pub metrics_base: String,
     log: Arc<Mutex<Vec<String>>>,
     name: String,
 }
@@ -67,8 +71,12 @@ impl Node {
         let mut node = Self::spawn(name, command);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
-            if let Some(addr) = node.log_lines().iter().find_map(|l| listening_addr(l)) {
+            let lines = node.log_lines();
+            if let Some(addr) = lines.iter().find_map(|l| listening_addr(l)) {
                 node.base = format!("http://{addr}");
+                if let Some(metrics) = lines.iter().find_map(|l| metrics_addr(l)) {
+                    node.metrics_base = format!("http://{metrics}");
+                }
                 return node;
             }
             if let Ok(Some(status)) = node.child.try_wait() {
@@ -110,6 +118,7 @@ impl Node {
         Self {
             child,
             base: String::new(),
+            metrics_base: String::new(),
             log,
             name: name.to_owned(),
         }
@@ -174,6 +183,22 @@ impl Drop for Node {
 }
 
 /// The address of the "latchkey listening" line (text or JSON log format).
+/// The metrics address of the "latchkey listening" line (`metrics=ADDR`), if it has one.
+pub fn metrics_addr(line: &str) -> Option<String> {
+    if !line.contains("latchkey listening") {
+        return None;
+    }
+    let rest = line
+        .split_once("metrics=")
+        .or_else(|| line.split_once("\"metrics\":\""))?
+        .1;
+    let addr: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+        .collect();
+    (!addr.is_empty()).then_some(addr)
+}
+
 pub fn listening_addr(line: &str) -> Option<String> {
     if !line.contains("latchkey listening") {
         return None;

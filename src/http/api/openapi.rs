@@ -146,7 +146,6 @@ fn problem(description: &str) -> RefOr<Response> {
         document,
         crate::http::healthz,
         crate::http::readyz,
-        crate::http::metrics,
         crate::http::jwks,
     ),
     components(schemas(Problem, ProblemField)),
@@ -155,7 +154,7 @@ fn problem(description: &str) -> RefOr<Response> {
         (name = "accounts", description = "Sign-up, verification, log-in and sessions"),
         (name = "passkeys", description = "Passkeys (WebAuthn): registering, listing and removing them, and signing in with one"),
         (name = "admin", description = "For users with is_admin; 403 forbidden for everyone else"),
-        (name = "operations", description = "Health, readiness, metrics, the access-token keys and this document"),
+        (name = "operations", description = "Health, readiness, the access-token keys and this document (`/metrics` is served on its own listener, `LATCHKEY_METRICS_LISTEN`)"),
     )
 )]
 pub struct ApiDoc;

@@ -1,7 +1,7 @@
 //! The admin API (contract §3), the first admin, /metrics, /readyz and the OpenAPI document,
 //! end to end over HTTP with real SMTP.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use crate::support::*;
 use reqwest::{Response, StatusCode};
@@ -689,7 +689,22 @@ async fn health_metrics_and_openapi() {
         .expect("admin users");
     assert_eq!(r.status(), StatusCode::OK);
 
-    let r = get("/metrics").await.expect("metrics");
+    // Not on the public listener (issue 17, item 12: its counters follow users' requests)...
+    assert_eq!(
+        get("/metrics").await.expect("metrics").status(),
+        StatusCode::NOT_FOUND
+    );
+    // ... but on its own, which serves nothing else.
+    let metrics = |path: &str| client.get(format!("{}{path}", server.metrics_base)).send();
+    assert!(!server.metrics_base.is_empty(), "{}", server.log());
+    for path in ["/healthz", "/api/v1/openapi.json", "/register"] {
+        assert_eq!(
+            metrics(path).await.expect("metrics listener").status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let r = metrics("/metrics").await.expect("metrics");
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
         r.headers()["content-type"]
@@ -700,7 +715,9 @@ async fn health_metrics_and_openapi() {
     // Counters with the counts this test caused: the process served nobody else.
     for needle in [
         "latchkey_http_requests_total{method=\"POST\",route=\"/api/v1/register\",status=\"202\"} 1",
-        "latchkey_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1",
+        // The 404 above and `/metrics` on the public listener; the metrics listener's own
+        // requests are not counted.
+        "latchkey_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 2",
         "latchkey_http_requests_total{method=\"GET\",route=\"/api/v1/admin/users\",status=\"200\"} 1",
         "latchkey_http_request_duration_seconds_count{method=\"POST\",route=\"/api/v1/login\"} 1",
         "latchkey_outbox_messages{status=\"sent\"} 1",
@@ -729,4 +746,37 @@ async fn health_metrics_and_openapi() {
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/v1/admin/users/{id}"]["patch"].is_object());
     assert!(doc["paths"]["/api/v1/admin/outbox"]["get"]["parameters"].is_array());
+}
+
+/// A metrics address the operator chose must be had: taken, the start stops and names the
+/// variable. The default one taken (another node on the host) costs only the metrics.
+#[tokio::test]
+async fn a_taken_metrics_address_stops_the_start_only_when_it_was_chosen() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = taken.local_addr().expect("address");
+    let dir = Arc::new(tempfile::tempdir().expect("dir"));
+    let smtp = SmtpServer::start().await;
+    let mut settings = test_settings(dir.path().join("db.sqlite"), &smtp);
+    settings.metrics_listen = Some(latchkey::configuration::MetricsListen {
+        addr,
+        required: true,
+    });
+    let err = TestApp::try_start(settings.clone(), Arc::clone(&smtp), Arc::clone(&dir))
+        .await
+        .err();
+    assert!(
+        err.as_deref()
+            .is_some_and(|e| e.contains("LATCHKEY_METRICS_LISTEN") && e.contains(&addr.to_string())),
+        "{err:?}"
+    );
+    settings.metrics_listen = Some(latchkey::configuration::MetricsListen {
+        addr,
+        required: false,
+    });
+    let app = TestApp::try_start(settings, smtp, dir)
+        .await
+        .expect("starts");
+    assert_eq!(app.metrics_base, None);
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    app.stop().await;
 }

@@ -332,6 +332,7 @@ const SETTINGS: &[&str] = &[
     "http_header_timeout",
     "http_body_timeout",
     "http_connections_per_ip",
+    "metrics_listen",
     "webhook_url",
     "webhook_secret",
     "webhook_secret_previous",

@@ -103,8 +103,10 @@ fn serve_with_a_closed_log_pipe_serves_and_stops_promptly_every_time() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let (reader, writer) = std::io::pipe().expect("pipe");
         let mut command = latchkey(dir.path());
+        let metrics_addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
         command
             .arg("serve")
+            .env("LATCHKEY_METRICS_LISTEN", metrics_addr.to_string())
             .env("LATCHKEY_LOG", "info")
             .env("LATCHKEY_MAIL_COOLDOWN", "0s")
             .stdin(Stdio::null())
@@ -164,7 +166,7 @@ fn serve_with_a_closed_log_pipe_serves_and_stops_promptly_every_time() {
         // after the answers).
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let (_, metrics) = http(addr, "GET", "/metrics", None).expect("metrics");
+            let (_, metrics) = http(metrics_addr, "GET", "/metrics", None).expect("metrics");
             let dropped: f64 = metrics
                 .lines()
                 .find_map(|l| l.strip_prefix("latchkey_log_lines_dropped_total "))
