@@ -70,6 +70,7 @@ mod http {
     mod http_hygiene;
     mod input_hygiene;
     mod keep_alive;
+    mod openapi_constraints;
     mod openapi_drift;
     mod properties;
     mod rate_limits;

@@ -21,11 +21,20 @@ use crate::{
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterBody {
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// At least 8 characters, at most 1024; common passwords are refused (`weak_password`).
+    #[schema(min_length = 8, max_length = 1024)]
     password: String,
+    /// At most 200 characters, without control or direction-changing characters.
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     name: Option<String>,
-    /// `en`, `de`, `fr`, `es` or `sv` (a tag like `de-AT` counts as its language); without it,
-    /// the best match of `Accept-Language`, else the deployment's default.
+    /// `en`, `de`, `fr`, `es` or `sv` (a tag like `de-AT` counts as its language); without it
+    /// (or empty), the best match of `Accept-Language`, else the deployment's default.
+    #[schema(pattern = "^\\s*(([eE][nN]|[dD][eE]|[fF][rR]|[eE][sS]|[sS][vV])([-_][\\s\\S]*)?)?$")]
     locale: Option<String>,
 }
 
@@ -57,6 +66,8 @@ pub async fn register(
 
 #[derive(Deserialize, ToSchema)]
 pub struct TokenBody {
+    /// The token of the emailed link: 43 base64url characters.
+    #[schema(pattern = "^[A-Za-z0-9_-]{43}$")]
     token: String,
 }
 
@@ -96,9 +107,17 @@ impl TryFrom<ProofFields> for Proof {
 #[serde(untagged, try_from = "ProofFields")]
 pub enum VerifyBody {
     /// The link's token.
-    Link { token: String },
+    Link {
+        #[schema(pattern = "^[A-Za-z0-9_-]{43}$")]
+        token: String,
+    },
     /// The 6-digit code, with the address it was sent to.
-    Code { email: String, code: String },
+    Code {
+        #[schema(format = Email, max_length = 254)]
+        email: String,
+        #[schema(pattern = "^[0-9]{6}$")]
+        code: String,
+    },
 }
 
 impl TryFrom<ProofFields> for VerifyBody {
@@ -136,6 +155,7 @@ pub async fn verify_email(
 
 #[derive(Deserialize, ToSchema)]
 pub struct EmailBody {
+    #[schema(format = Email, max_length = 254)]
     email: String,
 }
 
@@ -157,6 +177,7 @@ pub async fn resend_verification(
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginBody {
+    #[schema(format = Email, max_length = 254)]
     email: String,
     password: String,
 }
@@ -244,11 +265,19 @@ struct ResetFields {
 #[serde(untagged, try_from = "ResetFields")]
 pub enum ResetBody {
     /// The link's token.
-    Link { token: String, new_password: String },
+    Link {
+        #[schema(pattern = "^[A-Za-z0-9_-]{43}$")]
+        token: String,
+        #[schema(min_length = 8, max_length = 1024)]
+        new_password: String,
+    },
     /// The 6-digit code, with the address it was sent to.
     Code {
+        #[schema(format = Email, max_length = 254)]
         email: String,
+        #[schema(pattern = "^[0-9]{6}$")]
         code: String,
+        #[schema(min_length = 8, max_length = 1024)]
         new_password: String,
     },
 }

@@ -53,9 +53,16 @@ impl FromRequestParts<AppState> for UserId {
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateUserBody {
+    #[schema(format = Email, max_length = 254)]
     email: String,
     /// Without one the user cannot log in until a password reset.
+    #[schema(min_length = 8, max_length = 1024)]
     password: Option<String>,
+    /// At most 200 characters, without control or direction-changing characters.
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     name: Option<String>,
     /// True: verified at once, no email. False (the default): a verification email is queued.
     #[serde(default)]
@@ -99,6 +106,7 @@ pub struct UserListQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([A-Za-z0-9_-]{21}[AQgw])?$")]
     cursor: Option<String>,
 }
 
@@ -148,9 +156,10 @@ pub struct UpdateUserBody {
     /// True revokes every session of the user at once.
     disabled: Option<bool>,
     is_admin: Option<bool>,
-    /// A new name; null or "" removes it; absent leaves it.
+    /// A new name (at most 200 characters, without control or direction-changing characters);
+    /// null or "" removes it; absent leaves it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$")]
     name: Option<Option<String>>,
 }
 
@@ -231,13 +240,14 @@ pub async fn send_verification(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
-    /// Only messages in this state.
+    /// Only messages in this state (an empty value is refused: it names none).
     #[param(value_type = Option<String>, pattern = "^(queued|retrying|sent|dead)$")]
     status: Option<String>,
     /// Messages per page: 1 to 200, 50 by default.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([A-Za-z0-9_-]{21}[AQgw])?$")]
     cursor: Option<String>,
 }
 
@@ -255,10 +265,10 @@ pub async fn list_outbox(
     _admin: Admin,
     ApiQuery(query): ApiQuery<OutboxQuery>,
 ) -> Result<Json<OutboxList>, Error> {
+    // `?status=` names no state: refused like any other unknown one, not read as "all".
     let status = query
         .status
         .as_deref()
-        .filter(|s| !s.trim().is_empty())
         .map(str::parse::<OutboxStatus>)
         .transpose()?;
     let size = PageSize::parse(query.limit.as_deref())?;

@@ -31,14 +31,15 @@ pub async fn me(State(s): State<AppState>, Auth(principal): Auth) -> Result<Json
 
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateMeBody {
-    /// A new name; null or "" removes it; absent leaves it.
+    /// A new name (at most 200 characters, without control or direction-changing characters);
+    /// null or "" removes it; absent leaves it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$")]
     name: Option<Option<String>>,
-    /// A language tag (`de`, `de-AT`: matched by its language); null forgets it, so the
-    /// deployment's default applies; absent leaves it.
+    /// A language tag of `en`, `de`, `fr`, `es` or `sv` (`de-AT` is matched by its language);
+    /// null forgets it, so the deployment's default applies; absent leaves it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^\\s*([eE][nN]|[dD][eE]|[fF][rR]|[eE][sS]|[sS][vV])([-_][\\s\\S]*)?$")]
     locale: Option<Option<String>>,
 }
 
@@ -108,6 +109,7 @@ pub async fn delete_me(
 #[derive(Deserialize, ToSchema)]
 pub struct ChangePasswordBody {
     current_password: String,
+    #[schema(min_length = 8, max_length = 1024)]
     new_password: String,
 }
 
@@ -140,6 +142,7 @@ pub async fn change_password(
 #[derive(Deserialize, ToSchema)]
 pub struct ChangeEmailBody {
     password: String,
+    #[schema(format = Email, max_length = 254)]
     new_email: String,
 }
 
