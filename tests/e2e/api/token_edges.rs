@@ -3,7 +3,7 @@
 //! refused, and the mirrored ES256 signature `(r, n − s)` of a real token is not a second
 //! valid string for it.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use crate::support::*;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -15,16 +15,10 @@ fn claims_of(token: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON")
 }
 
-fn now_ms() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_millis()
-}
-
 /// Item 9: the leeway after `exp` is at most 1 second (it was up to 1.99 s: whole seconds were
 /// compared). Tokens of the same session are re-signed with the deployment's key and an `exp`
-/// chosen so that the server reads them 0.3–0.8 s and 1.3–1.8 s after it.
+/// in whole seconds; the test clock is moved so that the server reads them 0.3 s and 1.3 s
+/// after it.
 #[tokio::test]
 async fn an_access_token_is_refused_more_than_a_second_after_exp() {
     let app = TestApp::spawn().await;
@@ -32,25 +26,21 @@ async fn an_access_token_is_refused_more_than_a_second_after_exp() {
     let (access, _) = app.log_in("leeway1@example.com").await;
     let claims = claims_of(&access);
     let tokens = access_tokens(SECRET, None);
-    let at = |exp: u128| {
+    let signed = |exp: i64| {
         let mut c = claims.clone();
-        let exp = i64::try_from(exp).expect("seconds");
         c["exp"] = exp.into();
         c["iat"] = (exp - 60).into();
         tokens.sign(&c).expect("signs")
     };
-    // Into the first 300–800 ms of a second, so that whole seconds of `exp` give the offsets.
-    let into_second = now_ms() % 1000;
-    if !(300..800).contains(&into_second) {
-        let wait = (1300 - into_second) % 1000;
-        tokio::time::sleep(Duration::from_millis(u64::try_from(wait).expect("ms"))).await;
-    }
-    let now_s = now_ms() / 1000;
-    // Re-signed with the deployment's key, differing from the real token only in time: 0.3–0.8 s
-    // past `exp` is inside the leeway, 1.3–1.8 s past it is not.
-    assert_eq!(app.me_status(&at(now_s)).await, StatusCode::OK);
+    // The application's clock to `exp` + 1.3 s, `exp` being its current second.
+    let now = app.clock.now().0;
+    let exp = now.div_euclid(1000);
+    let to = exp * 1000 + 1300 - now;
+    app.advance(Duration::from_millis(u64::try_from(to).expect("ahead")))
+        .await;
+    assert_eq!(app.me_status(&signed(exp + 1)).await, StatusCode::OK);
     assert_problem(
-        app.get_auth("/api/v1/me", &at(now_s - 1)).await,
+        app.get_auth("/api/v1/me", &signed(exp)).await,
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     )
