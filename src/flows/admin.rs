@@ -77,13 +77,16 @@ impl Flows {
         Ok(user)
     }
 
-    /// Users whose address or name contains `query` (case-insensitively), newest first.
+    /// Users whose address or name contains `query` (case-insensitively), newest first. Every
+    /// sign-up answered before the listing is in it (§4): those still pending are recorded
+    /// first.
     pub async fn list_users(
         &self,
         query: Option<&str>,
         size: PageSize,
         after: Option<Cursor>,
     ) -> Result<Page<User>, Error> {
+        self.settle_pending_signups().await?;
         let pattern = query
             .map(str::trim)
             .filter(|q| !q.is_empty())

@@ -67,16 +67,22 @@ pub struct Flows {
 }
 
 impl Flows {
-    /// The account with this address, if any (a read, no write lock).
+    /// The account with this address, if any: a read, no write lock, unless a sign-up for
+    /// the address was answered and is not recorded yet; then it is recorded first, so that
+    /// what a client was answered is what every flow finds (§4).
     async fn account_at(
         &self,
         email: &EmailAddress,
     ) -> Result<Option<crate::domain::accounts::User>, Error> {
-        self.store
-            .read()
-            .await?
-            .user_by_email(email.normalized())
-            .await
+        let mut conn = self.store.read().await?;
+        let pending = conn.pending_signups_at(email.normalized()).await?;
+        if !pending.is_empty() {
+            // Not holding a connection meanwhile: recording takes one of its own.
+            drop(conn);
+            self.settle_signups(pending).await?;
+            conn = self.store.read().await?;
+        }
+        conn.user_by_email(email.normalized()).await
     }
 
     /// How long links of a purpose live.

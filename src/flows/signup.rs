@@ -79,6 +79,7 @@ impl Flows {
         let pending = PendingSignup {
             id: Uuid::now_v7(),
             email: r.email.as_str().to_owned(),
+            email_norm: r.email.normalized().to_owned(),
             name: r.name.as_ref().map(|n| n.as_str().to_owned()),
             locale: r.locale.as_str().to_owned(),
             password_hash,
@@ -132,20 +133,9 @@ impl Flows {
                 Ok(rows) => {
                     for row in rows {
                         let id = row.id;
-                        match Answered::from_row(row) {
-                            Ok(answered) => {
-                                tracing::warn!(signup = %id, "recording a sign-up that was answered by a process that stopped before it recorded it");
-                                if let Err(e) = self.record_registration(&answered).await {
-                                    tracing::error!(signup = %id, error = %crate::error::Chain(&e), "sign-up: not recorded yet (it is retried)");
-                                }
-                            }
-                            Err(e) => {
-                                tracing::error!(signup = %id, error = %crate::error::Chain(&e), "a pending sign-up cannot be read; dropped");
-                                let dropped = async {
-                                    self.store.autocommit().await?.take_pending_signup(id).await
-                                };
-                                let _ = dropped.await;
-                            }
+                        tracing::warn!(signup = %id, "recording a sign-up that was answered by a process that stopped before it recorded it");
+                        if let Err(e) = self.record_pending(row).await {
+                            tracing::error!(signup = %id, error = %crate::error::Chain(&e), "sign-up: not recorded yet (it is retried)");
                         }
                     }
                 }
@@ -206,6 +196,46 @@ impl Flows {
             })?;
         }
         Ok(())
+    }
+
+
+    /// Read-your-writes (§4: a sign-up is there once it is answered): records sign-ups that
+    /// were answered and found still pending, before the caller looks their address up.
+    /// Recording is idempotent (the first transaction to take the pending row out records it,
+    /// any other finds it gone and records nothing), so this process need not wait for
+    /// whichever process answered the sign-up, nor know whether that process still lives: when
+    /// this returns, each of them is committed.
+    pub(super) async fn settle_signups(&self, pending: Vec<PendingSignup>) -> Result<(), Error> {
+        for row in pending {
+            self.record_pending(row).await?;
+        }
+        Ok(())
+    }
+
+    /// `settle_signups` for every address: before an operator's listing.
+    pub(super) async fn settle_pending_signups(&self) -> Result<(), Error> {
+        // Rows live milliseconds; more than this at once is a flood the finisher catches up on.
+        const AT_MOST: i64 = 1000;
+        let pending = self.store.read().await?.pending_signups(AT_MOST).await?;
+        self.settle_signups(pending).await
+    }
+
+    /// Records a pending sign-up as read back from its row; a row that cannot be read (it
+    /// never should: `register` wrote values it had parsed) is dropped, with an error logged.
+    async fn record_pending(&self, row: PendingSignup) -> Result<(), Error> {
+        let id = row.id;
+        match Answered::from_row(row) {
+            Ok(answered) => self.record_registration(&answered).await,
+            Err(e) => {
+                tracing::error!(signup = %id, error = %crate::error::Chain(&e), "a pending sign-up cannot be read; dropped");
+                self.store
+                    .autocommit()
+                    .await?
+                    .take_pending_signup(id)
+                    .await
+                    .map(drop)
+            }
+        }
     }
 
     /// `register`'s work once it is answered: takes the pending row out in the transaction

@@ -33,6 +33,7 @@ mod api {
     mod second_probe;
     mod sessions;
     mod signup;
+    mod signup_visible;
     mod token_edges;
     mod verification;
     mod verify_links;
@@ -102,6 +103,7 @@ mod storage {
     mod postgres_outage;
     mod postgres_races;
     mod postgres_schema;
+    mod postgres_signup_visible;
     mod postgres_start;
     mod storage_faults;
 }

@@ -666,3 +666,36 @@ async fn only_five_commands_create_the_database() {
         assert!(fresh.dir.path().join("cli.db").exists(), "{creating:?}");
     }
 }
+
+/// A sign-up is there once it is answered (contract §4), for the CLI too: one answered and not
+/// recorded yet (only its `pending_signups` row, as the process that answered it leaves it until
+/// it records it) is listed and shown, and its verification email goes out.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_lists_and_shows_a_sign_up_not_recorded_yet() {
+    let cli = Cli::new().await;
+    cli.ok(&["migrate"], None).await;
+    let smtp = SmtpServer::start().await;
+    let app = cli.server(Arc::clone(&smtp), |_| {}).await;
+    assert_eq!(
+        app.register("seed@example.com").await.status(),
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        app.login("seed@example.com", PASSWORD).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    app.leave_sign_up_pending(1, "Listed@Example.com", "seed@example.com")
+        .await;
+    let list = cli.ok(&["user", "list"], None).await;
+    assert!(list.contains("Listed@Example.com"), "{list}");
+
+    app.leave_sign_up_pending(2, "shown@example.com", "seed@example.com")
+        .await;
+    let shown = cli.ok(&["user", "show", "shown@example.com"], None).await;
+    assert!(shown.contains("email verified: no"), "{shown}");
+    for email in ["Listed@Example.com", "shown@example.com"] {
+        assert!(smtp.latest(email).await.token("verify-email").is_some());
+    }
+    app.stop().await;
+}
