@@ -76,15 +76,15 @@ pub async fn run(args: &Args, minutes: u64) -> Result<(), String> {
 
     println!();
     println!(
-        "## Latchkey soak: {clients} clients, {minutes} min, {} cores, {} MB memory",
+        "## Latchkey soak: {clients} clients, {minutes} min, {} cores, {} MiB memory",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         mem_total_mb()
     );
     println!();
     println!(
-        "| minute | requests | failed | journeys | live accounts | emails | RSS MB | open fds | database + WAL MB | KB per live account |"
+        "| minute | requests | failed | journeys | live accounts | emails | RSS MiB | peak RSS MiB | open fds | database + WAL MiB | KiB per live account |"
     );
-    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     sample("0", &server, &counters, &sink);
 
     let tasks: Vec<_> = (0..clients)
@@ -155,7 +155,7 @@ pub async fn run(args: &Args, minutes: u64) -> Result<(), String> {
 }
 
 fn sample(minute: &str, server: &Server, counters: &Counters, sink: &Sink) {
-    let (rss, _) = rss_kb(server.pid);
+    let (rss, peak) = rss_kb(server.pid);
     let fds =
         std::fs::read_dir(format!("/proc/{}/fd", server.pid)).map_or(0, |entries| entries.count());
     let db = server.database_bytes();
@@ -166,12 +166,13 @@ fn sample(minute: &str, server: &Server, counters: &Counters, sink: &Sink) {
         format!("{:.1}", db as f64 / 1024.0 / live as f64)
     };
     println!(
-        "| {minute} | {} | {} | {} | {live} | {} | {:.1} | {fds} | {:.2} | {per_account} |",
+        "| {minute} | {} | {} | {} | {live} | {} | {:.1} | {:.1} | {fds} | {:.2} | {per_account} |",
         counters.ok.load(Ordering::Relaxed) + counters.failed.load(Ordering::Relaxed),
         counters.failed.load(Ordering::Relaxed),
         counters.journeys.load(Ordering::Relaxed),
         sink.count(),
         rss as f64 / 1024.0,
+        peak as f64 / 1024.0,
         db as f64 / 1024.0 / 1024.0,
     );
 }
