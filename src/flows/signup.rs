@@ -198,7 +198,6 @@ impl Flows {
         Ok(())
     }
 
-
     /// Read-your-writes (§4: a sign-up is there once it is answered): records sign-ups that
     /// were answered and found still pending, before the caller looks their address up.
     /// Recording is idempotent (the first transaction to take the pending row out records it,
