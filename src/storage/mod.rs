@@ -4,9 +4,9 @@
 //! on whichever engine the connection belongs to. A PostgreSQL backend adds an arm to `Db`, a
 //! pool to `Backend` and its own migration folder; the flows do not change.
 //!
-//! SQLite allows one writer at a time, so writes go through a single pooled connection
-//! (`BEGIN IMMEDIATE`, never a lock upgrade that could fail with `SQLITE_BUSY`) and reads through
-//! a pool of their own.
+//! SQLite allows one writer at a time, so writes go through a single connection (`BEGIN
+//! IMMEDIATE`, never a lock upgrade that could fail with `SQLITE_BUSY`) and reads through a few
+//! of their own (`sqlite.rs`).
 //!
 //! PostgreSQL has no single writer: any number of processes write at once. Its transactions
 //! run SERIALIZABLE (see `Store::transaction`), so the flows, written as read-then-write on
@@ -24,6 +24,7 @@ mod passkeys;
 mod pending_signups;
 mod rate_limits;
 mod sessions;
+mod sqlite;
 mod stored;
 mod users;
 
@@ -36,7 +37,7 @@ pub use link_tokens::{NewLinkToken, TokenState, UsedToken, Verified};
 pub use outbox::{ClaimedMessage, NewOutboxMessage};
 pub use passkeys::{CeremonyPurpose, NewPasskey, PasskeyInfo, StoredPasskey};
 pub use pending_signups::PendingSignup;
-pub use sessions::{NewSession, SessionInfo, SessionState};
+pub use sessions::{NewSession, SessionInfo, SessionState, SessionUserAndChange};
 pub use stored::{Channel, EmailChangeState, OutboxKind, OutboxStatus};
 pub use users::NewUser;
 
@@ -49,9 +50,7 @@ use sqlx::{
     PgConnection, SqliteConnection, Transaction,
     pool::PoolConnection,
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-    },
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 
 use crate::{configuration::DatabaseUrl, error::Error};
@@ -82,6 +81,9 @@ const STATEMENT_TIMEOUT: &str = "10s";
 const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
 /// Longest a statement waits for a row lock before it fails (and its transaction is retried).
 const LOCK_TIMEOUT: &str = "5s";
+
+/// SQLite connections for reads, beside the one writer.
+const SQLITE_READERS: usize = 4;
 
 #[derive(Clone)]
 pub struct Store {
@@ -148,13 +150,8 @@ impl Queued {
 }
 
 enum Backend {
-    Sqlite {
-        writer: SqlitePool,
-        reader: SqlitePool,
-    },
-    Postgres {
-        pool: PgPool,
-    },
+    Sqlite(sqlite::Sqlite),
+    Postgres { pool: PgPool },
 }
 
 /// A connection pool's state, for `/metrics`.
@@ -399,9 +396,17 @@ impl Store {
         &self,
         pool: &sqlx::Pool<DB>,
     ) -> Result<PoolConnection<DB>, sqlx::Error> {
+        self.counted(pool.acquire()).await
+    }
+
+    /// Waits for a connection, counted in `waiting` meanwhile.
+    async fn counted<T>(
+        &self,
+        acquire: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, sqlx::Error> {
         use std::sync::atomic::Ordering::Relaxed;
         self.waiting.fetch_add(1, Relaxed);
-        let acquired = pool.acquire().await;
+        let acquired = acquire.await;
         self.waiting.fetch_sub(1, Relaxed);
         acquired
     }
@@ -420,21 +425,12 @@ impl Store {
             waiting,
         };
         match &*self.backend {
-            Backend::Sqlite { reader, writer } => {
-                let r = of(
-                    reader.size(),
-                    reader.num_idle(),
-                    reader.options().get_max_connections(),
-                );
-                let w = of(
-                    writer.size(),
-                    writer.num_idle(),
-                    writer.options().get_max_connections(),
-                );
+            Backend::Sqlite(sqlite) => {
+                let counts = sqlite.counts();
                 PoolStats {
-                    in_use: r.in_use + w.in_use,
-                    idle: r.idle + w.idle,
-                    max: r.max + w.max,
+                    in_use: counts.in_use,
+                    idle: counts.idle,
+                    max: counts.max,
                     waiting,
                 }
             }
@@ -449,7 +445,7 @@ impl Store {
     /// A connection that hears `NOTIFY` on the outbox channel (PostgreSQL only).
     pub async fn outbox_listener(&self) -> Option<Result<sqlx::postgres::PgListener, Error>> {
         match &*self.backend {
-            Backend::Sqlite { .. } => None,
+            Backend::Sqlite(_) => None,
             Backend::Postgres { pool, .. } => Some(
                 async {
                     let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
@@ -478,29 +474,14 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        // No ping before each acquire: a SQLite connection is a file handle that cannot go stale
-        // the way a network connection does, and the ping is one more round trip to the
-        // connection's worker thread on every request (measured: a third of a refresh's cost).
         // SQLite's own message ("unable to open database file") does not say which file.
-        let open_file = |source| OpenError::OpenFile {
-            path: path.to_owned(),
-            source,
-        };
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .test_before_acquire(false)
-            .connect_with(options.clone())
+        let sqlite = sqlite::Sqlite::open(options, SQLITE_READERS)
             .await
-            .map_err(open_file)?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(10))
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await
-            .map_err(open_file)?;
-        Ok(Self::with(Backend::Sqlite { writer, reader }))
+            .map_err(|source| OpenError::OpenFile {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Self::with(Backend::Sqlite(sqlite)))
     }
 
     /// Applies the migrations this build knows. On PostgreSQL sqlx holds an advisory lock
@@ -508,7 +489,7 @@ impl Store {
     /// others find nothing left to do.
     pub async fn migrate(&self) -> Result<(), OpenError> {
         match &*self.backend {
-            Backend::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
+            Backend::Sqlite(sqlite) => SQLITE_MIGRATIONS.run(&mut *sqlite.writer().await?).await?,
             Backend::Postgres { pool, .. } => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -516,7 +497,7 @@ impl Store {
 
     fn migrations(&self) -> &'static sqlx::migrate::Migrator {
         match &*self.backend {
-            Backend::Sqlite { .. } => &SQLITE_MIGRATIONS,
+            Backend::Sqlite(_) => &SQLITE_MIGRATIONS,
             Backend::Postgres { .. } => &POSTGRES_MIGRATIONS,
         }
     }
@@ -524,8 +505,8 @@ impl Store {
     /// A connection for reads, each statement on its own.
     pub async fn read(&self) -> Result<Conn, Error> {
         match &*self.backend {
-            Backend::Sqlite { reader, .. } => {
-                Ok(self.conn(ConnInner::Sqlite(self.acquire(reader).await?)))
+            Backend::Sqlite(sqlite) => {
+                Ok(self.conn(ConnInner::SqliteRead(self.counted(sqlite.reader()).await?)))
             }
             Backend::Postgres { pool, .. } => {
                 Ok(self.conn(ConnInner::Postgres(self.acquire(pool).await?)))
@@ -567,24 +548,7 @@ impl Store {
                     .await?;
                 Ok(self.conn(ConnInner::PostgresTx(tx)))
             }
-            Backend::Sqlite { writer, .. } => {
-                let tx = match writer.begin_with("BEGIN IMMEDIATE").await {
-                    // A COMMIT that failed (SQLITE_FULL on a full disk) leaves the transaction
-                    // rolled back by SQLite but still counted as open by sqlx, whose own
-                    // rollback then fails: that connection could never begin again, and the
-                    // service would not recover when the disk has room. Replace it.
-                    Err(sqlx::Error::InvalidSavePointStatement) => {
-                        tracing::warn!(
-                            "replacing the database writer connection after a failed transaction"
-                        );
-                        let stale = writer.acquire().await?;
-                        let _ = sqlx::Connection::close(stale.detach()).await;
-                        writer.begin_with("BEGIN IMMEDIATE").await?
-                    }
-                    begun => begun?,
-                };
-                Ok(self.conn(ConnInner::SqliteTx(tx)))
-            }
+            Backend::Sqlite(sqlite) => Ok(self.conn(ConnInner::SqliteTx(sqlite.begin().await?))),
         }
     }
 
@@ -592,8 +556,8 @@ impl Store {
     /// that are one statement.
     pub async fn autocommit(&self) -> Result<Conn, Error> {
         match &*self.backend {
-            Backend::Sqlite { writer, .. } => {
-                Ok(self.conn(ConnInner::Sqlite(self.acquire(writer).await?)))
+            Backend::Sqlite(sqlite) => {
+                Ok(self.conn(ConnInner::SqliteWrite(self.counted(sqlite.writer()).await?)))
             }
             Backend::Postgres { pool, .. } => {
                 Ok(self.conn(ConnInner::Postgres(self.acquire(pool).await?)))
@@ -636,10 +600,7 @@ impl Store {
 
     pub async fn close(&self) {
         match &*self.backend {
-            Backend::Sqlite { writer, reader } => {
-                reader.close().await;
-                writer.close().await;
-            }
+            Backend::Sqlite(sqlite) => sqlite.close().await,
             Backend::Postgres { pool, .. } => pool.close().await,
         }
     }
@@ -688,8 +649,9 @@ pub struct Conn {
 }
 
 enum ConnInner {
-    Sqlite(PoolConnection<sqlx::Sqlite>),
-    SqliteTx(Transaction<'static, sqlx::Sqlite>),
+    SqliteRead(sqlite::ReaderGuard),
+    SqliteWrite(sqlite::WriterGuard),
+    SqliteTx(sqlite::WriterGuard),
     Postgres(PoolConnection<sqlx::Postgres>),
     PostgresTx(Transaction<'static, sqlx::Postgres>),
 }
@@ -754,8 +716,8 @@ pub(crate) use on_db;
 impl Conn {
     pub(crate) fn db(&mut self) -> Db<'_> {
         match &mut self.inner {
-            ConnInner::Sqlite(c) => Db::Sqlite(c),
-            ConnInner::SqliteTx(t) => Db::Sqlite(t),
+            ConnInner::SqliteRead(c) => Db::Sqlite(c),
+            ConnInner::SqliteWrite(c) | ConnInner::SqliteTx(c) => Db::Sqlite(c),
             ConnInner::Postgres(c) => Db::Postgres(c),
             ConnInner::PostgresTx(t) => Db::Postgres(t),
         }
@@ -779,7 +741,7 @@ impl Conn {
         match inner {
             ConnInner::SqliteTx(t) => t.commit().await?,
             ConnInner::PostgresTx(t) => t.commit().await?,
-            ConnInner::Sqlite(_) | ConnInner::Postgres(_) => {}
+            ConnInner::SqliteRead(_) | ConnInner::SqliteWrite(_) | ConnInner::Postgres(_) => {}
         }
         queued.wake(&wake);
         Ok(())
@@ -791,7 +753,9 @@ impl Conn {
     pub(crate) fn queued_message(&mut self, channel: Channel) {
         match self.inner {
             ConnInner::SqliteTx(_) | ConnInner::PostgresTx(_) => self.queued.add(channel),
-            ConnInner::Sqlite(_) | ConnInner::Postgres(_) => self.wake.of(channel).notify_one(),
+            ConnInner::SqliteRead(_) | ConnInner::SqliteWrite(_) | ConnInner::Postgres(_) => {
+                self.wake.of(channel).notify_one()
+            }
         }
     }
 }
