@@ -4,7 +4,7 @@
 use crate::storage::transaction;
 use uuid::Uuid;
 
-use super::{Client, Flows};
+use super::{Client, Flows, PendingEmail};
 use crate::{
     domain::{
         access::Subject,
@@ -144,7 +144,27 @@ impl Flows {
         let (session_id, hash) = RefreshToken::parse(presented)?;
         let next = RefreshToken::generate(session_id)?;
         let now = self.clock.now();
-        // Read without the write lock; the token is compared here, in constant time.
+        // The common case, the current token of a live session of an enabled, verified
+        // account, is one statement: the rotation is conditional on all of that, so of
+        // concurrent refreshes with one token exactly one rotates. The token's hash is
+        // compared by the database: a SHA-256, whose comparison tells a timing observer
+        // nothing about a token (as for the rotated-out hashes, `on_dead_refresh_token`).
+        let rotated = self
+            .store
+            .autocommit()
+            .await?
+            .rotate_refresh(session_id, hash, next.hash(), now)
+            .await?;
+        if let Some((user_id, email)) = rotated {
+            // Only verified accounts rotate (the statement checks it).
+            let subject = Subject {
+                user_id,
+                email: &email,
+                email_verified: true,
+            };
+            return self.token_pair(&subject, &next);
+        }
+        // Anything else: why not, read without the write lock.
         let mut conn = self.store.read().await?;
         let Some(state) = conn.session_state(session_id).await? else {
             return Err(Error::InvalidRefreshToken);
@@ -168,26 +188,9 @@ impl Flows {
         if !state.email_verified {
             return Err(Error::EmailNotVerified);
         }
-        // Conditional on the hash just read: of concurrent refreshes with one token exactly
-        // one rotates; the others were refused moments after its rotation, which is no reuse.
-        let rotated = self
-            .store
-            .autocommit_after(conn)
-            .await?
-            .rotate_refresh(session_id, hash, next.hash(), now)
-            .await?;
-        match rotated {
-            // Only verified accounts rotate (the statement checks it).
-            Some((user_id, email)) => {
-                let subject = Subject {
-                    user_id,
-                    email: &email,
-                    email_verified: true,
-                };
-                self.token_pair(&subject, &next)
-            }
-            None => Err(Error::InvalidRefreshToken),
-        }
+        // Its current token, live and in good standing, yet not rotated a moment ago: the
+        // session changed in between (a log-out, an expiry); refused like any dead token.
+        Err(Error::InvalidRefreshToken)
     }
 
     /// A token that is not the session's current one: reuse if the session rotated it out
@@ -258,6 +261,37 @@ impl Flows {
             user,
             session_id: claims.sid,
         })
+    }
+
+    /// `authenticate` and the user's pending email change, in one read: `GET /me`, the
+    /// request a client makes most.
+    pub async fn authenticate_with_pending_email(
+        &self,
+        bearer: &str,
+    ) -> Result<(Principal, Option<PendingEmail>), Error> {
+        let claims = self.access.verify(bearer)?;
+        let now = self.clock.now();
+        let row = self
+            .store
+            .read()
+            .await?
+            .active_session_user_and_change(claims.sid, claims.sub, now)
+            .await?
+            .ok_or(Error::Unauthorized)?;
+        let pending = match (row.change_new_email, row.change_expires_at) {
+            (Some(email), Some(expires_at)) if expires_at > now => Some(PendingEmail {
+                email,
+                expires_at,
+                new_confirmed: row.change_new_confirmed_at.is_some(),
+                old_confirmed: row.change_old_confirmed_at.is_some(),
+            }),
+            _ => None,
+        };
+        let principal = Principal {
+            user: row.user,
+            session_id: claims.sid,
+        };
+        Ok((principal, pending))
     }
 }
 

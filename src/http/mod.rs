@@ -28,7 +28,7 @@ use tower_http::{
 
 use crate::{
     error::Error,
-    flows::{Client, Flows, Principal},
+    flows::{Client, Flows, PendingEmail, Principal},
     storage::Store,
 };
 
@@ -234,18 +234,37 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .ok_or(Error::Unauthorized)?;
-        state.flows.authenticate(bearer).await.map(Auth)
+        state.flows.authenticate(bearer(parts)?).await.map(Auth)
     }
+}
+
+/// `Auth` with the user's pending email change, read with it: for `GET /me`.
+pub struct AuthWithPendingEmail(pub Principal, pub Option<PendingEmail>);
+
+impl FromRequestParts<AppState> for AuthWithPendingEmail {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let (principal, pending) = state
+            .flows
+            .authenticate_with_pending_email(bearer(parts)?)
+            .await?;
+        Ok(Self(principal, pending))
+    }
+}
+
+/// The access token of `Authorization: Bearer <token>`.
+fn bearer(parts: &Parts) -> Result<&str, Error> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .ok_or(Error::Unauthorized)
 }
 
 /// The client of a request as the flows are told it: its IP as the rate limits see it (the

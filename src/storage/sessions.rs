@@ -17,6 +17,18 @@ pub struct SessionState {
     pub email_verified: bool,
 }
 
+/// A signed-in user, and the pending email change of the account if there is one (the
+/// `change_` columns are all NULL when there is none).
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionUserAndChange {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub change_new_email: Option<String>,
+    pub change_expires_at: Option<Millis>,
+    pub change_new_confirmed_at: Option<Millis>,
+    pub change_old_confirmed_at: Option<Millis>,
+}
+
 /// A live session as its user sees it.
 #[derive(Debug, sqlx::FromRow)]
 pub struct SessionInfo {
@@ -100,6 +112,25 @@ impl Conn {
     ) -> Result<Option<User>, Error> {
         const SQL: &str = "SELECT u.id, u.email, u.email_norm, u.password_hash, u.name, u.email_verified, u.is_admin, u.disabled, u.created_at, u.updated_at, u.locale \
             FROM sessions s JOIN users u ON u.id = s.user_id \
+            WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 AND u.disabled = FALSE";
+        Ok(
+            on_db!(self, c => sqlx::query_as(SQL).bind(session_id).bind(user_id).bind(now).fetch_optional(c).await)?,
+        )
+    }
+
+    /// `active_session_user`, with the user's pending email change (if any) in the same read:
+    /// what `GET /me` shows.
+    pub async fn active_session_user_and_change(
+        &mut self,
+        session_id: Uuid,
+        user_id: Uuid,
+        now: Millis,
+    ) -> Result<Option<SessionUserAndChange>, Error> {
+        const SQL: &str = "SELECT u.id, u.email, u.email_norm, u.password_hash, u.name, u.email_verified, u.is_admin, u.disabled, u.created_at, u.updated_at, u.locale, \
+                c.new_email AS change_new_email, c.expires_at AS change_expires_at, \
+                c.new_confirmed_at AS change_new_confirmed_at, c.old_confirmed_at AS change_old_confirmed_at \
+            FROM sessions s JOIN users u ON u.id = s.user_id \
+            LEFT JOIN email_changes c ON c.user_id = u.id AND c.state = 'pending' \
             WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 AND u.disabled = FALSE";
         Ok(
             on_db!(self, c => sqlx::query_as(SQL).bind(session_id).bind(user_id).bind(now).fetch_optional(c).await)?,

@@ -14,7 +14,7 @@ use crate::{
     domain::{accounts::DisplayName, email::EmailAddress, invalid::Invalid, locale::Locale},
     error::Error,
     flows::{Client, ProfilePatch},
-    http::{AppState, Auth, problem::ApiJson},
+    http::{AppState, Auth, AuthWithPendingEmail, problem::ApiJson},
     views::{ConfirmationSent, Me, PasswordChanged, Problem, Session},
 };
 
@@ -24,9 +24,8 @@ use crate::{
         (status = 200, description = "The signed-in user", body = Me),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn me(State(s): State<AppState>, Auth(principal): Auth) -> Result<Json<Me>, Error> {
-    let pending = s.flows.pending_email(principal.user.id).await?;
-    Ok(Json(Me::new(&principal.user, pending)))
+pub async fn me(AuthWithPendingEmail(principal, pending): AuthWithPendingEmail) -> Json<Me> {
+    Json(Me::new(&principal.user, pending))
 }
 
 #[derive(Deserialize, ToSchema)]
