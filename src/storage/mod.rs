@@ -150,8 +150,17 @@ impl Queued {
 }
 
 enum Backend {
-    Sqlite(sqlite::Sqlite),
+    Sqlite(Box<sqlite::Sqlite>),
     Postgres { pool: PgPool },
+}
+
+/// One caller waiting for a connection, in `Store::waiting` until dropped.
+struct Waiting(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// A connection pool's state, for `/metrics`.
@@ -396,19 +405,15 @@ impl Store {
         &self,
         pool: &sqlx::Pool<DB>,
     ) -> Result<PoolConnection<DB>, sqlx::Error> {
-        self.counted(pool.acquire()).await
+        let _waiting = self.waiting();
+        pool.acquire().await
     }
 
-    /// Waits for a connection, counted in `waiting` meanwhile.
-    async fn counted<T>(
-        &self,
-        acquire: impl Future<Output = Result<T, sqlx::Error>>,
-    ) -> Result<T, sqlx::Error> {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.waiting.fetch_add(1, Relaxed);
-        let acquired = acquire.await;
-        self.waiting.fetch_sub(1, Relaxed);
-        acquired
+    /// Counts a caller in `waiting` until the guard is dropped.
+    fn waiting(&self) -> Waiting {
+        self.waiting
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Waiting(Arc::clone(&self.waiting))
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -481,7 +486,7 @@ impl Store {
                 path: path.to_owned(),
                 source,
             })?;
-        Ok(Self::with(Backend::Sqlite(sqlite)))
+        Ok(Self::with(Backend::Sqlite(Box::new(sqlite))))
     }
 
     /// Applies the migrations this build knows. On PostgreSQL sqlx holds an advisory lock
@@ -489,7 +494,7 @@ impl Store {
     /// others find nothing left to do.
     pub async fn migrate(&self) -> Result<(), OpenError> {
         match &*self.backend {
-            Backend::Sqlite(sqlite) => SQLITE_MIGRATIONS.run(&mut *sqlite.writer().await?).await?,
+            Backend::Sqlite(sqlite) => sqlite.migrate(&SQLITE_MIGRATIONS).await?,
             Backend::Postgres { pool, .. } => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -506,7 +511,8 @@ impl Store {
     pub async fn read(&self) -> Result<Conn, Error> {
         match &*self.backend {
             Backend::Sqlite(sqlite) => {
-                Ok(self.conn(ConnInner::SqliteRead(self.counted(sqlite.reader()).await?)))
+                let _waiting = self.waiting();
+                Ok(self.conn(ConnInner::SqliteRead(sqlite.reader().await?)))
             }
             Backend::Postgres { pool, .. } => {
                 Ok(self.conn(ConnInner::Postgres(self.acquire(pool).await?)))
@@ -532,12 +538,9 @@ impl Store {
 
     /// A write transaction; dropped without `commit` it rolls back. Flows use `transaction!`.
     pub(crate) async fn begin(&self) -> Result<Conn, Error> {
-        use std::sync::atomic::Ordering::Relaxed;
         // Counted as waiting until the transaction has its connection and has begun.
-        self.waiting.fetch_add(1, Relaxed);
-        let begun = self.begin_uncounted().await;
-        self.waiting.fetch_sub(1, Relaxed);
-        begun
+        let _waiting = self.waiting();
+        self.begin_uncounted().await
     }
 
     async fn begin_uncounted(&self) -> Result<Conn, Error> {
@@ -557,7 +560,8 @@ impl Store {
     pub async fn autocommit(&self) -> Result<Conn, Error> {
         match &*self.backend {
             Backend::Sqlite(sqlite) => {
-                Ok(self.conn(ConnInner::SqliteWrite(self.counted(sqlite.writer()).await?)))
+                let _waiting = self.waiting();
+                Ok(self.conn(ConnInner::SqliteWrite(sqlite.writer().await?)))
             }
             Backend::Postgres { pool, .. } => {
                 Ok(self.conn(ConnInner::Postgres(self.acquire(pool).await?)))

@@ -67,17 +67,10 @@ impl Sqlite {
         options: SqliteConnectOptions,
         readers: usize,
     ) -> Result<Self, sqlx::Error> {
-        let open = async || -> Result<Slot, sqlx::Error> {
-            let conn = SqliteConnection::connect_with(&options).await?;
-            Ok(Arc::new(Mutex::new(Some(Connection {
-                conn,
-                in_transaction: false,
-            }))))
-        };
-        let writer = open().await?;
+        let writer = open_slot(&options).await?;
         let mut opened = Vec::with_capacity(readers);
         for _ in 0..readers {
-            opened.push(open().await?);
+            opened.push(open_slot(&options).await?);
         }
         Ok(Self {
             writer,
@@ -92,11 +85,11 @@ impl Sqlite {
         let guard = tokio::time::timeout(ACQUIRE_TIMEOUT, Arc::clone(&self.writer).lock_owned())
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?;
-        let mut writer =
-            OwnedMutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)?;
+        let mut writer = OwnedMutexGuard::try_map(guard, |slot| slot.as_mut())
+            .map_err(|_| sqlx::Error::PoolClosed)?;
         if writer.in_transaction {
             // Left open by an earlier holder whose rollback has not run yet.
-            match sqlx::raw_sql("ROLLBACK").execute(&mut writer.conn).await {
+            match sqlx::query("ROLLBACK").execute(&mut writer.conn).await {
                 Ok(_) => {}
                 // SQLite rolled it back itself (as after a failed COMMIT).
                 Err(e) if no_transaction(&e) => {}
@@ -123,10 +116,26 @@ impl Sqlite {
         let mut held = self.writer().await?;
         let writer = &mut *held.writer;
         writer.in_transaction = true;
-        sqlx::raw_sql("BEGIN IMMEDIATE")
+        sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut writer.conn)
             .await?;
         Ok(held)
+    }
+
+    /// Applies `migrator`'s migrations, on a connection of their own. (Not the writer: sqlx's
+    /// migrator takes a pool or a connection borrowed for any lifetime, and a future borrowing
+    /// the writer's guard could then not be shown to be `Send`.)
+    pub(super) async fn migrate(
+        &self,
+        migrator: &sqlx::migrate::Migrator,
+    ) -> Result<(), sqlx::migrate::MigrateError> {
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(self.options.clone())
+            .await?;
+        let applied = migrator.run(&pool).await;
+        pool.close().await;
+        applied
     }
 
     /// A free reader, waiting for one if all are in use.
@@ -144,8 +153,8 @@ impl Sqlite {
             .iter()
             .find_map(|slot| Arc::clone(slot).try_lock_owned().ok())
             .ok_or(sqlx::Error::PoolTimedOut)?;
-        let reader =
-            OwnedMutexGuard::try_map(guard, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)?;
+        let reader = OwnedMutexGuard::try_map(guard, |slot| slot.as_mut())
+            .map_err(|_| sqlx::Error::PoolClosed)?;
         Ok(ReaderGuard {
             reader,
             _free: free,
@@ -166,12 +175,22 @@ impl Sqlite {
     /// Closes every connection (waiting for those in use); later requests for one fail.
     pub(super) async fn close(&self) {
         self.free_readers.close();
-        for slot in self.readers.iter().chain([&self.writer]) {
-            if let Some(writer) = slot.lock().await.take() {
-                let _ = writer.conn.close().await;
+        let slots: Vec<Slot> = self.readers.iter().chain([&self.writer]).cloned().collect();
+        for slot in slots {
+            let taken = slot.lock().await.take();
+            if let Some(connection) = taken {
+                let _ = connection.conn.close().await;
             }
         }
     }
+}
+
+async fn open_slot(options: &SqliteConnectOptions) -> Result<Slot, sqlx::Error> {
+    let conn = SqliteConnection::connect_with(options).await?;
+    Ok(Arc::new(Mutex::new(Some(Connection {
+        conn,
+        in_transaction: false,
+    }))))
 }
 
 /// SQLite's answer to a `ROLLBACK` with no transaction open.
@@ -182,9 +201,7 @@ fn no_transaction(e: &sqlx::Error) -> bool {
 impl WriterGuard {
     /// Commits the open transaction.
     pub(super) async fn commit(mut self) -> Result<(), sqlx::Error> {
-        sqlx::raw_sql("COMMIT")
-            .execute(&mut self.writer.conn)
-            .await?;
+        sqlx::query("COMMIT").execute(&mut self.writer.conn).await?;
         self.writer.in_transaction = false;
         Ok(())
     }
@@ -218,7 +235,7 @@ impl Drop for WriterGuard {
                 if let Some(writer) = guard.as_mut()
                     && writer.in_transaction
                 {
-                    match sqlx::raw_sql("ROLLBACK").execute(&mut writer.conn).await {
+                    match sqlx::query("ROLLBACK").execute(&mut writer.conn).await {
                         Err(e) if !no_transaction(&e) => {
                             // Left for the next holder, which replaces the connection.
                             tracing::warn!(error = %e, "cannot roll back a database transaction");
