@@ -195,6 +195,37 @@ impl Flows {
         Ok(())
     }
 
+    /// `authenticate` and the user's pending email change, in one read: `GET /me`, the
+    /// request a client makes most.
+    pub async fn authenticate_with_pending_email(
+        &self,
+        bearer: &str,
+    ) -> Result<(Principal, Option<PendingEmail>), Error> {
+        let claims = self.access.verify(bearer)?;
+        let now = self.clock.now();
+        let row = self
+            .store
+            .read()
+            .await?
+            .active_session_user_and_change(claims.sid, claims.sub, now)
+            .await?
+            .ok_or(Error::Unauthorized)?;
+        let pending = match (row.change_new_email, row.change_expires_at) {
+            (Some(email), Some(expires_at)) if expires_at > now => Some(PendingEmail {
+                email,
+                expires_at,
+                new_confirmed: row.change_new_confirmed_at.is_some(),
+                old_confirmed: row.change_old_confirmed_at.is_some(),
+            }),
+            _ => None,
+        };
+        let principal = Principal {
+            user: row.user,
+            session_id: claims.sid,
+        };
+        Ok((principal, pending))
+    }
+
     pub async fn pending_email(&self, user_id: Uuid) -> Result<Option<PendingEmail>, Error> {
         let change = self
             .store
