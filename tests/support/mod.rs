@@ -561,7 +561,21 @@ impl TestApp {
             .rows_affected()
     }
 
+    /// The accounts in the database, once every sign-up answered so far is recorded (each is
+    /// recorded just after its answer; the API finds it before that, the table not).
     pub async fn user_count(&self) -> i64 {
+        wait_until(
+            "the sign-ups answered are recorded",
+            MAIL_TIMEOUT,
+            || async {
+                let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_signups")
+                    .fetch_one(self.db().await)
+                    .await
+                    .expect("count pending sign-ups");
+                pending == 0
+            },
+        )
+        .await;
         sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(self.db().await)
             .await
