@@ -206,13 +206,18 @@ async fn serve_starts_serves_and_stops_cleanly_on_sigterm() {
     );
     // Port 0 and no public URL: the public URL is on the port the server was given.
     let port = addr.rsplit(':').next().expect("a port");
-    let first_pages = log
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the line after 'listening'");
-    assert!(
-        first_pages.contains(&format!("sign up at http://localhost:{port}/register")),
-        "{first_pages}"
-    );
+    // The workers log as they start, so the pages line may come after theirs.
+    let wanted = format!("sign up at http://localhost:{port}/register");
+    loop {
+        let line = log
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("no line naming {wanted}; got {seen:#?}"));
+        seen.push(line.clone());
+        if line.contains("sign up at") {
+            assert!(line.contains(&wanted), "{line}");
+            break;
+        }
+    }
 
     let client = reqwest::Client::new();
     let health = client
