@@ -381,6 +381,8 @@ async fn run_on(args: Args, database: Option<&PgDatabase>) -> Result<(), String>
     pairs.sort();
     let pairs = Arc::new(pairs);
     progress(format_args!("{} verification tokens", pairs.len()));
+    // The setup's tail (sent messages marked, the WAL copied back) is not the verify phase's.
+    settle(&watched).await;
 
     // Verify: one fresh token per request, until they run out (or the time does).
     let cursor = Arc::new(AtomicUsize::new(0));
@@ -1716,6 +1718,21 @@ fn context_switches(pid: u32) -> u64 {
 }
 
 /// utime + stime of a process, in clock ticks.
+/// Waits (at most 5 s) until the servers spend no CPU for 200 ms: work left over from an
+/// unmeasured setup must not be counted in the phase after it.
+async fn settle(watched: &Watched) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut before = watched.server_ticks();
+    while Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = watched.server_ticks();
+        if now == before {
+            return;
+        }
+        before = now;
+    }
+}
+
 fn cpu_ticks(pid: &str) -> u64 {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return 0;

@@ -8,10 +8,18 @@
 //! half-way (by a client that went away) cannot mix into the next user's. What a connection
 //! can carry from one user to the next is an open transaction, and the writer tracks that
 //! itself (`Connection::in_transaction`).
+//!
+//! Checkpoints (copying the WAL back into the database file, with an fsync of each) run in a
+//! task of their own on a reader, not on the writer: SQLite's automatic checkpoint runs inside
+//! the `COMMIT` that crosses its threshold, so every write of this process waited behind its
+//! fsyncs, which made most of the slowest answers under load.
 
 use std::{
     ops::{Deref, DerefMut},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
@@ -21,16 +29,27 @@ use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, OwnedSemaphoreP
 /// How long a request waits for a connection before it answers 503 `busy`.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often the checkpointer looks for writes to copy back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
 /// One connection, `None` once closed.
 type Slot = Arc<Mutex<Option<Connection>>>;
 
 /// The single writer and a few readers of one database file.
 pub(super) struct Sqlite {
+    /// The writer's options (a failed writer is replaced with a connection like it).
     options: SqliteConnectOptions,
     writer: Slot,
-    readers: Vec<Slot>,
+    readers: Readers,
+    /// Times the writer was taken, for the checkpointer to tell whether there was a write.
+    writes: Arc<AtomicU64>,
+}
+
+#[derive(Clone)]
+struct Readers {
+    slots: Vec<Slot>,
     /// A permit per reader not in use: one taken, a reader is free.
-    free_readers: Arc<Semaphore>,
+    free: Arc<Semaphore>,
 }
 
 /// A connection, and (on the writer) whether a transaction may be open on it: set before
@@ -46,6 +65,7 @@ pub(super) struct Connection {
 pub(super) struct WriterGuard {
     writer: OwnedMappedMutexGuard<Option<Connection>, Connection>,
     slot: Slot,
+    writes: Arc<AtomicU64>,
 }
 
 /// A reader, held. Dropped, it is free again (its field first, then the permit).
@@ -62,21 +82,35 @@ pub(super) struct Counts {
 }
 
 impl Sqlite {
-    /// Opens the writer and `readers` readers.
+    /// Opens the writer and `readers` readers. Within a Tokio runtime (every command and the
+    /// server) the writer does not checkpoint: a task does, on a reader, until `close`.
     pub(super) async fn open(
         options: SqliteConnectOptions,
         readers: usize,
     ) -> Result<Self, sqlx::Error> {
-        let writer = open_slot(&options).await?;
-        let mut opened = Vec::with_capacity(readers);
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        let writer_options = match runtime {
+            Some(_) => options.clone().pragma("wal_autocheckpoint", "0"),
+            None => options.clone(),
+        };
+        let writer = open_slot(&writer_options).await?;
+        let mut slots = Vec::with_capacity(readers);
         for _ in 0..readers {
-            opened.push(open_slot(&options).await?);
+            slots.push(open_slot(&options).await?);
+        }
+        let readers = Readers {
+            free: Arc::new(Semaphore::new(slots.len())),
+            slots,
+        };
+        let writes = Arc::new(AtomicU64::new(0));
+        if let Some(runtime) = runtime {
+            runtime.spawn(checkpoints(readers.clone(), Arc::clone(&writes)));
         }
         Ok(Self {
             writer,
-            free_readers: Arc::new(Semaphore::new(opened.len())),
-            readers: opened,
-            options,
+            readers,
+            writes,
+            options: writer_options,
         })
     }
 
@@ -107,6 +141,7 @@ impl Sqlite {
         Ok(WriterGuard {
             writer,
             slot: Arc::clone(&self.writer),
+            writes: Arc::clone(&self.writes),
         })
     }
 
@@ -140,30 +175,12 @@ impl Sqlite {
 
     /// A free reader, waiting for one if all are in use.
     pub(super) async fn reader(&self) -> Result<ReaderGuard, sqlx::Error> {
-        let free = tokio::time::timeout(
-            ACQUIRE_TIMEOUT,
-            Arc::clone(&self.free_readers).acquire_owned(),
-        )
-        .await
-        .map_err(|_| sqlx::Error::PoolTimedOut)?
-        .map_err(|_| sqlx::Error::PoolClosed)?;
-        // The permit promises a reader that nobody holds; it is one of these.
-        let guard = self
-            .readers
-            .iter()
-            .find_map(|slot| Arc::clone(slot).try_lock_owned().ok())
-            .ok_or(sqlx::Error::PoolTimedOut)?;
-        let reader = OwnedMutexGuard::try_map(guard, |slot| slot.as_mut())
-            .map_err(|_| sqlx::Error::PoolClosed)?;
-        Ok(ReaderGuard {
-            reader,
-            _free: free,
-        })
+        self.readers.take().await
     }
 
     pub(super) fn counts(&self) -> Counts {
-        let max = self.readers.len() as u32 + 1;
-        let readers_free = self.free_readers.available_permits() as u32;
+        let max = self.readers.slots.len() as u32 + 1;
+        let readers_free = self.readers.free.available_permits() as u32;
         let writer_free = u32::from(self.writer.try_lock().is_ok());
         Counts {
             in_use: max - readers_free - writer_free,
@@ -174,8 +191,11 @@ impl Sqlite {
 
     /// Closes every connection (waiting for those in use); later requests for one fail.
     pub(super) async fn close(&self) {
-        self.free_readers.close();
-        let slots: Vec<Slot> = self.readers.iter().chain([&self.writer]).cloned().collect();
+        self.readers.free.close();
+        let slots: Vec<Slot> = (self.readers.slots.iter())
+            .chain([&self.writer])
+            .cloned()
+            .collect();
         for slot in slots {
             let taken = slot.lock().await.take();
             if let Some(connection) = taken {
@@ -191,6 +211,53 @@ async fn open_slot(options: &SqliteConnectOptions) -> Result<Slot, sqlx::Error> 
         conn,
         in_transaction: false,
     }))))
+}
+
+impl Readers {
+    async fn take(&self) -> Result<ReaderGuard, sqlx::Error> {
+        let free = tokio::time::timeout(ACQUIRE_TIMEOUT, Arc::clone(&self.free).acquire_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        // The permit promises a reader that nobody holds; it is one of these.
+        let guard = (self.slots.iter())
+            .find_map(|slot| Arc::clone(slot).try_lock_owned().ok())
+            .ok_or(sqlx::Error::PoolTimedOut)?;
+        let reader = OwnedMutexGuard::try_map(guard, |slot| slot.as_mut())
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        Ok(ReaderGuard {
+            reader,
+            _free: free,
+        })
+    }
+}
+
+/// Copies the WAL back into the database file, soon after writes, until the readers close.
+/// PASSIVE: it waits for no reader or writer, and copies what no reader still needs.
+async fn checkpoints(readers: Readers, writes: Arc<AtomicU64>) {
+    let mut seen = 0;
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if readers.free.is_closed() {
+            return;
+        }
+        let now = writes.load(Ordering::Relaxed);
+        if now == seen {
+            continue;
+        }
+        let Ok(mut reader) = readers.take().await else {
+            return;
+        };
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&mut *reader)
+            .await
+        {
+            Ok(_) => seen = now,
+            Err(e) => tracing::warn!(error = %e, "cannot checkpoint the database's WAL"),
+        }
+    }
 }
 
 /// SQLite's answer to a `ROLLBACK` with no transaction open.
@@ -225,6 +292,7 @@ impl Drop for WriterGuard {
     /// writer again (whoever takes it first rolls back), so that other processes do not wait on
     /// its lock until this process writes again.
     fn drop(&mut self) {
+        self.writes.fetch_add(1, Ordering::Relaxed);
         if !self.writer.in_transaction {
             return;
         }

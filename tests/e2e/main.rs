@@ -105,5 +105,6 @@ mod storage {
     mod postgres_schema;
     mod postgres_signup_visible;
     mod postgres_start;
+    mod sqlite_checkpoints;
     mod storage_faults;
 }
