@@ -39,7 +39,7 @@ fi
 if [ ! -x "$here/api/.venv/bin/uvicorn" ]; then
   echo "== python venv (examples/api)"
   python3 -m venv "$here/api/.venv"
-  (cd "$here/api" && .venv/bin/pip install --disable-pip-version-check -q -r requirements.txt)
+  (cd "$here/api" && .venv/bin/pip install --disable-pip-version-check -q -r requirements.txt -c ../../clients/python/constraints.txt)
 fi
 # The secret Latchkey signs webhooks with, and the back end checks them with: made once.
 [ -f "$DATA/webhook-secret" ] || echo "whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')" > "$DATA/webhook-secret"

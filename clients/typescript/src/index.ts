@@ -235,15 +235,18 @@ export class LatchkeyClient {
   }
 
   /**
-   * Any endpoint of the API, typed by the OpenAPI document: `request("POST", "/api/v1/me/email", {...})`.
-   * Sends the access token when signed in; resolves to the JSON answer (null for 204), rejects with a `LatchkeyError`.
+   * Any endpoint of the API, typed by the OpenAPI document: `request("POST", "/api/v1/me/email", {...})`,
+   * `request("DELETE", "/api/v1/me/sessions/{id}", undefined, { id })`. Sends the access token
+   * when signed in; resolves to the JSON answer (null for 204), rejects with a `LatchkeyError`.
    */
   async request<M extends Method, P extends PathsWith<M>>(
     method: M,
     path: P,
     body?: RequestBody<P, M>,
+    params: Record<string, string | number> = {},
   ): Promise<ResponseBody<P, M>> {
-    const response = await this.fetch(this.base + path, {
+    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]));
+    const response = await this.fetch(this.base + url, {
       method,
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -354,6 +357,9 @@ export class LatchkeyClient {
             true,
           );
           this.set(await this.toState(tokens, before?.user), true);
+          // Hold the lock a moment, so that the tab waiting for it has heard of the new token
+          // (BroadcastChannel is not ordered with the lock) and need not refresh again.
+          if (this.channel) await sleep(30);
           return true;
         } catch (e) {
           if (!(e instanceof LatchkeyError) || e.status === 0 || e.status === 429 || e.status >= 500) throw e;

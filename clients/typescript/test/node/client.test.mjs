@@ -189,7 +189,7 @@ describe("against a server with 3-second access tokens", () => {
     await other.signIn({ email, password: PASSWORD });
     const sessions = await other.request("GET", "/api/v1/me/sessions");
     const mine = sessions.find((s) => !s.current);
-    await other.request("DELETE", `/api/v1/me/sessions/${mine.id}`);
+    await other.request("DELETE", "/api/v1/me/sessions/{id}", undefined, { id: mine.id });
     await sleep(2200);
     assert.equal(await lk.getAccessToken(), null);
     assert.equal(changes.at(-1), null);
