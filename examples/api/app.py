@@ -1,6 +1,7 @@
 """The example's back end: its own API, which trusts Latchkey's access tokens, and a local users
 table that Latchkey's webhooks keep current."""
 
+# --- snippet: fastapi-app ---
 import os
 import sqlite3
 
@@ -35,3 +36,4 @@ def on_event(e: dict = Depends(event)):
 def profile(claims: dict = Depends(signed_in)):
     row = db.execute("SELECT email, verified FROM users WHERE id = ?", (claims["sub"],)).fetchone()
     return {"id": claims["sub"], "token_email": claims["email"], "local": row and {"email": row[0], "verified": bool(row[1])}}
+# --- end snippet ---

@@ -1,3 +1,4 @@
+// --- snippet: browser-client ---
 import { LatchkeyClient } from "@latchkey/client";
 import { LatchkeyProvider } from "@latchkey/client/react";
 import { createRoot } from "react-dom/client";
@@ -13,3 +14,4 @@ createRoot(document.getElementById("root")).render(
     <App />
   </LatchkeyProvider>,
 );
+// --- end snippet ---
