@@ -167,7 +167,7 @@ describe("cookie mode (contract §12), 4-second access tokens", () => {
     const a = await tab(context, server, { refresh: "cookie" });
     assert.equal(await restored(a), null);
     assert.equal(await signIn(a, email), "signed_in");
-    const cookies = await context.cookies(server.url);
+    const cookies = await context.cookies(`${server.url}/api/v1/`);
     assert.equal(cookies.length, 1, JSON.stringify(cookies));
     assert.equal(cookies[0].httpOnly, true);
     assert.equal(cookies[0].sameSite, "Strict");
@@ -216,7 +216,7 @@ describe("cookie mode (contract §12), 4-second access tokens", () => {
     await a.evaluate(() => lk.signOut());
     await sleep(100);
     assert.equal(await b.evaluate(() => lk.snapshot.status), "signed_out");
-    assert.deepEqual(await context.cookies(server.url), []);
+    assert.deepEqual(await context.cookies(`${server.url}/api/v1/`), []);
     assert.equal(await whoseToken(server, held), 401);
     await b.reload();
     await b.waitForFunction(() => window.lk);
@@ -231,7 +231,7 @@ describe("cookie mode (contract §12), 4-second access tokens", () => {
     await page.goto(`${server.url}/login`);
     await page.fill("input[name=email]", email);
     await page.fill("input[name=password]", PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.click("form [type=submit]")]);
+    await Promise.all([page.waitForNavigation(), page.click("main form [type=submit]")]);
     const app = await tab(context, server, { refresh: "cookie" });
     assert.equal(await restored(app), email);
     await context.close();
