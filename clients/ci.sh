@@ -18,6 +18,8 @@ elif [ -z "${LATCHKEY_BIN:-}" ]; then
   LATCHKEY_BIN=$repo/target/debug/latchkey
 fi
 export LATCHKEY_BIN
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' \
+  || { echo "clients/ci.sh needs Node 20 or newer (found $(node --version))" >&2; exit 1; }
 npm_ci() { npm ci --prefix "$1" --no-audit --no-fund --loglevel=error; }
 
 echo "== clients/typescript: npm ci, build, types' drift, size, Node and Chromium tests"

@@ -163,6 +163,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/login/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["sign_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/login/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["sign_in_options"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/logout": {
         parameters: {
             query?: never;
@@ -209,6 +241,54 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list"];
+        put?: never;
+        post: operations["register_passkey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["registration_options"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["remove"];
+        options?: never;
+        head?: never;
+        patch: operations["rename"];
         trace?: never;
     };
     "/api/v1/me/password": {
@@ -355,22 +435,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["metrics"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -406,6 +470,7 @@ export interface components {
             updated_at: components["schemas"]["Timestamp"];
         };
         ChangeEmailBody: {
+            /** Format: email */
             new_email: string;
             password: string;
         };
@@ -419,10 +484,12 @@ export interface components {
             status: "confirmation_sent";
         };
         CreateUserBody: {
+            /** Format: email */
             email: string;
             /** @description True: verified at once, no email. False (the default): a verification email is queued. */
             email_verified?: boolean;
             is_admin?: boolean;
+            /** @description At most 200 characters, without control or direction-changing characters. */
             name?: string | null;
             /** @description Without one the user cannot log in until a password reset. */
             password?: string | null;
@@ -431,6 +498,7 @@ export interface components {
             password: string;
         };
         EmailBody: {
+            /** Format: email */
             email: string;
         };
         /**
@@ -454,6 +522,7 @@ export interface components {
         /** @enum {string} */
         Locale: "en" | "de" | "fr" | "es" | "sv";
         LoginBody: {
+            /** Format: email */
             email: string;
             password: string;
         };
@@ -494,6 +563,32 @@ export interface components {
             status: string;
             /** @description The address, or the webhook URL. */
             to: string;
+        };
+        /** @description One passkey of the signed-in user (`GET /api/v1/me/passkeys`). */
+        Passkey: {
+            created_at: components["schemas"]["Timestamp"];
+            /** Format: uuid */
+            id: string;
+            last_used_at: components["schemas"]["Timestamp"] | null;
+            name: string;
+        };
+        /**
+         * @description The start of a WebAuthn ceremony: `publicKey` is the JSON form of
+         *     `PublicKeyCredentialCreationOptions` or `PublicKeyCredentialRequestOptions` (binary fields
+         *     as base64url), as `PublicKeyCredential.parseCreationOptionsFromJSON` and
+         *     `parseRequestOptionsFromJSON` read it; the answer names `challenge_id`.
+         */
+        PasskeyChallenge: {
+            challenge_id: string;
+            publicKey: Record<string, never>;
+        };
+        PasskeyOptionsBody: {
+            password: string;
+        };
+        PasskeySignInBody: {
+            challenge_id: string;
+            /** @description What the browser's `PublicKeyCredential.toJSON()` gives. */
+            credential: Record<string, never>;
         };
         /** @description `{"status": "password_changed"}`. */
         PasswordChanged: {
@@ -554,14 +649,26 @@ export interface components {
             refresh_token: string;
         };
         RegisterBody: {
+            /** Format: email */
             email: string;
             /**
-             * @description `en`, `de`, `fr`, `es` or `sv` (a tag like `de-AT` counts as its language); without it,
-             *     the best match of `Accept-Language`, else the deployment's default.
+             * @description `en`, `de`, `fr`, `es` or `sv` (a tag like `de-AT` counts as its language); without it
+             *     (or empty), the best match of `Accept-Language`, else the deployment's default.
              */
             locale?: string | null;
+            /** @description At most 200 characters, without control or direction-changing characters. */
             name?: string | null;
+            /** @description At least 8 characters, at most 1024; common passwords are refused (`weak_password`). */
             password: string;
+        };
+        RegisterPasskeyBody: {
+            challenge_id: string;
+            /** @description What the browser's `PublicKeyCredential.toJSON()` gives. */
+            credential: Record<string, never>;
+            name?: string | null;
+        };
+        RenamePasskeyBody: {
+            name: string;
         };
         /**
          * @description `{token, new_password}` with the token of the link in the reset email, or
@@ -572,6 +679,7 @@ export interface components {
             token: string;
         } | {
             code: string;
+            /** Format: email */
             email: string;
             new_password: string;
         };
@@ -598,12 +706,15 @@ export interface components {
             last_used_at: components["schemas"]["Timestamp"];
             user_agent: string | null;
         };
+        /** @description `{}`: a passkey sign-in starts without an address. */
+        SignInOptionsBody: Record<string, never>;
         /**
          * Format: date-time
          * @description RFC 3339, UTC
          */
         Timestamp: string;
         TokenBody: {
+            /** @description The token of the emailed link: 43 base64url characters. */
             token: string;
         };
         /** @description Access and refresh tokens (log-in and refresh). */
@@ -622,11 +733,14 @@ export interface components {
         };
         UpdateMeBody: {
             /**
-             * @description A language tag (`de`, `de-AT`: matched by its language); null forgets it, so the
-             *     deployment's default applies; absent leaves it.
+             * @description A language tag of `en`, `de`, `fr`, `es` or `sv` (`de-AT` is matched by its language);
+             *     null forgets it, so the deployment's default applies; absent leaves it.
              */
             locale?: string | null;
-            /** @description A new name; null or "" removes it; absent leaves it. */
+            /**
+             * @description A new name (at most 200 characters, without control or direction-changing characters);
+             *     null or "" removes it; absent leaves it.
+             */
             name?: string | null;
         };
         UpdateUserBody: {
@@ -634,7 +748,10 @@ export interface components {
             disabled?: boolean | null;
             email_verified?: boolean | null;
             is_admin?: boolean | null;
-            /** @description A new name; null or "" removes it; absent leaves it. */
+            /**
+             * @description A new name (at most 200 characters, without control or direction-changing characters);
+             *     null or "" removes it; absent leaves it.
+             */
             name?: string | null;
         };
         /** @description A page of users, newest first. */
@@ -663,6 +780,7 @@ export interface components {
             token: string;
         } | {
             code: string;
+            /** Format: email */
             email: string;
         };
     };
@@ -697,7 +815,7 @@ export interface operations {
     list_outbox: {
         parameters: {
             query?: {
-                /** @description Only messages in this state. */
+                /** @description Only messages in this state (an empty value is refused: it names none). */
                 status?: string;
                 /** @description Messages per page: 1 to 200, 50 by default. */
                 limit?: number;
@@ -1012,6 +1130,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `last_admin`: the change would leave no enabled, verified admin */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `busy`: the database cannot answer for now; try again after `Retry-After` */
             503: {
                 headers: {
@@ -1077,6 +1204,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `last_admin`: the change would leave no enabled, verified admin */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1598,6 +1734,180 @@ export interface operations {
             };
         };
     };
+    sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeySignInBody"];
+            };
+        };
+        responses: {
+            /** @description Access and refresh tokens; no second factor is asked (the passkey verified the user) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tokens"];
+                };
+            };
+            /** @description `validation_failed`, `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `passkey_invalid`: the assertion did not verify (unknown or removed passkey, wrong signature, origin or challenge, no user verification, a counter that went backwards), or the challenge is used or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `account_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: passkeys are off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`, with `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: the database cannot answer for now; try again after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sign_in_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInOptionsBody"];
+            };
+        };
+        responses: {
+            /** @description Options for `navigator.credentials.get` (no allowed credentials: the authenticator offers its discoverable ones; user verification required) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyChallenge"];
+                };
+            };
+            /** @description `validation_failed`, `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: passkeys are off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`, with `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: the database cannot answer for now; try again after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     logout: {
         parameters: {
             query?: never;
@@ -1725,6 +2035,15 @@ export interface operations {
             };
             /** @description `invalid_credentials` (wrong password) or `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `last_admin`: the change would leave no enabled, verified admin */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1935,6 +2254,347 @@ export interface operations {
             };
             /** @description `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: the database cannot answer for now; try again after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account's passkeys, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"][];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: the database cannot answer for now; try again after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    register_passkey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterPasskeyBody"];
+            };
+        };
+        responses: {
+            /** @description The new passkey */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /** @description `passkey_invalid`: the answer did not verify, or its challenge is used, expired or another's; `validation_failed` on `name`, `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: passkeys are off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: the database cannot answer for now; try again after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registration_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyOptionsBody"];
+            };
+        };
+        responses: {
+            /** @description Options for `navigator.credentials.create` (a discoverable credential, user verification required); the challenge lives 5 minutes and is answered once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyChallenge"];
+                };
+            };
+            /** @description `validation_failed`, `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_credentials` (wrong password) or `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `email_not_verified`: only a verified address may add a passkey */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: passkeys are off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: every check of the password counts against the log-in limit of the account's address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: the database cannot answer for now; try again after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The passkey's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The passkey is removed: it signs in no more */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no passkey of yours has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: the database cannot answer for now; try again after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rename: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The passkey's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenamePasskeyBody"];
+            };
+        };
+        responses: {
+            /** @description The passkey with its new name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /** @description `validation_failed` on `name`, `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no passkey of yours has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2465,35 +3125,6 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
-                };
-            };
-        };
-    };
-    metrics: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Prometheus text format: requests by route and status, latencies, outbox messages by status, emails sent, failed and dead, password-hashing slot waits, database connections in use, idle and waited for */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain; version=0.0.4": string;
-                };
-            };
-            /** @description `busy`: the metrics recorder is not installed in this process */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

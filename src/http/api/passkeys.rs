@@ -55,7 +55,9 @@ pub struct RegisterPasskeyBody {
     name: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/me/passkeys", tag = "passkeys",
+// Named apart from the sign-up's `register`: operation ids are unique in the document, and
+// generators (openapi-typescript for @latchkey/client) refuse a document where they are not.
+#[utoipa::path(post, path = "/api/v1/me/passkeys", tag = "passkeys", operation_id = "register_passkey",
     security(("bearer" = [])),
     request_body = RegisterPasskeyBody,
     responses(

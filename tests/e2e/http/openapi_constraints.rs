@@ -206,3 +206,23 @@ async fn an_empty_outbox_status_filter_is_refused() {
     assert_eq!(r.status(), StatusCode::OK);
     app.stop().await;
 }
+
+/// Every operation has an id of its own, as OpenAPI requires: the passkey registration was a
+/// second `register`, and openapi-typescript (the TypeScript client's types) refused the document.
+#[tokio::test]
+async fn operation_ids_are_unique() {
+    let app = TestApp::spawn().await;
+    let Document(doc) = Document::of(&app).await;
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path}: no operationId"));
+            if let Some(before) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("operationId {id} twice: {before} and {method} {path}");
+            }
+        }
+    }
+    app.stop().await;
+}
