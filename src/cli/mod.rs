@@ -202,6 +202,13 @@ pub fn run() -> i32 {
                 app.run(shutdown_signal()).await.map_err(|e| chain(&e))
             }
             Command::Worker => {
+                // A worker binds no port, so it cannot give port 0 a real one: its links would
+                // lead to port 0 (contract §1: links are built from the public URL only).
+                if let Some(var) = settings.url_on_port_zero() {
+                    return Err(format!(
+                        "{var} is on port 0 (LATCHKEY_LISTEN's port, which `worker` does not bind): set LATCHKEY_PUBLIC_URL to the URL the servers are reached at"
+                    ));
+                }
                 let services = Services::build(settings).await.map_err(|e| chain(&e))?;
                 services.ensure_first_admin().await.map_err(|e| chain(&e))?;
                 services.log_created_files();

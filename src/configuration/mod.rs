@@ -255,6 +255,20 @@ impl Settings {
         }
     }
 
+    /// The setting whose URL is still on port 0, for a process that binds no port (`worker`)
+    /// and so cannot fill it in: `LATCHKEY_LISTEN` on port 0 with no public URL (the default
+    /// follows the listen port), or a URL given with port 0. Links built on it would lead
+    /// nowhere.
+    pub fn url_on_port_zero(&self) -> Option<&'static str> {
+        if self.public_url.port() == Some(0) {
+            Some("LATCHKEY_PUBLIC_URL")
+        } else if self.link_base_url.port() == Some(0) {
+            Some("LATCHKEY_LINK_BASE_URL")
+        } else {
+            None
+        }
+    }
+
     /// Reads the process environment and `latchkey.toml` (or the file `LATCHKEY_CONFIG` names).
     pub fn load() -> Result<(Self, Vec<String>), ConfigError> {
         let source = Source::from_process()?;
@@ -785,6 +799,28 @@ mod tests {
         assert_eq!(metrics(&[("LATCHKEY_METRICS_LISTEN", "off")]), Ok(None));
         let bad = metrics(&[("LATCHKEY_METRICS_LISTEN", "somewhere")]);
         assert!(bad.is_err_and(|e| e.contains("LATCHKEY_METRICS_LISTEN")));
+    }
+
+    #[test]
+    fn a_url_on_port_zero_is_named_until_a_port_is_bound() {
+        let s = load(&[("LATCHKEY_LISTEN", "127.0.0.1:0")]).expect("settings");
+        assert_eq!(s.url_on_port_zero(), Some("LATCHKEY_PUBLIC_URL"));
+        let s = load(&[
+            ("LATCHKEY_LISTEN", "127.0.0.1:0"),
+            ("LATCHKEY_PUBLIC_URL", "https://id.example.com"),
+        ])
+        .expect("settings");
+        assert_eq!(s.url_on_port_zero(), None);
+        let s = load(&[
+            ("LATCHKEY_PUBLIC_URL", "https://id.example.com"),
+            ("LATCHKEY_LINK_BASE_URL", "http://localhost:0"),
+        ])
+        .expect("settings");
+        assert_eq!(s.url_on_port_zero(), Some("LATCHKEY_LINK_BASE_URL"));
+        let mut s = load(&[("LATCHKEY_LISTEN", "127.0.0.1:0")]).expect("settings");
+        s.follow_bound_port(41234);
+        assert_eq!(s.url_on_port_zero(), None);
+        assert_eq!(load(&[]).expect("settings").url_on_port_zero(), None);
     }
 
     #[test]

@@ -187,6 +187,8 @@ fn postgresql_needs_the_shared_secret_in_every_command() {
         let out = latchkey(dir.path())
             .arg(command)
             .env("LATCHKEY_LISTEN", "127.0.0.1:0")
+            // `worker` binds no port: links need a public URL given.
+            .env("LATCHKEY_PUBLIC_URL", "https://id.example.com")
             .env(
                 "LATCHKEY_DATABASE_URL",
                 "postgres://latchkey@127.0.0.1:1/latchkey",
@@ -226,6 +228,7 @@ fn an_unreachable_database_is_retried_until_the_connect_timeout() {
             child
                 .arg(command)
                 .env("LATCHKEY_LISTEN", "127.0.0.1:0")
+                .env("LATCHKEY_PUBLIC_URL", "https://id.example.com")
                 .env("LATCHKEY_DATABASE_URL", &url)
                 .env("LATCHKEY_SECRET", SECRET)
                 .env(
