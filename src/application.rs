@@ -5,6 +5,7 @@ use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
     sync::Arc,
+    time::Duration,
 };
 
 use axum::Router;
@@ -216,6 +217,7 @@ impl Services {
             settings: Arc::clone(&settings),
             codes: keys.codes.clone(),
             limiter: RateLimiter::new(&settings, Some(store.clone()), clock.clone()),
+            after_answer: Default::default(),
         });
         Ok(Self {
             settings,
@@ -421,9 +423,18 @@ impl Application {
         let served = http::server::serve(self.listener, self.router, limits, async move {
             shutdown.await;
             tracing::info!("shutting down: finishing requests and sends in flight");
-            drop(stop);
         })
         .await;
+        // The work the answers left running (a reset link, a resend) is queued before the
+        // worker stops, so that the worker sends it on its way out.
+        let after_answer = &self.services.flows.after_answer;
+        if !after_answer.finished(AFTER_ANSWER_GRACE).await {
+            tracing::warn!(
+                running = after_answer.running(),
+                "shutting down: work after an answer did not end in {AFTER_ANSWER_GRACE:?}; stopping it"
+            );
+        }
+        drop(stop);
         let _ = worker.await;
         self.services.store.close().await;
         served
@@ -455,6 +466,9 @@ impl Application {
         }
     }
 }
+
+/// How long a graceful stop waits for the work that answers left running.
+const AFTER_ANSWER_GRACE: Duration = Duration::from_secs(10);
 
 /// Sends "stop" when dropped.
 struct StopOnDrop(watch::Sender<bool>);

@@ -64,6 +64,8 @@ pub struct Flows {
     pub limiter: RateLimiter,
     /// The WebAuthn relying party; `None` when passkeys are off (an IP address as its id).
     pub relying_party: Option<crate::domain::passkey::RelyingParty>,
+    /// The work started after an answer and not ended yet.
+    pub after_answer: AfterAnswer,
 }
 
 impl Flows {
@@ -254,15 +256,61 @@ fn code_error(e: Error) -> Error {
     }
 }
 
-/// Runs a flow's work after its answer, in a task of its own, and logs its failure once: for
-/// the flows whose answer (and its time) must not tell whether an address has an account.
-fn after_answer(
-    what: &'static str,
-    work: impl Future<Output = Result<(), Error>> + Send + 'static,
-) {
-    tokio::spawn(async move {
-        if let Err(e) = work.await {
-            tracing::error!(error = %crate::error::Chain(&e), "{what}");
-        }
-    });
+/// The work the flows run after their answer (`Flows::after_answer`) that has not ended yet: a
+/// graceful stop waits for it, so that a SIGTERM right after a 202 does not drop the email
+/// that answer promised (a reset or resend has no row until its task commits).
+#[derive(Clone, Default)]
+pub struct AfterAnswer(Arc<tokio::sync::watch::Sender<usize>>);
+
+impl AfterAnswer {
+    /// Waits until every task started so far has ended, at most `within`; false if some had
+    /// not. Tasks started meanwhile are waited for too.
+    pub async fn finished(&self, within: Duration) -> bool {
+        let mut running = self.0.subscribe();
+        tokio::time::timeout(within, running.wait_for(|n| *n == 0))
+            .await
+            .is_ok()
+    }
+
+    /// How many tasks are running.
+    pub fn running(&self) -> usize {
+        *self.0.borrow()
+    }
+
+    fn spawn(
+        &self,
+        what: &'static str,
+        work: impl Future<Output = Result<(), Error>> + Send + 'static,
+    ) {
+        self.0.send_modify(|n| *n += 1);
+        // Counted down when the task ends, however it ends (a panic included).
+        let counted = Counted(Arc::clone(&self.0));
+        tokio::spawn(async move {
+            let _counted = counted;
+            if let Err(e) = work.await {
+                tracing::error!(error = %crate::error::Chain(&e), "{what}");
+            }
+        });
+    }
+}
+
+struct Counted(Arc<tokio::sync::watch::Sender<usize>>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+impl Flows {
+    /// Runs a flow's work after its answer, in a task of its own, and logs its failure once:
+    /// for the flows whose answer (and its time) must not tell whether an address has an
+    /// account. A graceful stop waits for it (`AfterAnswer::finished`).
+    fn after_answer(
+        &self,
+        what: &'static str,
+        work: impl Future<Output = Result<(), Error>> + Send + 'static,
+    ) {
+        self.after_answer.spawn(what, work);
+    }
 }

@@ -31,7 +31,7 @@ impl Flows {
     /// account changes, so an email lost to a crash in that moment is one the user asks again.
     pub async fn forgot_password(self: &Arc<Self>, email: &EmailAddress) -> Result<(), Error> {
         let (flows, email) = (Arc::clone(self), email.clone());
-        super::after_answer("password reset: the link was not queued", async move {
+        self.after_answer("password reset: the link was not queued", async move {
             flows.send_reset_link(&email).await
         });
         Ok(())

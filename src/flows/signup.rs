@@ -98,7 +98,7 @@ impl Flows {
             password_hash: pending.password_hash,
         };
         let flows = Arc::clone(self);
-        super::after_answer("sign-up: not recorded yet (it is retried)", async move {
+        self.after_answer("sign-up: not recorded yet (it is retried)", async move {
             flows.record_registration(&answered).await
         });
         Ok(())
@@ -520,7 +520,7 @@ impl Flows {
     /// lookup and the link are made after the answer, in a task of their own.
     pub async fn resend_verification(self: &Arc<Self>, email: &EmailAddress) -> Result<(), Error> {
         let (flows, email) = (Arc::clone(self), email.clone());
-        super::after_answer("resend: the verification link was not queued", async move {
+        self.after_answer("resend: the verification link was not queued", async move {
             flows.send_new_verification(&email).await
         });
         Ok(())

@@ -256,6 +256,18 @@ impl Worker {
                 _ = shutdown.changed() => {}
             }
         }
+        // What is due at the stop goes out with it, as many as there are free slots: the
+        // messages queued just before it (the work after an answer, which a graceful stop waits
+        // for) would otherwise wait for the next start.
+        let free = slots.available_permits();
+        if free > 0
+            && let Ok(messages) = this.claim(channel, free).await
+        {
+            for (owner, message) in messages {
+                let worker = Arc::clone(&this);
+                in_flight.spawn(async move { worker.deliver(owner, message).await });
+            }
+        }
         tracing::info!(
             ?channel,
             in_flight = in_flight.len(),

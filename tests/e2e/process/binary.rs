@@ -10,7 +10,11 @@ use std::{
     time::Duration,
 };
 
-use crate::support::{MAIL_TIMEOUT, PASSWORD, SECRET, TestApp, TestDatabase, wait_until};
+use sqlx::Connection as _;
+
+use crate::support::{
+    MAIL_TIMEOUT, PASSWORD, SECRET, SmtpServer, TestApp, TestDatabase, wait_until,
+};
 
 /// The binary in `dir`, logging at info.
 fn latchkey(dir: &Path) -> Command {
@@ -390,5 +394,138 @@ async fn the_worker_creates_the_database_it_is_the_first_to_open() {
     )
     .await;
     // Stopped at any point of its start: only the files matter here.
+    terminate(worker).await;
+}
+
+/// `serve` on a free port of 127.0.0.1 in `dir`, its SQLite database there, sending to `smtp`;
+/// the child and its base URL, once it answers.
+async fn serve_on_a_free_port(
+    dir: &Path,
+    smtp: &SmtpServer,
+) -> (std::process::Child, String, reqwest::Client) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let child = latchkey(dir)
+        .arg("serve")
+        .env("LATCHKEY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("LATCHKEY_DATABASE_URL", database_url(dir))
+        .env("LATCHKEY_SMTP_URL", smtp.url())
+        .env("LATCHKEY_RATE_LIMIT", "off")
+        .env("LATCHKEY_MAIL_COOLDOWN", "0s")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start latchkey serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    wait_until("the server answers", Duration::from_secs(60), || async {
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
+    .await;
+    (child, base, client)
+}
+
+/// The work a resend does after its 202 (the lookup and the link) is not lost to a SIGTERM
+/// that comes right after the answer: a graceful stop waits for it, and the worker sends the
+/// email on its way out. The database is held by another process meanwhile, so that the work
+/// is still waiting when the signal arrives (without the wait, the process exited first).
+#[tokio::test]
+async fn a_sigterm_right_after_a_202_still_sends_its_email() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let smtp = SmtpServer::start().await;
+    let (child, base, client) = serve_on_a_free_port(dir.path(), &smtp).await;
+    let address = "late@example.com";
+    let r = client
+        .post(format!("{base}/api/v1/register"))
+        .json(&serde_json::json!({"email": address, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+    smtp.latest(address).await;
+
+    let mut other = sqlx::SqliteConnection::connect_with(
+        &sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("latchkey.db")),
+    )
+    .await
+    .expect("another connection");
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut other)
+        .await
+        .expect("lock");
+    let r = client
+        .post(format!("{base}/api/v1/email/verify/resend"))
+        .json(&serde_json::json!({"email": address}))
+        .send()
+        .await
+        .expect("resend");
+    assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    // Well within the database's busy timeout (5 s).
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    sqlx::query("ROLLBACK")
+        .execute(&mut other)
+        .await
+        .expect("unlock");
+    drop(other);
+    let mut child = child;
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(status.success(), "{status:?}");
+    assert_eq!(
+        smtp.messages_to(address).len(),
+        2,
+        "the sign-up's email and the resend's, both sent before the process exited"
+    );
+}
+
+/// `worker` binds no port: with `LATCHKEY_LISTEN` on port 0 and no public URL its links would
+/// lead to port 0, so it refuses to start, in one line naming the variable to set, before it
+/// creates anything; with `LATCHKEY_PUBLIC_URL` set it starts.
+#[tokio::test]
+async fn the_worker_refuses_links_to_port_zero() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = latchkey(dir.path())
+        .arg("worker")
+        .env("LATCHKEY_LISTEN", "127.0.0.1:0")
+        .env("LATCHKEY_DATABASE_URL", database_url(dir.path()))
+        .output()
+        .expect("run latchkey worker");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("LATCHKEY_PUBLIC_URL"), "{stderr}");
+    assert!(!dir.path().join("latchkey.db").exists(), "nothing created");
+
+    let mut worker = latchkey(dir.path())
+        .arg("worker")
+        .env("LATCHKEY_LISTEN", "127.0.0.1:0")
+        .env("LATCHKEY_PUBLIC_URL", "https://id.example.com")
+        .env("LATCHKEY_DATABASE_URL", database_url(dir.path()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start latchkey worker");
+    let db = dir.path().join("latchkey.db");
+    wait_until(
+        "the worker opened the database",
+        Duration::from_secs(60),
+        || async { db.exists() },
+    )
+    .await;
+    assert!(worker.try_wait().expect("wait").is_none(), "it runs");
+    // Stopped at any point of its start: only that it started matters here.
     terminate(worker).await;
 }
