@@ -131,6 +131,27 @@ account_deleted-again = Du kannst dich jederzeit wieder mit dieser Adresse regis
 account_deleted-button = Neues Konto erstellen
 account_deleted-not-you = Hast du es nicht selbst gelöscht, kannte jemand anderes dein Passwort oder die Verwaltung hat es entfernt: Wende dich an die Verwaltung von { $product }.
 
+## sign_in
+
+sign_in-subject = Dein Anmeldelink
+sign_in-intro = Mit diesem Link oder Code meldest du dich ohne Passwort bei deinem { $product }-Konto ({ $email }) an.
+sign_in-button = Anmelden
+sign_in-not-you = Nicht angefordert? Ignoriere diese E-Mail: Ohne sie kann sich niemand anmelden.
+
+## security_method_added, security_method_removed
+
+security_method_added-subject = Deinem Konto wurde eine Anmeldemethode hinzugefügt
+security_method_added-totp = Für dein { $product }-Konto ({ $email }) wurde eine Authenticator-App als zweiter Schritt der Anmeldung eingerichtet.
+security_method_added-recovery_codes = Für dein { $product }-Konto ({ $email }) wurden neue Wiederherstellungscodes erstellt; die bisherigen gelten nicht mehr.
+security_method_added-passkey = Deinem { $product }-Konto ({ $email }) wurde ein Passkey hinzugefügt.
+security_method_removed-subject = Eine Anmeldemethode wurde aus deinem Konto entfernt
+security_method_removed-totp = Die Authenticator-App wurde aus deinem { $product }-Konto ({ $email }) entfernt: Die Anmeldung fragt nicht mehr nach ihrem Code.
+security_method_removed-passkey = Ein Passkey wurde aus deinem { $product }-Konto ({ $email }) entfernt.
+security_method_removed-all = Die Verwaltung hat alle zweiten Schritte und Passkeys aus deinem { $product }-Konto ({ $email }) entfernt.
+security_method-you = Warst du das, musst du nichts weiter tun.
+security_method-not-you = Warst du das nicht, hat womöglich jemand Zugriff auf dein Konto: Setze dein Passwort zurück und prüfe dein Konto jetzt.
+security_method-button = Mein Konto prüfen
+
 ## Seiten: gemeinsame Teile
 
 page-skip = Zum Inhalt springen

@@ -132,6 +132,28 @@ account_deleted-again = You can sign up again with this address at any time.
 account_deleted-button = Create a new account
 account_deleted-not-you = If you didn’t delete it, someone else knew your password or an administrator removed it: contact your { $product } administrator.
 
+
+## sign_in
+
+sign_in-subject = Your sign-in link
+sign_in-intro = Use this link or code to sign in to your { $product } account ({ $email }) without your password.
+sign_in-button = Sign in
+sign_in-not-you = Didn’t ask for this? Ignore this email: nobody can sign in without it.
+
+## security_method_added, security_method_removed
+
+security_method_added-subject = A sign-in method was added to your account
+security_method_added-totp = An authenticator app was set up as a second step for signing in to your { $product } account ({ $email }).
+security_method_added-recovery_codes = New recovery codes were made for your { $product } account ({ $email }); the earlier ones no longer work.
+security_method_added-passkey = A passkey was added to your { $product } account ({ $email }).
+security_method_removed-subject = A sign-in method was removed from your account
+security_method_removed-totp = The authenticator app was removed from your { $product } account ({ $email }): signing in no longer asks for its code.
+security_method_removed-passkey = A passkey was removed from your { $product } account ({ $email }).
+security_method_removed-all = An administrator removed every second step and passkey from your { $product } account ({ $email }).
+security_method-you = If that was you, there’s nothing more to do.
+security_method-not-you = If it wasn’t you, someone may have access to your account: reset your password and review your account now.
+security_method-button = Review my account
+
 ## Pages: shared parts
 
 page-skip = Skip to content

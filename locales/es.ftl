@@ -131,6 +131,27 @@ account_deleted-again = Puedes volver a registrarte con esta dirección cuando q
 account_deleted-button = Crear una cuenta nueva
 account_deleted-not-you = Si no la eliminaste tú, otra persona conocía tu contraseña o la ha eliminado quien administra { $product }: ponte en contacto con esa persona.
 
+## sign_in
+
+sign_in-subject = Tu enlace para iniciar sesión
+sign_in-intro = Usa este enlace o código para iniciar sesión en tu cuenta de { $product } ({ $email }) sin contraseña.
+sign_in-button = Iniciar sesión
+sign_in-not-you = ¿No lo pediste? Ignora este correo: nadie puede iniciar sesión sin él.
+
+## security_method_added, security_method_removed
+
+security_method_added-subject = Se añadió un método de inicio de sesión a tu cuenta
+security_method_added-totp = Se configuró una app de autenticación como segundo paso para iniciar sesión en tu cuenta de { $product } ({ $email }).
+security_method_added-recovery_codes = Se crearon nuevos códigos de recuperación para tu cuenta de { $product } ({ $email }); los anteriores ya no funcionan.
+security_method_added-passkey = Se añadió una llave de acceso a tu cuenta de { $product } ({ $email }).
+security_method_removed-subject = Se quitó un método de inicio de sesión de tu cuenta
+security_method_removed-totp = Se quitó la app de autenticación de tu cuenta de { $product } ({ $email }): iniciar sesión ya no pide su código.
+security_method_removed-passkey = Se quitó una llave de acceso de tu cuenta de { $product } ({ $email }).
+security_method_removed-all = Quien administra { $product } quitó todos los segundos pasos y llaves de acceso de tu cuenta ({ $email }).
+security_method-you = Si fuiste tú, no tienes que hacer nada más.
+security_method-not-you = Si no fuiste tú, puede que alguien tenga acceso a tu cuenta: restablece tu contraseña y revisa tu cuenta ahora.
+security_method-button = Revisar mi cuenta
+
 ## Páginas: partes comunes
 
 page-skip = Ir al contenido

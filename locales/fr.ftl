@@ -131,6 +131,27 @@ account_deleted-again = Vous pouvez vous réinscrire avec cette adresse quand vo
 account_deleted-button = Créer un nouveau compte
 account_deleted-not-you = Si vous ne l’avez pas supprimé vous-même, quelqu’un d’autre connaissait votre mot de passe ou un administrateur l’a retiré : contactez l’administrateur de { $product }.
 
+## sign_in
+
+sign_in-subject = Votre lien de connexion
+sign_in-intro = Utilisez ce lien ou ce code pour vous connecter à votre compte { $product } ({ $email }) sans mot de passe.
+sign_in-button = Se connecter
+sign_in-not-you = Vous n’avez rien demandé ? Ignorez cet e-mail : personne ne peut se connecter sans lui.
+
+## security_method_added, security_method_removed
+
+security_method_added-subject = Une méthode de connexion a été ajoutée à votre compte
+security_method_added-totp = Une application d’authentification a été configurée comme seconde étape de connexion à votre compte { $product } ({ $email }).
+security_method_added-recovery_codes = De nouveaux codes de récupération ont été créés pour votre compte { $product } ({ $email }) ; les précédents ne fonctionnent plus.
+security_method_added-passkey = Une clé d’accès a été ajoutée à votre compte { $product } ({ $email }).
+security_method_removed-subject = Une méthode de connexion a été retirée de votre compte
+security_method_removed-totp = L’application d’authentification a été retirée de votre compte { $product } ({ $email }) : la connexion ne demande plus son code.
+security_method_removed-passkey = Une clé d’accès a été retirée de votre compte { $product } ({ $email }).
+security_method_removed-all = Un administrateur a retiré toutes les secondes étapes et clés d’accès de votre compte { $product } ({ $email }).
+security_method-you = Si c’était vous, il n’y a rien d’autre à faire.
+security_method-not-you = Si ce n’était pas vous, quelqu’un a peut-être accès à votre compte : réinitialisez votre mot de passe et vérifiez votre compte maintenant.
+security_method-button = Vérifier mon compte
+
 ## Pages : parties communes
 
 page-skip = Aller au contenu

@@ -131,6 +131,27 @@ account_deleted-again = Du kan registrera dig igen med den här adressen när du
 account_deleted-button = Skapa ett nytt konto
 account_deleted-not-you = Om du inte raderade det själv kände någon annan till ditt lösenord eller så har en administratör tagit bort det: kontakta den som administrerar { $product }.
 
+## sign_in
+
+sign_in-subject = Din inloggningslänk
+sign_in-intro = Använd den här länken eller koden för att logga in på ditt { $product }-konto ({ $email }) utan lösenord.
+sign_in-button = Logga in
+sign_in-not-you = Bad du inte om detta? Strunta i mejlet: ingen kan logga in utan det.
+
+## security_method_added, security_method_removed
+
+security_method_added-subject = En inloggningsmetod lades till på ditt konto
+security_method_added-totp = En autentiseringsapp ställdes in som ett andra steg vid inloggning på ditt { $product }-konto ({ $email }).
+security_method_added-recovery_codes = Nya återställningskoder skapades för ditt { $product }-konto ({ $email }); de tidigare fungerar inte längre.
+security_method_added-passkey = En nyckel (passkey) lades till på ditt { $product }-konto ({ $email }).
+security_method_removed-subject = En inloggningsmetod togs bort från ditt konto
+security_method_removed-totp = Autentiseringsappen togs bort från ditt { $product }-konto ({ $email }): inloggningen frågar inte längre efter dess kod.
+security_method_removed-passkey = En nyckel (passkey) togs bort från ditt { $product }-konto ({ $email }).
+security_method_removed-all = En administratör tog bort alla andra steg och nycklar från ditt { $product }-konto ({ $email }).
+security_method-you = Om det var du behöver du inte göra något mer.
+security_method-not-you = Om det inte var du kan någon ha åtkomst till ditt konto: återställ ditt lösenord och granska ditt konto nu.
+security_method-button = Granska mitt konto
+
 ## Sidor: gemensamma delar
 
 page-skip = Hoppa till innehållet

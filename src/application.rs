@@ -216,6 +216,7 @@ impl Services {
             outbox,
             settings: Arc::clone(&settings),
             codes: keys.codes.clone(),
+            factors: keys.factors.clone(),
             limiter: RateLimiter::new(&settings, Some(store.clone()), clock.clone()),
             after_answer: Default::default(),
         });

@@ -58,6 +58,18 @@ pub enum Error {
     PasskeyRefused,
     #[error("the email address is already in use")]
     EmailTaken,
+    /// The password (or emailed sign-in) was right and the account has a second factor: the
+    /// log-in goes on at `POST /api/v1/login/mfa` with this token.
+    #[error("a second factor is needed to finish signing in")]
+    MfaRequired(crate::flows::MfaChallenge),
+    #[error("the sign-in step has expired, was used, or had too many wrong codes: sign in again")]
+    MfaTokenInvalid,
+    #[error("an authenticator app is already set up; turn it off first")]
+    MfaAlreadyEnabled,
+    #[error("there is no authenticator app waiting to be confirmed")]
+    NoPendingTotp,
+    #[error("the account has no second factor")]
+    MfaNotEnabled,
     #[error("the new email address is the current one")]
     SameEmail,
     #[error("the email address is already verified")]

@@ -13,7 +13,8 @@ use uuid::Uuid;
 use crate::{
     domain::{accounts::User, locale::Locale, time::Millis},
     flows::{
-        ConfirmOutcome, PasskeyOptions, PendingEmail as PendingChange, SessionView, TokenPair,
+        ConfirmOutcome, PasskeyOptions, PendingEmail as PendingChange, SecondFactors, SessionView,
+        TokenPair, TotpEnrolment,
     },
     storage::{OutboxEntry, PasskeyInfo},
 };
@@ -47,6 +48,11 @@ status_body!(
     /// `{"status": "verification_sent"}`: the same whether or not the address has an account.
     VerificationSent,
     VerificationSentStatus::VerificationSent
+);
+status_body!(
+    /// `{"status": "sign_in_sent"}`: the same whether or not the address has an account.
+    SignInSent,
+    SignInSentStatus::SignInSent
 );
 status_body!(
     /// `{"status": "reset_sent"}`: the same whether or not the address has an account.
@@ -180,10 +186,67 @@ pub struct Me {
     /// Null, or the change of address waiting for confirmation.
     #[schema(required = true)]
     pending_email: Option<PendingEmail>,
+    /// The account's second factors.
+    mfa: Mfa,
+}
+
+/// Which second factors an account has.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Mfa {
+    /// An authenticator app is active.
+    totp: bool,
+    /// How many passkeys are registered.
+    passkeys: i64,
+    /// Recovery codes not used yet.
+    recovery_codes_left: i64,
+}
+
+impl From<SecondFactors> for Mfa {
+    fn from(f: SecondFactors) -> Self {
+        Self {
+            totp: f.totp,
+            passkeys: f.passkeys,
+            recovery_codes_left: f.recovery_codes_left,
+        }
+    }
+}
+
+/// An authenticator app waiting for its first code (`POST /me/mfa/totp`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TotpSetup {
+    /// The shared secret in base32, for typing into an app by hand.
+    secret: String,
+    /// `otpauth://totp/ISSUER:ADDRESS?secret=…&issuer=…`: what the QR code holds.
+    otpauth_uri: String,
+    /// The URI as a QR code, an SVG document.
+    qr_svg: String,
+}
+
+impl From<TotpEnrolment> for TotpSetup {
+    fn from(e: TotpEnrolment) -> Self {
+        Self {
+            secret: e.secret,
+            otpauth_uri: e.otpauth_uri,
+            qr_svg: e.qr_svg,
+        }
+    }
+}
+
+/// A new set of recovery codes, shown this once.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecoveryCodes {
+    /// 10 codes (`xxxxx-xxxxx`), each usable once in place of an authenticator code.
+    recovery_codes: Vec<String>,
+}
+
+impl RecoveryCodes {
+    pub fn new(recovery_codes: Vec<String>) -> Self {
+        Self { recovery_codes }
+    }
 }
 
 impl Me {
-    pub fn new(user: &User, pending: Option<PendingChange>) -> Self {
+    pub fn new(user: &User, pending: Option<PendingChange>, mfa: SecondFactors) -> Self {
         Self {
             id: user.id,
             email: user.email.clone(),
@@ -193,6 +256,7 @@ impl Me {
             is_admin: user.is_admin,
             created_at: user.created_at,
             pending_email: pending.map(PendingEmail::from),
+            mfa: Mfa::from(mfa),
         }
     }
 }
@@ -355,6 +419,16 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     errors: Option<Vec<ProblemField>>,
+    /// With `mfa_required` only: the opaque, single-use token of the second-factor step
+    /// (valid 5 minutes), for `POST /api/v1/login/mfa`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    mfa_token: Option<String>,
+    /// With `mfa_required` only: how the step may be finished (`totp`, `recovery_code`,
+    /// `passkey`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    methods: Option<Vec<String>>,
 }
 
 impl Problem {
@@ -366,7 +440,16 @@ impl Problem {
             code: code.to_owned(),
             detail,
             errors: None,
+            mfa_token: None,
+            methods: None,
         }
+    }
+
+    /// The second-factor step of a log-in (`mfa_required`).
+    pub fn with_mfa(mut self, token: &str, methods: Vec<String>) -> Self {
+        self.mfa_token = Some(token.to_owned());
+        self.methods = Some(methods);
+        self
     }
 
     /// The problem is about one field of the request.

@@ -13,7 +13,7 @@ use crate::{
         values::{
             AccountDeleted, AlreadyRegistered, EmailChangeAttempt, EmailChangeConfirm,
             EmailChanged, EmailReverted, EmailValues, Link, PasswordChanged, PasswordReset,
-            Verification,
+            SecurityMethod, SignIn, Verification,
         },
     },
     storage::Store,
@@ -125,6 +125,18 @@ pub fn sample_values(settings: &Settings, kind: EmailKind) -> EmailValues {
         }),
         EmailKind::AccountDeleted => EmailValues::AccountDeleted(AccountDeleted {
             register_url: page("register"),
+        }),
+        EmailKind::SignIn => EmailValues::SignIn(SignIn {
+            link: link("sign-in", settings.sign_in_ttl),
+            code: code(),
+        }),
+        EmailKind::SecurityMethodAdded => EmailValues::SecurityMethodAdded(SecurityMethod {
+            method: "totp".into(),
+            account_url: page("account"),
+        }),
+        EmailKind::SecurityMethodRemoved => EmailValues::SecurityMethodRemoved(SecurityMethod {
+            method: "totp".into(),
+            account_url: page("account"),
         }),
     }
 }

@@ -117,6 +117,15 @@ enum UserCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Remove every second factor of a user who lost them (the authenticator app, recovery
+    /// codes, passkeys); the user is told by email. Asks first unless --yes.
+    #[command(name = "reset-mfa")]
+    ResetMfa {
+        email: String,
+        /// Remove without asking.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -185,6 +194,11 @@ pub fn run() -> i32 {
     // The same for the confirmation of a deletion.
     if let Command::User(UserCommand::Delete { email, yes: false }) = &cli.command
         && let Err(e) = operator::confirm_deletion(email)
+    {
+        return fail(e);
+    }
+    if let Command::User(UserCommand::ResetMfa { email, yes: false }) = &cli.command
+        && let Err(e) = operator::confirm_mfa_reset(email)
     {
         return fail(e);
     }

@@ -58,6 +58,26 @@ pub fn confirm_deletion(email: &str) -> Result<(), String> {
     }
 }
 
+/// Asks on standard error before removing a user's second factors.
+pub fn confirm_mfa_reset(email: &str) -> Result<(), String> {
+    let _ = write!(
+        std::io::stderr(),
+        "Remove every second factor and passkey of {email}? They will sign in with the password alone. [y/N] "
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the answer from standard input: {e}"))?;
+    match line.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(format!(
+            "{email}: nothing was removed (answer y, or pass --yes)"
+        )),
+    }
+}
+
 fn address(input: &str) -> Result<EmailAddress, String> {
     EmailAddress::parse(input).map_err(|e| format!("{input:?}: {e}"))
 }
@@ -139,6 +159,25 @@ pub async fn user(
                 user.email
             )?;
             warn_if_default_links(services);
+        }
+        UserCommand::ResetMfa { email, .. } => {
+            let user = flows
+                .user_by_address(&address(&email)?)
+                .await
+                .map_err(|e| not_found(e, &email))?;
+            let had = flows
+                .reset_second_factors(user.id)
+                .await
+                .map_err(|e| not_found(e, &email))?;
+            if had {
+                outln!(
+                    "{}: every second factor removed; a security_method_removed email is queued",
+                    user.email
+                )?;
+                warn_if_default_links(services);
+            } else {
+                outln!("{}: had no second factor; nothing changed", user.email)?;
+            }
         }
         UserCommand::Enable { email } => {
             let patch = UserPatch {

@@ -211,6 +211,10 @@ pub struct Settings {
     pub refresh_ttl: Duration,
     pub email_change_confirm_old: bool,
     pub mail_cooldown: Duration,
+    /// `LATCHKEY_SIGN_IN_BY_EMAIL`: sign-in by an emailed link or code (contract §11).
+    pub sign_in_by_email: bool,
+    /// `LATCHKEY_SIGN_IN_TTL`: lifetime of a sign-in link and code.
+    pub sign_in_ttl: Duration,
     pub rate_limit: bool,
     /// The per-client request limits (contract §2), applied when `rate_limit` is on.
     pub rate_limits: RateLimits,
@@ -331,6 +335,8 @@ impl Settings {
             refresh_ttl: src.parse("refresh_ttl", "30d", positive_duration)?,
             email_change_confirm_old: src.parse("email_change_confirm_old", "true", parse_bool)?,
             mail_cooldown: src.parse("mail_cooldown", "60s", any_duration)?,
+            sign_in_by_email: src.parse("sign_in_by_email", "on", parse_bool)?,
+            sign_in_ttl: src.parse("sign_in_ttl", "15m", positive_duration)?,
             rate_limit: src.parse("rate_limit", "on", parse_bool)?,
             rate_limits: RateLimits {
                 login: src.parse("rate_limit_login", "10/1m", typed)?,

@@ -28,6 +28,9 @@ pub struct Claims {
     pub sid: Uuid,
     pub email: String,
     pub email_verified: bool,
+    /// How the session was signed in (RFC 8176 values: `pwd`, `otp`, `hwk`, `email`).
+    #[serde(default)]
+    pub amr: Vec<String>,
     pub iat: i64,
     pub exp: i64,
 }
@@ -37,6 +40,8 @@ pub struct Subject<'a> {
     pub user_id: Uuid,
     pub email: &'a str,
     pub email_verified: bool,
+    /// The session's sign-in methods, as the `amr` claim lists them.
+    pub amr: &'a [&'static str],
 }
 
 /// The JWK Set (RFC 7517) of `/.well-known/jwks.json`.
@@ -142,6 +147,7 @@ impl AccessTokens {
             sid: session,
             email: subject.email.to_owned(),
             email_verified: subject.email_verified,
+            amr: subject.amr.iter().map(|m| (*m).to_owned()).collect(),
             iat,
             exp: iat.saturating_add(i64::try_from(self.inner.ttl.as_secs()).unwrap_or(i64::MAX)),
         };
@@ -242,6 +248,7 @@ mod tests {
                 user_id: user,
                 email: "ann@example.com",
                 email_verified: true,
+                amr: &["pwd"],
             };
             let jwt = issuer.issue(&subject, session)?;
             let claims = issuer.verify(&jwt)?;
@@ -271,6 +278,7 @@ mod tests {
             user_id: Uuid::now_v7(),
             email: "ann@example.com",
             email_verified: true,
+            amr: &["pwd"],
         };
         let jwt = issuer.issue(&subject, Uuid::now_v7())?;
         let claims = issuer.verify(&jwt)?;
@@ -314,6 +322,7 @@ mod tests {
             user_id: Uuid::now_v7(),
             email: "ann@example.com",
             email_verified: true,
+            amr: &["pwd"],
         }
     }
 
@@ -326,6 +335,7 @@ mod tests {
             sid: Uuid::now_v7(),
             email: "ann@example.com".into(),
             email_verified: false,
+            amr: vec!["pwd".into()],
             iat,
             exp: iat + 60,
         }

@@ -15,10 +15,13 @@ pub enum EmailKind {
     EmailChanged,
     EmailReverted,
     AccountDeleted,
+    SignIn,
+    SecurityMethodAdded,
+    SecurityMethodRemoved,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 10] = [
+    pub const ALL: [EmailKind; 13] = [
         Self::Verification,
         Self::AlreadyRegistered,
         Self::PasswordReset,
@@ -29,6 +32,9 @@ impl EmailKind {
         Self::EmailChanged,
         Self::EmailReverted,
         Self::AccountDeleted,
+        Self::SignIn,
+        Self::SecurityMethodAdded,
+        Self::SecurityMethodRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +49,9 @@ impl EmailKind {
             Self::EmailChanged => "email_changed",
             Self::EmailReverted => "email_reverted",
             Self::AccountDeleted => "account_deleted",
+            Self::SignIn => "sign_in",
+            Self::SecurityMethodAdded => "security_method_added",
+            Self::SecurityMethodRemoved => "security_method_removed",
         }
     }
 }

@@ -15,7 +15,7 @@ use hkdf::Hkdf;
 use secrecy::{ExposeSecret as _, SecretSlice};
 use sha2::Sha256;
 
-use super::{codes::CodeKeys, fault::Fault, tokens::random_bytes};
+use super::{codes::CodeKeys, fault::Fault, second_factor::FactorKeys, tokens::random_bytes};
 
 /// The deployment's secret: at least 32 bytes, written as base64. Held by `secrecy`: never in
 /// a `Debug` output, and wiped from memory when dropped.
@@ -120,6 +120,8 @@ pub struct Keys {
     sealing_previous: Option<XChaCha20Poly1305>,
     /// Keys the hashes of emailed codes (its own label: no other key is ever reused for it).
     pub codes: CodeKeys,
+    /// Seal authenticator secrets and key recovery codes' hashes (labels of their own).
+    pub factors: FactorKeys,
 }
 
 impl Keys {
@@ -133,6 +135,12 @@ impl Keys {
             codes: CodeKeys::new(
                 current.derive("emailed code v1"),
                 previous.map(|p| p.derive("emailed code v1")),
+            ),
+            factors: FactorKeys::new(
+                current.derive("authenticator secret v1"),
+                previous.map(|p| p.derive("authenticator secret v1")),
+                current.derive("recovery code v1"),
+                previous.map(|p| p.derive("recovery code v1")),
             ),
         }
     }

@@ -15,6 +15,7 @@ pub mod locale;
 pub mod new_password;
 pub mod passkey;
 pub mod password;
+pub mod second_factor;
 pub mod time;
 pub mod tokens;
 pub mod webhooks;

@@ -17,15 +17,18 @@ pub enum Purpose {
     ConfirmNewEmail,
     ConfirmOldEmail,
     RevertEmailChange,
+    /// Sign-in by email (contract §11).
+    SignIn,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 5] = [
+    pub const ALL: [Purpose; 6] = [
         Self::VerifyEmail,
         Self::ResetPassword,
         Self::ConfirmNewEmail,
         Self::ConfirmOldEmail,
         Self::RevertEmailChange,
+        Self::SignIn,
     ];
 
     /// The page of the link base that handles this purpose's links (contract §5).
@@ -35,6 +38,7 @@ impl Purpose {
             Self::ResetPassword => "reset-password",
             Self::ConfirmNewEmail | Self::ConfirmOldEmail => "confirm-email-change",
             Self::RevertEmailChange => "revert-email-change",
+            Self::SignIn => "sign-in",
         }
     }
 
@@ -45,6 +49,7 @@ impl Purpose {
             Self::ConfirmNewEmail => "confirm_new_email",
             Self::ConfirmOldEmail => "confirm_old_email",
             Self::RevertEmailChange => "revert_email_change",
+            Self::SignIn => "sign_in",
         }
     }
 }

@@ -118,10 +118,17 @@ pub enum Event {
         user_id: Uuid,
         email: String,
     },
+    /// An authenticator app, passkey or recovery codes added or removed: what the account has
+    /// now.
+    MfaChanged {
+        user_id: Uuid,
+        totp: bool,
+        passkeys: i64,
+    },
 }
 
 impl Event {
-    pub const TYPES: [&'static str; 8] = [
+    pub const TYPES: [&'static str; 9] = [
         "user.created",
         "user.verified",
         "user.email_changed",
@@ -130,6 +137,7 @@ impl Event {
         "user.disabled",
         "user.enabled",
         "user.deleted",
+        "user.mfa_changed",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -142,6 +150,7 @@ impl Event {
             Self::Disabled { .. } => "user.disabled",
             Self::Enabled { .. } => "user.enabled",
             Self::Deleted { .. } => "user.deleted",
+            Self::MfaChanged { .. } => "user.mfa_changed",
         }
     }
 
@@ -168,6 +177,11 @@ impl Event {
             Self::PasswordChanged { user_id }
             | Self::Disabled { user_id }
             | Self::Enabled { user_id } => json!({"user_id": user_id}),
+            Self::MfaChanged {
+                user_id,
+                totp,
+                passkeys,
+            } => json!({"user_id": user_id, "totp": totp, "passkeys": passkeys}),
         }
     }
 

@@ -55,6 +55,9 @@ pub enum LimitKey {
     ConfirmEmailChange,
     RevertEmailChange,
     Refresh,
+    /// Sign-in by email: asking for the email, and using its link or code.
+    SignInEmail,
+    SignInConfirm,
 }
 
 impl LimitKey {
@@ -70,6 +73,8 @@ impl LimitKey {
             Self::ConfirmEmailChange => "confirm_email_change",
             Self::RevertEmailChange => "revert_email_change",
             Self::Refresh => "refresh",
+            Self::SignInEmail => "sign_in_email",
+            Self::SignInConfirm => "sign_in_confirm",
         }
     }
 
@@ -77,11 +82,15 @@ impl LimitKey {
     fn per_ip_quota(self, quotas: &RateLimits) -> Quota {
         match self {
             Self::Login => quotas.login_ip,
-            Self::Register | Self::ResendVerification | Self::ForgotPassword => quotas.email,
+            Self::Register
+            | Self::ResendVerification
+            | Self::ForgotPassword
+            | Self::SignInEmail => quotas.email,
             Self::VerifyEmail
             | Self::ResetPassword
             | Self::ConfirmEmailChange
-            | Self::RevertEmailChange => quotas.link,
+            | Self::RevertEmailChange
+            | Self::SignInConfirm => quotas.link,
             Self::Refresh => quotas.refresh,
         }
     }

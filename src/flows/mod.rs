@@ -11,7 +11,9 @@ mod pagination;
 mod passkeys;
 mod password;
 mod profile;
+mod second_factor;
 mod session;
+mod sign_in;
 mod signup;
 
 pub use admin::{NewAccount, UserPatch};
@@ -22,6 +24,7 @@ pub use outbox_view::OutboxStatus;
 pub use pagination::{Cursor, Page, PageSize};
 pub use passkeys::PasskeyOptions;
 pub use profile::ProfilePatch;
+pub use second_factor::{MfaChallenge, SecondFactors, SecondProof, TotpEnrolment};
 pub use session::{Principal, SessionView, TokenPair};
 pub use signup::Registration;
 
@@ -59,6 +62,8 @@ pub struct Flows {
     pub settings: Arc<Settings>,
     /// Keys the hashes of emailed codes.
     pub codes: CodeKeys,
+    /// Seal authenticator secrets and key recovery codes.
+    pub factors: crate::domain::second_factor::FactorKeys,
     /// The limits on attempts: the HTTP layer's per-IP ones, and the address-keyed ones the
     /// log-in and every check of a signed-in user's password count themselves.
     pub limiter: RateLimiter,
@@ -94,6 +99,7 @@ impl Flows {
             Purpose::ResetPassword => self.settings.reset_ttl,
             Purpose::ConfirmNewEmail | Purpose::ConfirmOldEmail => self.settings.email_change_ttl,
             Purpose::RevertEmailChange => self.settings.revert_ttl,
+            Purpose::SignIn => self.settings.sign_in_ttl,
         }
     }
 

@@ -10,6 +10,7 @@ use crate::{
         access::Subject,
         accounts::User,
         email::EmailAddress,
+        second_factor::{Amr, Method},
         time::Millis,
         tokens::{RefreshToken, TokenHash},
     },
@@ -63,7 +64,7 @@ impl Flows {
         if !user.email_verified {
             return Err(Error::EmailNotVerified);
         }
-        self.start_session(&user, client.user_agent.as_deref())
+        self.finish_first_factor(&user, Method::Password, client)
             .await
     }
 
@@ -95,10 +96,12 @@ impl Flows {
         }
     }
 
+    /// A new session for `user`, signed in by `amr`.
     pub(super) async fn start_session(
         &self,
         user: &User,
         user_agent: Option<&str>,
+        amr: &Amr,
     ) -> Result<TokenPair, Error> {
         let session_id = Uuid::now_v7();
         let refresh = RefreshToken::generate(session_id)?;
@@ -112,14 +115,17 @@ impl Flows {
                 user_id: user.id,
                 refresh_hash: refresh.hash(),
                 user_agent: user_agent.as_deref(),
+                amr: &amr.stored(),
                 now,
                 expires_at: now + self.settings.refresh_ttl,
             })
             .await?;
+        let values: Vec<_> = amr.values().collect();
         let subject = Subject {
             user_id: user.id,
             email: &user.email,
             email_verified: user.email_verified,
+            amr: &values,
         };
         self.token_pair(&subject, &refresh)
     }
@@ -155,12 +161,15 @@ impl Flows {
             .await?
             .rotate_refresh(session_id, hash, next.hash(), now)
             .await?;
-        if let Some((user_id, email)) = rotated {
+        if let Some((user_id, email, amr)) = rotated {
             // Only verified accounts rotate (the statement checks it).
+            let amr = Amr::from_stored(&amr);
+            let values: Vec<_> = amr.values().collect();
             let subject = Subject {
                 user_id,
                 email: &email,
                 email_verified: true,
+                amr: &values,
             };
             return self.token_pair(&subject, &next);
         }

@@ -32,7 +32,12 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
-        let mut response = problem(&row, detail);
+        let mut response = match &self {
+            Self::MfaRequired(challenge) => problem_with(&row, detail, |body| {
+                body.with_mfa(challenge.token(), challenge.methods())
+            }),
+            _ => problem(&row, detail),
+        };
         let headers = response.headers_mut();
         match &self {
             Self::RateLimited { retry_after } => {
@@ -41,6 +46,10 @@ impl IntoResponse for Error {
                 if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                     headers.insert(header::RETRY_AFTER, v);
                 }
+            }
+            // It carries the token of the second step: no cache may keep it.
+            Self::MfaRequired(_) => {
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             }
             Self::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -62,6 +71,14 @@ impl IntoResponse for Error {
 
 /// The problem+json answer of a row, with `detail` (also the message of its field's entry).
 fn problem(row: &Row<'_>, detail: String) -> Response {
+    problem_with(row, detail, |body| body)
+}
+
+fn problem_with(
+    row: &Row<'_>,
+    detail: String,
+    extend: impl FnOnce(Problem) -> Problem,
+) -> Response {
     let status = row.status;
     let mut body = Problem::new(
         status.as_u16(),
@@ -72,6 +89,7 @@ fn problem(row: &Row<'_>, detail: String) -> Response {
     if let Some(field) = &row.field {
         body = body.with_error(field.name, field.code, detail);
     }
+    let body = extend(body);
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

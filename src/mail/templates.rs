@@ -60,6 +60,20 @@ fn builtin(name: &str) -> Option<&'static str> {
         "email_reverted.txt" => include_str!("../../templates/email/email_reverted.txt"),
         "account_deleted.mjml" => include_str!("../../templates/email/account_deleted.mjml"),
         "account_deleted.txt" => include_str!("../../templates/email/account_deleted.txt"),
+        "sign_in.mjml" => include_str!("../../templates/email/sign_in.mjml"),
+        "sign_in.txt" => include_str!("../../templates/email/sign_in.txt"),
+        "security_method_added.mjml" => {
+            include_str!("../../templates/email/security_method_added.mjml")
+        }
+        "security_method_added.txt" => {
+            include_str!("../../templates/email/security_method_added.txt")
+        }
+        "security_method_removed.mjml" => {
+            include_str!("../../templates/email/security_method_removed.mjml")
+        }
+        "security_method_removed.txt" => {
+            include_str!("../../templates/email/security_method_removed.txt")
+        }
         _ => return None,
     })
 }
@@ -267,7 +281,7 @@ mod tests {
             expires_in => "in 24 hours", new_email => "new@example.com", old_email => "old@example.com",
             login_url => "https://x.test/login", forgot_url => "https://x.test/forgot-password",
             register_url => "https://x.test/register",
-            code => "123456",
+            code => "123456", method => "totp", account_url => "https://x.test/account",
         }
     }
 

@@ -107,6 +107,23 @@ pub struct AccountDeleted {
     pub register_url: String,
 }
 
+/// `sign_in`: the link and code that sign in without a password (contract §11).
+#[derive(Debug, Clone, Serialize)]
+pub struct SignIn {
+    pub link: Link,
+    #[serde(serialize_with = "code_digits")]
+    pub code: OneTimeCode,
+}
+
+/// `security_method_added` and `security_method_removed`: a second factor changed.
+/// `method` is `totp`, `recovery_codes` or `passkey` (added), or `totp`, `passkey` or `all`
+/// (removed; `all` by an operator).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityMethod {
+    pub method: String,
+    pub account_url: String,
+}
+
 /// One email's values; the variant is its kind, so a kind and its values cannot disagree. It
 /// serializes as what the kind's templates see.
 #[derive(Debug, Clone, Serialize)]
@@ -122,6 +139,9 @@ pub enum EmailValues {
     EmailChanged(EmailChanged),
     EmailReverted(EmailReverted),
     AccountDeleted(AccountDeleted),
+    SignIn(SignIn),
+    SecurityMethodAdded(SecurityMethod),
+    SecurityMethodRemoved(SecurityMethod),
 }
 
 impl EmailValues {
@@ -137,6 +157,9 @@ impl EmailValues {
             Self::EmailChanged(_) => EmailKind::EmailChanged,
             Self::EmailReverted(_) => EmailKind::EmailReverted,
             Self::AccountDeleted(_) => EmailKind::AccountDeleted,
+            Self::SignIn(_) => EmailKind::SignIn,
+            Self::SecurityMethodAdded(_) => EmailKind::SecurityMethodAdded,
+            Self::SecurityMethodRemoved(_) => EmailKind::SecurityMethodRemoved,
         }
     }
 
@@ -148,10 +171,13 @@ impl EmailValues {
             Self::EmailChangeConfirmNew(v) | Self::EmailChangeConfirmOld(v) => Some(&v.link),
             Self::EmailChanged(v) => Some(&v.link),
             Self::EmailReverted(v) => Some(&v.link),
+            Self::SignIn(v) => Some(&v.link),
             Self::AlreadyRegistered(_)
             | Self::PasswordChanged(_)
             | Self::EmailChangeAttempt(_)
-            | Self::AccountDeleted(_) => None,
+            | Self::AccountDeleted(_)
+            | Self::SecurityMethodAdded(_)
+            | Self::SecurityMethodRemoved(_) => None,
         }
     }
 
@@ -160,6 +186,7 @@ impl EmailValues {
         match self {
             Self::Verification(v) => Some(&v.code),
             Self::PasswordReset(v) => Some(&v.code),
+            Self::SignIn(v) => Some(&v.code),
             _ => None,
         }
     }
@@ -197,6 +224,11 @@ impl EmailValues {
                 expires_in_secs: secs(&v.link),
             },
             Self::AccountDeleted(v) => StoredValues::AccountDeleted(v.clone()),
+            Self::SignIn(v) => StoredValues::SignIn {
+                expires_in_secs: secs(&v.link),
+            },
+            Self::SecurityMethodAdded(v) => StoredValues::SecurityMethodAdded(v.clone()),
+            Self::SecurityMethodRemoved(v) => StoredValues::SecurityMethodRemoved(v.clone()),
         };
         let sealed = self.link().map(|link| Sealed {
             link: link.url.clone(),
@@ -271,6 +303,12 @@ impl EmailValues {
                 link: link(expires_in_secs)?,
             }),
             StoredValues::AccountDeleted(v) => Self::AccountDeleted(v),
+            StoredValues::SignIn { expires_in_secs } => Self::SignIn(SignIn {
+                link: link(expires_in_secs)?,
+                code: code()?,
+            }),
+            StoredValues::SecurityMethodAdded(v) => Self::SecurityMethodAdded(v),
+            StoredValues::SecurityMethodRemoved(v) => Self::SecurityMethodRemoved(v),
         })
     }
 }
@@ -310,6 +348,11 @@ pub enum StoredValues {
         expires_in_secs: u64,
     },
     AccountDeleted(AccountDeleted),
+    SignIn {
+        expires_in_secs: u64,
+    },
+    SecurityMethodAdded(SecurityMethod),
+    SecurityMethodRemoved(SecurityMethod),
 }
 
 impl StoredValues {
@@ -325,6 +368,9 @@ impl StoredValues {
             Self::EmailChanged { .. } => EmailKind::EmailChanged,
             Self::EmailReverted { .. } => EmailKind::EmailReverted,
             Self::AccountDeleted(_) => EmailKind::AccountDeleted,
+            Self::SignIn { .. } => EmailKind::SignIn,
+            Self::SecurityMethodAdded(_) => EmailKind::SecurityMethodAdded,
+            Self::SecurityMethodRemoved(_) => EmailKind::SecurityMethodRemoved,
         }
     }
 }
@@ -453,6 +499,22 @@ mod tests {
                 EmailKind::AccountDeleted => EmailValues::AccountDeleted(AccountDeleted {
                     register_url: format!("{base}/register"),
                 }),
+                EmailKind::SignIn => EmailValues::SignIn(SignIn {
+                    link: link("sign-in"),
+                    code: code(),
+                }),
+                EmailKind::SecurityMethodAdded => {
+                    EmailValues::SecurityMethodAdded(SecurityMethod {
+                        method: "totp".into(),
+                        account_url: "https://x.test/account".into(),
+                    })
+                }
+                EmailKind::SecurityMethodRemoved => {
+                    EmailValues::SecurityMethodRemoved(SecurityMethod {
+                        method: "all".into(),
+                        account_url: "https://x.test/account".into(),
+                    })
+                }
             })
             .collect()
     }

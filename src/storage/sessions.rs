@@ -43,16 +43,18 @@ pub struct NewSession<'a> {
     pub user_id: Uuid,
     pub refresh_hash: TokenHash,
     pub user_agent: Option<&'a str>,
+    /// How it was signed in (`Amr::stored`).
+    pub amr: &'a str,
     pub now: Millis,
     pub expires_at: Millis,
 }
 
 impl Conn {
     pub async fn insert_session(&mut self, s: &NewSession<'_>) -> Result<(), Error> {
-        const SQL: &str = "INSERT INTO sessions (id, user_id, refresh_hash, user_agent, created_at, last_used_at, expires_at) \
-                           VALUES ($1, $2, $3, $4, $5, $5, $6)";
+        const SQL: &str = "INSERT INTO sessions (id, user_id, refresh_hash, user_agent, created_at, last_used_at, expires_at, amr) \
+                           VALUES ($1, $2, $3, $4, $5, $5, $6, $7)";
         on_db!(self, c => sqlx::query(SQL)
-            .bind(s.id).bind(s.user_id).bind(&s.refresh_hash.0[..]).bind(s.user_agent).bind(s.now).bind(s.expires_at)
+            .bind(s.id).bind(s.user_id).bind(&s.refresh_hash.0[..]).bind(s.user_agent).bind(s.now).bind(s.expires_at).bind(s.amr)
             .execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -66,12 +68,13 @@ impl Conn {
         old: TokenHash,
         new: TokenHash,
         now: Millis,
-    ) -> Result<Option<(Uuid, String)>, Error> {
-        // The address comes back in the same statement: the access token carries it.
+    ) -> Result<Option<(Uuid, String, String)>, Error> {
+        // The address and how the session signed in come back in the same statement: the
+        // access token carries them.
         const SQL: &str = "UPDATE sessions SET refresh_hash = $3, last_used_at = $4 \
             WHERE id = $1 AND refresh_hash = $2 AND revoked_at IS NULL AND expires_at > $4 \
               AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.disabled = FALSE AND u.email_verified = TRUE) \
-            RETURNING user_id, (SELECT u.email FROM users u WHERE u.id = sessions.user_id)";
+            RETURNING user_id, (SELECT u.email FROM users u WHERE u.id = sessions.user_id), amr";
         Ok(on_db!(self, c => sqlx::query_as(SQL)
             .bind(session_id).bind(&old.0[..]).bind(&new.0[..]).bind(now)
             .fetch_optional(c).await)?)

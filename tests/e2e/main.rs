@@ -30,8 +30,10 @@ mod api {
     mod password_guessing;
     mod refresh_tokens;
     mod revert_guard;
+    mod second_factor;
     mod second_probe;
     mod sessions;
+    mod sign_in;
     mod signup;
     mod signup_visible;
     mod token_edges;

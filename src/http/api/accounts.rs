@@ -11,10 +11,10 @@ use utoipa::ToSchema;
 use crate::{
     domain::{accounts::DisplayName, email::EmailAddress, locale::Locale, password::NewPassword},
     error::Error,
-    flows::{Client, Registration},
+    flows::{Client, Registration, SecondProof},
     http::{AppState, NoStore, accept_language, problem::ApiJson},
     views::{
-        EmailChangeConfirmed, PasswordChanged, Problem, ResetSent, Reverted, Tokens,
+        EmailChangeConfirmed, PasswordChanged, Problem, ResetSent, Reverted, SignInSent, Tokens,
         VerificationSent, Verified,
     },
 };
@@ -187,7 +187,7 @@ pub struct LoginBody {
     responses(
         (status = 200, description = "Access and refresh tokens", body = Tokens),
         (status = 400, description = "`invalid_email`, `validation_failed`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials`; `mfa_required` (the password was right and the account has a second factor) with `mfa_token` and `methods` for `POST /api/v1/login/mfa`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`email_not_verified`, `account_disabled` (only with the right password)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -365,4 +365,102 @@ pub async fn revert_email_change(
 ) -> Result<Json<Reverted>, Error> {
     let email = s.flows.revert_email_change(&body.token).await?;
     Ok(Json(Reverted::new(email.as_str())))
+}
+
+/// `{mfa_token, code}`: the second-factor step of a log-in. `code` is a current code of the
+/// authenticator app or one of the recovery codes.
+#[derive(Deserialize, ToSchema)]
+pub struct MfaBody {
+    /// From the `mfa_required` answer.
+    mfa_token: String,
+    /// Six digits from the authenticator app, or a recovery code (`xxxxx-xxxxx`).
+    code: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/login/mfa", tag = "accounts",
+    request_body = MfaBody,
+    responses(
+        (status = 200, description = "Access and refresh tokens; the access token's `amr` ends with `otp`", body = Tokens),
+        (status = 400, description = "`code_invalid`: a wrong, used or unknown code (counted: 5 end the `mfa_token`, and each counts against the address's log-in limit)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`mfa_token_invalid`: unknown, used, expired (5 minutes) or ended by 5 wrong codes", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn login_mfa(
+    State(s): State<AppState>,
+    client: Client,
+    ApiJson(body): ApiJson<MfaBody>,
+) -> Result<NoStore<Json<Tokens>>, Error> {
+    let proof = SecondProof::Code(body.code);
+    let tokens = s
+        .flows
+        .login_second_factor(&body.mfa_token, proof, &client)
+        .await?;
+    Ok(NoStore(Json(Tokens::from(tokens))))
+}
+
+#[utoipa::path(post, path = "/api/v1/login/email", tag = "accounts",
+    request_body = EmailBody,
+    responses(
+        (status = 202, description = "`sign_in_sent`, the same (in the same time) whether or not the address has an account; an account's address gets a `sign_in` email with a link and a code, under the mail cooldown", body = SignInSent),
+        (status = 400, description = "`invalid_email`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: sign-in by email is turned off (`LATCHKEY_SIGN_IN_BY_EMAIL=off`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn sign_in_by_email(
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<EmailBody>,
+) -> Result<(StatusCode, Json<SignInSent>), Error> {
+    let email = EmailAddress::parse(&body.email)?;
+    s.flows.request_sign_in(&email).await?;
+    Ok((StatusCode::ACCEPTED, Json(SignInSent::BODY)))
+}
+
+/// `{token}` from the link in the `sign_in` email, or `{email, code}` with its code.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged, try_from = "ProofFields")]
+pub enum SignInConfirmBody {
+    /// The link's token.
+    Link { token: String },
+    /// The 6-digit code, with the address it was sent to.
+    Code { email: String, code: String },
+}
+
+impl TryFrom<ProofFields> for SignInConfirmBody {
+    type Error = &'static str;
+    fn try_from(f: ProofFields) -> Result<Self, Self::Error> {
+        Ok(match Proof::try_from(f)? {
+            Proof::Link(token) => Self::Link { token },
+            Proof::Code { email, code } => Self::Code { email, code },
+        })
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/login/email/confirm", tag = "accounts",
+    request_body = SignInConfirmBody,
+    responses(
+        (status = 200, description = "Access and refresh tokens (`amr` `[\"email\"]`); an unverified address is verified", body = Tokens),
+        (status = 400, description = "`token_invalid`; `code_invalid` for every failing code (one answer for all)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`mfa_required` with `mfa_token` and `methods` when the account has a second factor", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: sign-in by email is turned off", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`token_used`", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn confirm_sign_in(
+    State(s): State<AppState>,
+    client: Client,
+    ApiJson(body): ApiJson<SignInConfirmBody>,
+) -> Result<NoStore<Json<Tokens>>, Error> {
+    let tokens = match body {
+        SignInConfirmBody::Link { token } => s.flows.confirm_sign_in(&token, &client).await?,
+        SignInConfirmBody::Code { email, code } => {
+            let email = EmailAddress::parse(&email)?;
+            s.flows
+                .confirm_sign_in_by_code(&email, &code, &client)
+                .await?
+        }
+    };
+    Ok(NoStore(Json(Tokens::from(tokens))))
 }

@@ -218,6 +218,24 @@ pub async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/api/v1/admin/users/{id}/mfa", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Every second factor of the user is removed (for a user who lost them); the user gets a `security_method_removed` email and a `user.mfa_changed` event is sent when there was one"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reset_mfa(
+    State(s): State<AppState>,
+    _admin: Admin,
+    UserId(id): UserId,
+) -> Result<StatusCode, Error> {
+    s.flows.reset_second_factors(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/verification-email", tag = "admin",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The user's id")),

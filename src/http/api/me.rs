@@ -14,8 +14,8 @@ use crate::{
     domain::{accounts::DisplayName, email::EmailAddress, invalid::Invalid, locale::Locale},
     error::Error,
     flows::{Client, ProfilePatch},
-    http::{AppState, Auth, AuthWithPendingEmail, problem::ApiJson},
-    views::{ConfirmationSent, Me, PasswordChanged, Problem, Session},
+    http::{AppState, Auth, AuthWithPendingEmail, NoStore, problem::ApiJson},
+    views::{ConfirmationSent, Me, PasswordChanged, Problem, RecoveryCodes, Session, TotpSetup},
 };
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
@@ -24,8 +24,12 @@ use crate::{
         (status = 200, description = "The signed-in user", body = Me),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn me(AuthWithPendingEmail(principal, pending): AuthWithPendingEmail) -> Json<Me> {
-    Json(Me::new(&principal.user, pending))
+pub async fn me(
+    State(s): State<AppState>,
+    AuthWithPendingEmail(principal, pending): AuthWithPendingEmail,
+) -> Result<Json<Me>, Error> {
+    let mfa = s.flows.second_factors(principal.user.id).await?;
+    Ok(Json(Me::new(&principal.user, pending, mfa)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -72,7 +76,8 @@ pub async fn update_me(
     };
     let user = s.flows.update_profile(&principal, patch).await?;
     let pending = s.flows.pending_email(user.id).await?;
-    Ok(Json(Me::new(&user, pending)))
+    let mfa = s.flows.second_factors(user.id).await?;
+    Ok(Json(Me::new(&user, pending, mfa)))
 }
 
 fn parse_locale(tag: String) -> Result<Locale, Error> {
@@ -211,4 +216,98 @@ pub async fn revoke_session(
     let id: Uuid = id.parse().map_err(|_| Error::NotFound)?;
     s.flows.revoke_session(&principal, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordBody {
+    password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp", tag = "accounts",
+    security(("bearer" = [])),
+    request_body = PasswordBody,
+    responses(
+        (status = 200, description = "An authenticator app waiting for its first code: nothing is active until `POST /api/v1/me/mfa/totp/confirm`", body = TotpSetup),
+        (status = 401, description = "`invalid_credentials` (wrong password) or `unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`mfa_already_enabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: every check of the password counts against the log-in limit of the account's address", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn start_totp(
+    State(s): State<AppState>,
+    client: Client,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> Result<NoStore<Json<TotpSetup>>, Error> {
+    let setup = s
+        .flows
+        .start_totp(&principal, &body.password, &client)
+        .await?;
+    Ok(NoStore(Json(setup.into())))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CodeBody {
+    /// A current code of the authenticator app.
+    code: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp/confirm", tag = "accounts",
+    security(("bearer" = [])),
+    request_body = CodeBody,
+    responses(
+        (status = 200, description = "The app is active; 10 recovery codes, shown this once. A `security_method_added` email and a `user.mfa_changed` event are sent", body = RecoveryCodes),
+        (status = 400, description = "`code_invalid`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`no_pending_totp`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn confirm_totp(
+    State(s): State<AppState>,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<CodeBody>,
+) -> Result<NoStore<Json<RecoveryCodes>>, Error> {
+    let codes = s.flows.confirm_totp(&principal, &body.code).await?;
+    Ok(NoStore(Json(RecoveryCodes::new(codes))))
+}
+
+#[utoipa::path(delete, path = "/api/v1/me/mfa/totp", tag = "accounts",
+    security(("bearer" = [])),
+    request_body = PasswordBody,
+    responses(
+        (status = 204, description = "The app and its recovery codes are removed; a `security_method_removed` email and a `user.mfa_changed` event are sent"),
+        (status = 401, description = "`invalid_credentials` (wrong password) or `unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no authenticator app", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn remove_totp(
+    State(s): State<AppState>,
+    client: Client,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> Result<StatusCode, Error> {
+    s.flows
+        .remove_totp(&principal, &body.password, &client)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/me/mfa/recovery-codes", tag = "accounts",
+    security(("bearer" = [])),
+    request_body = PasswordBody,
+    responses(
+        (status = 200, description = "A new set of 10 recovery codes; the old ones stop working", body = RecoveryCodes),
+        (status = 401, description = "`invalid_credentials` (wrong password) or `unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`mfa_not_enabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn renew_recovery_codes(
+    State(s): State<AppState>,
+    client: Client,
+    Auth(principal): Auth,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> Result<NoStore<Json<RecoveryCodes>>, Error> {
+    let codes = s
+        .flows
+        .renew_recovery_codes(&principal, &body.password, &client)
+        .await?;
+    Ok(NoStore(Json(RecoveryCodes::new(codes))))
 }

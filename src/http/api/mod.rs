@@ -95,6 +95,10 @@ pub fn routes() -> Vec<Route> {
         Route::new(Post, "/email/verify/resend", accounts::resend_verification)
             .limited(LimitKey::ResendVerification),
         Route::new(Post, "/login", accounts::login).limited(LimitKey::Login),
+        Route::new(Post, "/login/mfa", accounts::login_mfa).limited(LimitKey::Login),
+        Route::new(Post, "/login/email", accounts::sign_in_by_email).limited(LimitKey::SignInEmail),
+        Route::new(Post, "/login/email/confirm", accounts::confirm_sign_in)
+            .limited(LimitKey::SignInConfirm),
         Route::new(Post, "/token/refresh", accounts::refresh).limited(LimitKey::Refresh),
         Route::new(Post, "/logout", accounts::logout),
         Route::new(Post, "/password/forgot", accounts::forgot_password)
@@ -125,11 +129,16 @@ pub fn routes() -> Vec<Route> {
         Route::new(Post, "/login/passkey/options", passkeys::sign_in_options)
             .limited(LimitKey::Login),
         Route::new(Post, "/login/passkey", passkeys::sign_in).limited(LimitKey::Login),
+        Route::new(Post, "/me/mfa/totp", me::start_totp),
+        Route::new(Post, "/me/mfa/totp/confirm", me::confirm_totp),
+        Route::new(Delete, "/me/mfa/totp", me::remove_totp),
+        Route::new(Post, "/me/mfa/recovery-codes", me::renew_recovery_codes),
         Route::new(Post, "/admin/users", admin::create_user),
         Route::new(Get, "/admin/users", admin::list_users),
         Route::new(Get, "/admin/users/{id}", admin::show_user),
         Route::new(Patch, "/admin/users/{id}", admin::update_user),
         Route::new(Delete, "/admin/users/{id}", admin::delete_user),
+        Route::new(Delete, "/admin/users/{id}/mfa", admin::reset_mfa),
         Route::new(
             Post,
             "/admin/users/{id}/verification-email",
