@@ -74,7 +74,7 @@ ACCESS=$(echo "$TOKENS" | field access_token)
 REFRESH=$(echo "$TOKENS" | field refresh_token)
 
 curl -s -w '\n' $API/me -H "authorization: Bearer $ACCESS"
-# {"created_at":"…","email":"ann@example.com","email_verified":true,"id":"…","is_admin":false,"locale":"en","name":"Ann","pending_email":null}
+# {"created_at":"…","email":"ann@example.com","email_verified":true,"id":"…","is_admin":false,"locale":"en","mfa":{"passkeys":0,"recovery_codes_left":0,"totp":false},"name":"Ann","pending_email":null}
 
 # Refresh: a new pair. The old refresh token is dead; using it again (after a 10 s grace for
 # two tabs refreshing at once) ends the session.

@@ -1,5 +1,5 @@
 //! Timing does not tell which addresses have accounts (contract §3, issue 9): `register`,
-//! `password/forgot` and `email/verify/resend` take the same time for an address with an
+//! `password/forgot`, `email/verify/resend` and `login/email` take the same time for an address with an
 //! account as for one without. Each check interleaves 40 requests of each kind and compares the
 //! two distributions of answer times with a rank test, not single times.
 
@@ -133,6 +133,31 @@ async fn forgot_takes_as_long_for_an_account_as_for_no_account() {
         |i| {
             (
                 "/api/v1/password/forgot".into(),
+                json!({"email": format!("nobody{i}@example.com")}),
+            )
+        },
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_by_email_takes_as_long_for_an_account_as_for_no_account() {
+    let _alone = alone().await;
+    let app = TestApp::spawn().await;
+    app.verified_user("known@example.com").await;
+    compare(
+        &app,
+        "login/email",
+        |_| {
+            (
+                "/api/v1/login/email".into(),
+                json!({"email": "known@example.com"}),
+            )
+        },
+        |i| {
+            (
+                "/api/v1/login/email".into(),
                 json!({"email": format!("nobody{i}@example.com")}),
             )
         },

@@ -30,7 +30,7 @@ mod api {
     mod password_guessing;
     mod refresh_tokens;
     mod revert_guard;
-    mod second_factor;
+    pub(crate) mod second_factor;
     mod second_probe;
     mod sessions;
     mod sign_in;

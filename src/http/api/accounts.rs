@@ -187,7 +187,7 @@ pub struct LoginBody {
     responses(
         (status = 200, description = "Access and refresh tokens", body = Tokens),
         (status = 400, description = "`invalid_email`, `validation_failed`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_credentials`; `mfa_required` (the password was right and the account has a second factor) with `mfa_token` and `methods` for `POST /api/v1/login/mfa`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials`; `mfa_required`: the password was right and the account has a second factor (the problem then carries the step's token and methods for POST /api/v1/login/mfa)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`email_not_verified`, `account_disabled` (only with the right password)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -441,7 +441,7 @@ impl TryFrom<ProofFields> for SignInConfirmBody {
     responses(
         (status = 200, description = "Access and refresh tokens (`amr` `[\"email\"]`); an unverified address is verified", body = Tokens),
         (status = 400, description = "`token_invalid`; `code_invalid` for every failing code (one answer for all)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`mfa_required` with `mfa_token` and `methods` when the account has a second factor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`mfa_required` when the account has a second factor (as log-in)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: sign-in by email is turned off", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`token_used`", body = Problem, content_type = "application/problem+json"),

@@ -19,7 +19,7 @@ use super::{
         with_cookies,
     },
     device,
-    explain::{explain, too_many_requests},
+    explain::explain,
     forms::{Answer, Field, FormPage, FormView, Problem, email_field},
     render::{Outcome, Pages},
     signed_out::other_pages,
@@ -62,7 +62,7 @@ pub async fn login_page(State(s): State<AppState>, v: Visitor) -> Response {
     login_form(&s, &v, None, None)
 }
 
-fn login_form(
+pub(super) fn login_form(
     s: &AppState,
     v: &Visitor,
     email: Option<String>,
@@ -120,17 +120,10 @@ pub async fn login_submit(
         Ok(email) => s.flows.login(&email, &f.password, &client).await,
         Err(e) => Err(e.into()),
     };
-    match result {
-        Ok(tokens) => {
-            let mut cookies = session_cookies(&s, &tokens);
-            if let Ok(principal) = s.flows.authenticate(&tokens.access_token).await {
-                cookies.extend(language_cookie(&s, &principal));
-            }
-            with_cookies(Redirect::to("/account").into_response(), cookies)
-        }
-        // Over the address's log-in limit: the page that says when to try again, as for the
-        // per-IP limit, not the form.
-        Err(Error::RateLimited { retry_after }) => too_many_requests(p, &v, retry_after),
+    // Signed in, or on to the second-factor step; over the address's log-in limit, the page
+    // that says when to try again, as for the per-IP limit, not the form.
+    match super::sign_in::after_first_factor(&s, &v, result).await {
+        Ok(page) => page,
         Err(e) => {
             let problem = explain(p, v.lang, &e, None);
             login_form(&s, &v, Some(f.email), Some(problem))

@@ -24,6 +24,7 @@ mod forms;
 mod links;
 mod render;
 mod router;
+mod sign_in;
 mod signed_out;
 mod visitor;
 

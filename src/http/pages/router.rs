@@ -20,7 +20,7 @@ use super::{
     account, assets, codes,
     cookies::{self, LANGUAGE_COOKIE},
     explain::{cross_site, limit_refusal},
-    links, signed_out,
+    links, sign_in, signed_out,
     visitor::Visitor,
 };
 use crate::{
@@ -54,6 +54,24 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/login/passkey",
             limited(post(account::login_passkey_submit), LimitKey::Login),
+        )
+        .route(
+            sign_in::MFA_PATH,
+            limited(post(sign_in::mfa_submit), LimitKey::Login),
+        )
+        .route(
+            sign_in::EMAIL_PATH,
+            get(sign_in::email_page)
+                .merge(limited(post(sign_in::email_submit), LimitKey::SignInEmail)),
+        )
+        .route(
+            sign_in::CODE_PATH,
+            limited(post(sign_in::code_submit), LimitKey::SignInConfirm),
+        )
+        .route(
+            sign_in::LINK_PATH,
+            get(sign_in::link_page)
+                .merge(limited(post(sign_in::link_submit), LimitKey::SignInConfirm)),
         )
         .route("/logout", post(account::logout))
         .route("/account/passkeys/options", post(account::passkey_options))

@@ -32,6 +32,11 @@ pub(super) fn other_pages(p: &Pages, v: &Visitor, this: &str) -> Vec<LinkView> {
         ("/register", t("page-register"), t("login-new")),
         ("/forgot-password", t("page-forgot"), String::new()),
         (
+            super::sign_in::EMAIL_PATH,
+            t("page-sign-in-email"),
+            String::new(),
+        ),
+        (
             codes::VERIFY_CODE_PAGE,
             t("next-have-verify-code"),
             String::new(),

@@ -162,7 +162,10 @@ async fn an_app_is_enrolled_with_the_password_confirmed_by_a_code_and_asked_for_
         me(&app, &access).await["mfa"],
         json!({"totp": true, "passkeys": 0, "recovery_codes_left": 10})
     );
-    let notice = app.smtp.with_subject(email, "sign-in method was added").await;
+    let notice = app
+        .smtp
+        .with_subject(email, "sign-in method was added")
+        .await;
     assert!(notice.text.contains("authenticator app"), "{}", notice.text);
     let r = app
         .post_auth(

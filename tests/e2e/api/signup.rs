@@ -113,6 +113,7 @@ async fn sign_up_verify_and_log_in() {
             "id",
             "is_admin",
             "locale",
+            "mfa",
             "name",
             "pending_email"
         ]

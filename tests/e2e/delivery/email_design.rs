@@ -75,7 +75,10 @@ fn the_code_is_in_large_type_where_there_is_one() {
         let code = sample_values(&settings, kind)
             .code()
             .map(|c| c.as_str().to_owned());
-        let has_code = matches!(kind, EmailKind::Verification | EmailKind::PasswordReset);
+        let has_code = matches!(
+            kind,
+            EmailKind::Verification | EmailKind::PasswordReset | EmailKind::SignIn
+        );
         assert_eq!(code.is_some(), has_code, "{kind}: a sample code");
         let Some(code) = code else { continue };
         assert!(

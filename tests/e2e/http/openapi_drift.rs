@@ -828,6 +828,119 @@ async fn every_answer_of_a_full_lifecycle_matches_the_served_document() {
     let r = c.call(&app, get.clone(), &user, admin, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
+    // Second factors: an authenticator app, the second-factor step, recovery codes, turning
+    // it off, an operator's reset; and sign-in by email.
+    let dora = "dora@example.com";
+    let (dora_access, _) = app.logged_in(dora).await;
+    let enrol = |access: String| {
+        let (c, app, post) = (&c, &app, post.clone());
+        async move {
+            let r = c
+                .call(
+                    app,
+                    post.clone(),
+                    "/api/v1/me/mfa/totp",
+                    Some(&access),
+                    Some(json!({"password": PASSWORD})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let secret = str_of(&r.body, "secret");
+            let r = c
+                .call(
+                    app,
+                    post,
+                    "/api/v1/me/mfa/totp/confirm",
+                    Some(&access),
+                    Some(json!({"code": crate::api::second_factor::totp(&secret, 0)})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            secret
+        }
+    };
+    let secret = enrol(dora_access.clone()).await;
+    let r = c
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/login",
+            None,
+            Some(json!({"email": dora, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.body["code"], "mfa_required");
+    let r = c
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/login/mfa",
+            None,
+            Some(json!({"mfa_token": str_of(&r.body, "mfa_token"),
+                "code": crate::api::second_factor::totp(&secret, 1)})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = c
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/me/mfa/recovery-codes",
+            Some(&dora_access),
+            Some(json!({"password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = c
+        .call(
+            &app,
+            delete.clone(),
+            "/api/v1/me/mfa/totp",
+            Some(&dora_access),
+            Some(json!({"password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    enrol(dora_access.clone()).await;
+    let dora_id = app
+        .get_auth("/api/v1/me", &dora_access)
+        .await
+        .json::<Value>()
+        .await
+        .map(|me| str_of(&me, "id"))
+        .expect("me");
+    let r = c
+        .call(
+            &app,
+            delete.clone(),
+            &format!("/api/v1/admin/users/{dora_id}/mfa"),
+            admin,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = c
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/login/email",
+            None,
+            Some(json!({"email": dora})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    let token = app.smtp.new_token(dora, "sign-in").await;
+    let r = c
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/login/email/confirm",
+            None,
+            Some(json!({"token": token})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
     // The outbox, once messages have gone out.
     wait_until("an email is sent", Duration::from_secs(30), || async {
         app.outbox().await.iter().any(|m| m.status == "sent")
@@ -947,6 +1060,7 @@ async fn drifted_bodies_fail_the_check() {
         "id": "0193a3b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b", "email": "ann@example.com",
         "email_verified": true, "name": null, "locale": "en", "is_admin": false,
         "created_at": "2026-11-29T18:19:26.123Z", "pending_email": null,
+        "mfa": {"totp": false, "passkeys": 0, "recovery_codes_left": 0},
     });
     assert_eq!(c.validate(&me, &good), Ok(()));
     let mut drifts: BTreeMap<&str, Value> = BTreeMap::new();

@@ -472,3 +472,63 @@ async fn one_passkey_challenge_answered_on_two_servers_at_once_signs_in_once() {
     }
     pair.assert_no_panics();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_mfa_token_on_two_servers_at_once_signs_in_once() {
+    use crate::api::second_factor::totp;
+    let Some(pair) = Pair::start().await else {
+        return;
+    };
+    for round in 0..ROUNDS / 2 {
+        let email = format!("mfa{round}@example.com");
+        let (access, _) = pair.account(&email).await;
+        let (status, setup) = pair
+            .post_auth(
+                round,
+                "/api/v1/me/mfa/totp",
+                &access,
+                json!({"password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{setup}");
+        let secret = str_of(&setup, "secret");
+        let (status, body) = pair
+            .post_auth(
+                round + 1,
+                "/api/v1/me/mfa/totp/confirm",
+                &access,
+                json!({"code": totp(&secret, 0)}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let codes: Vec<String> =
+            serde_json::from_value(body["recovery_codes"].clone()).expect("codes");
+        let (status, problem) = pair
+            .post(
+                round,
+                "/api/v1/login",
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+        let token = str_of(&problem, "mfa_token");
+        // Every racer has a right code of its own (one recovery code each): only the token
+        // decides, and it is used once.
+        let answers = pair
+            .race(
+                "/api/v1/login/mfa",
+                codes
+                    .iter()
+                    .map(|code| json!({"mfa_token": token, "code": code}))
+                    .collect(),
+            )
+            .await;
+        assert_one_winner(
+            &format!("round {round}"),
+            &answers,
+            200,
+            (401, "mfa_token_invalid"),
+        );
+    }
+    pair.assert_no_panics();
+}
