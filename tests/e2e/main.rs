@@ -86,6 +86,7 @@ mod pages {
     mod dev_mailbox;
     mod link_pages;
     mod page_experience;
+    mod sign_in_pages;
     mod site_map;
 }
 

@@ -22,6 +22,14 @@ pub const PATHS: &[&str] = &[
     "/account/passkeys/rename",
     "/account/passkeys/remove",
     "/login/passkey",
+    "/account/mfa/totp",
+    "/account/mfa/totp/confirm",
+    "/account/mfa/totp/off",
+    "/account/mfa/recovery-codes",
+    "/login/mfa",
+    "/sign-in",
+    "/sign-in/email",
+    "/sign-in/code",
     "/register",
     "/resend-verification",
     "/forgot-password",
@@ -46,6 +54,8 @@ pub const SIGNED_OUT: &[&str] = &[
     "/reset-password/code",
     "/confirm-email-change?token=t",
     "/revert-email-change?token=t",
+    "/sign-in/email",
+    "/sign-in?token=t",
 ];
 
 /// The icon every page links to; the stylesheet's path has its hash in it (read it from a

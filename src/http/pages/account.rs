@@ -209,9 +209,12 @@ async fn account(
     let pending = s.flows.pending_email(principal.user.id).await;
     let sessions = s.flows.sessions(principal).await;
     let passkeys = s.flows.passkeys(principal.user.id).await;
-    let (pending, sessions, passkeys) = match (pending, sessions, passkeys) {
-        (Ok(pending), Ok(sessions), Ok(passkeys)) => (pending, sessions, passkeys),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+    let factors = s.flows.second_factors(principal.user.id).await;
+    let (pending, sessions, passkeys, factors) = match (pending, sessions, passkeys, factors) {
+        (Ok(pending), Ok(sessions), Ok(passkeys), Ok(factors)) => {
+            (pending, sessions, passkeys, factors)
+        }
+        (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => {
             // Without them there is no account page to show: a page that says so, 500 (or 503
             // with `Retry-After` when the database cannot take requests), in the user's words.
             let problem = explain(p, v.lang, &e, None);
@@ -378,12 +381,41 @@ async fn account(
         .problem(problem_for("passkeys"))
         .finish()
     });
+    let password_field = || {
+        Field::new(
+            "password",
+            t("field-current-password"),
+            "password",
+            "current-password",
+        )
+    };
+    let mfa_on_form = FormView::new("mfa-on", "/account/mfa/totp", t("mfa-on-button"))
+        .button_class("secondary")
+        .field(password_field())
+        .problem(problem_for("mfa-on"));
+    let mfa_codes_form = FormView::new(
+        "mfa-codes",
+        "/account/mfa/recovery-codes",
+        t("mfa-codes-button"),
+    )
+    .button_class("secondary")
+    .field(password_field())
+    .problem(problem_for("mfa-codes"));
+    let mfa_off_form = FormView::new("mfa-off", "/account/mfa/totp/off", t("mfa-off-button"))
+        .button_class("danger")
+        .field(password_field())
+        .problem(problem_for("mfa-off"));
     let values = context! {
         passkeys => passkey_lines,
         passkey_form => passkey_form.map(|f| Value::from(minijinja::value::Serde(f))),
         passkeys_error => problem_for("passkey-list").map(|p| p.message),
         script => passkeys_on.then(|| PASSKEY_SCRIPT_PATH.as_str()),
         title => t("account-title"),
+        mfa_on => factors.totp,
+        mfa_left => factors.recovery_codes_left,
+        mfa_on_form => Value::from(minijinja::value::Serde(mfa_on_form.finish())),
+        mfa_codes_form => Value::from(minijinja::value::Serde(mfa_codes_form.finish())),
+        mfa_off_form => Value::from(minijinja::value::Serde(mfa_off_form.finish())),
         wide => true,
         notice => done,
         user => context! { email => &user.email, email_verified => user.email_verified, name => &user.name },
@@ -838,6 +870,175 @@ pub async fn passkey_remove(
     act(s, v, headers, report, |s, p| async move {
         let id = f.id.parse().map_err(|_| Error::NotFound)?;
         s.flows.remove_passkey(&p, id).await
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct MfaPasswordForm {
+    password: String,
+}
+
+/// "Turn on" two-step verification: the password, then the page with the QR code and the
+/// form for the first code.
+pub async fn start_totp(
+    State(s): State<AppState>,
+    client: Client,
+    v: Visitor,
+    headers: HeaderMap,
+    form: Result<Form<MfaPasswordForm>, FormRejection>,
+) -> Response {
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    let (principal, cookies) = match signed_in(&s, &headers).await {
+        Ok(signed) => signed,
+        Err(redirect) => return redirect,
+    };
+    let v = v.signed_in_as(&principal.user, s.flows.settings.default_locale);
+    match s.flows.start_totp(&principal, &f.password, &client).await {
+        Ok(setup) => with_cookies(
+            mfa_setup_page(&s.pages, &v, &setup.secret, &setup.qr_svg, None),
+            cookies,
+        ),
+        Err(e) => {
+            let lang = principal.user.locale_or(s.flows.settings.default_locale);
+            let notice = Notice::Problem("mfa-on", explain(&s.pages, lang, &e, Some("password")));
+            with_cookies(
+                account(&s, v, &principal, notice, Typed::default()).await,
+                cookies,
+            )
+        }
+    }
+}
+
+fn mfa_setup_page(
+    p: &Pages,
+    v: &Visitor,
+    secret: &str,
+    qr_svg: &str,
+    problem: Option<Problem>,
+) -> Response {
+    let t = |k: &str| p.t(v.lang, k);
+    let form = FormView::new(
+        "mfa-confirm",
+        "/account/mfa/totp/confirm",
+        t("mfa-confirm-button"),
+    )
+    .hidden("secret", secret.to_owned())
+    .field(
+        Field::new("code", t("field-mfa-app-code"), "text", "one-time-code")
+            .numeric()
+            .max_chars(32),
+    )
+    .problem(problem);
+    p.render(
+        "mfa_setup.html",
+        v,
+        context! {
+            title => t("mfa-setup-title"),
+            qr_svg => qr_svg,
+            secret => secret,
+            form => Value::from(minijinja::value::Serde(form.finish())),
+        },
+    )
+}
+
+fn recovery_codes_page(p: &Pages, v: &Visitor, codes: &[String]) -> Response {
+    let t = |k: &str| p.t(v.lang, k);
+    let text = codes.join("\n");
+    let download = format!(
+        "data:text/plain;charset=utf-8,{}",
+        percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC)
+    );
+    p.render(
+        "mfa_setup.html",
+        v,
+        context! {
+            title => t("mfa-codes-title"),
+            codes => codes.to_vec(),
+            download => download,
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct MfaConfirmForm {
+    code: String,
+    secret: String,
+}
+
+/// The first code: the app is on, and the recovery codes are shown once.
+pub async fn confirm_totp(
+    State(s): State<AppState>,
+    v: Visitor,
+    headers: HeaderMap,
+    form: Result<Form<MfaConfirmForm>, FormRejection>,
+) -> Response {
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    let (principal, cookies) = match signed_in(&s, &headers).await {
+        Ok(signed) => signed,
+        Err(redirect) => return redirect,
+    };
+    let v = v.signed_in_as(&principal.user, s.flows.settings.default_locale);
+    let page = match s.flows.confirm_totp(&principal, &f.code).await {
+        Ok(codes) => recovery_codes_page(&s.pages, &v, &codes),
+        Err(Error::CodeInvalid) => {
+            // The secret came back in the form (the user's own, shown on the page before):
+            // the page again without the QR code, the secret to type if need be.
+            let problem = Problem::at("code", s.pages.t(v.lang, "error-mfa-code"));
+            mfa_setup_page(&s.pages, &v, &f.secret, "", Some(problem))
+        }
+        Err(e) => {
+            let lang = principal.user.locale_or(s.flows.settings.default_locale);
+            let notice = Notice::Problem("mfa-on", explain(&s.pages, lang, &e, None));
+            account(&s, v, &principal, notice, Typed::default()).await
+        }
+    };
+    with_cookies(page, cookies)
+}
+
+pub async fn renew_recovery_codes(
+    State(s): State<AppState>,
+    client: Client,
+    v: Visitor,
+    headers: HeaderMap,
+    form: Result<Form<MfaPasswordForm>, FormRejection>,
+) -> Response {
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    let (principal, cookies) = match signed_in(&s, &headers).await {
+        Ok(signed) => signed,
+        Err(redirect) => return redirect,
+    };
+    let v = v.signed_in_as(&principal.user, s.flows.settings.default_locale);
+    let page = match s
+        .flows
+        .renew_recovery_codes(&principal, &f.password, &client)
+        .await
+    {
+        Ok(codes) => recovery_codes_page(&s.pages, &v, &codes),
+        Err(e) => {
+            let lang = principal.user.locale_or(s.flows.settings.default_locale);
+            let notice =
+                Notice::Problem("mfa-codes", explain(&s.pages, lang, &e, Some("password")));
+            account(&s, v, &principal, notice, Typed::default()).await
+        }
+    };
+    with_cookies(page, cookies)
+}
+
+pub async fn remove_totp(
+    State(s): State<AppState>,
+    client: Client,
+    v: Visitor,
+    headers: HeaderMap,
+    form: Result<Form<MfaPasswordForm>, FormRejection>,
+) -> Response {
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    let report = Report {
+        current_password: Some("password"),
+        ..Report::new("mfa-off", "mfa-turned-off")
+    };
+    act(s, v, headers, report, |s, p| async move {
+        s.flows.remove_totp(&p, &f.password, &client).await
     })
     .await
 }

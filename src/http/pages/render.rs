@@ -44,6 +44,10 @@ const PAGE_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/pages/account.html"),
     ),
     (
+        "mfa_setup.html",
+        include_str!("../../../templates/pages/mfa_setup.html"),
+    ),
+    (
         "mailbox.html",
         include_str!("../../../templates/pages/mailbox.html"),
     ),

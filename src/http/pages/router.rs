@@ -82,6 +82,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/email", post(account::change_email))
         .route("/account/email/cancel", post(account::cancel_email_change))
         .route("/account/password", post(account::change_password))
+        .route("/account/mfa/totp", post(account::start_totp))
+        .route("/account/mfa/totp/confirm", post(account::confirm_totp))
+        .route("/account/mfa/totp/off", post(account::remove_totp))
+        .route(
+            "/account/mfa/recovery-codes",
+            post(account::renew_recovery_codes),
+        )
         .route("/account/profile", post(account::update_profile))
         .route("/account/delete", post(account::delete_account))
         .route("/account/sessions/revoke", post(account::revoke_session))
