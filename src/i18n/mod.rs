@@ -286,6 +286,7 @@ mod tests {
             "browser",
             "os",
             "language",
+            "left",
         ] {
             args.set(name, "X");
         }

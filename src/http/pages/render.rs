@@ -286,6 +286,8 @@ pub(super) mod tests {
                         email_form => Value::from(minijinja::value::Serde(FormView::new("e", "/e", "B".into()).finish())),
                         password_form => Value::from(minijinja::value::Serde(FormView::new("p", "/p", "B".into()).finish())),
                         sessions => vec![context! { id => "1", device => "Chrome on Linux", current => true, last_active => "now", started => "now" }],
+                        mfa_on => false,
+                        mfa_on_form => Value::from(minijinja::value::Serde(FormView::new("m", "/m", "B".into()).finish())),
                     },
                 ),
             ];
