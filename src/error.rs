@@ -61,7 +61,7 @@ pub enum Error {
     /// The password (or emailed sign-in) was right and the account has a second factor: the
     /// log-in goes on at `POST /api/v1/login/mfa` with this token.
     #[error("a second factor is needed to finish signing in")]
-    MfaRequired(crate::flows::MfaChallenge),
+    MfaRequired(crate::domain::second_factor::MfaChallenge),
     #[error("the sign-in step has expired, was used, or had too many wrong codes: sign in again")]
     MfaTokenInvalid,
     #[error("an authenticator app is already set up; turn it off first")]

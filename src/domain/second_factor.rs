@@ -379,6 +379,41 @@ impl SecondFactor {
     }
 }
 
+/// The answer to a first factor when a second one is needed: the token of the step and the
+/// ways to finish it. Its `Debug` hides the token.
+#[derive(Clone)]
+pub struct MfaChallenge {
+    token: String,
+    methods: Vec<SecondFactor>,
+}
+
+impl MfaChallenge {
+    pub fn new(token: String, methods: Vec<SecondFactor>) -> Self {
+        Self { token, methods }
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    pub fn methods(&self) -> Vec<String> {
+        self.methods.iter().map(|m| m.as_str().to_owned()).collect()
+    }
+
+    pub fn offers(&self, method: SecondFactor) -> bool {
+        self.methods.contains(&method)
+    }
+}
+
+impl fmt::Debug for MfaChallenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MfaChallenge")
+            .field("token", &"..")
+            .field("methods", &self.methods)
+            .finish()
+    }
+}
+
 /// The opaque token of the second-factor step: 256 random bits, only its SHA-256 stored.
 pub fn new_mfa_token() -> Result<(String, [u8; 32]), Fault> {
     let bytes = random_bytes::<32>()?;

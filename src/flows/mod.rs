@@ -24,7 +24,7 @@ pub use outbox_view::OutboxStatus;
 pub use pagination::{Cursor, Page, PageSize};
 pub use passkeys::PasskeyOptions;
 pub use profile::ProfilePatch;
-pub use second_factor::{MfaChallenge, SecondFactors, SecondProof, TotpEnrolment};
+pub use second_factor::{SecondFactors, SecondProof, TotpEnrolment};
 pub use session::{Principal, SessionView, TokenPair};
 pub use signup::Registration;
 

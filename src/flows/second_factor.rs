@@ -8,8 +8,6 @@
 //! `login_second_factor` takes that token with a `SecondProof`. A new kind of proof (a passkey
 //! assertion) is one more variant there and one more `SecondFactor` in `methods`.
 
-use std::fmt;
-
 use uuid::Uuid;
 
 use super::{Client, Flows, Principal, TokenPair};
@@ -17,8 +15,9 @@ use crate::{
     domain::{
         accounts::User,
         second_factor::{
-            Amr, Authenticator, MFA_TOKEN_MAX_FAILURES, MFA_TOKEN_TTL, Method, RECOVERY_CODES,
-            RecoveryCode, SecondFactor, TotpSecret, digits_of, mfa_token_hash, new_mfa_token,
+            Amr, Authenticator, MFA_TOKEN_MAX_FAILURES, MFA_TOKEN_TTL, Method, MfaChallenge,
+            RECOVERY_CODES, RecoveryCode, SecondFactor, TotpSecret, digits_of, mfa_token_hash,
+            new_mfa_token,
         },
         time::Millis,
         webhooks::Event,
@@ -30,37 +29,6 @@ use crate::{
     },
     storage::{Conn, FactorSummary, transaction},
 };
-
-/// The answer to a first factor when a second one is needed: the token of the step and the
-/// ways to finish it. Its `Debug` hides the token.
-#[derive(Clone)]
-pub struct MfaChallenge {
-    token: String,
-    methods: Vec<SecondFactor>,
-}
-
-impl MfaChallenge {
-    pub fn token(&self) -> &str {
-        &self.token
-    }
-
-    pub fn methods(&self) -> Vec<String> {
-        self.methods.iter().map(|m| m.as_str().to_owned()).collect()
-    }
-
-    pub fn offers(&self, method: SecondFactor) -> bool {
-        self.methods.contains(&method)
-    }
-}
-
-impl fmt::Debug for MfaChallenge {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MfaChallenge")
-            .field("token", &"..")
-            .field("methods", &self.methods)
-            .finish()
-    }
-}
 
 /// What finishes the second-factor step.
 #[derive(Debug)]
@@ -149,10 +117,10 @@ impl Flows {
             .await?
             .insert_mfa_token(&hash, user.id, first.as_str(), now, now + MFA_TOKEN_TTL)
             .await?;
-        Err(Error::MfaRequired(MfaChallenge {
+        Err(Error::MfaRequired(MfaChallenge::new(
             token,
-            methods: factors.methods(),
-        }))
+            factors.methods(),
+        )))
     }
 
     /// The second-factor step: the tokens for a live `mfa_token` and a right proof. A wrong

@@ -20,9 +20,8 @@ use super::{
     },
     device,
     explain::explain,
-    forms::{Answer, Field, FormPage, FormView, Problem, email_field},
+    forms::{Answer, Field, FormView, Problem},
     render::{Outcome, Pages},
-    signed_out::other_pages,
     visitor::Visitor,
 };
 use crate::{
@@ -59,44 +58,7 @@ async fn signed_in(
 }
 
 pub async fn login_page(State(s): State<AppState>, v: Visitor) -> Response {
-    login_form(&s, &v, None, None)
-}
-
-pub(super) fn login_form(
-    s: &AppState,
-    v: &Visitor,
-    email: Option<String>,
-    problem: Option<Problem>,
-) -> Response {
-    let p = &s.pages;
-    let t = |k: &str| p.t(v.lang, k);
-    let form = FormView::new("login", "/login", t("login-button"))
-        .field(email_field(p.t(v.lang, "field-email"), email))
-        .field(Field::new(
-            "password",
-            t("field-password"),
-            "password",
-            "current-password",
-        ))
-        .problem(problem);
-    let page = FormPage {
-        title: t("login-title"),
-        intro: None,
-        form,
-        links: other_pages(p, v, "/login"),
-    };
-    // "Sign in with a passkey": shown by the page's script, which makes the WebAuthn call.
-    let passkey = s.flows.relying_party.is_some().then(|| {
-        context! { action => "/login/passkey", label => t("login-passkey"), error => t("passkey-failed") }
-    });
-    match passkey {
-        Some(passkey) => p.form_page_with(
-            v,
-            page,
-            context! { passkey, script => PASSKEY_SCRIPT_PATH.as_str() },
-        ),
-        None => p.form_page(v, page),
-    }
+    super::sign_in::login_form(&s, &v, None, None)
 }
 
 #[derive(Deserialize)]
@@ -114,7 +76,7 @@ pub async fn login_submit(
     let p = &s.pages;
     let Ok(Form(f)) = form else {
         let problem = Problem::form(p.t(v.lang, "error-required"));
-        return login_form(&s, &v, None, Some(problem));
+        return super::sign_in::login_form(&s, &v, None, Some(problem));
     };
     let result = match EmailAddress::parse(&f.email) {
         Ok(email) => s.flows.login(&email, &f.password, &client).await,
@@ -126,7 +88,7 @@ pub async fn login_submit(
         Ok(page) => page,
         Err(e) => {
             let problem = explain(p, v.lang, &e, None);
-            login_form(&s, &v, Some(f.email), Some(problem))
+            super::sign_in::login_form(&s, &v, Some(f.email), Some(problem))
         }
     }
 }
@@ -752,7 +714,7 @@ pub async fn login_passkey_submit(
         Err(Error::RateLimited { retry_after }) => too_many_requests(p, &v, retry_after),
         Err(e) => {
             let problem = explain(p, v.lang, &e, None);
-            login_form(&s, &v, None, Some(problem))
+            super::sign_in::login_form(&s, &v, None, Some(problem))
         }
     }
 }

@@ -8,9 +8,11 @@ use axum::{
     extract::{Query, State, rejection::FormRejection},
     response::{IntoResponse, Redirect, Response},
 };
+use minijinja::context;
 use serde::Deserialize;
 
 use super::{
+    assets::PASSKEY_SCRIPT_PATH,
     cookies::{language_cookie, session_cookies, with_cookies},
     explain::{explain, too_many_requests},
     forms::{Field, FormPage, FormView, Problem, email_field},
@@ -20,8 +22,9 @@ use super::{
 };
 use crate::{
     domain::email::EmailAddress,
+    domain::second_factor::MfaChallenge,
     error::Error,
-    flows::{Client, MfaChallenge, SecondProof, TokenPair},
+    flows::{Client, SecondProof, TokenPair},
     http::AppState,
 };
 
@@ -33,6 +36,43 @@ pub const EMAIL_PATH: &str = "/sign-in/email";
 pub const CODE_PATH: &str = "/sign-in/code";
 /// The page the emailed link opens.
 pub const LINK_PATH: &str = "/sign-in";
+
+/// The log-in form (`/login`).
+pub(super) fn login_form(
+    s: &AppState,
+    v: &Visitor,
+    email: Option<String>,
+    problem: Option<Problem>,
+) -> Response {
+    let p = &s.pages;
+    let t = |k: &str| p.t(v.lang, k);
+    let form = FormView::new("login", "/login", t("login-button"))
+        .field(email_field(p.t(v.lang, "field-email"), email))
+        .field(Field::new(
+            "password",
+            t("field-password"),
+            "password",
+            "current-password",
+        ))
+        .problem(problem);
+    let page = FormPage {
+        title: t("login-title"),
+        intro: None,
+        form,
+        links: other_pages(p, v, "/login"),
+    };
+    // "Sign in with a passkey": shown by the page's script, which makes the WebAuthn call.
+    let passkey = s.flows.relying_party.is_some().then(|| {
+        context! { action => "/login/passkey", label => t("login-passkey"), error => t("passkey-failed") }
+    });
+    match passkey {
+        Some(passkey) => p.form_page_with(
+            v,
+            page,
+            context! { passkey, script => PASSKEY_SCRIPT_PATH.as_str() },
+        ),
+        None => p.form_page(v, page),
+    }
 
 /// Signed in: the session's cookies, and on to the account page.
 pub async fn signed_in(s: &AppState, tokens: &TokenPair) -> Response {
@@ -114,7 +154,7 @@ pub async fn mfa_submit(
         // A dead step: sign in again, with the reason above the form.
         Err(Error::MfaTokenInvalid) => {
             let problem = Problem::form(p.t(v.lang, "error-mfa-token"));
-            super::account::login_form(&s, &v, None, Some(problem))
+            login_form(&s, &v, None, Some(problem))
         }
         Err(e) => {
             let problem = explain(p, v.lang, &e, None);

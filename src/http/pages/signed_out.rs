@@ -31,11 +31,8 @@ pub(super) fn other_pages(p: &Pages, v: &Visitor, this: &str) -> Vec<LinkView> {
         ("/login", t("page-sign-in"), t("register-have-account")),
         ("/register", t("page-register"), t("login-new")),
         ("/forgot-password", t("page-forgot"), String::new()),
-        (
-            super::sign_in::EMAIL_PATH,
-            t("page-sign-in-email"),
-            String::new(),
-        ),
+        // sign_in::EMAIL_PATH (written out: sign_in builds its forms on this list).
+        ("/sign-in/email", t("page-sign-in-email"), String::new()),
         (
             codes::VERIFY_CODE_PAGE,
             t("next-have-verify-code"),
