@@ -482,9 +482,11 @@ async fn one_mfa_token_on_two_servers_at_once_signs_in_once() {
     for round in 0..ROUNDS / 2 {
         let email = format!("mfa{round}@example.com");
         let (access, _) = pair.account(&email).await;
+        // Server 0, where `account` logged in: each server has its own public URL, the access
+        // tokens' issuer.
         let (status, setup) = pair
             .post_auth(
-                round,
+                0,
                 "/api/v1/me/mfa/totp",
                 &access,
                 json!({"password": PASSWORD}),
@@ -494,7 +496,7 @@ async fn one_mfa_token_on_two_servers_at_once_signs_in_once() {
         let secret = str_of(&setup, "secret");
         let (status, body) = pair
             .post_auth(
-                round + 1,
+                0,
                 "/api/v1/me/mfa/totp/confirm",
                 &access,
                 json!({"code": totp(&secret, 0)}),
