@@ -13,6 +13,7 @@ use crate::{
     domain::{
         accounts::DisplayName,
         passkey::{CHALLENGE_TTL, RelyingParty, challenge_hash, new_challenge_id},
+        second_factor::{Amr, Method},
     },
     error::Error,
     storage::{CeremonyPurpose, NewPasskey, PasskeyInfo, transaction},
@@ -230,7 +231,9 @@ impl Flows {
         if !user.email_verified {
             return Err(Error::EmailNotVerified);
         }
-        self.start_session(&user, client.user_agent.as_deref())
+        // Complete by itself (contract §11): `amr` is ["hwk"].
+        let amr = Amr::one(Method::Passkey);
+        self.start_session(&user, client.user_agent.as_deref(), &amr)
             .await
     }
 

@@ -1,4 +1,4 @@
-//! Second factors (migration 0012): the authenticator app, recovery codes, and the tokens of
+//! Second factors (migration 0016): the authenticator app, recovery codes, and the tokens of
 //! the second-factor step of a log-in.
 
 use uuid::Uuid;

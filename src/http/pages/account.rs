@@ -19,7 +19,7 @@ use super::{
         with_cookies,
     },
     device,
-    explain::explain,
+    explain::{explain, too_many_requests},
     forms::{Answer, Field, FormView, Problem},
     render::{Outcome, Pages},
     visitor::Visitor,

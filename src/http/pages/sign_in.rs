@@ -73,6 +73,7 @@ pub(super) fn login_form(
         ),
         None => p.form_page(v, page),
     }
+}
 
 /// Signed in: the session's cookies, and on to the account page.
 pub async fn signed_in(s: &AppState, tokens: &TokenPair) -> Response {
