@@ -421,9 +421,17 @@ pub async fn sign_in_by_email(
 #[serde(untagged, try_from = "ProofFields")]
 pub enum SignInConfirmBody {
     /// The link's token.
-    Link { token: String },
+    Link {
+        #[schema(pattern = "^[A-Za-z0-9_-]{43}$")]
+        token: String,
+    },
     /// The 6-digit code, with the address it was sent to.
-    Code { email: String, code: String },
+    Code {
+        #[schema(format = Email, max_length = 254)]
+        email: String,
+        #[schema(pattern = "^[0-9]{6}$")]
+        code: String,
+    },
 }
 
 impl TryFrom<ProofFields> for SignInConfirmBody {
