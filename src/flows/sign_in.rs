@@ -35,7 +35,7 @@ impl Flows {
             return Err(Error::NotFound);
         }
         let (flows, email) = (Arc::clone(self), email.clone());
-        super::after_answer("sign-in by email: the link was not queued", async move {
+        self.after_answer("sign-in by email: the link was not queued", async move {
             flows.send_sign_in(&email).await
         });
         Ok(())
