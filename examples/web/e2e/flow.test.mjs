@@ -157,7 +157,7 @@ describe("the example", () => {
     await page.close();
   });
 
-  test("the second step of a sign-in with an authenticator app", { todo: needs("mfa") }, async () => {
+  test("the second step of a sign-in with an authenticator app", async () => {
     const page = await browser.newPage();
     await page.goto(example.web);
     const email = address("mfa");

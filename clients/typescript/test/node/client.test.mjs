@@ -274,7 +274,7 @@ describe("the second factor (contract §11)", () => {
   });
   after(() => server?.stop());
 
-  test("sign-in answers mfa_required, and completeSignIn with a code signs in", { todo: needs("mfa") }, async () => {
+  test("sign-in answers mfa_required, and completeSignIn with a code signs in", async () => {
     const { lk } = client(server);
     const email = await verifiedUser(server, lk);
     await lk.signIn({ email, password: PASSWORD });
