@@ -189,12 +189,18 @@ impl Conn {
             }
             Db::Sqlite(_) => {
                 let used = self.use_link_token_superseding(hash, purpose, now).await?;
-                // The single writer: nothing changes the account between the two statements.
-                let before = self.user_by_id(used.user_id).await?;
-                let user = self.verify_user_email(used.user_id, now).await?;
-                Ok(user.zip(before).map(|(user, before)| Verified {
+                // The update finds the account unverified, or it was verified already (then
+                // it is read as it is; the single writer: nothing changes it in between). The
+                // common case is one statement: each is a round trip to SQLite's thread.
+                if let Some(user) = self.verify_user_email(used.user_id, now).await? {
+                    return Ok(Some(Verified {
+                        user,
+                        was_verified: false,
+                    }));
+                }
+                Ok(self.user_by_id(used.user_id).await?.map(|user| Verified {
                     user,
-                    was_verified: before.email_verified,
+                    was_verified: true,
                 }))
             }
         }

@@ -65,14 +65,16 @@ impl Conn {
         Ok(())
     }
 
-    /// Marks the address verified and returns the user as it now is: one statement where an
+    /// Marks an unverified address verified and returns the user as it now is; `None` if the
+    /// account is gone or was verified already (then nothing changes). One statement where an
     /// update and a read would be two round trips inside the writer's transaction.
     pub async fn verify_user_email(
         &mut self,
         id: Uuid,
         now: Millis,
     ) -> Result<Option<User>, Error> {
-        const SQL: &str = "UPDATE users SET email_verified = TRUE, updated_at = $2 WHERE id = $1 \
+        const SQL: &str = "UPDATE users SET email_verified = TRUE, updated_at = $2 \
+            WHERE id = $1 AND NOT email_verified \
             RETURNING id, email, email_norm, password_hash, name, email_verified, is_admin, disabled, created_at, updated_at, locale";
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(id).bind(now).fetch_optional(c).await)?)
     }
