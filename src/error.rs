@@ -70,6 +70,8 @@ pub enum Error {
     NoPendingTotp,
     #[error("the account has no second factor")]
     MfaNotEnabled,
+    #[error("the account has no passkey")]
+    NoPasskey,
     #[error("the new email address is the current one")]
     SameEmail,
     #[error("the email address is already verified")]

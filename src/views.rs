@@ -506,6 +506,21 @@ pub struct PasskeyChallenge {
     public_key: serde_json::Value,
 }
 
+/// The passkey check of a second-factor step: `publicKey` is the JSON form of
+/// `PublicKeyCredentialRequestOptions`; no id, the `mfa_token` names the step.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MfaPasskeyOptions {
+    #[serde(rename = "publicKey")]
+    #[schema(value_type = Object)]
+    public_key: serde_json::Value,
+}
+
+impl MfaPasskeyOptions {
+    pub fn new(public_key: serde_json::Value) -> Self {
+        Self { public_key }
+    }
+}
+
 impl From<PasskeyOptions> for PasskeyChallenge {
     fn from(o: PasskeyOptions) -> Self {
         Self {

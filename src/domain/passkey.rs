@@ -13,8 +13,8 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 use webauthn_rs::prelude::{
-    CredentialID, DiscoverableAuthentication, Passkey, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, Url, Webauthn, WebauthnBuilder,
+    CredentialID, DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, Url, Webauthn, WebauthnBuilder,
 };
 
 use super::fault::Fault;
@@ -205,6 +205,61 @@ impl RelyingParty {
     }
 }
 
+impl RelyingParty {
+    /// Starts the second-factor check of an account whose password (or emailed sign-in) was
+    /// right: only its own passkeys (`stored`, the library's credentials) are offered, and
+    /// user verification is required as at every passkey sign-in.
+    pub fn start_second_factor(&self, stored: &[String]) -> Result<Started, Fault> {
+        let passkeys: Vec<Passkey> = stored
+            .iter()
+            .filter_map(|s| serde_json::from_str(s).ok())
+            .collect();
+        let (options, state) = self
+            .webauthn
+            .start_passkey_authentication(&passkeys)
+            .map_err(|e| Fault::new("starting a passkey second-factor check", e))?;
+        Ok(Started {
+            public_key: to_json(&options.public_key)?,
+            state: state_json(&state)?,
+        })
+    }
+
+    /// Verifies a second-factor assertion: by one of the credentials the state offered (its
+    /// signature, challenge, origin, user verification, and a counter past the one it had when
+    /// the check started); `stored` is that credential now, updated for storing.
+    pub fn finish_second_factor(
+        &self,
+        credential: &Value,
+        state: &str,
+        stored: &str,
+    ) -> Result<Asserted, PasskeyRefused> {
+        let credential: PublicKeyCredential =
+            serde_json::from_value(credential.clone()).map_err(|_| PasskeyRefused)?;
+        let state: PasskeyAuthentication =
+            serde_json::from_str(state).map_err(|_| PasskeyRefused)?;
+        let mut passkey: Passkey = serde_json::from_str(stored).map_err(|_| PasskeyRefused)?;
+        if passkey.cred_id().as_slice() != credential.get_credential_id() {
+            return Err(PasskeyRefused);
+        }
+        let result = self
+            .webauthn
+            .finish_passkey_authentication(&credential, &state)
+            .map_err(refused)?;
+        passkey.update_credential(&result);
+        Ok(Asserted {
+            credential: serde_json::to_string(&passkey).map_err(|_| PasskeyRefused)?,
+            counter: result.counter(),
+        })
+    }
+
+    /// The credential id an assertion names, before it is verified.
+    pub fn credential_id_of(credential: &Value) -> Result<Vec<u8>, PasskeyRefused> {
+        let credential: PublicKeyCredential =
+            serde_json::from_value(credential.clone()).map_err(|_| PasskeyRefused)?;
+        Ok(credential.get_credential_id().to_vec())
+    }
+}
+
 /// A passkey answer that does not verify, whatever the reason (malformed, wrong challenge,
 /// origin or signature, no user verification, a counter that went backwards): one refusal.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
@@ -226,6 +281,15 @@ pub fn new_challenge_id() -> Result<(String, [u8; 32]), Fault> {
 
 pub fn challenge_hash(id: &str) -> [u8; 32] {
     Sha256::digest(id.as_bytes()).into()
+}
+
+/// Where the passkey check of a second-factor step is kept: derived from the step's
+/// `mfa_token` hash (the client names no other id), apart from any challenge id's hash.
+pub fn second_factor_ceremony(mfa_token_hash: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"latchkey second-factor passkey\0");
+    h.update(mfa_token_hash);
+    h.finalize().into()
 }
 
 fn state_json<T: serde::Serialize>(state: &T) -> Result<String, Fault> {

@@ -8,12 +8,15 @@
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Client, Flows, Principal, TokenPair};
+use super::{Client, Flows, Principal, TokenPair, second_factor::Change};
 use crate::{
     domain::{
         accounts::DisplayName,
-        passkey::{CHALLENGE_TTL, RelyingParty, challenge_hash, new_challenge_id},
-        second_factor::{Amr, Method},
+        accounts::User,
+        passkey::{
+            CHALLENGE_TTL, RelyingParty, challenge_hash, new_challenge_id, second_factor_ceremony,
+        },
+        second_factor::{Amr, MFA_TOKEN_MAX_FAILURES, Method},
     },
     error::Error,
     storage::{CeremonyPurpose, NewPasskey, PasskeyInfo, transaction},
@@ -112,7 +115,8 @@ impl Flows {
                 now,
             })
             .await?;
-            Ok(())
+            self.tell_factor_change(tx, &principal.user, Change::Added("passkey"), now)
+                .await
         })?;
         Ok(PasskeyInfo {
             id,
@@ -143,18 +147,122 @@ impl Flows {
             .ok_or(Error::NotFound)
     }
 
+    /// Removes one of the account's passkeys; the owner is told, as for every second factor.
     pub async fn remove_passkey(&self, principal: &Principal, id: Uuid) -> Result<(), Error> {
-        let user_id = principal.user.id;
-        let removed = self
+        let user = &principal.user;
+        transaction!(self.store, |tx| {
+            let now = self.clock.now();
+            if !tx.delete_passkey(user.id, id).await? {
+                return Err(Error::NotFound);
+            }
+            self.tell_factor_change(tx, user, Change::Removed("passkey"), now)
+                .await
+        })
+    }
+
+    /// The options of a passkey as the second factor of a log-in whose first factor was right:
+    /// the account's own passkeys, user verification required. The state is kept under the
+    /// `mfa_token` (asking again replaces it), so the answer goes to `POST /login/mfa` with
+    /// that token and no other id. 409 `no_passkey` for an account without one.
+    pub async fn passkey_second_factor_options(&self, mfa_token: &str) -> Result<Value, Error> {
+        let rp = self.relying_party()?;
+        let (hash, _, user) = self.live_mfa_step(mfa_token).await?;
+        let stored: Vec<String> = self
             .store
+            .read()
+            .await?
+            .passkey_credentials_of(user.id)
+            .await?
+            .into_iter()
+            .map(|(_, credential)| credential)
+            .collect();
+        if stored.is_empty() {
+            return Err(Error::NoPasskey);
+        }
+        let started = rp.start_second_factor(&stored)?;
+        let now = self.clock.now();
+        self.store
             .autocommit()
             .await?
-            .delete_passkey(user_id, id)
+            .replace_ceremony(
+                &second_factor_ceremony(&hash),
+                CeremonyPurpose::SecondFactor,
+                user.id,
+                &started.state,
+                now,
+                now + CHALLENGE_TTL,
+            )
             .await?;
-        if removed {
+        Ok(started.public_key)
+    }
+
+    /// The second-factor step finished by a passkey (the `mfa_token`'s `hash`, live a moment
+    /// ago). In one transaction: the ceremony is taken (one answer per challenge), the
+    /// assertion verified, the passkey's counter recorded and the token used, so of answers
+    /// racing on any nodes one wins and the others find the token used. A wrong answer spends
+    /// the challenge and counts against the token like a wrong code: 400 `passkey_invalid`.
+    pub(super) async fn second_factor_passkey(
+        &self,
+        hash: &[u8; 32],
+        user: &User,
+        credential: &Value,
+    ) -> Result<(), Error> {
+        let rp = self.relying_party.as_ref().ok_or(Error::PasskeyRefused)?;
+        let credential_id = RelyingParty::credential_id_of(credential).ok();
+        let ceremony = second_factor_ceremony(hash);
+        let accepted = transaction!(self.store, |tx| {
+            let now = self.clock.now();
+            let state = tx
+                .take_ceremony(&ceremony, CeremonyPurpose::SecondFactor, Some(user.id), now)
+                .await?;
+            let Some(state) = state else {
+                // Taken by another answer: if that one won, the step is over.
+                let row = tx.mfa_token(hash).await?;
+                if row.is_none_or(|r| r.used_at.is_some()) {
+                    return Err(Error::MfaTokenInvalid);
+                }
+                tx.fail_mfa_token(hash).await?;
+                return Ok(false);
+            };
+            let stored = match &credential_id {
+                Some(id) => tx
+                    .passkey_by_credential_id(id)
+                    .await?
+                    .filter(|p| p.user_id == user.id),
+                None => None,
+            };
+            let verified = stored.and_then(|s| {
+                rp.finish_second_factor(credential, &state, &s.credential)
+                    .ok()
+                    .map(|a| (s, a))
+            });
+            let Some((stored, asserted)) = verified else {
+                tx.fail_mfa_token(hash).await?;
+                return Ok(false);
+            };
+            // Conditional on the stored counter: a cloned authenticator loses.
+            let recorded = tx
+                .record_passkey_use(
+                    stored.id,
+                    stored.counter,
+                    &asserted.credential,
+                    i64::from(asserted.counter),
+                    now,
+                )
+                .await?;
+            if !recorded {
+                tx.fail_mfa_token(hash).await?;
+                return Ok(false);
+            }
+            if !tx.use_mfa_token(hash, MFA_TOKEN_MAX_FAILURES, now).await? {
+                return Err(Error::MfaTokenInvalid);
+            }
+            Ok(true)
+        })?;
+        if accepted {
             Ok(())
         } else {
-            Err(Error::NotFound)
+            Err(Error::PasskeyRefused)
         }
     }
 

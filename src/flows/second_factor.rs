@@ -27,7 +27,7 @@ use crate::{
         outbox::OutgoingEmail,
         values::{EmailValues, SecurityMethod},
     },
-    storage::{Conn, FactorSummary, transaction},
+    storage::{Conn, FactorSummary, MfaTokenRow, transaction},
 };
 
 /// What finishes the second-factor step.
@@ -35,6 +35,9 @@ use crate::{
 pub enum SecondProof {
     /// A code from the authenticator app, or a recovery code.
     Code(String),
+    /// A passkey's assertion (`PublicKeyCredential.toJSON()`) answering the options of
+    /// `passkey_second_factor_options` for the same `mfa_token`.
+    Passkey(serde_json::Value),
 }
 
 /// An enrolment waiting for its first code: what the app needs.
@@ -57,7 +60,7 @@ impl SecondFactors {
     fn of(summary: FactorSummary) -> Self {
         Self {
             totp: summary.totp,
-            passkeys: 0,
+            passkeys: summary.passkeys,
             recovery_codes_left: summary.recovery_codes_left,
         }
     }
@@ -85,15 +88,41 @@ impl SecondFactors {
 
 /// Which change a notice email tells of.
 #[derive(Debug, Clone, Copy)]
-enum Change {
+pub(super) enum Change {
     Added(&'static str),
     Removed(&'static str),
 }
 
 impl Flows {
+    /// The account's second factors. With passkeys off (no relying party) its passkeys cannot
+    /// be used, so they neither count nor are asked for: the password alone, or the app.
     pub async fn second_factors(&self, user_id: Uuid) -> Result<SecondFactors, Error> {
         let summary = self.store.read().await?.factor_summary(user_id).await?;
-        Ok(SecondFactors::of(summary))
+        let mut factors = SecondFactors::of(summary);
+        if self.relying_party.is_none() {
+            factors.passkeys = 0;
+        }
+        Ok(factors)
+    }
+
+    /// A live `mfa_token`: its hash, row and account; `mfa_token_invalid` otherwise.
+    pub(super) async fn live_mfa_step(
+        &self,
+        mfa_token: &str,
+    ) -> Result<([u8; 32], MfaTokenRow, User), Error> {
+        let hash = mfa_token_hash(mfa_token).ok_or(Error::MfaTokenInvalid)?;
+        let mut read = self.store.read().await?;
+        let row = read.mfa_token(&hash).await?.ok_or(Error::MfaTokenInvalid)?;
+        let now = self.clock.now();
+        if row.used_at.is_some() || row.expires_at <= now || row.failures >= MFA_TOKEN_MAX_FAILURES
+        {
+            return Err(Error::MfaTokenInvalid);
+        }
+        let user = read
+            .user_by_id(row.user_id)
+            .await?
+            .ok_or(Error::MfaTokenInvalid)?;
+        Ok((hash, row, user))
     }
 
     /// After a first factor succeeded for `user` (in good standing): the session, or
@@ -132,19 +161,7 @@ impl Flows {
         proof: SecondProof,
         client: &Client,
     ) -> Result<TokenPair, Error> {
-        let hash = mfa_token_hash(mfa_token).ok_or(Error::MfaTokenInvalid)?;
-        let mut read = self.store.read().await?;
-        let row = read.mfa_token(&hash).await?.ok_or(Error::MfaTokenInvalid)?;
-        let now = self.clock.now();
-        if row.used_at.is_some() || row.expires_at <= now || row.failures >= MFA_TOKEN_MAX_FAILURES
-        {
-            return Err(Error::MfaTokenInvalid);
-        }
-        let user = read
-            .user_by_id(row.user_id)
-            .await?
-            .ok_or(Error::MfaTokenInvalid)?;
-        drop(read);
+        let (hash, row, user) = self.live_mfa_step(mfa_token).await?;
         self.limiter
             .log_in_attempt(client, &user.email_address())
             .await?;
@@ -152,31 +169,52 @@ impl Flows {
             return Err(Error::AccountDisabled);
         }
         let first = Method::parse(&row.first_factor).unwrap_or(Method::Password);
-        let SecondProof::Code(code) = proof;
+        let second = match proof {
+            SecondProof::Code(code) => {
+                self.second_factor_code(&hash, &user, &code).await?;
+                Method::Otp
+            }
+            SecondProof::Passkey(credential) => {
+                self.second_factor_passkey(&hash, &user, &credential)
+                    .await?;
+                Method::Passkey
+            }
+        };
+        self.start_session(
+            &user,
+            client.user_agent.as_deref(),
+            &Amr::one(first).then(second),
+        )
+        .await
+    }
+
+    /// The step finished by a code: `code_invalid` (counted against the token) unless right.
+    async fn second_factor_code(
+        &self,
+        hash: &[u8; 32],
+        user: &User,
+        code: &str,
+    ) -> Result<(), Error> {
         let accepted = transaction!(self.store, |tx| {
             let now = self.clock.now();
-            let right = self.use_code(tx, &user, &code, now).await?;
+            let right = self.use_code(tx, user, code, now).await?;
             if !right {
                 // Committed: the wrong code counts.
-                tx.fail_mfa_token(&hash).await?;
+                tx.fail_mfa_token(hash).await?;
                 return Ok(false);
             }
             // The token's own use decides a race: of two nodes with right codes, one wins
             // (the loser's transaction rolls back, its code unused).
-            if !tx.use_mfa_token(&hash, MFA_TOKEN_MAX_FAILURES, now).await? {
+            if !tx.use_mfa_token(hash, MFA_TOKEN_MAX_FAILURES, now).await? {
                 return Err(Error::MfaTokenInvalid);
             }
             Ok(true)
         })?;
-        if !accepted {
-            return Err(Error::CodeInvalid);
+        if accepted {
+            Ok(())
+        } else {
+            Err(Error::CodeInvalid)
         }
-        self.start_session(
-            &user,
-            client.user_agent.as_deref(),
-            &Amr::one(first).then(Method::Otp),
-        )
-        .await
     }
 
     /// Uses a code of the account's app (6 digits) or one of its recovery codes, in `tx`:
@@ -347,7 +385,7 @@ impl Flows {
     }
 
     /// The notice to the account's address and the `user.mfa_changed` event, in `tx`.
-    async fn tell_factor_change(
+    pub(super) async fn tell_factor_change(
         &self,
         tx: &mut Conn,
         user: &User,

@@ -129,6 +129,7 @@ pub fn error(e: &Error) -> Row<'static> {
         Error::MfaAlreadyEnabled => Row::of(S::CONFLICT, "mfa_already_enabled"),
         Error::NoPendingTotp => Row::of(S::CONFLICT, "no_pending_totp"),
         Error::MfaNotEnabled => Row::of(S::CONFLICT, "mfa_not_enabled"),
+        Error::NoPasskey => Row::of(S::CONFLICT, "no_passkey"),
         Error::SameEmail => Row::of(S::BAD_REQUEST, "same_email"),
         Error::AlreadyVerified => Row::of(S::CONFLICT, "already_verified"),
         Error::LastAdmin => Row::of(S::CONFLICT, "last_admin"),

@@ -71,6 +71,27 @@ impl Conn {
         Ok(())
     }
 
+    /// Keeps a second-factor check's state under `hash` (derived from its `mfa_token`),
+    /// replacing an earlier one of the same step: asking again gives a new challenge.
+    pub async fn replace_ceremony(
+        &mut self,
+        hash: &[u8; 32],
+        purpose: CeremonyPurpose,
+        user_id: Uuid,
+        state: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> Result<(), Error> {
+        const SQL: &str = "INSERT INTO webauthn_challenges (hash, purpose, user_id, state, created_at, expires_at) \
+            VALUES ($1, $2, $3, $4, $5, $6) \
+            ON CONFLICT (hash) DO UPDATE SET state = excluded.state, created_at = excluded.created_at, \
+                expires_at = excluded.expires_at";
+        on_db!(self, c => sqlx::query(SQL).bind(&hash[..]).bind(purpose.as_str()).bind(user_id)
+            .bind(state).bind(now).bind(expires_at)
+            .execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// Takes a live ceremony of `purpose` (and of `user_id`, when it belongs to an account):
     /// its state, deleted in the same statement, so of any number of answers to one challenge,
     /// on any nodes, one gets it.

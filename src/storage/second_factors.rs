@@ -31,6 +31,7 @@ pub struct MfaTokenRow {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FactorSummary {
     pub totp: bool,
+    pub passkeys: i64,
     pub recovery_codes_left: i64,
 }
 
@@ -126,11 +127,13 @@ impl Conn {
     pub async fn factor_summary(&mut self, user_id: Uuid) -> Result<FactorSummary, Error> {
         const SQL: &str = "SELECT \
             (SELECT COUNT(*) FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL), \
-            (SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL)";
-        let (totp, left): (i64, i64) =
+            (SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL), \
+            (SELECT COUNT(*) FROM passkeys WHERE user_id = $1)";
+        let (totp, left, passkeys): (i64, i64, i64) =
             on_db!(self, c => sqlx::query_as(SQL).bind(user_id).fetch_one(c).await)?;
         Ok(FactorSummary {
             totp: totp > 0,
+            passkeys,
             recovery_codes_left: left,
         })
     }
@@ -188,6 +191,12 @@ impl Conn {
         let had_app = self.delete_totp(user_id).await?;
         const TOKENS: &str = "DELETE FROM mfa_tokens WHERE user_id = $1";
         on_db!(self, c => sqlx::query(TOKENS).bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
-        Ok(had_app)
+        // Passkeys too (contract §1: "every second factor and passkey"), and the ceremonies
+        // waiting for one of them.
+        const PASSKEYS: &str = "DELETE FROM passkeys WHERE user_id = $1";
+        let keys = on_db!(self, c => sqlx::query(PASSKEYS).bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
+        const CEREMONIES: &str = "DELETE FROM webauthn_challenges WHERE user_id = $1";
+        on_db!(self, c => sqlx::query(CEREMONIES).bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(had_app || keys > 0)
     }
 }

@@ -227,6 +227,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/login/mfa/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["login_mfa_passkey_options"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/login/passkey": {
         parameters: {
             query?: never;
@@ -672,12 +688,30 @@ export interface components {
             totp: boolean;
         };
         /**
-         * @description `{mfa_token, code}`: the second-factor step of a log-in. `code` is a current code of the
-         *     authenticator app or one of the recovery codes.
+         * @description `{mfa_token, code}` or `{mfa_token, passkey}`: the second-factor step of a log-in. `code`
+         *     is a current code of the authenticator app or one of the recovery codes; `passkey` is the
+         *     browser's `PublicKeyCredential.toJSON()` answering `POST /api/v1/login/mfa/passkey/options`.
          */
         MfaBody: {
             /** @description Six digits from the authenticator app, or a recovery code (`xxxxx-xxxxx`). */
             code: string;
+            /** @description From the `mfa_required` answer. */
+            mfa_token: string;
+        } | {
+            /** @description From the `mfa_required` answer. */
+            mfa_token: string;
+            /** @description What the browser's `PublicKeyCredential.toJSON()` gives. */
+            passkey: Record<string, never>;
+        };
+        /**
+         * @description The passkey check of a second-factor step: `publicKey` is the JSON form of
+         *     `PublicKeyCredentialRequestOptions`; no id, the `mfa_token` names the step.
+         */
+        MfaPasskeyOptions: {
+            publicKey: Record<string, never>;
+        };
+        /** @description `{mfa_token}`: the step whose passkey check starts. */
+        MfaTokenBody: {
             /** @description From the `mfa_required` answer. */
             mfa_token: string;
         };
@@ -2179,7 +2213,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Access and refresh tokens; the access token's `amr` ends with `otp` */
+            /** @description Access and refresh tokens; the access token's `amr` ends with `otp` (a code) or `hwk` (a passkey) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2188,7 +2222,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tokens"];
                 };
             };
-            /** @description `code_invalid`: a wrong, used or unknown code (counted: 5 end the `mfa_token`, and each counts against the address's log-in limit), `validation_failed`, `malformed_json` */
+            /** @description `code_invalid`: a wrong, used or unknown code; `passkey_invalid`: an assertion that does not verify or answers no live options (each counted: 5 end the `mfa_token`, and each counts against the address's log-in limit), `validation_failed`, `malformed_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2197,7 +2231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `mfa_token_invalid`: unknown, used, expired (5 minutes) or ended by 5 wrong codes */
+            /** @description `mfa_token_invalid`: unknown, used, expired (5 minutes) or ended by 5 wrong answers */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2208,6 +2242,102 @@ export interface operations {
             };
             /** @description `account_disabled` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`, with `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: the database cannot answer for now; try again after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    login_mfa_passkey_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaTokenBody"];
+            };
+        };
+        responses: {
+            /** @description Options for `navigator.credentials.get` offering the account's passkeys (user verification required); the answer goes to `POST /api/v1/login/mfa` as `{mfa_token, passkey}` within 5 minutes, once. Asking again replaces them. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaPasskeyOptions"];
+                };
+            };
+            /** @description `validation_failed`, `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `mfa_token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: passkeys are off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `no_passkey`: the account has no passkey */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

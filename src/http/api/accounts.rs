@@ -14,8 +14,8 @@ use crate::{
     flows::{Client, Registration, SecondProof},
     http::{AppState, NoStore, accept_language, problem::ApiJson},
     views::{
-        EmailChangeConfirmed, PasswordChanged, Problem, ResetSent, Reverted, SignInSent, Tokens,
-        VerificationSent, Verified,
+        EmailChangeConfirmed, MfaPasskeyOptions, PasswordChanged, Problem, ResetSent, Reverted,
+        SignInSent, Tokens, VerificationSent, Verified,
     },
 };
 
@@ -367,22 +367,54 @@ pub async fn revert_email_change(
     Ok(Json(Reverted::new(email.as_str())))
 }
 
-/// `{mfa_token, code}`: the second-factor step of a log-in. `code` is a current code of the
-/// authenticator app or one of the recovery codes.
+/// `{mfa_token, code}` or `{mfa_token, passkey}`: the second-factor step of a log-in. `code`
+/// is a current code of the authenticator app or one of the recovery codes; `passkey` is the
+/// browser's `PublicKeyCredential.toJSON()` answering `POST /api/v1/login/mfa/passkey/options`.
 #[derive(Deserialize, ToSchema)]
-pub struct MfaBody {
-    /// From the `mfa_required` answer.
-    mfa_token: String,
-    /// Six digits from the authenticator app, or a recovery code (`xxxxx-xxxxx`).
-    code: String,
+#[serde(untagged, try_from = "MfaFields")]
+pub enum MfaBody {
+    Code {
+        /// From the `mfa_required` answer.
+        mfa_token: String,
+        /// Six digits from the authenticator app, or a recovery code (`xxxxx-xxxxx`).
+        code: String,
+    },
+    Passkey {
+        /// From the `mfa_required` answer.
+        mfa_token: String,
+        /// What the browser's `PublicKeyCredential.toJSON()` gives.
+        #[schema(value_type = Object)]
+        passkey: serde_json::Value,
+    },
+}
+
+/// The members as sent, before one of the two shapes is picked (one message per mistake).
+#[derive(Deserialize)]
+pub struct MfaFields {
+    mfa_token: Option<String>,
+    code: Option<String>,
+    passkey: Option<serde_json::Value>,
+}
+
+impl TryFrom<MfaFields> for MfaBody {
+    type Error = &'static str;
+    fn try_from(f: MfaFields) -> Result<Self, Self::Error> {
+        let mfa_token = f.mfa_token.ok_or("missing field `mfa_token`")?;
+        // As with `{token}` beside `{email, code}`, the first shape present is the one read.
+        match (f.code, f.passkey) {
+            (Some(code), _) => Ok(Self::Code { mfa_token, code }),
+            (None, Some(passkey)) => Ok(Self::Passkey { mfa_token, passkey }),
+            (None, None) => Err("missing field `code`"),
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/login/mfa", tag = "accounts",
     request_body = MfaBody,
     responses(
-        (status = 200, description = "Access and refresh tokens; the access token's `amr` ends with `otp`", body = Tokens),
-        (status = 400, description = "`code_invalid`: a wrong, used or unknown code (counted: 5 end the `mfa_token`, and each counts against the address's log-in limit)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`mfa_token_invalid`: unknown, used, expired (5 minutes) or ended by 5 wrong codes", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Access and refresh tokens; the access token's `amr` ends with `otp` (a code) or `hwk` (a passkey)", body = Tokens),
+        (status = 400, description = "`code_invalid`: a wrong, used or unknown code; `passkey_invalid`: an assertion that does not verify or answers no live options (each counted: 5 end the `mfa_token`, and each counts against the address's log-in limit)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`mfa_token_invalid`: unknown, used, expired (5 minutes) or ended by 5 wrong answers", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -391,12 +423,42 @@ pub async fn login_mfa(
     client: Client,
     ApiJson(body): ApiJson<MfaBody>,
 ) -> Result<NoStore<Json<Tokens>>, Error> {
-    let proof = SecondProof::Code(body.code);
+    let (mfa_token, proof) = match body {
+        MfaBody::Code { mfa_token, code } => (mfa_token, SecondProof::Code(code)),
+        MfaBody::Passkey { mfa_token, passkey } => (mfa_token, SecondProof::Passkey(passkey)),
+    };
     let tokens = s
         .flows
-        .login_second_factor(&body.mfa_token, proof, &client)
+        .login_second_factor(&mfa_token, proof, &client)
         .await?;
     Ok(NoStore(Json(Tokens::from(tokens))))
+}
+
+/// `{mfa_token}`: the step whose passkey check starts.
+#[derive(Deserialize, ToSchema)]
+pub struct MfaTokenBody {
+    /// From the `mfa_required` answer.
+    mfa_token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/login/mfa/passkey/options", tag = "accounts",
+    request_body = MfaTokenBody,
+    responses(
+        (status = 200, description = "Options for `navigator.credentials.get` offering the account's passkeys (user verification required); the answer goes to `POST /api/v1/login/mfa` as `{mfa_token, passkey}` within 5 minutes, once. Asking again replaces them.", body = MfaPasskeyOptions),
+        (status = 401, description = "`mfa_token_invalid`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: passkeys are off", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`no_passkey`: the account has no passkey", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn login_mfa_passkey_options(
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<MfaTokenBody>,
+) -> Result<NoStore<Json<MfaPasskeyOptions>>, Error> {
+    let public_key = s
+        .flows
+        .passkey_second_factor_options(&body.mfa_token)
+        .await?;
+    Ok(NoStore(Json(MfaPasskeyOptions::new(public_key))))
 }
 
 #[utoipa::path(post, path = "/api/v1/login/email", tag = "accounts",

@@ -96,6 +96,12 @@ pub fn routes() -> Vec<Route> {
             .limited(LimitKey::ResendVerification),
         Route::new(Post, "/login", accounts::login).limited(LimitKey::Login),
         Route::new(Post, "/login/mfa", accounts::login_mfa).limited(LimitKey::Login),
+        Route::new(
+            Post,
+            "/login/mfa/passkey/options",
+            accounts::login_mfa_passkey_options,
+        )
+        .limited(LimitKey::Login),
         Route::new(Post, "/login/email", accounts::sign_in_by_email).limited(LimitKey::SignInEmail),
         Route::new(Post, "/login/email/confirm", accounts::confirm_sign_in)
             .limited(LimitKey::SignInConfirm),

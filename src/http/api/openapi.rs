@@ -116,6 +116,7 @@ fn problem(description: &str) -> RefOr<Response> {
         accounts::resend_verification,
         accounts::login,
         accounts::login_mfa,
+        accounts::login_mfa_passkey_options,
         accounts::sign_in_by_email,
         accounts::confirm_sign_in,
         accounts::refresh,

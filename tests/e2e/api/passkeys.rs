@@ -368,3 +368,189 @@ async fn nothing_of_a_ceremony_is_readable_at_rest() {
         );
     }
 }
+
+/// `POST /login/mfa/passkey/options` for a second-factor step: its options.
+async fn second_factor_options(app: &TestApp, mfa_token: &str) -> Value {
+    let r = app
+        .post(
+            "/api/v1/login/mfa/passkey/options",
+            json!({"mfa_token": mfa_token}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    body(r).await
+}
+
+async fn second_step(app: &TestApp, mfa_token: &str, credential: Value) -> reqwest::Response {
+    app.post(
+        "/api/v1/login/mfa",
+        json!({"mfa_token": mfa_token, "passkey": credential}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_passkey_is_a_second_factor_after_the_password_and_the_owner_is_told() {
+    use crate::api::second_factor::{amr_of, mfa_token, with_app};
+    let app = TestApp::spawn_with(|s| {
+        s.first_admin_email = Some("boss@example.com".parse().expect("address"));
+        s.first_admin_password = Some(PASSWORD.to_owned().into());
+    })
+    .await;
+    let email = "dee@example.com";
+    let (access, _) = app.logged_in(email).await;
+    let (mut passkey, id) = add_passkey(&app, &access, "Phone").await;
+    let notice = app
+        .smtp
+        .with_subject(email, "sign-in method was added")
+        .await;
+    assert!(notice.text.contains("passkey"), "{}", notice.text);
+    let me = body(app.get_auth("/api/v1/me", &access).await).await;
+    assert_eq!(
+        me["mfa"],
+        json!({"totp": false, "passkeys": 1, "recovery_codes_left": 0})
+    );
+
+    // The password alone no longer signs in: the step offers the passkey.
+    let r = app.login(email, PASSWORD).await;
+    let problem = assert_problem(r, StatusCode::UNAUTHORIZED, "mfa_required").await;
+    assert_eq!(problem["methods"], json!(["passkey"]));
+    let token = str_of(&problem, "mfa_token");
+    let options = second_factor_options(&app, &token).await;
+    let pk = &options["publicKey"];
+    assert_eq!(pk["userVerification"], "required");
+    assert_eq!(pk["rpId"], "localhost");
+    assert_eq!(pk["allowCredentials"].as_array().map(Vec::len), Some(1));
+    assert!(options.get("challenge_id").is_none(), "the token names it");
+
+    // An answer without user verification is refused and spends the options.
+    passkey.verified = false;
+    let refused = passkey.assert(pk);
+    assert_problem(
+        second_step(&app, &token, refused).await,
+        StatusCode::BAD_REQUEST,
+        "passkey_invalid",
+    )
+    .await;
+    passkey.verified = true;
+    let spent = passkey.assert(pk);
+    assert_problem(
+        second_step(&app, &token, spent).await,
+        StatusCode::BAD_REQUEST,
+        "passkey_invalid",
+    )
+    .await;
+
+    // New options, a right answer: the tokens, amr ["pwd", "hwk"]; the step is over.
+    let options = second_factor_options(&app, &token).await;
+    let credential = passkey.assert(&options["publicKey"]);
+    let r = second_step(&app, &token, credential.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (signed_in, _) = tokens_of(r).await;
+    assert_eq!(amr_of(&signed_in), ["pwd", "hwk"]);
+    assert_problem(
+        second_step(&app, &token, credential).await,
+        StatusCode::UNAUTHORIZED,
+        "mfa_token_invalid",
+    )
+    .await;
+    let r = app
+        .post(
+            "/api/v1/login/mfa/passkey/options",
+            json!({"mfa_token": token}),
+        )
+        .await;
+    assert_problem(r, StatusCode::UNAUTHORIZED, "mfa_token_invalid").await;
+    let listed = body(app.get_auth("/api/v1/me/passkeys", &access).await).await;
+    assert!(listed[0]["last_used_at"].is_string(), "{listed}");
+
+    // A passkey sign-in stays complete by itself.
+    let options = sign_in_options(&app).await;
+    let credential = passkey.assert(&options["publicKey"]);
+    let (alone, _) = tokens_of(sign_in(&app, &options, credential).await).await;
+    assert_eq!(amr_of(&alone), ["hwk"]);
+
+    // Five wrong answers end the step, as five wrong codes do.
+    let token = mfa_token(&app, email).await;
+    for _ in 0..5 {
+        let options = second_factor_options(&app, &token).await;
+        let wrong = passkey.assert_with_counter(&options["publicKey"], 1);
+        assert_problem(
+            second_step(&app, &token, wrong).await,
+            StatusCode::BAD_REQUEST,
+            "passkey_invalid",
+        )
+        .await;
+    }
+    let r = app
+        .post(
+            "/api/v1/login/mfa/passkey/options",
+            json!({"mfa_token": token}),
+        )
+        .await;
+    assert_problem(r, StatusCode::UNAUTHORIZED, "mfa_token_invalid").await;
+
+    // Removed, the owner is told, and the password alone signs in again.
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/me/passkeys/{id}")))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let notice = app
+        .smtp
+        .with_subject(email, "sign-in method was removed")
+        .await;
+    assert!(notice.text.contains("passkey"), "{}", notice.text);
+    assert_eq!(app.login(email, PASSWORD).await.status(), StatusCode::OK);
+
+    // An account with only an app has no passkey to offer.
+    let (other, _) = app.logged_in("eve@example.com").await;
+    with_app(&app, &other).await;
+    let token = mfa_token(&app, "eve@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/login/mfa/passkey/options",
+            json!({"mfa_token": token}),
+        )
+        .await;
+    assert_problem(r, StatusCode::CONFLICT, "no_passkey").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_operators_reset_removes_passkeys_too() {
+    let app = TestApp::spawn_with(|s| {
+        s.first_admin_email = Some("boss@example.com".parse().expect("address"));
+        s.first_admin_password = Some(PASSWORD.to_owned().into());
+    })
+    .await;
+    let (admin, _) = app.log_in("boss@example.com").await;
+    let email = "fay@example.com";
+    let (access, _) = app.logged_in(email).await;
+    let (mut passkey, _) = add_passkey(&app, &access, "Key").await;
+    let id = str_of(&body(app.get_auth("/api/v1/me", &access).await).await, "id");
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/admin/users/{id}/mfa")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    app.smtp.with_subject(email, "was removed").await;
+    let listed = body(app.get_auth("/api/v1/me/passkeys", &access).await).await;
+    assert_eq!(listed, json!([]));
+    assert_eq!(app.login(email, PASSWORD).await.status(), StatusCode::OK);
+    let options = sign_in_options(&app).await;
+    let credential = passkey.assert(&options["publicKey"]);
+    assert_problem(
+        sign_in(&app, &options, credential).await,
+        StatusCode::UNAUTHORIZED,
+        "passkey_invalid",
+    )
+    .await;
+    app.stop().await;
+}

@@ -709,6 +709,39 @@ async fn every_answer_of_a_full_lifecycle_matches_the_served_document() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // The passkey as the second factor after bob's password.
+    let r = c
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/login",
+            None,
+            Some(json!({"email": bob, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.body["code"], "mfa_required", "{}", r.body);
+    let mfa_token = str_of(&r.body, "mfa_token");
+    let options = c
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/login/mfa/passkey/options",
+            None,
+            Some(json!({"mfa_token": mfa_token})),
+        )
+        .await;
+    assert_eq!(options.status, StatusCode::OK, "{}", options.body);
+    let credential = passkey.assert(&options.body["publicKey"]);
+    let r = c
+        .call(
+            &app,
+            post.clone(),
+            "/api/v1/login/mfa",
+            None,
+            Some(json!({"mfa_token": mfa_token, "passkey": credential})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = c
         .call(
             &app,

@@ -534,3 +534,63 @@ async fn one_mfa_token_on_two_servers_at_once_signs_in_once() {
     }
     pair.assert_no_panics();
 }
+
+/// A passkey as the second factor: one assertion for one `mfa_token`, sent to both servers at
+/// once, signs in once; the others find the step used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_passkey_second_factor_on_two_servers_at_once_signs_in_once() {
+    use crate::support::passkey::SoftPasskey;
+    let Some(pair) = Pair::start().await else {
+        return;
+    };
+    let email = "second-passkey@example.com";
+    let (access, _) = pair.account(email).await;
+    let (status, options) = pair
+        .post_auth(
+            0,
+            "/api/v1/me/passkeys/options",
+            &access,
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{options}");
+    let (mut passkey, credential) = SoftPasskey::register(&options["publicKey"], PUBLIC_URL);
+    let (status, body) = pair
+        .post_auth(
+            0,
+            "/api/v1/me/passkeys",
+            &access,
+            json!({"challenge_id": options["challenge_id"], "credential": credential}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    for round in 0..ROUNDS / 2 {
+        let (status, problem) = pair
+            .post(
+                round,
+                "/api/v1/login",
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+        let token = str_of(&problem, "mfa_token");
+        let (status, options) = pair
+            .post(
+                round + 1,
+                "/api/v1/login/mfa/passkey/options",
+                json!({"mfa_token": token}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{options}");
+        let credential = passkey.assert(&options["publicKey"]);
+        let body = json!({"mfa_token": token, "passkey": credential});
+        let answers = pair.race("/api/v1/login/mfa", vec![body; RACERS]).await;
+        assert_one_winner(
+            &format!("round {round}"),
+            &answers,
+            200,
+            (401, "mfa_token_invalid"),
+        );
+    }
+    pair.assert_no_panics();
+}
