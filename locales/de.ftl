@@ -180,6 +180,7 @@ page-sign-in-email = Anmeldecode per E-Mail senden
 mfa-title = Bestätigung in zwei Schritten
 mfa-intro = Gib den 6-stelligen Code aus deiner Authenticator-App oder einen deiner Wiederherstellungscodes ein.
 mfa-button = Weiter
+mfa-passkey = Stattdessen einen Passkey verwenden
 field-mfa-code = Code
 field-mfa-code-hint = 6 Ziffern aus der App oder ein Wiederherstellungscode wie abcde-12345
 error-mfa-code = Dieser Code funktioniert nicht. Nimm den neuesten Code aus deiner App (jeder gilt einmal) oder einen unbenutzten Wiederherstellungscode.

@@ -182,6 +182,7 @@ page-sign-in-email = Email me a sign-in code
 mfa-title = Two-step verification
 mfa-intro = Enter the 6-digit code from your authenticator app, or one of your recovery codes.
 mfa-button = Continue
+mfa-passkey = Use a passkey instead
 field-mfa-code = Code
 field-mfa-code-hint = 6 digits from the app, or a recovery code like abcde-12345
 error-mfa-code = That code doesn’t work. Use the newest code from your app (each works once), or an unused recovery code.

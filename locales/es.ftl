@@ -180,6 +180,7 @@ page-sign-in-email = Enviarme un código por correo
 mfa-title = Verificación en dos pasos
 mfa-intro = Escribe el código de 6 cifras de tu app de autenticación, o uno de tus códigos de recuperación.
 mfa-button = Continuar
+mfa-passkey = Usar una llave de acceso
 field-mfa-code = Código
 field-mfa-code-hint = 6 cifras de la app, o un código de recuperación como abcde-12345
 error-mfa-code = Ese código no funciona. Usa el código más reciente de tu app (cada uno sirve una vez) o un código de recuperación sin usar.

@@ -180,6 +180,7 @@ page-sign-in-email = Recevoir un code de connexion par e-mail
 mfa-title = Validation en deux étapes
 mfa-intro = Saisissez le code à 6 chiffres de votre application d’authentification, ou l’un de vos codes de récupération.
 mfa-button = Continuer
+mfa-passkey = Utiliser une clé d’accès
 field-mfa-code = Code
 field-mfa-code-hint = 6 chiffres de l’application, ou un code de récupération comme abcde-12345
 error-mfa-code = Ce code ne fonctionne pas. Utilisez le dernier code de votre application (chacun ne sert qu’une fois) ou un code de récupération inutilisé.

@@ -180,6 +180,7 @@ page-sign-in-email = Mejla mig en inloggningskod
 mfa-title = Tvåstegsverifiering
 mfa-intro = Ange den 6-siffriga koden från din autentiseringsapp, eller en av dina återställningskoder.
 mfa-button = Fortsätt
+mfa-passkey = Använd en nyckel i stället
 field-mfa-code = Kod
 field-mfa-code-hint = 6 siffror från appen, eller en återställningskod som abcde-12345
 error-mfa-code = Koden fungerar inte. Använd den senaste koden från appen (varje kod fungerar en gång) eller en oanvänd återställningskod.

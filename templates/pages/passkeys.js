@@ -147,6 +147,31 @@
     });
   }
 
+  // The second-factor step after a password: "Use a passkey instead" (the account's own
+  // passkeys; the step's token names the options).
+  var second = document.querySelector("form[data-passkey=second-factor]");
+  if (second) {
+    second.hidden = false;
+    second.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var token = second.querySelector("input[name=mfa_token]").value;
+      post("/api/v1/login/mfa/passkey/options", JSON.stringify({ mfa_token: token }), "application/json")
+        .then(function (started) {
+          return navigator.credentials
+            .get({ publicKey: requestOptions(started.publicKey) })
+            .then(function (credential) {
+              submitWith(second.action, {
+                mfa_token: token,
+                credential: JSON.stringify(credentialJSON(credential)),
+              });
+            });
+        })
+        .catch(function () {
+          showError(second, second.getAttribute("data-error"));
+        });
+    });
+  }
+
   // /account: "Add a passkey" checks the password, then asks the authenticator.
   var add = document.getElementById("passkey-add");
   if (add) {

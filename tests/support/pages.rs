@@ -27,6 +27,7 @@ pub const PATHS: &[&str] = &[
     "/account/mfa/totp/off",
     "/account/mfa/recovery-codes",
     "/login/mfa",
+    "/login/mfa/passkey",
     "/sign-in",
     "/sign-in/email",
     "/sign-in/code",

@@ -60,6 +60,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             limited(post(sign_in::mfa_submit), LimitKey::Login),
         )
         .route(
+            sign_in::MFA_PASSKEY_PATH,
+            limited(post(sign_in::mfa_passkey_submit), LimitKey::Login),
+        )
+        .route(
             sign_in::EMAIL_PATH,
             get(sign_in::email_page)
                 .merge(limited(post(sign_in::email_submit), LimitKey::SignInEmail)),

@@ -30,6 +30,8 @@ use crate::{
 
 /// The path of the second-factor step's form.
 pub const MFA_PATH: &str = "/login/mfa";
+/// Where the step's passkey answer is posted (by the page's script).
+pub const MFA_PASSKEY_PATH: &str = "/login/mfa/passkey";
 /// "Email me a sign-in code".
 pub const EMAIL_PATH: &str = "/sign-in/email";
 /// The form for the emailed code.
@@ -85,9 +87,15 @@ pub async fn signed_in(s: &AppState, tokens: &TokenPair) -> Response {
 }
 
 /// The second-factor step: the code of the authenticator app or a recovery code.
-pub fn mfa_step(p: &Pages, v: &Visitor, token: &str, problem: Option<Problem>) -> Response {
+pub fn mfa_step(
+    p: &Pages,
+    v: &Visitor,
+    token: &str,
+    passkey: bool,
+    problem: Option<Problem>,
+) -> Response {
     let t = |k: &str| p.t(v.lang, k);
-    let form = FormView::new("login-mfa", MFA_PATH, t("mfa-button"))
+    let mut form = FormView::new("login-mfa", MFA_PATH, t("mfa-button"))
         .hidden("mfa_token", token.to_owned())
         .field(
             Field::new("code", t("field-mfa-code"), "text", "one-time-code")
@@ -95,14 +103,31 @@ pub fn mfa_step(p: &Pages, v: &Visitor, token: &str, problem: Option<Problem>) -
                 .max_chars(32),
         )
         .problem(problem);
-    p.form_page(
+    if passkey {
+        // Kept through a wrong code, so the passkey button stays.
+        form = form.hidden("passkey", "1".to_owned());
+    }
+    let page = FormPage {
+        title: t("mfa-title"),
+        intro: Some(t("mfa-intro")),
+        form,
+        links: Vec::new(),
+    };
+    if !passkey {
+        return p.form_page(v, page);
+    }
+    // "Use a passkey instead": shown by the page's script, which makes the WebAuthn call.
+    let button = context! {
+        action => MFA_PASSKEY_PATH,
+        kind => "second-factor",
+        mfa_token => token,
+        label => t("mfa-passkey"),
+        error => t("passkey-failed"),
+    };
+    p.form_page_with(
         v,
-        FormPage {
-            title: t("mfa-title"),
-            intro: Some(t("mfa-intro")),
-            form,
-            links: Vec::new(),
-        },
+        page,
+        context! { passkey => button, script => PASSKEY_SCRIPT_PATH.as_str() },
     )
 }
 
@@ -115,20 +140,24 @@ pub async fn after_first_factor(
 ) -> Result<Response, Error> {
     match result {
         Ok(tokens) => Ok(signed_in(s, &tokens).await),
-        Err(Error::MfaRequired(challenge)) => Ok(step_for(&s.pages, v, &challenge)),
+        Err(Error::MfaRequired(challenge)) => Ok(step_for(s, v, &challenge)),
         Err(Error::RateLimited { retry_after }) => Ok(too_many_requests(&s.pages, v, retry_after)),
         Err(e) => Err(e),
     }
 }
 
-fn step_for(p: &Pages, v: &Visitor, challenge: &MfaChallenge) -> Response {
-    mfa_step(p, v, challenge.token(), None)
+fn step_for(s: &AppState, v: &Visitor, challenge: &MfaChallenge) -> Response {
+    let passkey =
+        s.flows.relying_party.is_some() && challenge.methods().iter().any(|m| m == "passkey");
+    mfa_step(&s.pages, v, challenge.token(), passkey, None)
 }
 
 #[derive(Deserialize)]
 pub struct MfaForm {
     mfa_token: String,
     code: String,
+    #[serde(default)]
+    passkey: Option<String>,
 }
 
 pub async fn mfa_submit(
@@ -150,7 +179,7 @@ pub async fn mfa_submit(
         Err(Error::RateLimited { retry_after }) => too_many_requests(p, &v, retry_after),
         Err(Error::CodeInvalid) => {
             let problem = Problem::at("code", p.t(v.lang, "error-mfa-code"));
-            mfa_step(p, &v, &f.mfa_token, Some(problem))
+            mfa_step(p, &v, &f.mfa_token, f.passkey.is_some(), Some(problem))
         }
         // A dead step: sign in again, with the reason above the form.
         Err(Error::MfaTokenInvalid) => {
@@ -159,7 +188,7 @@ pub async fn mfa_submit(
         }
         Err(e) => {
             let problem = explain(p, v.lang, &e, None);
-            mfa_step(p, &v, &f.mfa_token, Some(problem))
+            mfa_step(p, &v, &f.mfa_token, f.passkey.is_some(), Some(problem))
         }
     }
 }
@@ -330,6 +359,48 @@ pub async fn link_submit(
         Err(e) => {
             let problem = explain(p, v.lang, &e, None);
             link_form(p, &v, &token, Some(problem))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MfaPasskeyForm {
+    mfa_token: String,
+    credential: String,
+}
+
+/// "Use a passkey instead": the script puts the assertion here.
+pub async fn mfa_passkey_submit(
+    State(s): State<AppState>,
+    v: Visitor,
+    client: Client,
+    form: Result<Form<MfaPasskeyForm>, FormRejection>,
+) -> Response {
+    let p = &s.pages;
+    let Ok(Form(f)) = form else {
+        return Redirect::to("/login").into_response();
+    };
+    let result = match serde_json::from_str::<serde_json::Value>(&f.credential) {
+        Ok(credential) => {
+            s.flows
+                .login_second_factor(&f.mfa_token, SecondProof::Passkey(credential), &client)
+                .await
+        }
+        Err(_) => Err(Error::PasskeyRefused),
+    };
+    match result {
+        Ok(tokens) => signed_in(&s, &tokens).await,
+        Err(Error::RateLimited { retry_after }) => too_many_requests(p, &v, retry_after),
+        Err(Error::MfaTokenInvalid) => {
+            let problem = Problem::form(p.t(v.lang, "error-mfa-token"));
+            login_form(&s, &v, None, Some(problem))
+        }
+        Err(e) => {
+            let problem = match e {
+                Error::PasskeyRefused => Problem::form(p.t(v.lang, "passkey-failed")),
+                e => explain(p, v.lang, &e, None),
+            };
+            mfa_step(p, &v, &f.mfa_token, true, Some(problem))
         }
     }
 }

@@ -524,6 +524,17 @@ async fn a_person_adds_a_passkey_and_signs_in_with_it() {
         "its use is listed"
     );
 
+    // After the password, the passkey is the second step.
+    w.press("header form button[type=submit]").await;
+    w.expect_page(&login).await;
+    w.type_into("#login-email", email).await;
+    w.type_into("#login-password", PASSWORD).await;
+    w.press("#login button[type=submit]").await;
+    w.expect_page(&w.t("mfa-title")).await;
+    w.press("form[data-passkey=second-factor] button").await;
+    let page = w.expect_page(&w.t("account-title")).await;
+    assert!(page.contains(email));
+
     // Removed, the passkey is gone from the list.
     w.press("form[action='/account/passkeys/remove'] button")
         .await;
