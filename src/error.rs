@@ -38,6 +38,15 @@ pub enum Error {
     Forbidden,
     #[error("the refresh token is not valid")]
     InvalidRefreshToken,
+    /// A refresh token rotated out moments ago by a concurrent refresh (another tab): refused
+    /// like any dead token, but the session lives on with the newer token.
+    #[error(
+        "this refresh token was just replaced by a concurrent refresh; the session goes on with the newer one"
+    )]
+    RefreshSuperseded,
+    /// A request that uses the refresh cookie from an origin that may not (contract §12).
+    #[error("this origin may not use the refresh cookie")]
+    ForeignOrigin,
     #[error("the link is not valid")]
     TokenInvalid,
     #[error("the link has expired")]

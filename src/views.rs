@@ -150,8 +150,11 @@ pub struct Tokens {
     token_type: TokenType,
     /// Seconds until the access token expires.
     expires_in: u64,
-    /// Single-use: each refresh returns a new one.
-    refresh_token: String,
+    /// Single-use: each refresh returns a new one. Absent when the request asked for the
+    /// refresh cookie (`Latchkey-Refresh: cookie`): the token is then in that cookie only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    refresh_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -165,8 +168,16 @@ impl From<TokenPair> for Tokens {
             access_token: t.access_token,
             token_type: TokenType::Bearer,
             expires_in: t.expires_in,
-            refresh_token: t.refresh_token,
+            refresh_token: Some(t.refresh_token),
         }
+    }
+}
+
+impl Tokens {
+    /// The answer when the refresh token went into the cookie instead.
+    pub fn without_refresh_token(mut self) -> Self {
+        self.refresh_token = None;
+        self
     }
 }
 
@@ -429,6 +440,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     methods: Option<Vec<String>>,
+    /// Present (true) on an `invalid_refresh_token` whose token was rotated out moments ago by
+    /// a concurrent refresh: the session is not over, another tab holds its newer token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    superseded: Option<bool>,
 }
 
 impl Problem {
@@ -442,7 +458,14 @@ impl Problem {
             errors: None,
             mfa_token: None,
             methods: None,
+            superseded: None,
         }
+    }
+
+    /// The refresh token lost a race with a concurrent refresh of the same session.
+    pub fn superseded(mut self) -> Self {
+        self.superseded = Some(true);
+        self
     }
 
     /// The second-factor step of a log-in (`mfa_required`).

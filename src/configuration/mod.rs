@@ -228,6 +228,13 @@ pub struct Settings {
     /// `LATCHKEY_WEBAUTHN_RP_ID`: the WebAuthn relying party id; `None` takes the host of the
     /// public URL (contract §11).
     pub webauthn_rp_id: Option<String>,
+    /// `LATCHKEY_REFRESH_COOKIE`: browser clients may keep the refresh token in an HttpOnly
+    /// cookie (contract §12).
+    pub refresh_cookie: bool,
+    /// `LATCHKEY_APP_URL`: where "Continue" leads once a page flow is done; unset: `/account`.
+    pub app_url: Option<Url>,
+    /// `LATCHKEY_RETURN_URLS`: the prefixes a `?return_to=` may point under.
+    pub return_urls: Vec<Url>,
     /// `LATCHKEY_WEBHOOK_URL` with its secrets; `None`: no events are sent.
     pub webhook: Option<WebhookSettings>,
     pub trusted_proxies: Vec<IpNet>,
@@ -350,6 +357,9 @@ impl Settings {
             product_name: src.parse("product_name", "Latchkey", parse_product_name)?,
             cors_origins: src.parse("cors_origins", "", parse_origins)?,
             webauthn_rp_id: src.parse_opt("webauthn_rp_id", parse_rp_id)?,
+            refresh_cookie: src.parse("refresh_cookie", "off", parse_bool)?,
+            app_url: src.parse_opt("app_url", parse_base_url_with_query)?,
+            return_urls: src.parse("return_urls", "", parse_return_urls)?,
             webhook: webhook_settings(&mut src)?,
             trusted_proxies: src.parse("trusted_proxies", "", parse_proxies)?,
             password_hash: src.parse("password_hash", "argon2id:m=19456,t=2,p=1", from_str)?,
@@ -516,6 +526,37 @@ fn parse_base_url(s: &str) -> Result<Url, InvalidValue> {
         return Err(InvalidValue::QueryOrFragment);
     }
     Ok(url)
+}
+
+/// An http(s) URL to send a browser to; a query is fine, a fragment too.
+fn parse_base_url_with_query(s: &str) -> Result<Url, InvalidValue> {
+    let url = parse_url(s)?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(InvalidValue::expected("an http(s) URL", s));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(InvalidValue::expected(
+            "an http(s) URL without user:password@",
+            s,
+        ));
+    }
+    Ok(url)
+}
+
+/// Comma-separated http(s) URL prefixes; each is kept parsed, so that a `return_to` is
+/// compared by scheme, host, port and path, never as text.
+fn parse_return_urls(s: &str) -> Result<Vec<Url>, InvalidValue> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let url = parse_base_url_with_query(p)?;
+            if url.query().is_some() || url.fragment().is_some() {
+                return Err(InvalidValue::QueryOrFragment);
+            }
+            Ok(url)
+        })
+        .collect()
 }
 
 fn parse_dir(s: &str) -> Result<PathBuf, InvalidValue> {

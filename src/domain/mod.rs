@@ -16,6 +16,7 @@ pub mod new_password;
 pub mod passkey;
 pub mod password;
 pub mod second_factor;
+pub mod return_to;
 pub mod time;
 pub mod tokens;
 pub mod webhooks;

@@ -179,9 +179,12 @@ impl Flows {
             return Err(Error::InvalidRefreshToken);
         };
         if !hash.matches(&state.refresh_hash) {
+            // An ended session has nothing left to protect or to hand on.
+            if state.revoked_at.is_some() || state.expires_at <= now {
+                return Err(Error::InvalidRefreshToken);
+            }
             drop(conn);
-            self.on_dead_refresh_token(session_id, hash, now).await?;
-            return Err(Error::InvalidRefreshToken);
+            return Err(self.on_dead_refresh_token(session_id, hash, now).await?);
         }
         if state.revoked_at.is_some() || state.expires_at <= now {
             return Err(Error::InvalidRefreshToken);
@@ -203,13 +206,15 @@ impl Flows {
     }
 
     /// A token that is not the session's current one: reuse if the session rotated it out
-    /// (revoking it after the grace period), a forgery otherwise (nothing happens).
+    /// (revoking it after the grace period), a forgery otherwise (nothing happens). Answers
+    /// the refusal to give: within the grace the token is `RefreshSuperseded`, so the losing
+    /// tab can tell that the session lives on.
     async fn on_dead_refresh_token(
         &self,
         session_id: Uuid,
         hash: TokenHash,
         now: Millis,
-    ) -> Result<(), Error> {
+    ) -> Result<Error, Error> {
         let rotated_at = self
             .store
             .read()
@@ -217,11 +222,11 @@ impl Flows {
             .rotated_refresh_at(session_id, hash)
             .await?;
         let Some(rotated_at) = rotated_at else {
-            return Ok(());
+            return Ok(Error::InvalidRefreshToken);
         };
         if rotated_at.elapsed_at(now) < REUSE_GRACE {
             tracing::info!(session = %session_id, "refresh token presented again right after its rotation: refused, session kept");
-            return Ok(());
+            return Ok(Error::RefreshSuperseded);
         }
         let revoked = self
             .store
@@ -232,7 +237,7 @@ impl Flows {
         if revoked {
             tracing::warn!(session = %session_id, "refresh token reused: revoking the session");
         }
-        Ok(())
+        Ok(Error::InvalidRefreshToken)
     }
 
     /// Ends the session a refresh token belongs to, if the session really issued that token

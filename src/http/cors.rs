@@ -8,7 +8,7 @@
 use axum::{
     Router,
     extract::Request,
-    http::{HeaderValue, Method, StatusCode, header},
+    http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
@@ -23,7 +23,8 @@ const SCOPE: &str = "/api/v1";
 /// Adds CORS for `origins` to the `/api/v1` part of `app`; `app` unchanged when there are none.
 /// Applied around the whole router (not to the nested API router) so that it also covers the
 /// method-not-allowed answers the top-level router makes for API paths.
-pub fn scoped(app: Router<AppState>, origins: &[String]) -> Router<AppState> {
+/// `credentials`: `LATCHKEY_REFRESH_COOKIE=on`, the one case the API uses a cookie (§12).
+pub fn scoped(app: Router<AppState>, origins: &[String], credentials: bool) -> Router<AppState> {
     let allowed: Vec<HeaderValue> = origins
         .iter()
         .filter_map(|o| HeaderValue::from_str(o).ok())
@@ -34,9 +35,15 @@ pub fn scoped(app: Router<AppState>, origins: &[String]) -> Router<AppState> {
     let layer = CorsLayer::new()
         .allow_origin(AllowOrigin::list(allowed.clone()))
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        // The API uses no cookies: credentials are never allowed.
-        .allow_credentials(false);
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static(super::refresh_cookie::HEADER),
+        ])
+        // A 429's `Retry-After` tells a script when to try again (contract §2).
+        .expose_headers([header::RETRY_AFTER])
+        // Only the refresh cookie needs credentials; without it the API uses no cookies.
+        .allow_credentials(credentials);
     app.layer(middleware::from_fn(move |request: Request, next: Next| {
         let allowed = allowed.clone();
         let layer = layer.clone();

@@ -6,6 +6,7 @@ mod cors;
 pub mod pages;
 pub mod problem;
 pub mod rate_limit;
+pub mod refresh_cookie;
 pub mod rejection;
 pub mod server;
 
@@ -73,7 +74,11 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .nest(
             "/api/v1",
-            cors::scoped(api::router(&state), &state.flows.settings.cors_origins),
+            cors::scoped(
+                api::router(&state),
+                &state.flows.settings.cors_origins,
+                state.flows.settings.refresh_cookie,
+            ),
         )
         .merge(pages::router(&state));
     for route in ops_routes() {
@@ -91,10 +96,11 @@ pub fn router(state: AppState) -> Router {
         )
     });
     let cors_origins = state.flows.settings.cors_origins.clone();
+    let credentials = state.flows.settings.refresh_cookie;
     let app = app
         .fallback(|| async { Error::NotFound })
         .method_not_allowed_fallback(|| async { rejection::Refusal::MethodNotAllowed });
-    cors::scoped(app, &cors_origins)
+    cors::scoped(app, &cors_origins, credentials)
         // Inside the router, so that the matched route (not the raw URI) is known.
         .layer(middleware::from_fn(track_requests))
         .with_state(state)

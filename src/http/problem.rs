@@ -36,6 +36,7 @@ impl IntoResponse for Error {
             Self::MfaRequired(challenge) => problem_with(&row, detail, |body| {
                 body.with_mfa(challenge.token(), challenge.methods())
             }),
+            Self::RefreshSuperseded => problem_with(&row, detail, Problem::superseded),
             _ => problem(&row, detail),
         };
         let headers = response.headers_mut();

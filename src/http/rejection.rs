@@ -116,7 +116,10 @@ pub fn error(e: &Error) -> Row<'static> {
         Error::AccountDisabled => Row::of(S::FORBIDDEN, "account_disabled"),
         Error::Unauthorized => Row::of(S::UNAUTHORIZED, "unauthorized"),
         Error::Forbidden => Row::of(S::FORBIDDEN, "forbidden"),
-        Error::InvalidRefreshToken => Row::of(S::UNAUTHORIZED, "invalid_refresh_token"),
+        Error::InvalidRefreshToken | Error::RefreshSuperseded => {
+            Row::of(S::UNAUTHORIZED, "invalid_refresh_token")
+        }
+        Error::ForeignOrigin => Row::of(S::FORBIDDEN, "forbidden"),
         Error::TokenInvalid => Row::of(S::BAD_REQUEST, "token_invalid"),
         Error::TokenExpired => Row::of(S::GONE, "token_expired"),
         Error::TokenUsed => Row::of(S::CONFLICT, "token_used"),

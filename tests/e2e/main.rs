@@ -28,6 +28,7 @@ mod api {
     mod passkeys;
     mod password;
     mod password_guessing;
+    mod refresh_cookie;
     mod refresh_tokens;
     mod revert_guard;
     pub(crate) mod second_factor;
@@ -87,6 +88,7 @@ mod pages {
     mod link_pages;
     mod page_experience;
     mod sign_in_pages;
+    mod return_to;
     mod site_map;
 }
 

@@ -4,6 +4,7 @@ use axum::{
     Json,
     extract::State,
     http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -11,8 +12,13 @@ use utoipa::ToSchema;
 use crate::{
     domain::{accounts::DisplayName, email::EmailAddress, locale::Locale, password::NewPassword},
     error::Error,
-    flows::{Client, Registration, SecondProof},
-    http::{AppState, NoStore, accept_language, problem::ApiJson},
+    flows::{Client, Registration, SecondProof, TokenPair},
+    http::{
+        AppState, NoStore, accept_language,
+        problem::ApiJson,
+        refresh_cookie::{self, Jar},
+        rejection::Refusal,
+    },
     views::{
         EmailChangeConfirmed, MfaPasskeyOptions, PasswordChanged, Problem, ResetSent, Reverted,
         SignInSent, Tokens, VerificationSent, Verified,
@@ -185,55 +191,119 @@ pub struct LoginBody {
 #[utoipa::path(post, path = "/api/v1/login", tag = "accounts",
     request_body = LoginBody,
     responses(
-        (status = 200, description = "Access and refresh tokens", body = Tokens),
+        (status = 200, description = "Access and refresh tokens; with `Latchkey-Refresh: cookie` (and `LATCHKEY_REFRESH_COOKIE=on`) the refresh token is set as the `latchkey_app_refresh` cookie instead of in the body", body = Tokens),
         (status = 400, description = "`invalid_email`, `validation_failed`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_credentials`; `mfa_required`: the password was right and the account has a second factor (the problem then carries the step's token and methods for POST /api/v1/login/mfa)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`email_not_verified`, `account_disabled` (only with the right password)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`email_not_verified`, `account_disabled` (only with the right password); `forbidden`: the cookie asked for from an origin that may not use it", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-    ))]
+    ),
+    params(("Latchkey-Refresh" = Option<String>, Header, description = "`cookie`: keep the refresh token in an HttpOnly cookie (section 12)")))]
 pub async fn login(
     State(s): State<AppState>,
     client: Client,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<LoginBody>,
-) -> Result<NoStore<Json<Tokens>>, Error> {
+) -> Result<Response, Error> {
+    let cookie_mode = refresh_cookie::requested(&s, &headers)?;
     let email = EmailAddress::parse(&body.email)?;
     let tokens = s.flows.login(&email, &body.password, &client).await?;
-    Ok(NoStore(Json(Tokens::from(tokens))))
+    Ok(tokens_answer(&s, tokens, cookie_mode.then_some(Jar::App)))
 }
 
+/// The tokens, with the refresh token in the body, or in the cookie of `jar`.
+fn tokens_answer(s: &AppState, tokens: TokenPair, jar: Option<Jar>) -> Response {
+    match jar {
+        None => NoStore(Json(Tokens::from(tokens))).into_response(),
+        Some(jar) => {
+            let cookie = refresh_cookie::keep(s, jar, &tokens.refresh_token);
+            let body = Tokens::from(tokens).without_refresh_token();
+            refresh_cookie::with(NoStore(Json(body)), cookie)
+        }
+    }
+}
+
+/// `{refresh_token}`; `{}` with `Latchkey-Refresh: cookie`, which takes the cookie's.
 #[derive(Deserialize, ToSchema)]
 pub struct RefreshBody {
-    refresh_token: String,
+    #[schema(nullable = false)]
+    refresh_token: Option<String>,
+}
+
+impl RefreshBody {
+    /// The body's token, required outside the cookie mode.
+    fn token(self) -> Result<String, Refusal> {
+        self.refresh_token.ok_or_else(|| Refusal::Field {
+            field: "refresh_token".into(),
+            message: "missing field `refresh_token`".into(),
+        })
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/token/refresh", tag = "accounts",
     request_body = RefreshBody,
     responses(
-        (status = 200, description = "New tokens; the presented refresh token is dead from now on", body = Tokens),
-        (status = 401, description = "`invalid_refresh_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`email_not_verified`", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "New tokens; the presented refresh token is dead from now on. With `Latchkey-Refresh: cookie` the token is the cookie's (the app's, else the pages' session), and its successor is set in the same cookie instead of the body", body = Tokens),
+        (status = 400, description = "`validation_failed`: no refresh token in the body (outside the cookie mode)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_refresh_token`; with `\"superseded\": true` when the token was rotated moments ago by a concurrent refresh of the same session (another tab): the session lives on, and the newer token (or cookie) works", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`email_not_verified`; `forbidden`: the cookie used from an origin that may not", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-    ))]
+    ),
+    params(("Latchkey-Refresh" = Option<String>, Header, description = "`cookie`: use and rotate the refresh cookie (section 12)")))]
 pub async fn refresh(
     State(s): State<AppState>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<RefreshBody>,
-) -> Result<NoStore<Json<Tokens>>, Error> {
-    let tokens = s.flows.refresh(&body.refresh_token).await?;
-    Ok(NoStore(Json(Tokens::from(tokens))))
+) -> Result<Response, Error> {
+    if !refresh_cookie::requested(&s, &headers)? {
+        let token = match body.token() {
+            Ok(token) => token,
+            Err(refusal) => return Ok(refusal.into_response()),
+        };
+        let tokens = s.flows.refresh(&token).await?;
+        return Ok(tokens_answer(&s, tokens, None));
+    }
+    let Some((token, jar)) = refresh_cookie::presented(&headers) else {
+        return Err(Error::InvalidRefreshToken);
+    };
+    match s.flows.refresh(&token).await {
+        Ok(tokens) => Ok(tokens_answer(&s, tokens, Some(jar))),
+        // A dead token is of no use to keep; a superseded one was already replaced in the
+        // browser's jar by the refresh that won.
+        Err(e @ Error::InvalidRefreshToken) => {
+            Ok(refresh_cookie::with(e, refresh_cookie::clear(&s, jar)))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/logout", tag = "accounts",
     request_body = RefreshBody,
     responses(
-        (status = 204, description = "The session is ended (an unknown token too)"),
+        (status = 204, description = "The session is ended (an unknown token too); with `Latchkey-Refresh: cookie`, the sessions of the refresh cookies the browser holds end and the cookies are cleared"),
         (status = 400, description = "`validation_failed`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
-    ))]
+        (status = 403, description = "`forbidden`: the cookie used from an origin that may not", body = Problem, content_type = "application/problem+json"),
+    ),
+    params(("Latchkey-Refresh" = Option<String>, Header, description = "`cookie`: end the refresh cookie's session and clear it (section 12)")))]
 pub async fn logout(
     State(s): State<AppState>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<RefreshBody>,
-) -> Result<StatusCode, Error> {
-    s.flows.logout(&body.refresh_token).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, Error> {
+    if !refresh_cookie::requested(&s, &headers)? {
+        let token = match body.token() {
+            Ok(token) => token,
+            Err(refusal) => return Ok(refusal.into_response()),
+        };
+        s.flows.logout(&token).await?;
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    for token in refresh_cookie::all_presented(&headers) {
+        s.flows.logout(&token).await?;
+    }
+    Ok(refresh_cookie::with(
+        StatusCode::NO_CONTENT,
+        refresh_cookie::clear_all(&s),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/password/forgot", tag = "accounts",

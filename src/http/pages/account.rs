@@ -6,7 +6,7 @@
 use axum::{
     Form,
     extract::{State, rejection::FormRejection},
-    http::{HeaderMap, HeaderValue},
+    http::{HeaderMap, HeaderName, HeaderValue},
     response::{IntoResponse, Redirect, Response},
 };
 use minijinja::{Value, context};
@@ -93,11 +93,27 @@ pub async fn login_submit(
     }
 }
 
+/// Signs out: ends the session of every refresh cookie the browser holds (the pages' and an
+/// app's, section 12), clears them, and tells the browser to drop its cached pages, so that
+/// Back cannot show a signed-in page again (the back/forward cache included).
 pub async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(refresh) = cookie(&headers, REFRESH_COOKIE) {
+    for refresh in crate::http::refresh_cookie::all_presented(&headers) {
         let _ = s.flows.logout(&refresh).await;
     }
-    with_cookies(Redirect::to("/login").into_response(), clear_cookies(&s))
+    let mut response = with_cookies(Redirect::to("/login").into_response(), clear_cookies(&s));
+    response.headers_mut().insert(
+        HeaderName::from_static("clear-site-data"),
+        HeaderValue::from_static("\"cache\""),
+    );
+    if s.flows.settings.refresh_cookie
+        && let Some(app) =
+            crate::http::refresh_cookie::clear(&s, crate::http::refresh_cookie::Jar::App)
+    {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, app);
+    }
+    response
 }
 
 pub async fn account_page(State(s): State<AppState>, v: Visitor, headers: HeaderMap) -> Response {
@@ -704,13 +720,7 @@ pub async fn login_passkey_submit(
         Err(_) => Err(Error::PasskeyInvalid),
     };
     match result {
-        Ok(tokens) => {
-            let mut cookies = session_cookies(&s, &tokens);
-            if let Ok(principal) = s.flows.authenticate(&tokens.access_token).await {
-                cookies.extend(language_cookie(&s, &principal));
-            }
-            with_cookies(Redirect::to("/account").into_response(), cookies)
-        }
+        Ok(tokens) => super::sign_in::signed_in(&s, &v, &tokens).await,
         Err(Error::RateLimited { retry_after }) => too_many_requests(p, &v, retry_after),
         Err(e) => {
             let problem = explain(p, v.lang, &e, None);

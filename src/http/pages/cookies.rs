@@ -16,6 +16,29 @@ pub const ACCESS_COOKIE: &str = "latchkey_access";
 pub const REFRESH_COOKIE: &str = "latchkey_refresh";
 /// The cookie that keeps a signed-out visitor's choice of language.
 pub const LANGUAGE_COOKIE: &str = "latchkey_lang";
+/// The cookie that keeps a `return_to` across an email (sign-up, resend, forgotten password):
+/// the link opened in the same browser leads back to the app.
+pub const RETURN_COOKIE: &str = "latchkey_return_to";
+
+/// Remembers the visitor's `return_to` (if any) for the link of the email just sent, as long
+/// as that link lives.
+pub fn remember_return_to(
+    s: &AppState,
+    v: &super::visitor::Visitor,
+    max_age: std::time::Duration,
+    response: Response,
+) -> Response {
+    let Some(r) = &v.return_to else {
+        return response;
+    };
+    let encoded: String = url::form_urlencoded::byte_serialize(r.as_str().as_bytes()).collect();
+    with_cookies(
+        response,
+        set_cookie(s, RETURN_COOKIE, &encoded, max_age.as_secs())
+            .into_iter()
+            .collect(),
+    )
+}
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -52,6 +52,8 @@ async fn list_page(State(s): State<AppState>) -> Result<Response, Error> {
         lang: Locale::En,
         here: "/dev/mailbox".into(),
         signed_in: false,
+        return_to: None,
+        app_url: None,
     };
     let mut response = s.pages.render(
         "mailbox.html",

@@ -220,6 +220,16 @@ impl LinkView {
         self.lead = Some(lead);
         self
     }
+
+    fn carrying(mut self, v: &Visitor) -> Self {
+        self.url = v.carry(&self.url);
+        self
+    }
+}
+
+/// The links of a page with the visitor's `return_to` carried on.
+pub fn carrying(links: Vec<LinkView>, v: &Visitor) -> Vec<LinkView> {
+    links.into_iter().map(|l| l.carrying(v)).collect()
 }
 
 /// A form: its fields, its button, and an error beside the field it is about (or above the
@@ -227,7 +237,7 @@ impl LinkView {
 #[derive(Debug, Serialize)]
 pub struct FormView {
     id: &'static str,
-    action: &'static str,
+    action: String,
     button: String,
     button_class: Option<&'static str>,
     fields: Vec<Field>,
@@ -243,7 +253,7 @@ impl FormView {
     pub fn new(id: &'static str, action: &'static str, button: String) -> Self {
         Self {
             id,
-            action,
+            action: action.to_owned(),
             button,
             button_class: None,
             fields: Vec::new(),
@@ -286,6 +296,12 @@ impl FormView {
                 self.error_link = problem.link;
             }
         }
+        self
+    }
+
+    /// The form posts with the visitor's `return_to` carried on.
+    pub fn carrying(mut self, v: &Visitor) -> Self {
+        self.action = v.carry(&self.action);
         self
     }
 

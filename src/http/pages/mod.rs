@@ -16,7 +16,7 @@
 mod account;
 mod assets;
 mod codes;
-mod cookies;
+pub(crate) mod cookies;
 pub mod dev_mailbox;
 mod device;
 mod explain;

@@ -114,6 +114,7 @@ impl Pages {
             languages,
             here_q => percent_encoding::utf8_percent_encode(&visitor.here, percent_encoding::NON_ALPHANUMERIC).to_string(),
             signed_in => visitor.signed_in,
+            home => visitor.app_url.clone().unwrap_or_else(|| "/".to_owned()),
             ..values
         };
         match self.env.get_template(name).and_then(|t| t.render(page)) {
@@ -142,11 +143,20 @@ impl Pages {
             title => outcome.title, message => outcome.message, failed => outcome.failed,
             detail => outcome.detail,
         };
+        // A finished flow's way on ("/account") is the app's when there is one; other steps
+        // stay on the pages and carry the `return_to` on.
+        let step = |url: &str| {
+            if url == "/account" {
+                visitor.done_url(url)
+            } else {
+                visitor.carry(url)
+            }
+        };
         if let Some((url, label)) = outcome.next {
-            values = context! { next_url => url, next_label => label, ..values };
+            values = context! { next_url => step(url), next_label => label, ..values };
         }
         if let Some((url, label)) = outcome.other {
-            values = context! { other_url => url, other_label => label, ..values };
+            values = context! { other_url => step(url), other_label => label, ..values };
         }
         outcome
             .answer
@@ -164,8 +174,8 @@ impl Pages {
         let values = context! {
             title => page.title,
             intro => page.intro,
-            form => Value::from(minijinja::value::Serde(page.form.finish())),
-            links => Value::from(minijinja::value::Serde(page.links)),
+            form => Value::from(minijinja::value::Serde(page.form.carrying(visitor).finish())),
+            links => Value::from(minijinja::value::Serde(super::forms::carrying(page.links, visitor))),
             ..extra
         };
         answer.apply(self.render("form.html", visitor, values))
@@ -257,6 +267,8 @@ pub(super) mod tests {
                 lang,
                 here: "/login?x=1".into(),
                 signed_in: false,
+                return_to: None,
+                app_url: None,
             };
             let form = FormView::new("f", "/x", "Go".into())
                 .field(

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{
     assets::PASSKEY_SCRIPT_PATH,
-    cookies::{language_cookie, session_cookies, with_cookies},
+    cookies::{RETURN_COOKIE, language_cookie, session_cookies, set_cookie, with_cookies},
     explain::{explain, too_many_requests},
     forms::{Field, FormPage, FormView, Problem, email_field},
     render::Pages,
@@ -65,7 +65,7 @@ pub(super) fn login_form(
     };
     // "Sign in with a passkey": shown by the page's script, which makes the WebAuthn call.
     let passkey = s.flows.relying_party.is_some().then(|| {
-        context! { action => "/login/passkey", label => t("login-passkey"), error => t("passkey-failed") }
+        context! { action => v.carry("/login/passkey"), label => t("login-passkey"), error => t("passkey-failed") }
     });
     match passkey {
         Some(passkey) => p.form_page_with(
@@ -77,13 +77,21 @@ pub(super) fn login_form(
     }
 }
 
-/// Signed in: the session's cookies, and on to the account page.
-pub async fn signed_in(s: &AppState, tokens: &TokenPair) -> Response {
+/// Signed in: the session's cookies, and on to the app when it asked (`return_to`) or is
+/// known (`LATCHKEY_APP_URL`), else to the account page.
+pub async fn signed_in(s: &AppState, v: &Visitor, tokens: &TokenPair) -> Response {
     let mut cookies = session_cookies(s, tokens);
     if let Ok(principal) = s.flows.authenticate(&tokens.access_token).await {
         cookies.extend(language_cookie(s, &principal));
     }
-    with_cookies(Redirect::to("/account").into_response(), cookies)
+    // A `return_to` kept across an email has done its job.
+    if v.return_to.is_some() {
+        cookies.extend(set_cookie(s, RETURN_COOKIE, "", 0));
+    }
+    with_cookies(
+        Redirect::to(&v.done_url("/account")).into_response(),
+        cookies,
+    )
 }
 
 /// The second-factor step: the code of the authenticator app or a recovery code.
@@ -118,7 +126,7 @@ pub fn mfa_step(
     }
     // "Use a passkey instead": shown by the page's script, which makes the WebAuthn call.
     let button = context! {
-        action => MFA_PASSKEY_PATH,
+        action => v.carry(MFA_PASSKEY_PATH),
         kind => "second-factor",
         mfa_token => token,
         label => t("mfa-passkey"),
@@ -139,7 +147,7 @@ pub async fn after_first_factor(
     result: Result<TokenPair, Error>,
 ) -> Result<Response, Error> {
     match result {
-        Ok(tokens) => Ok(signed_in(s, &tokens).await),
+        Ok(tokens) => Ok(signed_in(s, v, &tokens).await),
         Err(Error::MfaRequired(challenge)) => Ok(step_for(s, v, &challenge)),
         Err(Error::RateLimited { retry_after }) => Ok(too_many_requests(&s.pages, v, retry_after)),
         Err(e) => Err(e),
@@ -175,7 +183,7 @@ pub async fn mfa_submit(
         .login_second_factor(&f.mfa_token, SecondProof::Code(f.code), &client)
         .await;
     match result {
-        Ok(tokens) => signed_in(&s, &tokens).await,
+        Ok(tokens) => signed_in(&s, &v, &tokens).await,
         Err(Error::RateLimited { retry_after }) => too_many_requests(p, &v, retry_after),
         Err(Error::CodeInvalid) => {
             let problem = Problem::at("code", p.t(v.lang, "error-mfa-code"));
@@ -389,7 +397,7 @@ pub async fn mfa_passkey_submit(
         Err(_) => Err(Error::PasskeyRefused),
     };
     match result {
-        Ok(tokens) => signed_in(&s, &tokens).await,
+        Ok(tokens) => signed_in(&s, &v, &tokens).await,
         Err(Error::RateLimited { retry_after }) => too_many_requests(p, &v, retry_after),
         Err(Error::MfaTokenInvalid) => {
             let problem = Problem::form(p.t(v.lang, "error-mfa-token"));

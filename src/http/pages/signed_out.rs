@@ -11,7 +11,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    codes,
+    codes, cookies,
     explain::explain,
     forms::{Field, FormPage, FormView, LinkView, Problem, email_field},
     render::Pages,
@@ -127,7 +127,10 @@ pub async fn register_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(email) => check_inbox(p, &v, Sent::Verification, email),
+        Ok(email) => {
+            let page = check_inbox(p, &v, Sent::Verification, email);
+            cookies::remember_return_to(&s, &v, s.flows.settings.verify_ttl, page)
+        }
         Err(e) => {
             let problem = explain(p, v.lang, &e, None);
             register_form(p, &v, Some(f.email), f.name, Some(problem))
@@ -241,7 +244,8 @@ pub async fn resend_submit(
             .map(|()| address),
         Err(e) => Err(e),
     };
-    answer(&s.pages, &v, LinkRequest::Resend, email, result)
+    let page = answer(&s.pages, &v, LinkRequest::Resend, email, result);
+    cookies::remember_return_to(&s, &v, s.flows.settings.verify_ttl, page)
 }
 
 pub async fn forgot_submit(
@@ -254,7 +258,8 @@ pub async fn forgot_submit(
         Ok(address) => s.flows.forgot_password(&address).await.map(|()| address),
         Err(e) => Err(e),
     };
-    answer(&s.pages, &v, LinkRequest::Forgot, email, result)
+    let page = answer(&s.pages, &v, LinkRequest::Forgot, email, result);
+    cookies::remember_return_to(&s, &v, s.flows.settings.reset_ttl, page)
 }
 
 fn answer(

@@ -9,7 +9,7 @@ use axum::{
 
 use super::cookies::{self, LANGUAGE_COOKIE};
 use crate::{
-    domain::{accounts::User, locale::Locale},
+    domain::{accounts::User, locale::Locale, return_to::ReturnTo},
     http::{AppState, accept_language},
 };
 
@@ -19,6 +19,11 @@ pub struct Visitor {
     /// This page's path and query, for the language links to come back to.
     pub here: String,
     pub signed_in: bool,
+    /// `?return_to=` when it lies under `LATCHKEY_RETURN_URLS` (contract §12): every form and
+    /// link of the page carries it on, and the end of the flow goes there.
+    pub return_to: Option<ReturnTo>,
+    /// `LATCHKEY_APP_URL`: where "Continue" leads without a `return_to`.
+    pub app_url: Option<String>,
 }
 
 impl Visitor {
@@ -32,11 +37,52 @@ impl Visitor {
         let here = uri
             .path_and_query()
             .map_or_else(|| "/".to_owned(), ToString::to_string);
+        let allowed = &s.flows.settings.return_urls;
+        // The query's, else the one remembered when an email was sent from the pages: it is
+        // checked again, as a cookie is the browser's to change.
+        let return_to = uri
+            .query()
+            .and_then(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "return_to")
+                    .and_then(|(_, v)| ReturnTo::check(&v, allowed))
+            })
+            .or_else(|| {
+                let kept = cookies::cookie(headers, cookies::RETURN_COOKIE)?;
+                let decoded = percent_encoding::percent_decode_str(&kept)
+                    .decode_utf8()
+                    .ok()?;
+                ReturnTo::check(&decoded, allowed)
+            });
         Self {
             lang,
             here,
             signed_in: false,
+            return_to,
+            app_url: s.flows.settings.app_url.as_ref().map(ToString::to_string),
         }
+    }
+
+    /// A path of the pages with the `return_to` carried on.
+    pub fn carry(&self, path: &str) -> String {
+        match &self.return_to {
+            Some(r) if path.starts_with('/') => {
+                let sep = if path.contains('?') { '&' } else { '?' };
+                let encoded: String =
+                    url::form_urlencoded::byte_serialize(r.as_str().as_bytes()).collect();
+                format!("{path}{sep}return_to={encoded}")
+            }
+            _ => path.to_owned(),
+        }
+    }
+
+    /// Where a finished flow leads: the `return_to`, else `LATCHKEY_APP_URL`, else `fallback`.
+    pub fn done_url(&self, fallback: &str) -> String {
+        self.return_to
+            .as_ref()
+            .map(|r| r.as_str().to_owned())
+            .or_else(|| self.app_url.clone())
+            .unwrap_or_else(|| fallback.to_owned())
     }
 
     /// A signed-in user sees pages in their own language.

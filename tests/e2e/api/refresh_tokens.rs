@@ -64,25 +64,28 @@ async fn a_token_rotated_out_moments_ago_is_refused_without_ending_the_session()
     let app = TestApp::spawn().await;
     let (_, refresh0) = app.logged_in("tabs@example.com").await;
     let (access1, refresh1) = tokens_of(app.refresh(&refresh0).await).await;
-    // The other tab, a moment later, with the same token.
-    assert_problem(
+    // The other tab, a moment later, with the same token: refused, and told that the session
+    // lives on, so that its client does not sign out.
+    let loser = assert_problem(
         app.refresh(&refresh0).await,
         StatusCode::UNAUTHORIZED,
         "invalid_refresh_token",
     )
     .await;
+    assert_eq!(loser["superseded"], true, "{loser}");
     assert_eq!(app.me_status(&access1).await, StatusCode::OK);
     let (access2, refresh2) = tokens_of(app.refresh(&refresh1).await).await;
     assert_eq!(app.me_status(&access2).await, StatusCode::OK);
 
     // More than 10 seconds after its rotation, the same token is reuse: the session ends.
     app.advance(Duration::from_millis(10_500)).await;
-    assert_problem(
+    let reuse = assert_problem(
         app.refresh(&refresh0).await,
         StatusCode::UNAUTHORIZED,
         "invalid_refresh_token",
     )
     .await;
+    assert!(reuse.get("superseded").is_none(), "{reuse}");
     assert_problem(
         app.get_auth("/api/v1/me", &access2).await,
         StatusCode::UNAUTHORIZED,
@@ -128,6 +131,8 @@ async fn of_twenty_concurrent_refreshes_one_wins_and_the_session_survives() {
             StatusCode::OK => winners.push(body),
             StatusCode::UNAUTHORIZED => {
                 assert_eq!(body["code"], "invalid_refresh_token", "{body}");
+                // Every loser can tell that it lost a race, not the session.
+                assert_eq!(body["superseded"], true, "{body}");
                 refused += 1;
             }
             other => panic!("unexpected {other}: {body}"),
