@@ -17,15 +17,17 @@ use axum::{
 
 use super::{
     AppState,
-    pages::cookies::{ACCESS_COOKIE, REFRESH_COOKIE, cookie, set_cookie},
+    pages::cookies::{
+        ACCESS_COOKIE, APP_REFRESH_COOKIE, REFRESH_COOKIE, app_refresh_cookie, cookie, set_cookie,
+    },
 };
 use crate::error::Error;
 
+/// Every refresh token the browser holds (log-out ends each one's session).
+pub use super::pages::cookies::refresh_tokens as all_presented;
+
 /// The header that asks for the cookie.
 pub const HEADER: &str = "latchkey-refresh";
-/// The app's refresh cookie; the pages keep theirs in `latchkey_refresh`.
-pub const APP_COOKIE: &str = "latchkey_app_refresh";
-const APP_COOKIE_PATH: &str = "/api/v1/";
 
 /// Which cookie held the token, so that its successor goes back there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,34 +63,16 @@ pub fn requested(s: &AppState, headers: &HeaderMap) -> Result<bool, Error> {
 /// The refresh token the browser holds: the app's cookie, else the pages'.
 pub fn presented(headers: &HeaderMap) -> Option<(String, Jar)> {
     let held = |name| cookie(headers, name).filter(|v| !v.is_empty());
-    held(APP_COOKIE)
+    held(APP_REFRESH_COOKIE)
         .map(|t| (t, Jar::App))
         .or_else(|| held(REFRESH_COOKIE).map(|t| (t, Jar::Pages)))
-}
-
-/// Every refresh token the browser holds (log-out ends each one's session).
-pub fn all_presented(headers: &HeaderMap) -> Vec<String> {
-    [APP_COOKIE, REFRESH_COOKIE]
-        .into_iter()
-        .filter_map(|name| cookie(headers, name).filter(|v| !v.is_empty()))
-        .collect()
 }
 
 /// The cookie that carries `token` in `jar` (an empty token with age 0 clears it).
 pub fn set(s: &AppState, jar: Jar, token: &str, max_age: u64) -> Option<HeaderValue> {
     match jar {
         Jar::Pages => set_cookie(s, REFRESH_COOKIE, token, max_age),
-        Jar::App => {
-            let secure = if s.flows.settings.public_url.scheme() == "https" {
-                "; Secure"
-            } else {
-                ""
-            };
-            HeaderValue::from_str(&format!(
-                "{APP_COOKIE}={token}; Path={APP_COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-            ))
-            .ok()
-        }
+        Jar::App => app_refresh_cookie(s, token, max_age),
     }
 }
 

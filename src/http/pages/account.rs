@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::{
     assets::PASSKEY_SCRIPT_PATH,
     cookies::{
-        ACCESS_COOKIE, REFRESH_COOKIE, clear_cookies, cookie, language_cookie, session_cookies,
-        with_cookies,
+        ACCESS_COOKIE, REFRESH_COOKIE, app_refresh_cookie, clear_cookies, cookie, language_cookie,
+        refresh_tokens, session_cookies, with_cookies,
     },
     device,
     explain::{explain, too_many_requests},
@@ -97,22 +97,18 @@ pub async fn login_submit(
 /// app's, section 12), clears them, and tells the browser to drop its cached pages, so that
 /// Back cannot show a signed-in page again (the back/forward cache included).
 pub async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    for refresh in crate::http::refresh_cookie::all_presented(&headers) {
+    for refresh in refresh_tokens(&headers) {
         let _ = s.flows.logout(&refresh).await;
     }
-    let mut response = with_cookies(Redirect::to("/login").into_response(), clear_cookies(&s));
+    let mut cookies = clear_cookies(&s);
+    if s.flows.settings.refresh_cookie {
+        cookies.extend(app_refresh_cookie(&s, "", 0));
+    }
+    let mut response = with_cookies(Redirect::to("/login").into_response(), cookies);
     response.headers_mut().insert(
         HeaderName::from_static("clear-site-data"),
         HeaderValue::from_static("\"cache\""),
     );
-    if s.flows.settings.refresh_cookie
-        && let Some(app) =
-            crate::http::refresh_cookie::clear(&s, crate::http::refresh_cookie::Jar::App)
-    {
-        response
-            .headers_mut()
-            .append(axum::http::header::SET_COOKIE, app);
-    }
     response
 }
 

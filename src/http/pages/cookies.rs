@@ -14,6 +14,10 @@ use crate::{
 
 pub const ACCESS_COOKIE: &str = "latchkey_access";
 pub const REFRESH_COOKIE: &str = "latchkey_refresh";
+/// A browser app's refresh cookie (contract §12, `http::refresh_cookie`): `SameSite=Strict`,
+/// on `/api/v1/` only. The pages' sign-out ends its session and clears it too.
+pub const APP_REFRESH_COOKIE: &str = "latchkey_app_refresh";
+const APP_REFRESH_PATH: &str = "/api/v1/";
 /// The cookie that keeps a signed-out visitor's choice of language.
 pub const LANGUAGE_COOKIE: &str = "latchkey_lang";
 /// The cookie that keeps a `return_to` across an email (sign-up, resend, forgotten password):
@@ -24,11 +28,11 @@ pub const RETURN_COOKIE: &str = "latchkey_return_to";
 /// as that link lives.
 pub fn remember_return_to(
     s: &AppState,
-    v: &super::visitor::Visitor,
+    return_to: Option<&crate::domain::return_to::ReturnTo>,
     max_age: std::time::Duration,
     response: Response,
 ) -> Response {
-    let Some(r) = &v.return_to else {
+    let Some(r) = return_to else {
         return response;
     };
     let encoded: String = url::form_urlencoded::byte_serialize(r.as_str().as_bytes()).collect();
@@ -61,6 +65,27 @@ pub fn set_cookie(s: &AppState, name: &str, value: &str, max_age: u64) -> Option
         "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
     .ok()
+}
+
+/// The app's refresh cookie holding `token` (an empty one with age 0 clears it).
+pub fn app_refresh_cookie(s: &AppState, token: &str, max_age: u64) -> Option<HeaderValue> {
+    let secure = if s.flows.settings.public_url.scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{APP_REFRESH_COOKIE}={token}; Path={APP_REFRESH_PATH}; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .ok()
+}
+
+/// Every refresh token the browser holds, the app's and the pages' (signing out ends each).
+pub fn refresh_tokens(headers: &HeaderMap) -> Vec<String> {
+    [APP_REFRESH_COOKIE, REFRESH_COOKIE]
+        .into_iter()
+        .filter_map(|name| cookie(headers, name).filter(|v| !v.is_empty()))
+        .collect()
 }
 
 pub fn session_cookies(s: &AppState, tokens: &TokenPair) -> Vec<HeaderValue> {

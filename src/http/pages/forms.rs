@@ -221,15 +221,15 @@ impl LinkView {
         self
     }
 
-    fn carrying(mut self, v: &Visitor) -> Self {
-        self.url = v.carry(&self.url);
+    fn carrying(mut self, carry: &impl Fn(&str) -> String) -> Self {
+        self.url = carry(&self.url);
         self
     }
 }
 
-/// The links of a page with the visitor's `return_to` carried on.
-pub fn carrying(links: Vec<LinkView>, v: &Visitor) -> Vec<LinkView> {
-    links.into_iter().map(|l| l.carrying(v)).collect()
+/// The links of a page with `carry` applied (the visitor's `return_to` carried on).
+pub fn carrying(links: Vec<LinkView>, carry: &impl Fn(&str) -> String) -> Vec<LinkView> {
+    links.into_iter().map(|l| l.carrying(carry)).collect()
 }
 
 /// A form: its fields, its button, and an error beside the field it is about (or above the
@@ -299,9 +299,9 @@ impl FormView {
         self
     }
 
-    /// The form posts with the visitor's `return_to` carried on.
-    pub fn carrying(mut self, v: &Visitor) -> Self {
-        self.action = v.carry(&self.action);
+    /// The form posts to its action with `carry` applied (the visitor's `return_to`).
+    pub fn carrying(mut self, carry: &impl Fn(&str) -> String) -> Self {
+        self.action = carry(&self.action);
         self
     }
 

@@ -171,11 +171,12 @@ impl Pages {
     /// `form_page` with more values for the template (the log-in page's passkey button).
     pub fn form_page_with(&self, visitor: &Visitor, page: FormPage, extra: Value) -> Response {
         let answer = page.form.answer();
+        let carry = |url: &str| visitor.carry(url);
         let values = context! {
             title => page.title,
             intro => page.intro,
-            form => Value::from(minijinja::value::Serde(page.form.carrying(visitor).finish())),
-            links => Value::from(minijinja::value::Serde(super::forms::carrying(page.links, visitor))),
+            form => Value::from(minijinja::value::Serde(page.form.carrying(&carry).finish())),
+            links => Value::from(minijinja::value::Serde(super::forms::carrying(page.links, &carry))),
             ..extra
         };
         answer.apply(self.render("form.html", visitor, values))
@@ -319,6 +320,8 @@ pub(super) mod tests {
             lang: Locale::De,
             here: "/".into(),
             signed_in: false,
+            return_to: None,
+            app_url: None,
         };
         let page = p.render("nowhere.html", &v, context! {});
         assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);

@@ -129,7 +129,7 @@ pub async fn register_submit(
     match result {
         Ok(email) => {
             let page = check_inbox(p, &v, Sent::Verification, email);
-            cookies::remember_return_to(&s, &v, s.flows.settings.verify_ttl, page)
+            cookies::remember_return_to(&s, v.return_to.as_ref(), s.flows.settings.verify_ttl, page)
         }
         Err(e) => {
             let problem = explain(p, v.lang, &e, None);
@@ -245,7 +245,7 @@ pub async fn resend_submit(
         Err(e) => Err(e),
     };
     let page = answer(&s.pages, &v, LinkRequest::Resend, email, result);
-    cookies::remember_return_to(&s, &v, s.flows.settings.verify_ttl, page)
+    cookies::remember_return_to(&s, v.return_to.as_ref(), s.flows.settings.verify_ttl, page)
 }
 
 pub async fn forgot_submit(
@@ -259,7 +259,7 @@ pub async fn forgot_submit(
         Err(e) => Err(e),
     };
     let page = answer(&s.pages, &v, LinkRequest::Forgot, email, result);
-    cookies::remember_return_to(&s, &v, s.flows.settings.reset_ttl, page)
+    cookies::remember_return_to(&s, v.return_to.as_ref(), s.flows.settings.reset_ttl, page)
 }
 
 fn answer(
