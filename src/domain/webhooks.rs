@@ -95,6 +95,11 @@ pub enum Event {
         user_id: Uuid,
         email: String,
     },
+    /// An operator marked a verified address unverified.
+    Unverified {
+        user_id: Uuid,
+        email: String,
+    },
     EmailChanged {
         user_id: Uuid,
         email: String,
@@ -131,6 +136,7 @@ impl Event {
     pub const TYPES: [&'static str; 9] = [
         "user.created",
         "user.verified",
+        "user.unverified",
         "user.email_changed",
         "user.email_reverted",
         "user.password_changed",
@@ -144,6 +150,7 @@ impl Event {
         match self {
             Self::Created { .. } => "user.created",
             Self::Verified { .. } => "user.verified",
+            Self::Unverified { .. } => "user.unverified",
             Self::EmailChanged { .. } => "user.email_changed",
             Self::EmailReverted { .. } => "user.email_reverted",
             Self::PasswordChanged { .. } => "user.password_changed",
@@ -161,7 +168,9 @@ impl Event {
                 email,
                 email_verified,
             } => json!({"user_id": user_id, "email": email, "email_verified": email_verified}),
-            Self::Verified { user_id, email } | Self::Deleted { user_id, email } => {
+            Self::Verified { user_id, email }
+            | Self::Unverified { user_id, email }
+            | Self::Deleted { user_id, email } => {
                 json!({"user_id": user_id, "email": email})
             }
             Self::EmailChanged {

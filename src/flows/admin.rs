@@ -171,6 +171,13 @@ impl Flows {
                 };
                 self.enqueue_event(tx, verified, now).await?;
             }
+            if before.email_verified && !user.email_verified {
+                let unverified = Event::Unverified {
+                    user_id: id,
+                    email: user.email.clone(),
+                };
+                self.enqueue_event(tx, unverified, now).await?;
+            }
             match (before.disabled, user.disabled) {
                 (false, true) => {
                     self.enqueue_event(tx, Event::Disabled { user_id: id }, now)

@@ -133,6 +133,19 @@ async fn every_event_of_an_accounts_life_arrives_signed_once_each() {
     );
     receiver.wait_for("user.enabled", 1).await;
 
+    // An operator un-verifies the address (twice: one event), then verifies it again.
+    for verified in [false, false, true] {
+        let r = app
+            .patch_auth(&path, &admin, json!({"email_verified": verified}))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        receiver.wait_for("user.unverified", 1).await[0].json["data"],
+        json!({"user_id": id, "email": email})
+    );
+    receiver.wait_for("user.verified", 2).await;
+
     // Delete.
     let r = delete(&app, &path, &admin, None).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
@@ -199,6 +212,8 @@ async fn every_event_of_an_accounts_life_arrives_signed_once_each() {
             "user.email_reverted",
             "user.enabled",
             "user.password_changed",
+            "user.unverified",
+            "user.verified",
             "user.verified",
         ]
     );
@@ -212,7 +227,7 @@ async fn every_event_of_an_accounts_life_arrives_signed_once_each() {
         .iter()
         .filter(|m| m["kind"].as_str().is_some_and(|k| k.starts_with("user.")))
         .collect();
-    assert_eq!(events.len(), 9);
+    assert_eq!(events.len(), 11);
     for m in events {
         assert_eq!(m["to"], receiver.url());
         assert_eq!(m["status"], "sent");
