@@ -373,3 +373,9 @@ passkey-added = Der Passkey wurde hinzugefügt.
 passkey-renamed = Der Passkey wurde umbenannt.
 passkey-removed = Der Passkey wurde entfernt.
 passkey-needs-script = Um einen Passkey hinzuzufügen, braucht dieser Browser JavaScript.
+
+## A page path that does not exist, or the wrong method on one
+missing-title = Hier gibt es keine Seite
+missing = Vielleicht ist die Adresse vertippt, oder die Seite ist umgezogen.
+wrong-method-title = Diese Seite lässt sich so nicht öffnen
+wrong-method = Nutze die Schaltflächen auf den Seiten, statt diese Adresse einzutippen; zum Abmelden nimm „Abmelden“ oben auf deiner Kontoseite.

@@ -375,3 +375,9 @@ passkey-added = The passkey was added.
 passkey-renamed = The passkey was renamed.
 passkey-removed = The passkey was removed.
 passkey-needs-script = Adding a passkey needs JavaScript in this browser.
+
+## A page path that does not exist, or the wrong method on one
+missing-title = There is no page here
+missing = The address may be mistyped, or the page has moved.
+wrong-method-title = This page can’t be opened this way
+wrong-method = Use the buttons on the pages rather than typing this address; to sign out, use “Sign out” at the top of your account page.

@@ -373,3 +373,9 @@ passkey-added = Se añadió la llave de acceso.
 passkey-renamed = Se cambió el nombre de la llave de acceso.
 passkey-removed = Se quitó la llave de acceso.
 passkey-needs-script = Para añadir una llave de acceso, este navegador necesita JavaScript.
+
+## A page path that does not exist, or the wrong method on one
+missing-title = Aquí no hay ninguna página
+missing = Puede que la dirección esté mal escrita o que la página se haya movido.
+wrong-method-title = Esta página no se puede abrir así
+wrong-method = Usa los botones de las páginas en lugar de escribir esta dirección; para cerrar sesión, usa «Cerrar sesión» en la parte superior de la página de tu cuenta.

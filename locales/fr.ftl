@@ -373,3 +373,9 @@ passkey-added = La clé d’accès a été ajoutée.
 passkey-renamed = La clé d’accès a été renommée.
 passkey-removed = La clé d’accès a été supprimée.
 passkey-needs-script = Pour ajouter une clé d’accès, ce navigateur doit autoriser JavaScript.
+
+## A page path that does not exist, or the wrong method on one
+missing-title = Il n’y a pas de page ici
+missing = L’adresse est peut-être mal saisie, ou la page a été déplacée.
+wrong-method-title = Cette page ne s’ouvre pas de cette façon
+wrong-method = Utilisez les boutons des pages plutôt que de taper cette adresse ; pour vous déconnecter, utilisez « Se déconnecter » en haut de la page de votre compte.

@@ -373,3 +373,9 @@ passkey-added = Nyckeln lades till.
 passkey-renamed = Nyckeln fick ett nytt namn.
 passkey-removed = Nyckeln togs bort.
 passkey-needs-script = För att lägga till en nyckel behöver den här webbläsaren JavaScript.
+
+## A page path that does not exist, or the wrong method on one
+missing-title = Här finns ingen sida
+missing = Adressen kan vara felskriven, eller så har sidan flyttat.
+wrong-method-title = Sidan kan inte öppnas på det här sättet
+wrong-method = Använd knapparna på sidorna i stället för att skriva in adressen; logga ut med ”Logga ut” högst upp på kontosidan.

@@ -15,7 +15,7 @@ use std::{sync::Arc, time::Duration};
 use axum::{
     Router,
     extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, State},
-    http::{HeaderName, HeaderValue, Request, header, request::Parts},
+    http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, Uri, header, request::Parts},
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
@@ -98,8 +98,8 @@ pub fn router(state: AppState) -> Router {
     let cors_origins = state.flows.settings.cors_origins.clone();
     let credentials = state.flows.settings.refresh_cookie;
     let app = app
-        .fallback(|| async { Error::NotFound })
-        .method_not_allowed_fallback(|| async { rejection::Refusal::MethodNotAllowed });
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
     cors::scoped(app, &cors_origins, credentials)
         // Inside the router, so that the matched route (not the raw URI) is known.
         .layer(middleware::from_fn(track_requests))
@@ -126,6 +126,18 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(tower::util::option_layer(hsts))
+}
+
+/// No route: a page for a browser on a page path (contract §8), problem+json otherwise.
+async fn not_found(State(s): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    pages::unrouted(&s, &headers, &uri, StatusCode::NOT_FOUND)
+        .unwrap_or_else(|| Error::NotFound.into_response())
+}
+
+/// A method the path does not take (`GET /logout`): likewise.
+async fn method_not_allowed(State(s): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    pages::unrouted(&s, &headers, &uri, StatusCode::METHOD_NOT_ALLOWED)
+        .unwrap_or_else(|| rejection::Refusal::MethodNotAllowed.into_response())
 }
 
 /// An answer that carries tokens (log-in, refresh): no cache may store it (RFC 6749 §5.1).

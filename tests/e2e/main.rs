@@ -86,6 +86,7 @@ mod pages {
     mod browser;
     mod dev_mailbox;
     mod link_pages;
+    mod newcomer_fixes;
     mod page_experience;
     mod sign_in_pages;
     mod return_to;

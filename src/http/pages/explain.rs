@@ -145,6 +145,26 @@ pub fn cross_site(p: &Pages, visitor: &Visitor) -> Response {
     page
 }
 
+/// A browser's request for a page path that does not exist (404), or with a method the path
+/// does not take (405, such as `GET /logout`): a page in the visitor's language, not JSON.
+pub fn no_such_page(p: &Pages, visitor: &Visitor, status: StatusCode) -> Response {
+    let lang = visitor.lang;
+    let (title, message) = if status == StatusCode::METHOD_NOT_ALLOWED {
+        ("wrong-method-title", "wrong-method")
+    } else {
+        ("missing-title", "missing")
+    };
+    let outcome = Outcome::failed(
+        p.t(lang, title),
+        p.t(lang, message),
+        ("/", p.t(lang, "csrf-back")),
+        None,
+    );
+    let mut page = p.result(visitor, outcome);
+    *page.status_mut() = status;
+    page
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::{HeaderValue, header};

@@ -32,3 +32,45 @@ pub use assets::{PAGE_CSP, STYLESHEET_PATH, security_headers};
 pub use render::Pages;
 pub use router::router;
 pub use visitor::Visitor;
+
+use axum::{
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
+    response::Response,
+};
+
+/// The page for a browser that asked for a path no route has (404) or with a method the path
+/// does not take (405): `None` for the API, the operational endpoints, and clients that do not
+/// ask for HTML, which get problem+json as before.
+pub fn unrouted(
+    s: &crate::http::AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    status: StatusCode,
+) -> Option<Response> {
+    let path = uri.path();
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if !wants_html
+        || path.starts_with("/api/")
+        || path == "/api"
+        || path.starts_with("/.well-known/")
+    {
+        return None;
+    }
+    let visitor = Visitor::from_request(s, headers, uri);
+    let mut page = explain::no_such_page(&s.pages, &visitor, status);
+    let h = page.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    Some(page)
+}
