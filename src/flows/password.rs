@@ -102,6 +102,22 @@ impl Flows {
         self.outbox.enqueue(tx, email, now).await
     }
 
+    /// Whether a reset link can still be used, without using it: the page it opens says so
+    /// before anyone types a new password.
+    pub async fn check_reset_link(&self, token: &str) -> Result<(), Error> {
+        let hash = LinkToken::hash_presented(token)?;
+        let now = self.clock.now();
+        let state = self.store.read().await?.link_token_state(hash).await?;
+        if state
+            .as_ref()
+            .is_some_and(|s| s.purpose() == Purpose::ResetPassword && s.usable(now))
+        {
+            Ok(())
+        } else {
+            Err(TokenState::error(state, Purpose::ResetPassword, now))
+        }
+    }
+
     /// Sets a new password with a reset link. A weak password is refused before the link is
     /// used, so it stays usable. The reset revokes every session, kills every other reset link,
     /// verifies the address (the link proved the mailbox), and logs nobody in.

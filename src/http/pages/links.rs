@@ -112,7 +112,16 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .fold(Router::new(), |router, kind| {
             let show = get(
                 move |State(s): State<AppState>, v: Visitor, q: LinkQuery| async move {
-                    link_page(&s, &v, kind, token_of(q), None)
+                    let token = token_of(q);
+                    // A reset link is checked before the page asks for a new password: a dead
+                    // one gets its next step at once (checking spends nothing).
+                    if kind == LinkKind::ResetPassword
+                        && let Some(t) = token.as_deref().filter(|t| !t.is_empty())
+                        && let Err(e) = s.flows.check_reset_link(t).await
+                    {
+                        return link_failed(&s, &v, kind, &e);
+                    }
+                    link_page(&s, &v, kind, token, None)
                 },
             );
             let submit = rate_limit::limited(kind.submit(), state, kind.limit(), limit_refusal);

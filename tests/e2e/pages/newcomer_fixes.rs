@@ -116,3 +116,63 @@ async fn signing_out_clears_the_cached_pages() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_dead_reset_link_says_so_before_a_password_is_typed() {
+    let app = TestApp::spawn().await;
+    let r = browse(
+        &app,
+        reqwest::Method::GET,
+        "/reset-password?token=bogus",
+        "en",
+    )
+    .await;
+    let html = r.text().await.expect("html");
+    assert!(
+        !html.contains("name=\"new_password\""),
+        "no password field: {html}"
+    );
+    assert!(
+        html.contains("href=\"/forgot-password\""),
+        "the next step: {html}"
+    );
+
+    // A live link shows the form, and checking it spent nothing.
+    app.verified_user("reset@example.com").await;
+    app.post(
+        "/api/v1/password/forgot",
+        serde_json::json!({"email": "reset@example.com"}),
+    )
+    .await;
+    let token = app
+        .smtp
+        .new_token("reset@example.com", "reset-password")
+        .await;
+    let path = format!("/reset-password?token={token}");
+    for _ in 0..2 {
+        let r = browse(&app, reqwest::Method::GET, &path, "en").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(
+            r.text()
+                .await
+                .expect("html")
+                .contains("name=\"new_password\"")
+        );
+    }
+    let r = app
+        .post(
+            "/api/v1/password/reset",
+            serde_json::json!({"token": token, "new_password": "a new and long passphrase"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // Used: the page says it is done, with no form.
+    let r = browse(&app, reqwest::Method::GET, &path, "en").await;
+    assert!(
+        !r.text()
+            .await
+            .expect("html")
+            .contains("name=\"new_password\"")
+    );
+    app.stop().await;
+}
