@@ -176,3 +176,23 @@ async fn a_dead_reset_link_says_so_before_a_password_is_typed() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn titles_name_the_product_once() {
+    let app = TestApp::spawn().await;
+    for (path, title) in [
+        ("/login", "<title>Sign in to Latchkey</title>"),
+        (
+            "/forgot-password",
+            "<title>Forgot your password? · Latchkey</title>",
+        ),
+    ] {
+        let html = browse(&app, reqwest::Method::GET, path, "en")
+            .await
+            .text()
+            .await
+            .expect("html");
+        assert!(html.contains(title), "{path}: {html}");
+    }
+    app.stop().await;
+}
