@@ -130,10 +130,49 @@ pub enum Event {
         totp: bool,
         passkeys: i64,
     },
+    /// A session ended before its time, so a host app that keeps sessions of its own (or a
+    /// per-session cache) can end them too.
+    SessionRevoked {
+        user_id: Uuid,
+        session_id: Uuid,
+        reason: RevokeReason,
+    },
+}
+
+/// Why a session ended before its time: `reason` of `session.revoked` (contract §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeReason {
+    /// `POST /logout`, or "Sign out" on the pages.
+    Logout,
+    /// Ended by its user from the sessions list, one or "everywhere else".
+    Revoked,
+    /// The password was replaced: a reset, or a change (which ends the other sessions).
+    PasswordReset,
+    EmailChanged,
+    EmailReverted,
+    Disabled,
+    Deleted,
+    /// A refresh token it had rotated out was presented again after the grace period.
+    ReuseDetected,
+}
+
+impl RevokeReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Revoked => "revoked",
+            Self::PasswordReset => "password_reset",
+            Self::EmailChanged => "email_changed",
+            Self::EmailReverted => "email_reverted",
+            Self::Disabled => "disabled",
+            Self::Deleted => "deleted",
+            Self::ReuseDetected => "reuse_detected",
+        }
+    }
 }
 
 impl Event {
-    pub const TYPES: [&'static str; 9] = [
+    pub const TYPES: [&'static str; 11] = [
         "user.created",
         "user.verified",
         "user.unverified",
@@ -144,6 +183,7 @@ impl Event {
         "user.enabled",
         "user.deleted",
         "user.mfa_changed",
+        "session.revoked",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -158,6 +198,7 @@ impl Event {
             Self::Enabled { .. } => "user.enabled",
             Self::Deleted { .. } => "user.deleted",
             Self::MfaChanged { .. } => "user.mfa_changed",
+            Self::SessionRevoked { .. } => "session.revoked",
         }
     }
 
@@ -191,6 +232,11 @@ impl Event {
                 totp,
                 passkeys,
             } => json!({"user_id": user_id, "totp": totp, "passkeys": passkeys}),
+            Self::SessionRevoked {
+                user_id,
+                session_id,
+                reason,
+            } => json!({"user_id": user_id, "session_id": session_id, "reason": reason.as_str()}),
         }
     }
 

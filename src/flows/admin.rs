@@ -12,7 +12,7 @@ use crate::{
         email::EmailAddress,
         invalid::{Invalid, OwnAccountChange},
         password::NewPassword,
-        webhooks::Event,
+        webhooks::{Event, RevokeReason},
     },
     error::Error,
     storage::{Conn, NewUser, UserChanges},
@@ -159,8 +159,10 @@ impl Flows {
                 return Err(Error::Invalid(Invalid::OwnAccount(change)));
             }
             if patch.disabled == Some(true) {
-                let revoked = tx.revoke_user_sessions(id, None, now).await?;
-                tracing::info!(user = %id, revoked, "account disabled: sessions revoked");
+                let ended = tx.revoke_user_sessions(id, None, now).await?;
+                tracing::info!(user = %id, revoked = ended.len(), "account disabled: sessions revoked");
+                self.sessions_revoked(tx, id, ended, RevokeReason::Disabled, now)
+                    .await?;
             }
             let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
             // Events for what changed, not for what was asked: a repeated PATCH sends nothing.

@@ -11,7 +11,7 @@ use crate::{
         email::EmailAddress,
         time::Millis,
         tokens::{LinkToken, Purpose},
-        webhooks::Event,
+        webhooks::{Event, RevokeReason},
     },
     error::Error,
     mail::{
@@ -321,7 +321,10 @@ impl Flows {
             previous_email: change.old_email.clone(),
         };
         self.enqueue_event(tx, changed, now).await?;
-        tx.revoke_user_sessions(change.user_id, change.session_id, now)
+        let ended = tx
+            .revoke_user_sessions(change.user_id, change.session_id, now)
+            .await?;
+        self.sessions_revoked(tx, change.user_id, ended, RevokeReason::EmailChanged, now)
             .await?;
         tx.invalidate_link_tokens(change.user_id, Purpose::ResetPassword, now)
             .await?;
@@ -401,7 +404,9 @@ impl Flows {
             self.enqueue_event(tx, reverted, now).await?;
             tx.end_pending_email_change(change.user_id, EmailChangeState::Cancelled, now)
                 .await?;
-            tx.revoke_user_sessions(change.user_id, None, now).await?;
+            let ended = tx.revoke_user_sessions(change.user_id, None, now).await?;
+            self.sessions_revoked(tx, change.user_id, ended, RevokeReason::EmailReverted, now)
+                .await?;
             tx.invalidate_link_tokens(change.user_id, Purpose::ResetPassword, now)
                 .await?;
             tx.invalidate_link_tokens(change.user_id, Purpose::VerifyEmail, now)

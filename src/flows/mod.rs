@@ -39,7 +39,7 @@ use crate::domain::{
     password::PasswordHasher,
     time::{Clock, Millis},
     tokens::{LinkToken, Purpose, TokenHash},
-    webhooks::Event,
+    webhooks::{Event, RevokeReason},
 };
 use crate::{
     configuration::Settings,
@@ -228,6 +228,27 @@ impl Flows {
     /// Queues an account event for the webhook in the caller's transaction (contract §9).
     async fn enqueue_event(&self, conn: &mut Conn, event: Event, now: Millis) -> Result<(), Error> {
         self.outbox.enqueue_event(conn, event, now).await
+    }
+
+    /// Queues a `session.revoked` event for each session of `user_id` that the caller's
+    /// transaction just ended, so the events commit (or roll back) with the revocation.
+    async fn sessions_revoked(
+        &self,
+        conn: &mut Conn,
+        user_id: Uuid,
+        session_ids: Vec<Uuid>,
+        reason: RevokeReason,
+        now: Millis,
+    ) -> Result<(), Error> {
+        for session_id in session_ids {
+            let event = Event::SessionRevoked {
+                user_id,
+                session_id,
+                reason,
+            };
+            self.enqueue_event(conn, event, now).await?;
+        }
+        Ok(())
     }
 
     /// Records an email of `kind` to `to` now, unless one went within the cooldown (then false).

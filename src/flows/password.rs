@@ -13,7 +13,7 @@ use crate::{
         password::NewPassword,
         time::Millis,
         tokens::{LinkToken, Purpose},
-        webhooks::Event,
+        webhooks::{Event, RevokeReason},
     },
     error::Error,
     mail::{
@@ -201,7 +201,9 @@ impl Flows {
             };
             self.enqueue_event(tx, verified, now).await?;
         }
-        tx.revoke_user_sessions(user.id, None, now).await?;
+        let ended = tx.revoke_user_sessions(user.id, None, now).await?;
+        self.sessions_revoked(tx, user.id, ended, RevokeReason::PasswordReset, now)
+            .await?;
         // Whoever knew the old password may have started an email change: it goes too.
         tx.end_pending_email_change(user.id, EmailChangeState::Cancelled, now)
             .await?;
@@ -224,7 +226,11 @@ impl Flows {
             let now = self.clock.now();
             tx.set_password(principal.user.id, &password_hash, now)
                 .await?;
-            tx.revoke_user_sessions(principal.user.id, Some(principal.session_id), now)
+            let ended = tx
+                .revoke_user_sessions(principal.user.id, Some(principal.session_id), now)
+                .await?;
+            let reason = RevokeReason::PasswordReset;
+            self.sessions_revoked(tx, principal.user.id, ended, reason, now)
                 .await?;
             self.after_password_change(tx, &principal.user, now).await?;
             Ok(())

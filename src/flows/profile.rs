@@ -6,7 +6,11 @@ use uuid::Uuid;
 
 use super::{Client, Flows, Principal};
 use crate::{
-    domain::{accounts::DisplayName, locale::Locale, webhooks::Event},
+    domain::{
+        accounts::DisplayName,
+        locale::Locale,
+        webhooks::{Event, RevokeReason},
+    },
     error::Error,
     mail::{
         outbox::OutgoingEmail,
@@ -68,6 +72,10 @@ impl Flows {
         transaction!(self.store, |tx| {
             let now = self.clock.now();
             let user = tx.user_by_id(id).await?.ok_or(Error::NotFound)?;
+            // Ended first, so that each live session gets its event before the rows go.
+            let ended = tx.revoke_user_sessions(id, None, now).await?;
+            self.sessions_revoked(tx, id, ended, RevokeReason::Deleted, now)
+                .await?;
             if !tx.delete_user(id, &user.email_norm).await? {
                 return Err(Error::NotFound);
             }

@@ -13,6 +13,7 @@ use crate::{
         second_factor::{Amr, Method},
         time::Millis,
         tokens::{RefreshToken, TokenHash},
+        webhooks::RevokeReason,
     },
     error::Error,
     storage::NewSession,
@@ -190,10 +191,8 @@ impl Flows {
             return Err(Error::InvalidRefreshToken);
         }
         if state.disabled {
-            self.store
-                .autocommit_after(conn)
-                .await?
-                .revoke_session(session_id, now)
+            drop(conn);
+            self.end_session(session_id, RevokeReason::Disabled, now)
                 .await?;
             return Err(Error::InvalidRefreshToken);
         }
@@ -228,16 +227,30 @@ impl Flows {
             tracing::info!(session = %session_id, "refresh token presented again right after its rotation: refused, session kept");
             return Ok(Error::RefreshSuperseded);
         }
-        let revoked = self
-            .store
-            .autocommit()
+        if self
+            .end_session(session_id, RevokeReason::ReuseDetected, now)
             .await?
-            .revoke_session(session_id, now)
-            .await?;
-        if revoked {
+        {
             tracing::warn!(session = %session_id, "refresh token reused: revoking the session");
         }
         Ok(Error::InvalidRefreshToken)
+    }
+
+    /// Ends a live session with its `session.revoked` event; false if it had ended already.
+    async fn end_session(
+        &self,
+        session_id: Uuid,
+        reason: RevokeReason,
+        now: Millis,
+    ) -> Result<bool, Error> {
+        transaction!(self.store, |tx| {
+            let Some(user_id) = tx.revoke_session(session_id, now).await? else {
+                return Ok(false);
+            };
+            self.sessions_revoked(tx, user_id, vec![session_id], reason, now)
+                .await?;
+            Ok(true)
+        })
     }
 
     /// Ends the session a refresh token belongs to, if the session really issued that token
@@ -253,8 +266,11 @@ impl Flows {
             };
             let issued = hash.matches(&state.refresh_hash)
                 || tx.rotated_refresh_at(session_id, hash).await?.is_some();
-            if issued {
-                tx.revoke_session(session_id, self.clock.now()).await?;
+            let now = self.clock.now();
+            if issued && let Some(user_id) = tx.revoke_session(session_id, now).await? {
+                let reason = RevokeReason::Logout;
+                self.sessions_revoked(tx, user_id, vec![session_id], reason, now)
+                    .await?;
             }
             Ok(())
         })
@@ -321,30 +337,30 @@ impl Flows {
         principal: &Principal,
         session_id: Uuid,
     ) -> Result<(), Error> {
-        let revoked = self
-            .store
-            .autocommit()
-            .await?
-            .revoke_user_session(principal.user.id, session_id, self.clock.now())
-            .await?;
-        if revoked {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
-        }
+        let user_id = principal.user.id;
+        transaction!(self.store, |tx| {
+            let now = self.clock.now();
+            if !tx.revoke_user_session(user_id, session_id, now).await? {
+                return Err(Error::NotFound);
+            }
+            self.sessions_revoked(tx, user_id, vec![session_id], RevokeReason::Revoked, now)
+                .await
+        })
     }
 
     /// "Sign out everywhere else": ends every live session of the user but this one, in one
     /// statement; returns how many ended.
     pub async fn revoke_other_sessions(&self, principal: &Principal) -> Result<u64, Error> {
-        self.store
-            .autocommit()
-            .await?
-            .revoke_user_sessions(
-                principal.user.id,
-                Some(principal.session_id),
-                self.clock.now(),
-            )
-            .await
+        let user_id = principal.user.id;
+        transaction!(self.store, |tx| {
+            let now = self.clock.now();
+            let ended = tx
+                .revoke_user_sessions(user_id, Some(principal.session_id), now)
+                .await?;
+            let count = ended.len() as u64;
+            self.sessions_revoked(tx, user_id, ended, RevokeReason::Revoked, now)
+                .await?;
+            Ok(count)
+        })
     }
 }

@@ -99,11 +99,17 @@ impl Conn {
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(session_id).fetch_optional(c).await)?)
     }
 
-    pub async fn revoke_session(&mut self, session_id: Uuid, now: Millis) -> Result<bool, Error> {
-        const SQL: &str =
-            "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
-        let done = on_db!(self, c => sqlx::query(SQL).bind(session_id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
-        Ok(done > 0)
+    /// Ends a session not ended yet; answers its user (for the `session.revoked` event), `None`
+    /// if it had ended already.
+    pub async fn revoke_session(
+        &mut self,
+        session_id: Uuid,
+        now: Millis,
+    ) -> Result<Option<Uuid>, Error> {
+        const SQL: &str = "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 RETURNING user_id";
+        Ok(
+            on_db!(self, c => sqlx::query_scalar(SQL).bind(session_id).bind(now).fetch_optional(c).await)?,
+        )
     }
 
     /// The user behind an access token, if its session is live and the account enabled.
@@ -140,16 +146,18 @@ impl Conn {
         )
     }
 
-    /// Revokes every live session of a user but `keep`; returns how many.
+    /// Revokes every live session of a user but `keep`; returns their ids. Sessions past their
+    /// time are left alone: they ended already, and no event is owed for them.
     pub async fn revoke_user_sessions(
         &mut self,
         user_id: Uuid,
         keep: Option<Uuid>,
         now: Millis,
-    ) -> Result<u64, Error> {
-        const SQL: &str = "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2)";
-        let done = on_db!(self, c => sqlx::query(SQL).bind(user_id).bind(keep).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
-        Ok(done)
+    ) -> Result<Vec<Uuid>, Error> {
+        const SQL: &str = "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $3 AND ($2 IS NULL OR id <> $2) RETURNING id";
+        Ok(
+            on_db!(self, c => sqlx::query_scalar(SQL).bind(user_id).bind(keep).bind(now).fetch_all(c).await)?,
+        )
     }
 
     pub async fn live_sessions(

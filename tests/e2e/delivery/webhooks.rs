@@ -173,7 +173,15 @@ async fn every_event_of_an_accounts_life_arrives_signed_once_each() {
         }
         for key in d.json["data"].as_object().expect("data").keys() {
             assert!(
-                ["user_id", "email", "email_verified", "previous_email"].contains(&key.as_str()),
+                [
+                    "user_id",
+                    "email",
+                    "email_verified",
+                    "previous_email",
+                    "session_id",
+                    "reason"
+                ]
+                .contains(&key.as_str()),
                 "{key} in {}",
                 d.body
             );
@@ -191,10 +199,12 @@ async fn every_event_of_an_accounts_life_arrives_signed_once_each() {
         assert_eq!(attempts[0].answered, 500);
         assert!((200..300).contains(&attempts[1].answered));
     }
+    // The account's own events (its sessions' are the next test's).
     let mut types: Vec<&str> = receiver
         .accepted()
         .iter()
         .map(|d| d.event_type().to_owned())
+        .filter(|t| t.starts_with("user."))
         .collect::<Vec<_>>()
         .leak()
         .iter()
@@ -233,6 +243,120 @@ async fn every_event_of_an_accounts_life_arrives_signed_once_each() {
         assert_eq!(m["status"], "sent");
         assert_eq!(m["attempts"], 2);
     }
+    app.stop().await;
+}
+
+/// The session id (`sid`) of an access token, unverified.
+fn sid_of(access: &str) -> String {
+    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+    let payload = access.split('.').nth(1).expect("a JWT has three parts");
+    let claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON");
+    str_of(&claims, "sid")
+}
+
+#[tokio::test]
+async fn a_session_that_ends_before_its_time_is_told_once_with_why() {
+    let receiver = Receiver::start().await;
+    let app = TestApp::spawn_with(|s| with_webhook(s, &receiver)).await;
+    let admin = admin_token(&app).await;
+    let email = "sessions@example.com";
+    let (kept, _) = app.logged_in(email).await;
+    let id = user_id(&app, &kept).await;
+    let revoked = |n| {
+        let receiver = receiver.clone();
+        async move { receiver.wait_for("session.revoked", n).await }
+    };
+    let said = |d: &Delivery| {
+        (
+            str_of(&d.json["data"], "session_id"),
+            str_of(&d.json["data"], "reason"),
+        )
+    };
+
+    // Log-out, twice: one event.
+    let (access, refresh) = app.log_in(email).await;
+    for _ in 0..2 {
+        assert_eq!(app.logout(&refresh).await.status(), StatusCode::NO_CONTENT);
+    }
+    let events = revoked(1).await;
+    assert_eq!(
+        events[0].json["data"],
+        json!({"user_id": id, "session_id": sid_of(&access), "reason": "logout"})
+    );
+
+    // Ended from the sessions list.
+    let (other, _) = app.log_in(email).await;
+    let path = format!("/api/v1/me/sessions/{}", sid_of(&other));
+    assert_eq!(
+        delete(&app, &path, &kept, None).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        said(&revoked(2).await[1]),
+        (sid_of(&other), "revoked".into())
+    );
+
+    // A rotated-out refresh token presented after the grace: the session is revoked.
+    let (reused, refresh) = app.log_in(email).await;
+    assert_eq!(app.refresh(&refresh).await.status(), StatusCode::OK);
+    app.advance(Duration::from_secs(60)).await;
+    assert_eq!(
+        app.refresh(&refresh).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        said(&revoked(3).await[2]),
+        (sid_of(&reused), "reuse_detected".into())
+    );
+
+    // A password change ends the other sessions, not this one.
+    let (other, _) = app.log_in(email).await;
+    let r = app
+        .post_auth(
+            "/api/v1/me/password",
+            &kept,
+            json!({"current_password": PASSWORD, "new_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        said(&revoked(4).await[3]),
+        (sid_of(&other), "password_reset".into())
+    );
+
+    // Disabling ends every session; deleting ends the ones begun since.
+    let path = format!("/api/v1/admin/users/{id}");
+    let r = app
+        .patch_auth(&path, &admin, json!({"disabled": true}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        said(&revoked(5).await[4]),
+        (sid_of(&kept), "disabled".into())
+    );
+    let r = app
+        .patch_auth(&path, &admin, json!({"disabled": false}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (last, _) = app.log_in(email).await;
+    assert_eq!(
+        delete(&app, &path, &admin, None).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        said(&revoked(6).await[5]),
+        (sid_of(&last), "deleted".into())
+    );
+
+    // One event per ended session, none for the admin's own, nothing twice.
+    app.settle().await;
+    let all = receiver.accepted();
+    let sessions: Vec<_> = all
+        .iter()
+        .filter(|d| d.event_type() == "session.revoked")
+        .collect();
+    assert_eq!(sessions.len(), 6, "{sessions:?}");
     app.stop().await;
 }
 
