@@ -65,6 +65,7 @@ pub async fn register(
             accept_language(&headers),
             s.flows.settings.default_locale,
         )?,
+        return_to: None,
     };
     s.flows.register(registration).await?;
     Ok((StatusCode::ACCEPTED, Json(VerificationSent::BODY)))
@@ -211,7 +212,7 @@ pub async fn login(
 }
 
 /// The tokens, with the refresh token in the body, or in the cookie of `jar`.
-fn tokens_answer(s: &AppState, tokens: TokenPair, jar: Option<Jar>) -> Response {
+pub(super) fn tokens_answer(s: &AppState, tokens: TokenPair, jar: Option<Jar>) -> Response {
     match jar {
         None => NoStore(Json(Tokens::from(tokens))).into_response(),
         Some(jar) => {

@@ -5,7 +5,8 @@
 use axum::{
     Json,
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
+    response::Response,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -14,7 +15,11 @@ use uuid::Uuid;
 use crate::{
     error::Error,
     flows::Client,
-    http::{AppState, Auth, NoStore, problem::ApiJson},
+    http::{
+        AppState, Auth, NoStore,
+        problem::ApiJson,
+        refresh_cookie::{self, Jar},
+    },
     views::{Passkey, PasskeyChallenge, Problem, Tokens},
 };
 
@@ -171,20 +176,28 @@ pub struct PasskeySignInBody {
 #[utoipa::path(post, path = "/api/v1/login/passkey", tag = "passkeys",
     request_body = PasskeySignInBody,
     responses(
-        (status = 200, description = "Access and refresh tokens; no second factor is asked (the passkey verified the user)", body = Tokens),
+        (status = 200, description = "Access and refresh tokens; no second factor is asked (the passkey verified the user). With `Latchkey-Refresh: cookie` (and `LATCHKEY_REFRESH_COOKIE=on`) the refresh token is set as the `latchkey_app_refresh` cookie instead of in the body", body = Tokens),
         (status = 401, description = "`passkey_invalid`: the assertion did not verify (unknown or removed passkey, wrong signature, origin or challenge, no user verification, a counter that went backwards), or the challenge is used or expired", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_disabled`; `forbidden`: the cookie asked for from an origin that may not use it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: passkeys are off", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-    ))]
+    ),
+    params(("Latchkey-Refresh" = Option<String>, Header, description = "`cookie`: keep the refresh token in an HttpOnly cookie (section 12)")))]
 pub async fn sign_in(
     State(s): State<AppState>,
     client: Client,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<PasskeySignInBody>,
-) -> Result<NoStore<Json<Tokens>>, Error> {
+) -> Result<Response, Error> {
+    // Checked before the assertion is spent: a refused origin uses up nothing.
+    let cookie_mode = refresh_cookie::requested(&s, &headers)?;
     let tokens = s
         .flows
         .sign_in_with_passkey(&body.challenge_id, &body.credential, &client)
         .await?;
-    Ok(NoStore(Json(Tokens::from(tokens))))
+    Ok(super::accounts::tokens_answer(
+        &s,
+        tokens,
+        cookie_mode.then_some(Jar::App),
+    ))
 }

@@ -553,4 +553,65 @@ async fn an_operators_reset_removes_passkeys_too() {
     )
     .await;
     app.stop().await;
+#[tokio::test]
+async fn a_passkey_sign_in_can_keep_its_refresh_token_in_the_cookie() {
+    let app = TestApp::spawn_with(|s| {
+        s.refresh_cookie = true;
+        s.cors_origins = vec!["https://app.example.com".to_owned()];
+    })
+    .await;
+    let (access, _) = app.logged_in("cookie.passkey@example.com").await;
+    let (mut passkey, _) = add_passkey(&app, &access, "Phone").await;
+    let call = |options: &Value, credential: Value, origin: &'static str| {
+        app.client
+            .post(app.url("/api/v1/login/passkey"))
+            .header("latchkey-refresh", "cookie")
+            .header(reqwest::header::ORIGIN, origin)
+            .json(&json!({"challenge_id": options["challenge_id"], "credential": credential}))
+            .send()
+    };
+
+    // Another site may not ask for the cookie: refused before the challenge is spent.
+    let options = sign_in_options(&app).await;
+    let credential = passkey.assert(&options["publicKey"]);
+    let r = call(&options, credential.clone(), "https://evil.example")
+        .await
+        .expect("request");
+    assert_problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+
+    // The app's origin gets the token as the HttpOnly cookie, not in the body, and the
+    // cookie alone refreshes.
+    let r = call(&options, credential, "https://app.example.com")
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = r
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("latchkey_app_refresh="))
+        .map(str::to_owned)
+        .expect("the refresh cookie");
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/api/v1/"] {
+        assert!(cookie.contains(flag), "{flag} in {cookie}");
+    }
+    let tokens = body(r).await;
+    assert!(tokens.get("refresh_token").is_none(), "{tokens}");
+    assert_eq!(
+        app.me_status(&str_of(&tokens, "access_token")).await,
+        StatusCode::OK
+    );
+    let jar = cookie.split(';').next().unwrap_or_default().to_owned();
+    let r = app
+        .client
+        .post(app.url("/api/v1/token/refresh"))
+        .header("latchkey-refresh", "cookie")
+        .header(reqwest::header::COOKIE, jar)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(body(r).await["access_token"].is_string());
 }
