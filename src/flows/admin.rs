@@ -68,7 +68,8 @@ impl Flows {
             self.enqueue_event(tx, created, now).await?;
             if !account.email_verified {
                 let locale = self.settings.default_locale;
-                self.enqueue_verification_with_cooldown(tx, id, &account.email, name, locale, now)
+                let to = &account.email;
+                self.enqueue_verification_with_cooldown(tx, id, to, name, locale, None, now)
                     .await?;
             }
             tx.user_by_id(id).await?.ok_or(Error::NotFound)
@@ -226,6 +227,7 @@ impl Flows {
                 &to,
                 user.name.as_deref(),
                 locale,
+                None,
                 self.clock.now(),
             )
             .await?;

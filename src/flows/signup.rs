@@ -16,6 +16,7 @@ use crate::{
         email::EmailAddress,
         locale::Locale,
         password::NewPassword,
+        return_to::ReturnTo,
         time::Millis,
         tokens::{LinkToken, Purpose},
         webhooks::Event,
@@ -35,6 +36,9 @@ pub struct Registration {
     pub name: Option<DisplayName>,
     /// Already negotiated by the caller (field, `Accept-Language`, default).
     pub locale: Locale,
+    /// Where the pages' sign-up should lead once the address is verified (contract §12): the
+    /// verification link carries it, so it works in another browser too.
+    pub return_to: Option<ReturnTo>,
 }
 
 /// A sign-up that was answered: what recording it needs (the password only as its hash).
@@ -44,6 +48,7 @@ pub struct Answered {
     name: Option<DisplayName>,
     locale: Locale,
     password_hash: String,
+    return_to: Option<ReturnTo>,
 }
 
 impl Answered {
@@ -58,6 +63,9 @@ impl Answered {
                 .parse()
                 .map_err(|e| Error::internal_while("the locale of a pending sign-up", e))?,
             password_hash: row.password_hash,
+            // Not kept in `pending_signups`: a sign-up recorded by another process after this
+            // one died sends its link without it (the pages' cookie still has it).
+            return_to: None,
         })
     }
 }
@@ -96,6 +104,7 @@ impl Flows {
             name: r.name,
             locale: r.locale,
             password_hash: pending.password_hash,
+            return_to: r.return_to,
         };
         let flows = Arc::clone(self);
         self.after_answer("sign-up: not recorded yet (it is retried)", async move {
@@ -316,7 +325,8 @@ impl Flows {
             now,
         )
         .await?;
-        self.enqueue_verification_with_cooldown(tx, id, email, name, r.locale, now)
+        let return_to = r.return_to.as_ref();
+        self.enqueue_verification_with_cooldown(tx, id, email, name, r.locale, return_to, now)
             .await?;
         Ok(())
     }
@@ -403,11 +413,13 @@ impl Flows {
         // loses every earlier link along with the password.
         tx.invalidate_link_tokens(user.id, Purpose::VerifyEmail, now)
             .await?;
-        self.enqueue_verification(tx, user.id, email, name, r.locale, now)
+        let return_to = r.return_to.as_ref();
+        self.enqueue_verification(tx, user.id, email, name, r.locale, return_to, now)
             .await
     }
 
     /// A verification link to `email`, subject to the mail cooldown.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn enqueue_verification_with_cooldown(
         &self,
         tx: &mut Conn,
@@ -415,18 +427,22 @@ impl Flows {
         email: &EmailAddress,
         name: Option<&str>,
         locale: Locale,
+        return_to: Option<&ReturnTo>,
         now: Millis,
     ) -> Result<(), Error> {
         if self
             .take_cooldown(tx, EmailKind::Verification, email, now)
             .await?
         {
-            self.enqueue_verification(tx, user_id, email, name, locale, now)
+            self.enqueue_verification(tx, user_id, email, name, locale, return_to, now)
                 .await?;
         }
         Ok(())
     }
 
+    /// A verification link (and code) to `email`; the link carries `return_to` when the
+    /// sign-up came from the pages with one, so that the page it opens leads back to the app.
+    #[allow(clippy::too_many_arguments)]
     async fn enqueue_verification(
         &self,
         tx: &mut Conn,
@@ -434,11 +450,17 @@ impl Flows {
         email: &EmailAddress,
         name: Option<&str>,
         locale: Locale,
+        return_to: Option<&ReturnTo>,
         now: Millis,
     ) -> Result<(), Error> {
-        let (link, code) = self
+        let (mut link, code) = self
             .new_link_with_code(tx, Purpose::VerifyEmail, user_id, email.normalized(), now)
             .await?;
+        if let Some(return_to) = return_to {
+            let encoded: String =
+                url::form_urlencoded::byte_serialize(return_to.as_str().as_bytes()).collect();
+            link.url = format!("{}&return_to={encoded}", link.url);
+        }
         let email = OutgoingEmail {
             to: email,
             name,
@@ -541,7 +563,8 @@ impl Flows {
             {
                 let to = user.email_address();
                 let locale = user.locale_or(self.settings.default_locale);
-                self.enqueue_verification(tx, user.id, &to, user.name.as_deref(), locale, now)
+                let name = user.name.as_deref();
+                self.enqueue_verification(tx, user.id, &to, name, locale, None, now)
                     .await?;
             }
             Ok(())

@@ -93,10 +93,15 @@ impl ReceivedMail {
             .map(str::to_owned)
     }
 
-    /// The token of the first link to `page`.
+    /// The token of the first link to `page` (up to the next query parameter: a verification
+    /// link may carry a `return_to` after it).
     pub fn token(&self, page: &str) -> Option<String> {
-        self.link(page)
-            .and_then(|l| l.split("token=").nth(1).map(str::to_owned))
+        self.link(page).and_then(|l| {
+            l.split("token=")
+                .nth(1)
+                .and_then(|t| t.split('&').next())
+                .map(str::to_owned)
+        })
     }
 }
 

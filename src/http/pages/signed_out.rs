@@ -117,6 +117,7 @@ pub async fn register_submit(
             name: DisplayName::parse_optional(f.name.as_deref())?,
             // The page's language: the one chosen with the language links, else the browser's.
             locale: v.lang,
+            return_to: v.return_to.clone(),
         })
     })();
     let result = match parsed {

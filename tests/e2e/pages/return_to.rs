@@ -218,6 +218,93 @@ async fn the_return_is_kept_across_the_verification_email() {
 }
 
 #[tokio::test]
+async fn the_emailed_link_carries_the_return_to_another_browser() {
+    let app = app_with_return_urls().await;
+    let r = no_redirects()
+        .post(app.url(&format!("/register?return_to={BACK_Q}")))
+        .form(&[("email", "elsewhere@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let token = app
+        .smtp
+        .new_token("elsewhere@example.com", "verify-email")
+        .await;
+    let mail = app
+        .smtp
+        .messages_to("elsewhere@example.com")
+        .into_iter()
+        .last()
+        .expect("the verification email");
+    let link = mail.link("verify-email").expect("the link");
+    assert!(
+        link.ends_with(&format!("/verify-email?token={token}&return_to={BACK_Q}")),
+        "{link}"
+    );
+    assert!(
+        mail.html
+            .contains(&format!("token={token}&amp;return_to={BACK_Q}")),
+        "the HTML part's link too"
+    );
+
+    // Opened on a phone (no cookie of the sign-up's browser): its button, then "Sign in",
+    // lead back.
+    let path = link
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    let path = &path[path.find('/').unwrap_or_default()..];
+    let html = app
+        .client
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains(&format!("action=\"/verify-email?return_to={BACK_Q}\"")),
+        "{html}"
+    );
+    let html = app
+        .client
+        .post(app.url(&format!("/verify-email?return_to={BACK_Q}")))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains(&format!("href=\"/login?return_to={BACK_Q}\"")),
+        "{html}"
+    );
+
+    // A sign-up through the API, or one without a return_to, sends the plain link.
+    app.register("plain@example.com").await;
+    let token = app
+        .smtp
+        .new_token("plain@example.com", "verify-email")
+        .await;
+    let mail = app
+        .smtp
+        .messages_to("plain@example.com")
+        .into_iter()
+        .last()
+        .expect("the verification email");
+    assert!(
+        mail.link("verify-email")
+            .is_some_and(|l| l.ends_with(&format!("?token={token}"))),
+        "{}",
+        mail.text
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn without_settings_nothing_is_followed_and_continue_is_the_account() {
     let app = TestApp::spawn().await;
     app.verified_user("back@example.com").await;
