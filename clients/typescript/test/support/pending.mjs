@@ -5,7 +5,7 @@
 //   cookie         contract §12: LATCHKEY_REFRESH_COOKIE=on, the Latchkey-Refresh header, CORS credentials
 //   cors-headers   contract §2: Retry-After exposed to scripts of allowed origins
 export const PENDING = new Set(
-  (process.env.LATCHKEY_PENDING ?? "cookie,cors-headers").split(",").map((s) => s.trim()).filter(Boolean),
+  (process.env.LATCHKEY_PENDING ?? "cookie").split(",").map((s) => s.trim()).filter(Boolean),
 );
 
 /** The `todo` option for a test that needs `feature`: a reason while it is pending, else false. */
