@@ -88,8 +88,8 @@ mod pages {
     mod link_pages;
     mod newcomer_fixes;
     mod page_experience;
-    mod sign_in_pages;
     mod return_to;
+    mod sign_in_pages;
     mod site_map;
 }
 

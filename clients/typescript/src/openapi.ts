@@ -806,6 +806,11 @@ export interface components {
             mfa_token?: string;
             /** Format: int32 */
             status: number;
+            /**
+             * @description Present (true) on an `invalid_refresh_token` whose token was rotated out moments ago by
+             *     a concurrent refresh: the session is not over, another tab holds its newer token.
+             */
+            superseded?: boolean;
             /** @description The HTTP status's reason phrase. */
             title: string;
             /** @description `urn:latchkey:problem:CODE`. */
@@ -840,8 +845,9 @@ export interface components {
             /** @description 10 codes (`xxxxx-xxxxx`), each usable once in place of an authenticator code. */
             recovery_codes: string[];
         };
+        /** @description `{refresh_token}`; `{}` with `Latchkey-Refresh: cookie`, which takes the cookie's. */
         RefreshBody: {
-            refresh_token: string;
+            refresh_token?: string;
         };
         RegisterBody: {
             /** Format: email */
@@ -934,8 +940,11 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
-            /** @description Single-use: each refresh returns a new one. */
-            refresh_token: string;
+            /**
+             * @description Single-use: each refresh returns a new one. Absent when the request asked for the
+             *     refresh cookie (`Latchkey-Refresh: cookie`): the token is then in that cookie only.
+             */
+            refresh_token?: string;
             /** @enum {string} */
             token_type: "Bearer";
         };
@@ -1924,7 +1933,10 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: keep the refresh token in an HttpOnly cookie (section 12) */
+                "Latchkey-Refresh"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1934,7 +1946,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Access and refresh tokens */
+            /** @description Access and refresh tokens; with `Latchkey-Refresh: cookie` (and `LATCHKEY_REFRESH_COOKIE=on`) the refresh token is set as the `latchkey_app_refresh` cookie instead of in the body */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1961,7 +1973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `email_not_verified`, `account_disabled` (only with the right password) */
+            /** @description `email_not_verified`, `account_disabled` (only with the right password); `forbidden`: the cookie asked for from an origin that may not use it */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2089,7 +2101,10 @@ export interface operations {
     confirm_sign_in: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: keep the refresh token in an HttpOnly cookie (section 12) */
+                "Latchkey-Refresh"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2099,7 +2114,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Access and refresh tokens (`amr` `["email"]`); an unverified address is verified */
+            /** @description Access and refresh tokens (`amr` `["email"]`); an unverified address is verified. With `Latchkey-Refresh: cookie` (and `LATCHKEY_REFRESH_COOKIE=on`) the refresh token is set as the `latchkey_app_refresh` cookie instead of in the body */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2126,7 +2141,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `account_disabled` */
+            /** @description `account_disabled`; `forbidden`: the cookie asked for from an origin that may not use it */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2203,7 +2218,10 @@ export interface operations {
     login_mfa: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: keep the refresh token in an HttpOnly cookie (section 12) */
+                "Latchkey-Refresh"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2213,7 +2231,11 @@ export interface operations {
             };
         };
         responses: {
+<<<<<<< HEAD
             /** @description Access and refresh tokens; the access token's `amr` ends with `otp` (a code) or `hwk` (a passkey) */
+=======
+            /** @description Access and refresh tokens; the access token's `amr` ends with `otp`. With `Latchkey-Refresh: cookie` (and `LATCHKEY_REFRESH_COOKIE=on`) the refresh token is set as the `latchkey_app_refresh` cookie instead of in the body */
+>>>>>>> 5a277b2 (The second-factor step and sign-in by email can set the refresh cookie too (Latchkey-Refresh: cookie on /login/mfa and /login/email/confirm, the Origin checked before the step or code is spent), and return_to is carried through the second-factor step page; api.md and @latchkey/client's types regenerated)
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2240,7 +2262,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `account_disabled` */
+            /** @description `account_disabled`; `forbidden`: the cookie asked for from an origin that may not use it */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2386,7 +2408,10 @@ export interface operations {
     sign_in: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: keep the refresh token in an HttpOnly cookie (section 12) */
+                "Latchkey-Refresh"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2396,7 +2421,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Access and refresh tokens; no second factor is asked (the passkey verified the user) */
+            /** @description Access and refresh tokens; no second factor is asked (the passkey verified the user). With `Latchkey-Refresh: cookie` (and `LATCHKEY_REFRESH_COOKIE=on`) the refresh token is set as the `latchkey_app_refresh` cookie instead of in the body */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2423,7 +2448,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `account_disabled` */
+            /** @description `account_disabled`; `forbidden`: the cookie asked for from an origin that may not use it */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2560,7 +2585,10 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: end the refresh cookie's session and clear it (section 12) */
+                "Latchkey-Refresh"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2570,7 +2598,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The session is ended (an unknown token too) */
+            /** @description The session is ended (an unknown token too); with `Latchkey-Refresh: cookie`, the sessions of the refresh cookies the browser holds end and the cookies are cleared */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2579,6 +2607,15 @@ export interface operations {
             };
             /** @description `validation_failed`, `malformed_json` */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the cookie used from an origin that may not */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4011,7 +4048,10 @@ export interface operations {
     refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: use and rotate the refresh cookie (section 12) */
+                "Latchkey-Refresh"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4021,7 +4061,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description New tokens; the presented refresh token is dead from now on */
+            /** @description New tokens; the presented refresh token is dead from now on. With `Latchkey-Refresh: cookie` the token is the cookie's (the app's, else the pages' session), and its successor is set in the same cookie instead of the body */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4030,7 +4070,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tokens"];
                 };
             };
-            /** @description `validation_failed`, `malformed_json` */
+            /** @description `validation_failed`: no refresh token in the body (outside the cookie mode), `malformed_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4039,7 +4079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `invalid_refresh_token` */
+            /** @description `invalid_refresh_token`; with `"superseded": true` when the token was rotated moments ago by a concurrent refresh of the same session (another tab): the session lives on, and the newer token (or cookie) works */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4048,7 +4088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `email_not_verified` */
+            /** @description `email_not_verified`; `forbidden`: the cookie used from an origin that may not */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -483,17 +483,21 @@ impl TryFrom<MfaFields> for MfaBody {
 #[utoipa::path(post, path = "/api/v1/login/mfa", tag = "accounts",
     request_body = MfaBody,
     responses(
-        (status = 200, description = "Access and refresh tokens; the access token's `amr` ends with `otp` (a code) or `hwk` (a passkey)", body = Tokens),
+        (status = 200, description = "Access and refresh tokens; the access token's `amr` ends with `otp` (a code) or `hwk` (a passkey). With `Latchkey-Refresh: cookie` (and `LATCHKEY_REFRESH_COOKIE=on`) the refresh token is set as the `latchkey_app_refresh` cookie instead of in the body", body = Tokens),
         (status = 400, description = "`code_invalid`: a wrong, used or unknown code; `passkey_invalid`: an assertion that does not verify or answers no live options (each counted: 5 end the `mfa_token`, and each counts against the address's log-in limit)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`mfa_token_invalid`: unknown, used, expired (5 minutes) or ended by 5 wrong answers", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_disabled`; `forbidden`: the cookie asked for from an origin that may not use it", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-    ))]
+    ),
+    params(("Latchkey-Refresh" = Option<String>, Header, description = "`cookie`: keep the refresh token in an HttpOnly cookie (section 12)")))]
 pub async fn login_mfa(
     State(s): State<AppState>,
     client: Client,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<MfaBody>,
-) -> Result<NoStore<Json<Tokens>>, Error> {
+) -> Result<Response, Error> {
+    // Checked before the step is spent: a refused origin uses up nothing.
+    let cookie_mode = refresh_cookie::requested(&s, &headers)?;
     let (mfa_token, proof) = match body {
         MfaBody::Code { mfa_token, code } => (mfa_token, SecondProof::Code(code)),
         MfaBody::Passkey { mfa_token, passkey } => (mfa_token, SecondProof::Passkey(passkey)),
@@ -502,7 +506,7 @@ pub async fn login_mfa(
         .flows
         .login_second_factor(&mfa_token, proof, &client)
         .await?;
-    Ok(NoStore(Json(Tokens::from(tokens))))
+    Ok(tokens_answer(&s, tokens, cookie_mode.then_some(Jar::App)))
 }
 
 /// `{mfa_token}`: the step whose passkey check starts.
@@ -580,20 +584,24 @@ impl TryFrom<ProofFields> for SignInConfirmBody {
 #[utoipa::path(post, path = "/api/v1/login/email/confirm", tag = "accounts",
     request_body = SignInConfirmBody,
     responses(
-        (status = 200, description = "Access and refresh tokens (`amr` `[\"email\"]`); an unverified address is verified", body = Tokens),
+        (status = 200, description = "Access and refresh tokens (`amr` `[\"email\"]`); an unverified address is verified. With `Latchkey-Refresh: cookie` (and `LATCHKEY_REFRESH_COOKIE=on`) the refresh token is set as the `latchkey_app_refresh` cookie instead of in the body", body = Tokens),
         (status = 400, description = "`token_invalid`; `code_invalid` for every failing code (one answer for all)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`mfa_required` when the account has a second factor (as log-in)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_disabled`; `forbidden`: the cookie asked for from an origin that may not use it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: sign-in by email is turned off", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`token_used`", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-    ))]
+    ),
+    params(("Latchkey-Refresh" = Option<String>, Header, description = "`cookie`: keep the refresh token in an HttpOnly cookie (section 12)")))]
 pub async fn confirm_sign_in(
     State(s): State<AppState>,
     client: Client,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<SignInConfirmBody>,
-) -> Result<NoStore<Json<Tokens>>, Error> {
+) -> Result<Response, Error> {
+    // Checked before the link or code is spent.
+    let cookie_mode = refresh_cookie::requested(&s, &headers)?;
     let tokens = match body {
         SignInConfirmBody::Link { token } => s.flows.confirm_sign_in(&token, &client).await?,
         SignInConfirmBody::Code { email, code } => {
@@ -603,5 +611,5 @@ pub async fn confirm_sign_in(
                 .await?
         }
     };
-    Ok(NoStore(Json(Tokens::from(tokens))))
+    Ok(tokens_answer(&s, tokens, cookie_mode.then_some(Jar::App)))
 }

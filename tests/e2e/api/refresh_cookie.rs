@@ -435,3 +435,63 @@ async fn signing_out_on_the_pages_clears_the_cache_and_the_app_cookie() {
     assert_problem(r, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_second_factor_step_and_sign_in_by_email_set_the_cookie_too() {
+    use super::second_factor::{totp, with_app};
+    let app = cookie_app().await;
+    let email = "cookie.mfa@example.com";
+    let (access, _) = app.logged_in(email).await;
+    let (secret, _) = with_app(&app, &access).await;
+
+    // The password with the header: the step, then its code with the header: the cookie.
+    let r = call(
+        &app,
+        "/api/v1/login",
+        "",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    let problem = assert_problem(r, StatusCode::UNAUTHORIZED, "mfa_required").await;
+    let step = json!({"mfa_token": str_of(&problem, "mfa_token"), "code": totp(&secret, 1)});
+    // Another site may not ask: refused before the step is spent.
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/login/mfa"))
+        .header(MODE, "cookie")
+        .header(header::ORIGIN, "https://evil.example")
+        .json(&step)
+        .send()
+        .await
+        .expect("request");
+    assert_problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+    let r = call(&app, "/api/v1/login/mfa", "", step).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = set_cookie(&r, "latchkey_app_refresh").expect("the refresh cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("Path=/api/v1/"));
+    let body: Value = r.json().await.expect("tokens");
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    let jar = format!("latchkey_app_refresh={}", value_of(&cookie));
+    let r = call(&app, "/api/v1/token/refresh", &jar, json!({})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // Sign-in by email: its code with the header.
+    let other = "cookie.email@example.com";
+    app.verified_user(other).await;
+    let r = app
+        .post("/api/v1/login/email", json!({"email": other}))
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let (_, code) = app.smtp.new_token_and_code(other, "sign-in").await;
+    let r = call(
+        &app,
+        "/api/v1/login/email/confirm",
+        "",
+        json!({"email": other, "code": code}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(set_cookie(&r, "latchkey_app_refresh").is_some());
+    let body: Value = r.json().await.expect("tokens");
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    app.stop().await;
+}

@@ -312,3 +312,47 @@ async fn without_settings_nothing_is_followed_and_continue_is_the_account() {
     assert_eq!(location(&r).as_deref(), Some("/account"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_return_is_kept_through_the_second_factor_step() {
+    use crate::api::second_factor::{totp, with_app};
+    let app = app_with_return_urls().await;
+    let (access, _) = app.logged_in("back@example.com").await;
+    let (secret, _) = with_app(&app, &access).await;
+
+    // The right password: the step's form carries the return_to on.
+    let r = sign_in_at(&app, &format!("/login?return_to={BACK_Q}"), PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains(&format!("action=\"/login/mfa?return_to={BACK_Q}\"")),
+        "{html}"
+    );
+    let token = html
+        .split("name=\"mfa_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the step's token")
+        .to_owned();
+
+    // A wrong code shows the step again, still carrying it; the right one leads back.
+    let step = |code: String| {
+        no_redirects()
+            .post(app.url(&format!("/login/mfa?return_to={BACK_Q}")))
+            .form(&[("mfa_token", token.clone()), ("code", code)])
+            .send()
+    };
+    let html = step("000000".into())
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains(&format!("action=\"/login/mfa?return_to={BACK_Q}\"")),
+        "{html}"
+    );
+    let r = step(totp(&secret, 1)).await.expect("request");
+    assert_eq!(location(&r).as_deref(), Some(BACK));
+    app.stop().await;
+}
