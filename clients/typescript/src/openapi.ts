@@ -2231,11 +2231,7 @@ export interface operations {
             };
         };
         responses: {
-<<<<<<< HEAD
-            /** @description Access and refresh tokens; the access token's `amr` ends with `otp` (a code) or `hwk` (a passkey) */
-=======
-            /** @description Access and refresh tokens; the access token's `amr` ends with `otp`. With `Latchkey-Refresh: cookie` (and `LATCHKEY_REFRESH_COOKIE=on`) the refresh token is set as the `latchkey_app_refresh` cookie instead of in the body */
->>>>>>> 5a277b2 (The second-factor step and sign-in by email can set the refresh cookie too (Latchkey-Refresh: cookie on /login/mfa and /login/email/confirm, the Origin checked before the step or code is spent), and return_to is carried through the second-factor step page; api.md and @latchkey/client's types regenerated)
+            /** @description Access and refresh tokens; the access token's `amr` ends with `otp` (a code) or `hwk` (a passkey). With `Latchkey-Refresh: cookie` (and `LATCHKEY_REFRESH_COOKIE=on`) the refresh token is set as the `latchkey_app_refresh` cookie instead of in the body */
             200: {
                 headers: {
                     [name: string]: unknown;

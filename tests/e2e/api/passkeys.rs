@@ -553,6 +553,8 @@ async fn an_operators_reset_removes_passkeys_too() {
     )
     .await;
     app.stop().await;
+}
+
 #[tokio::test]
 async fn a_passkey_sign_in_can_keep_its_refresh_token_in_the_cookie() {
     let app = TestApp::spawn_with(|s| {
