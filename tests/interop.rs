@@ -84,8 +84,8 @@ async fn python_and_node_libraries_verify_tokens_and_webhooks() {
         let env = |token: &str| {
             vec![
                 ("LATCHKEY_URL", app.base.clone()),
-                ("LATCHKEY_ISSUER", "http://localhost:8080".to_owned()),
-                ("LATCHKEY_AUDIENCE", "latchkey".to_owned()),
+                ("LATCHKEY_PUBLIC_URL", "http://localhost:8080".to_owned()),
+                ("LATCHKEY_TOKEN_AUDIENCE", "latchkey".to_owned()),
                 ("ACCESS_TOKEN", token.to_owned()),
                 ("WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
                 ("WEBHOOK_CAPTURE", capture.display().to_string()),

@@ -3,7 +3,7 @@
 // docs/integration.md shows, and drives the browser-side client against the running server.
 // Exits non-zero on any failure.
 //
-// Input (environment): LATCHKEY_URL, LATCHKEY_ISSUER, LATCHKEY_AUDIENCE, ACCESS_TOKEN,
+// Input (environment): LATCHKEY_URL, LATCHKEY_PUBLIC_URL, LATCHKEY_TOKEN_AUDIENCE, ACCESS_TOKEN,
 // WEBHOOK_SECRET, WEBHOOK_CAPTURE, and for the client LOGIN_EMAIL, LOGIN_PASSWORD.
 import { readFileSync } from "node:fs";
 
@@ -19,8 +19,9 @@ const jwks = createRemoteJWKSet(new URL(`${LATCHKEY_URL}/.well-known/jwks.json`)
 export async function verifyAccessToken(token) {
   const { payload } = await jwtVerify(token, jwks, {
     algorithms: ["ES256", "EdDSA"],
-    issuer: process.env.LATCHKEY_ISSUER ?? LATCHKEY_URL,
-    audience: process.env.LATCHKEY_AUDIENCE ?? "latchkey",
+    // The server's own settings, by the same names: the `iss` and `aud` it signs.
+    issuer: process.env.LATCHKEY_PUBLIC_URL ?? LATCHKEY_URL,
+    audience: process.env.LATCHKEY_TOKEN_AUDIENCE ?? "latchkey",
     requiredClaims: ["exp", "iat", "sub", "sid", "email"],
   });
   return payload;

@@ -2,7 +2,7 @@
 PyJWT, and a captured webhook delivery with the Standard Webhooks library, exactly as
 docs/integration.md tells a Python back end to. Exits non-zero on any failure.
 
-Input (environment): LATCHKEY_URL, LATCHKEY_ISSUER, LATCHKEY_AUDIENCE, ACCESS_TOKEN,
+Input (environment): LATCHKEY_URL, LATCHKEY_PUBLIC_URL, LATCHKEY_TOKEN_AUDIENCE, ACCESS_TOKEN,
 WEBHOOK_SECRET, WEBHOOK_CAPTURE (a JSON file: {"headers": {...}, "body": "..."}).
 """
 
@@ -26,8 +26,9 @@ def verify_access_token(token: str) -> dict:
         token,
         signing_key.key,
         algorithms=["ES256", "EdDSA"],
-        audience=os.environ.get("LATCHKEY_AUDIENCE", "latchkey"),
-        issuer=os.environ.get("LATCHKEY_ISSUER", LATCHKEY_URL),
+        # The server's own settings, by the same names: the `aud` and `iss` it signs.
+        audience=os.environ.get("LATCHKEY_TOKEN_AUDIENCE", "latchkey"),
+        issuer=os.environ.get("LATCHKEY_PUBLIC_URL", LATCHKEY_URL),
         options={"require": ["exp", "iat", "sub", "aud", "iss"]},
     )
 # --- end snippet ---
