@@ -29,6 +29,15 @@ pub enum ConfirmOutcome {
     AwaitingOtherConfirmation,
 }
 
+/// What a live confirmation link of an email change is about, for the page it opens.
+#[derive(Debug)]
+pub struct ChangeLink {
+    /// Sent to the current (old) address, rather than to the new one.
+    pub to_old: bool,
+    pub old_email: String,
+    pub new_email: String,
+}
+
 /// `pending_email` of `GET /me`.
 #[derive(Debug)]
 pub struct PendingEmail {
@@ -245,6 +254,30 @@ impl Flows {
 
     /// Uses a confirmation link (to the new or the old address). The change applies when the
     /// last required confirmation is in, and then only the address of this link's change.
+    /// The change a confirmation link would confirm, if it could be used now; using nothing.
+    pub async fn email_change_link(&self, token: &str) -> Result<Option<ChangeLink>, Error> {
+        let Ok(hash) = LinkToken::hash_presented(token) else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let mut conn = self.store.read().await?;
+        let Some((purpose, change_id)) = conn.usable_change_link(hash, now).await? else {
+            return Ok(None);
+        };
+        if !matches!(purpose, Purpose::ConfirmNewEmail | Purpose::ConfirmOldEmail) {
+            return Ok(None);
+        }
+        let change = conn
+            .email_change(change_id)
+            .await?
+            .filter(|c| c.state == EmailChangeState::Pending);
+        Ok(change.map(|c| ChangeLink {
+            to_old: purpose == Purpose::ConfirmOldEmail,
+            old_email: c.old_email,
+            new_email: c.new_email,
+        }))
+    }
+
     pub async fn confirm_email_change(&self, token: &str) -> Result<ConfirmOutcome, Error> {
         let hash = LinkToken::hash_presented(token)?;
         let outcome = transaction!(self.store, |tx| {

@@ -18,7 +18,7 @@ mod signup;
 
 pub use admin::{NewAccount, UserPatch};
 pub use dev_seed::SeedUser;
-pub use email_change::{ConfirmOutcome, PendingEmail};
+pub use email_change::{ChangeLink, ConfirmOutcome, PendingEmail};
 pub use limits::{Client, LimitKey, RateLimiter};
 pub use outbox_view::OutboxStatus;
 pub use pagination::{Cursor, Page, PageSize};

@@ -548,6 +548,26 @@ impl Flows {
         Ok(())
     }
 
+    /// How long until a new verification link may go to `email`, when one went within the
+    /// mail cooldown (the page says so instead of "on its way"). The cooldown is taken for every
+    /// address alike, with or without an account, so this tells nothing about accounts.
+    pub async fn resend_wait(&self, email: &EmailAddress) -> Result<Option<Duration>, Error> {
+        let cooldown = self.settings.mail_cooldown;
+        if cooldown.is_zero() {
+            return Ok(None);
+        }
+        let since = self
+            .store
+            .read()
+            .await?
+            .mail_cooldown_since(EmailKind::Verification.as_str(), email.normalized())
+            .await?;
+        let now = self.clock.now();
+        Ok(since
+            .map(|at| cooldown.saturating_sub(at.elapsed_at(now)))
+            .filter(|left| !left.is_zero()))
+    }
+
     /// `resend_verification`'s work.
     pub async fn send_new_verification(&self, email: &EmailAddress) -> Result<(), Error> {
         let user = self.account_at(email).await?;

@@ -217,6 +217,20 @@ impl Conn {
         Ok(TokenState::error(state, purpose, now))
     }
 
+    /// The purpose and email change of a link that could be used now, without using it (the
+    /// page a confirmation link opens names the addresses before its button is pressed).
+    pub async fn usable_change_link(
+        &mut self,
+        hash: TokenHash,
+        now: Millis,
+    ) -> Result<Option<(Purpose, Uuid)>, Error> {
+        const SQL: &str = "SELECT purpose, change_id FROM link_tokens \
+            WHERE hash = $1 AND used_at IS NULL AND invalidated_at IS NULL AND expires_at > $2 AND change_id IS NOT NULL";
+        Ok(
+            on_db!(self, c => sqlx::query_as(SQL).bind(&hash.0[..]).bind(now).fetch_optional(c).await)?,
+        )
+    }
+
     pub async fn link_token_state(&mut self, hash: TokenHash) -> Result<Option<TokenState>, Error> {
         const SQL: &str = "SELECT t.purpose, t.expires_at, t.used_at, t.invalidated_at, \
                 (u.email_norm IS NOT NULL AND (t.purpose = 'revert_email_change' OR u.email_norm = t.account_email)) AS address_current \

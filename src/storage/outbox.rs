@@ -167,6 +167,18 @@ impl Conn {
         Ok(row.is_some())
     }
 
+    /// When an email of `kind` last went to `address` (under the cooldown), if it is known.
+    pub async fn mail_cooldown_since(
+        &mut self,
+        kind: &str,
+        address: &str,
+    ) -> Result<Option<Millis>, Error> {
+        const SQL: &str = "SELECT last_at FROM mail_cooldowns WHERE kind = $1 AND address = $2";
+        Ok(
+            on_db!(self, c => sqlx::query_scalar(SQL).bind(kind).bind(address).fetch_optional(c).await)?,
+        )
+    }
+
     /// Forgets cooldowns that ended before `before`: forgot and resend take one for every
     /// address named, with or without an account, and none of them need outlive it.
     pub async fn sweep_mail_cooldowns(&mut self, before: Millis) -> Result<u64, Error> {

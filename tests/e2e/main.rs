@@ -88,6 +88,7 @@ mod pages {
     mod link_pages;
     mod newcomer_fixes;
     mod page_experience;
+    mod page_fixes;
     mod return_to;
     mod sign_in_pages;
     mod site_map;

@@ -14,6 +14,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 const STYLESHEET: &str = include_str!("../../../templates/pages/style.css");
 const PASSKEY_SCRIPT: &str = include_str!("../../../templates/pages/passkeys.js");
+const PAGES_SCRIPT: &str = include_str!("../../../templates/pages/pages.js");
 const FAVICON: &[u8] = include_bytes!("../../../templates/pages/favicon.ico");
 
 /// `/assets/style-HASH.css`: a new stylesheet gets a new URL, so the old one may be cached
@@ -32,6 +33,15 @@ pub static PASSKEY_SCRIPT_PATH: LazyLock<String> = LazyLock::new(|| {
     format!("/assets/passkeys-{hash}.js")
 });
 
+/// `/assets/pages-HASH.js`: what every page adds when scripts run (the show-password button, a
+/// signed-in page asked for again when Back brings it from the browser's cache); the pages work
+/// without it.
+pub static PAGES_SCRIPT_PATH: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::digest(PAGES_SCRIPT.as_bytes());
+    let hash: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("/assets/pages-{hash}.js")
+});
+
 /// Every page: no framing, no inline script or style (the stylesheet and the passkey script
 /// are files of their own), scripts only from here and calling only here, forms post only
 /// here, nothing loaded from elsewhere.
@@ -42,6 +52,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route(STYLESHEET_PATH.as_str(), get(stylesheet))
         .route(PASSKEY_SCRIPT_PATH.as_str(), get(passkey_script))
+        .route(PAGES_SCRIPT_PATH.as_str(), get(pages_script))
         .route("/favicon.ico", get(favicon))
 }
 
@@ -72,6 +83,17 @@ async fn passkey_script() -> Response {
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         PASSKEY_SCRIPT,
+    )
+        .into_response()
+}
+
+async fn pages_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        PAGES_SCRIPT,
     )
         .into_response()
 }

@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     error::Error,
-    flows::{ConfirmOutcome, LimitKey},
+    flows::{ChangeLink, ConfirmOutcome, LimitKey},
     http::{AppState, rate_limit},
 };
 
@@ -121,7 +121,16 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                     {
                         return link_failed(&s, &v, kind, &e);
                     }
-                    link_page(&s, &v, kind, token, None)
+                    // A confirmation of an email change names both addresses before its button
+                    // is pressed (nothing is used up by looking).
+                    let mut intro = None;
+                    if kind == LinkKind::ConfirmEmailChange
+                        && let Some(t) = token.as_deref().filter(|t| !t.is_empty())
+                        && let Ok(Some(link)) = s.flows.email_change_link(t).await
+                    {
+                        intro = Some(change_intro(&s, &v, &link));
+                    }
+                    link_page(&s, &v, kind, token, None, intro)
                 },
             );
             let submit = rate_limit::limited(kind.submit(), state, kind.limit(), limit_refusal);
@@ -149,6 +158,7 @@ fn link_page(
     kind: LinkKind,
     token: Option<String>,
     problem: Option<Problem>,
+    intro: Option<String>,
 ) -> Response {
     let p = &s.pages;
     let lang = visitor.lang;
@@ -183,11 +193,39 @@ fn link_page(
         visitor,
         FormPage {
             title: k("title"),
-            intro: Some(k("intro")),
+            intro: Some(intro.unwrap_or_else(|| k("intro"))),
             form: form.problem(problem),
             links: Vec::new(),
         },
     )
+}
+
+/// What an email change's confirmation page says it confirms. The link to the current address
+/// reached the account's owner: both addresses in full. The link to the new address may have
+/// reached a stranger (a mistyped address): the account's address only masked, so that such an
+/// inbox learns no one's address (and never the account's name).
+fn change_intro(s: &AppState, v: &Visitor, link: &ChangeLink) -> String {
+    let (key, old) = if link.to_old {
+        ("confirm-intro-old", link.old_email.clone())
+    } else {
+        ("confirm-intro-new", mask_email(&link.old_email))
+    };
+    s.pages.t_with(
+        v.lang,
+        key,
+        &[("old", old.into()), ("new", link.new_email.clone().into())],
+    )
+}
+
+/// `a•••@example.com`: the first character of the local part and the domain.
+fn mask_email(email: &str) -> String {
+    match email.rsplit_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => "•••".to_owned(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -220,14 +258,22 @@ fn link_failed(s: &AppState, visitor: &Visitor, kind: LinkKind, e: &Error) -> Re
             ((path, p.t(lang, key)), Some(sign_in))
         }
     };
-    let outcome = Outcome {
-        answer: problem.answer,
-        ..Outcome::failed(
+    // A used link most likely did its work (opened twice, or by a second click): say that it
+    // is done rather than that it failed.
+    let (title, message) = match e {
+        Error::TokenUsed => (
+            p.t(lang, &format!("{}-used-title", kind.keys())),
+            p.t(lang, &format!("{}-used", kind.keys())),
+        ),
+        _ => (
             p.t(lang, &format!("{}-failed-title", kind.keys())),
             problem.message,
-            next,
-            other,
-        )
+        ),
+    };
+    let outcome = Outcome {
+        answer: problem.answer,
+        failed: !matches!(e, Error::TokenUsed),
+        ..Outcome::failed(title, message, next, other)
     };
     p.result(visitor, outcome)
 }
@@ -263,7 +309,14 @@ async fn reset_password_submit(State(s): State<AppState>, v: Visitor, form: Link
         // The link still works: the form again, with the reason beside the field.
         Err(e @ Error::Invalid(_)) => {
             let problem = explain(p, v.lang, &e, None);
-            link_page(&s, &v, LinkKind::ResetPassword, Some(token), Some(problem))
+            link_page(
+                &s,
+                &v,
+                LinkKind::ResetPassword,
+                Some(token),
+                Some(problem),
+                None,
+            )
         }
         Err(e) => link_failed(&s, &v, LinkKind::ResetPassword, &e),
     }
@@ -314,5 +367,17 @@ async fn revert_email_change_submit(
             ),
         ),
         Err(e) => link_failed(&s, &v, LinkKind::RevertEmailChange, &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_email;
+
+    #[test]
+    fn a_masked_address_keeps_its_first_character_and_domain() {
+        assert_eq!(mask_email("john.doe@example.com"), "j•••@example.com");
+        assert_eq!(mask_email("é@x.org"), "é•••@x.org");
+        assert_eq!(mask_email("nodomain"), "•••");
     }
 }

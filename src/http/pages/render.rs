@@ -11,7 +11,7 @@ use fluent_bundle::FluentValue;
 use minijinja::{Environment, Value, context};
 
 use super::{
-    assets::STYLESHEET_PATH,
+    assets::{PAGES_SCRIPT_PATH, STYLESHEET_PATH},
     forms::{Answer, FormPage},
     visitor::Visitor,
 };
@@ -111,6 +111,7 @@ impl Pages {
             locale => visitor.lang.as_str(),
             product => self.catalogue.product(),
             css => STYLESHEET_PATH.as_str(),
+            page_script => PAGES_SCRIPT_PATH.as_str(),
             languages,
             here_q => percent_encoding::utf8_percent_encode(&visitor.here, percent_encoding::NON_ALPHANUMERIC).to_string(),
             signed_in => visitor.signed_in,

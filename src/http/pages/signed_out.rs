@@ -38,6 +38,9 @@ pub(super) fn other_pages(p: &Pages, v: &Visitor, this: &str) -> Vec<LinkView> {
             t("next-have-verify-code"),
             String::new(),
         ),
+        // The verification email sends people here to get a new link: it is always offered,
+        // not only after a log-in failed.
+        ("/resend-verification", t("page-resend"), String::new()),
         (
             codes::RESET_CODE_PAGE,
             t("next-have-reset-code"),
@@ -237,14 +240,40 @@ pub async fn resend_submit(
     form: Result<Form<EmailForm>, FormRejection>,
 ) -> Response {
     let email = form.map(|Form(f)| f.email).unwrap_or_default();
+    // Asked again within the mail cooldown: nothing new goes out, so the page says when the
+    // next link can be asked for instead of that one is on its way. Read before the request's
+    // own work (after the answer) takes the cooldown.
+    let mut wait = None;
     let result = match EmailAddress::parse(&email).map_err(Error::from) {
-        Ok(address) => s
-            .flows
-            .resend_verification(&address)
-            .await
-            .map(|()| address),
+        Ok(address) => {
+            wait = s.flows.resend_wait(&address).await.ok().flatten();
+            s.flows
+                .resend_verification(&address)
+                .await
+                .map(|()| address)
+        }
         Err(e) => Err(e),
     };
+    if let (Ok(_), Some(wait)) = (&result, wait) {
+        let p = &s.pages;
+        let seconds = wait.as_secs_f64().ceil() as u64;
+        let said = p.t_with(
+            v.lang,
+            "sent-resend-wait",
+            &[
+                ("email", email.as_str().into()),
+                ("seconds", seconds.into()),
+            ],
+        );
+        let intro = format!("{said} {}", p.t(v.lang, "code-or-link"));
+        let page = codes::verify_form(p, &v, p.t(v.lang, "sent-title"), intro, Some(email), None);
+        return cookies::remember_return_to(
+            &s,
+            v.return_to.as_ref(),
+            s.flows.settings.verify_ttl,
+            page,
+        );
+    }
     let page = answer(&s.pages, &v, LinkRequest::Resend, email, result);
     cookies::remember_return_to(&s, v.return_to.as_ref(), s.flows.settings.verify_ttl, page)
 }

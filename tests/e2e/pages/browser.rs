@@ -544,3 +544,87 @@ async fn a_person_adds_a_passkey_and_signs_in_with_it() {
     w.c.close().await.expect("close");
     driver.stop();
 }
+
+/// Issue 19's page fixes in Chromium, at a desktop width: the show-password button shows and
+/// hides what was typed (a script from /assets, under the CSP); the header's product name lines
+/// up with the card below it; after "Sign out", Back does not show the account page again (it
+/// is asked for anew, and the server answers with the log-in page). Then the dev mailbox on a
+/// phone: no page wider than the window, no address broken letter by letter.
+#[tokio::test]
+async fn show_password_header_line_back_after_sign_out_and_the_mailbox_on_a_phone() {
+    let Some(driver) = driver() else { return };
+    let app = TestApp::spawn().await;
+    let w = walk(&driver, &app, "en", 1280).await;
+    let email = "back@example.com";
+    app.verified_user(email).await;
+    w.open("/login").await;
+    w.expect_page(&w.words.text("en", "login-title", &[])).await;
+    let kind = "return document.querySelector('#login-password').type";
+    assert_eq!(
+        w.c.execute(kind, vec![]).await.expect("type"),
+        json!("password")
+    );
+    let reveal =
+        w.c.find(Locator::Css("#login button.reveal"))
+            .await
+            .expect("a show button");
+    assert_eq!(reveal.text().await.expect("text"), "Show");
+    reveal.click().await.expect("click");
+    assert_eq!(
+        w.c.execute(kind, vec![]).await.expect("type"),
+        json!("text")
+    );
+    assert_eq!(reveal.text().await.expect("text"), "Hide");
+    reveal.click().await.expect("click");
+    assert_eq!(
+        w.c.execute(kind, vec![]).await.expect("type"),
+        json!("password")
+    );
+
+    w.log_in(email, PASSWORD).await;
+    let offset = "return Math.abs(document.querySelector('.brand').getBoundingClientRect().left \
+                  - document.querySelector('main .card').getBoundingClientRect().left)";
+    let off = w.c.execute(offset, vec![]).await.expect("offset");
+    assert!(
+        off.as_f64().is_some_and(|d| d < 1.0),
+        "the header is {off} px off the card"
+    );
+
+    w.press("header form button[type=submit]").await;
+    w.expect_page(&w.words.text("en", "login-title", &[])).await;
+    w.c.back().await.expect("back");
+    // Back lands on the account page's entry, which must not show the account: the log-in
+    // page comes instead (expect_page waits for it, and fails on anything else).
+    w.expect_page(&w.words.text("en", "login-title", &[])).await;
+    let source = w.c.source().await.expect("source");
+    assert!(
+        !source.contains(email),
+        "the signed-out browser shows the account: {source}"
+    );
+    w.c.close().await.expect("close");
+
+    let mailbox = TestApp::spawn_with(|s| s.smtp_url = None).await;
+    mailbox
+        .register("someone.with.a.long.address@example.com")
+        .await;
+    let phone = walk(&driver, &mailbox, "en", 390).await;
+    wait_until("the email is in the dev mailbox", MAIL_TIMEOUT, || async {
+        phone.open("/dev/mailbox").await;
+        phone
+            .c
+            .source()
+            .await
+            .is_ok_and(|s| s.contains("mail-code"))
+    })
+    .await;
+    phone.expect_page_in("en", "Dev mailbox").await;
+    // The address fits on a line or wraps at its dots, not one letter per line.
+    let narrowest = "return Math.min(...[...document.querySelectorAll('.mail-subject, .mail-to')] \
+                     .map(e => e.getBoundingClientRect().width))";
+    let width = phone.c.execute(narrowest, vec![]).await.expect("width");
+    assert!(width.as_f64().is_some_and(|w| w > 100.0), "{width}");
+    phone.c.close().await.expect("close");
+    mailbox.stop().await;
+    app.stop().await;
+    driver.stop();
+}

@@ -124,10 +124,17 @@ async fn every_page_sends_a_strict_policy_and_stays_light() {
         assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
         assert_eq!(r.headers()["referrer-policy"], "no-referrer");
         let body = r.text().await.expect("html");
-        // The one script is the passkey calls' file (on /login), never inline.
+        // Scripts are files of ours, never inline: the pages' own (show-password, on every
+        // page) and the passkey calls (on /login).
         assert_eq!(
             body.matches("<script").count(),
-            body.matches("<script src=\"/assets/passkeys-").count(),
+            body.matches("<script src=\"/assets/passkeys-").count()
+                + body.matches("<script src=\"/assets/pages-").count(),
+            "{path}"
+        );
+        assert_eq!(
+            body.matches("<script src=\"/assets/pages-").count(),
+            1,
             "{path}"
         );
         assert!(!body.contains("style="), "{path}");
