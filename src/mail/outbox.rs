@@ -305,17 +305,21 @@ impl Worker {
     }
 
     async fn deliver(&self, owner: Uuid, message: ClaimedMessage) {
-        let event = message.channel == Channel::Webhook;
-        let attempt = async {
-            if event {
-                self.post_event(&message).await
-            } else {
-                self.render_and_send(&message).await
-            }
-        };
-        let outcome = tokio::select! {
-            outcome = attempt => outcome,
+        // The heartbeat runs until the outcome is recorded, not only while sending: a lease
+        // that ran out while a busy node waited for a connection to record "sent" let another
+        // node claim the message and send it a second time.
+        tokio::select! {
+            () = self.attempt_and_record(owner, &message) => {}
             never = self.keep_lease(message.id, owner) => match never {},
+        }
+    }
+
+    async fn attempt_and_record(&self, owner: Uuid, message: &ClaimedMessage) {
+        let event = message.channel == Channel::Webhook;
+        let outcome = if event {
+            self.post_event(message).await
+        } else {
+            self.render_and_send(message).await
         };
         let what = if event { "webhook event" } else { "email" };
         let result = match &outcome {
