@@ -267,6 +267,7 @@ verify-intro = Drücke den Button, um deine Adresse zu bestätigen und dein Kont
 verify-button = Adresse bestätigen
 verify-done-title = Deine Adresse ist bestätigt
 verify-done = { $email } ist bestätigt. Du kannst dich jetzt anmelden.
+verify-contested = { $email } ist bestätigt. Die Adresse wurde mehrmals mit verschiedenen Passwörtern registriert, daher gilt keines davon: Wähle jetzt dein Passwort. Wir haben dir auch einen Link geschickt, um es später zu tun.
 verify-failed-title = Adresse nicht bestätigt
 verify-used = Dieser Link wurde schon verwendet, es ist nichts mehr zu tun. Du kannst dich anmelden.
 verify-used-title = Deine Adresse ist bereits bestätigt

@@ -269,6 +269,7 @@ verify-intro = Press the button to confirm your address and activate your accoun
 verify-button = Confirm my address
 verify-done-title = Your address is confirmed
 verify-done = { $email } is confirmed. You can sign in now.
+verify-contested = { $email } is confirmed. It was signed up more than once with different passwords, so none of them works: choose your password now. We also sent you a link to do it later.
 verify-failed-title = Address not confirmed
 verify-used = This link was used already, so there is nothing left to do. You can sign in.
 verify-used-title = Your address is already confirmed

@@ -267,6 +267,7 @@ verify-intro = Pulsa el botón para confirmar tu dirección y activar tu cuenta.
 verify-button = Confirmar mi dirección
 verify-done-title = Tu dirección está confirmada
 verify-done = { $email } está confirmada. Ya puedes iniciar sesión.
+verify-contested = { $email } está confirmada. Se registró más de una vez con contraseñas distintas, así que ninguna sirve: elige tu contraseña ahora. También te enviamos un enlace para hacerlo más tarde.
 verify-failed-title = Dirección sin confirmar
 verify-used = Este enlace ya se usó, así que no queda nada por hacer. Ya puedes iniciar sesión.
 verify-used-title = Tu dirección ya está confirmada

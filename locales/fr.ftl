@@ -267,6 +267,7 @@ verify-intro = Appuyez sur le bouton pour confirmer votre adresse et activer vot
 verify-button = Confirmer mon adresse
 verify-done-title = Votre adresse est confirmée
 verify-done = { $email } est confirmée. Vous pouvez vous connecter.
+verify-contested = { $email } est confirmée. Elle a été inscrite plusieurs fois avec des mots de passe différents, donc aucun ne fonctionne : choisissez votre mot de passe maintenant. Nous vous avons aussi envoyé un lien pour le faire plus tard.
 verify-failed-title = Adresse non confirmée
 verify-used = Ce lien a déjà été utilisé, il n’y a plus rien à faire. Vous pouvez vous connecter.
 verify-used-title = Votre adresse est déjà confirmée

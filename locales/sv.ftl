@@ -267,6 +267,7 @@ verify-intro = Tryck på knappen för att bekräfta din adress och aktivera ditt
 verify-button = Bekräfta min adress
 verify-done-title = Din adress är bekräftad
 verify-done = { $email } är bekräftad. Nu kan du logga in.
+verify-contested = { $email } är bekräftad. Den registrerades mer än en gång med olika lösenord, så inget av dem gäller: välj ditt lösenord nu. Vi har också skickat en länk så att du kan göra det senare.
 verify-failed-title = Adressen är inte bekräftad
 verify-used = Länken har redan använts, så det finns inget mer att göra. Du kan logga in.
 verify-used-title = Din adress är redan bekräftad

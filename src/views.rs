@@ -70,13 +70,20 @@ status_body!(
     ConfirmationSentStatus::ConfirmationSent
 );
 
-/// `{"status": "verified", "email": "..."}`.
+/// `{"status": "verified", "email": "..."}`, with `"password_reset_required": true` when the
+/// address was contested.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Verified {
     #[schema(inline)]
     status: VerifiedStatus,
     /// The verified address.
     email: String,
+    /// Present (and true) when the address had been signed up more than once with different
+    /// passwords: no password set at sign-up works, and a password reset link was sent to the
+    /// address.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(required = false)]
+    password_reset_required: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -86,10 +93,11 @@ pub enum VerifiedStatus {
 }
 
 impl Verified {
-    pub fn new(email: impl Into<String>) -> Self {
+    pub fn new(email: impl Into<String>, password_reset_required: bool) -> Self {
         Self {
             status: VerifiedStatus::Verified,
             email: email.into(),
+            password_reset_required,
         }
     }
 }

@@ -216,6 +216,35 @@ async fn register_takes_as_long_for_an_existing_account_as_for_a_new_address() {
     app.stop().await;
 }
 
+/// A sign-up on an unverified account checks, with an Argon2 verification, whether it repeats
+/// the account's password (issue 17, 1: a double submit does not contest the address); a new
+/// address gets the same verification against a dummy hash, so the answer takes as long.
+#[tokio::test]
+async fn register_takes_as_long_for_an_unverified_account_as_for_a_new_address() {
+    let _alone = alone().await;
+    let app = TestApp::spawn().await;
+    app.register("pending@example.com").await;
+    app.sign_up_recorded("pending@example.com").await;
+    compare(
+        &app,
+        "register (unverified)",
+        |_| {
+            (
+                "/api/v1/register".into(),
+                json!({"email": "pending@example.com", "password": PASSWORD}),
+            )
+        },
+        |i| {
+            (
+                "/api/v1/register".into(),
+                json!({"email": format!("fresh{i}@example.com"), "password": PASSWORD}),
+            )
+        },
+    )
+    .await;
+    app.stop().await;
+}
+
 /// A wrong code takes as long for an address with an account (and a live code) as for one
 /// without, and is counted alike (issue 17, 3): on PostgreSQL the write that counted it was
 /// what told them apart. Each round uses addresses of their own, so no count reaches a limit

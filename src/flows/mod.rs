@@ -26,7 +26,7 @@ pub use passkeys::PasskeyOptions;
 pub use profile::ProfilePatch;
 pub use second_factor::{SecondFactors, SecondProof, TotpEnrolment};
 pub use session::{Principal, SessionView, TokenPair};
-pub use signup::Registration;
+pub use signup::{Registration, VerifiedAddress};
 
 use std::{sync::Arc, time::Duration};
 
@@ -131,14 +131,30 @@ impl Flows {
         account_email: &str,
         now: Millis,
     ) -> Result<(Link, OneTimeCode), Error> {
-        let (link, hash) = self
+        let (link, code, _) = self
+            .new_link_with_code_token(tx, purpose, user_id, account_email, now)
+            .await?;
+        Ok((link, code))
+    }
+
+    /// `new_link_with_code` that also returns the link's token, for a page that uses it at
+    /// once (a contested verification asks for the new password on the spot).
+    async fn new_link_with_code_token(
+        &self,
+        tx: &mut Conn,
+        purpose: Purpose,
+        user_id: Uuid,
+        account_email: &str,
+        now: Millis,
+    ) -> Result<(Link, OneTimeCode, LinkToken), Error> {
+        let (link, token) = self
             .new_link_token(tx, purpose, user_id, account_email, None, now)
             .await?;
         let code = OneTimeCode::generate()?;
         let code_hash = self.codes.hash(purpose, account_email, &code);
-        tx.put_link_code(user_id, purpose, hash, code_hash, now)
+        tx.put_link_code(user_id, purpose, token.hash(), code_hash, now)
             .await?;
-        Ok((link, code))
+        Ok((link, code, token))
     }
 
     async fn new_link_token(
@@ -149,7 +165,7 @@ impl Flows {
         account_email: &str,
         change_id: Option<Uuid>,
         now: Millis,
-    ) -> Result<(Link, TokenHash), Error> {
+    ) -> Result<(Link, LinkToken), Error> {
         let token = LinkToken::generate()?;
         let ttl = self.ttl(purpose);
         tx.insert_link_token(&NewLinkToken {
@@ -163,7 +179,7 @@ impl Flows {
         })
         .await?;
         let url = format!("{}?token={}", self.page(purpose.page()), token.text());
-        Ok((Link { url, ttl }, token.hash()))
+        Ok((Link { url, ttl }, token))
     }
 
     /// Tries a code typed with an address, in the write transaction in which the code's link

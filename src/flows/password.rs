@@ -118,6 +118,29 @@ impl Flows {
         }
     }
 
+    /// The reset link sent when a contested address is verified (contract §4), in a
+    /// `password_reset` email (no cooldown: one per verification); returns its token, which
+    /// the verification page uses at once to ask for the new password.
+    pub(super) async fn enqueue_contested_reset(
+        &self,
+        tx: &mut Conn,
+        user: &User,
+        now: Millis,
+    ) -> Result<String, Error> {
+        let (link, code, token) = self
+            .new_link_with_code_token(tx, Purpose::ResetPassword, user.id, &user.email_norm, now)
+            .await?;
+        let to = user.email_address();
+        let email = OutgoingEmail {
+            to: &to,
+            name: user.name.as_deref(),
+            locale: user.locale_or(self.settings.default_locale),
+            values: EmailValues::PasswordReset(PasswordReset { link, code }),
+        };
+        self.outbox.enqueue(tx, email, now).await?;
+        Ok(token.text().to_owned())
+    }
+
     /// Sets a new password with a reset link. A weak password is refused before the link is
     /// used, so it stays usable. The reset revokes every session, kills every other reset link,
     /// verifies the address (the link proved the mailbox), and logs nobody in.
@@ -193,6 +216,8 @@ impl Flows {
     ) -> Result<(), Error> {
         let user = tx.user_by_id(user_id).await?.ok_or(gone)?;
         tx.set_password(user.id, password_hash, now).await?;
+        // The new password is the mailbox owner's: a contest of the address is settled.
+        tx.take_contested(user.id).await?;
         if !user.email_verified {
             tx.set_email_verified(user.id, now).await?;
             let verified = Event::Verified {

@@ -49,6 +49,24 @@ pub struct Answered {
     locale: Locale,
     password_hash: String,
     return_to: Option<ReturnTo>,
+    /// The stored hash whose password this sign-up repeated (see `register`).
+    repeats_hash: Option<String>,
+}
+
+/// What verifying an address did.
+#[derive(Debug)]
+pub struct VerifiedAddress {
+    pub email: EmailAddress,
+    /// Set when the address was contested (signed up more than once with different passwords,
+    /// contract §4): no sign-up's password survived, a reset link was mailed, and this is its
+    /// token, for the verification page to ask for the new password at once.
+    pub reset_token: Option<String>,
+}
+
+impl VerifiedAddress {
+    pub fn password_reset_required(&self) -> bool {
+        self.reset_token.is_some()
+    }
 }
 
 impl Answered {
@@ -66,6 +84,7 @@ impl Answered {
             // Not kept in `pending_signups`: a sign-up recorded by another process after this
             // one died sends its link without it (the pages' cookie still has it).
             return_to: None,
+            repeats_hash: row.repeats_hash,
         })
     }
 }
@@ -92,12 +111,22 @@ impl Flows {
             locale: r.locale.as_str().to_owned(),
             password_hash,
             created_at: self.clock.now(),
+            repeats_hash: None,
         };
         self.store
             .autocommit()
             .await?
             .insert_pending_signup(&pending)
             .await?;
+        // Written, the sign-up is answered whatever this says; if it cannot say, the sign-up
+        // counts as another password (contested: the safe side).
+        let repeats_hash = match self.note_repeat(&pending, &r.password).await {
+            Ok(repeats) => repeats,
+            Err(e) => {
+                tracing::warn!(signup = %pending.id, error = %crate::error::Chain(&e), "sign-up: cannot tell whether it repeats the last one");
+                None
+            }
+        };
         let answered = Answered {
             id: pending.id,
             email: r.email,
@@ -105,12 +134,52 @@ impl Flows {
             locale: r.locale,
             password_hash: pending.password_hash,
             return_to: r.return_to,
+            repeats_hash,
         };
         let flows = Arc::clone(self);
         self.after_answer("sign-up: not recorded yet (it is retried)", async move {
             flows.record_registration(&answered).await
         });
         Ok(())
+    }
+
+    /// Whether this sign-up repeats the password of the one it follows on its address (the
+    /// newest answered before it and not recorded yet, else the unverified account): the stored
+    /// hash of that password if so, written to its pending row. A repeat, such as a double
+    /// submit, does not contest the address (§4). Hashes are salted, so this takes an Argon2
+    /// verification; every address gets the same work (two lookups, one verification, against
+    /// a dummy hash when there is nothing to compare with, one write), so that neither the
+    /// answer's time nor the work tells whether the address has an account.
+    ///
+    /// Run after the row is written, so that of two sign-ups at once (a double click) the later
+    /// finds the earlier. A repeat of a repeat names the first hash: a repeat keeps the
+    /// account's hash when it is recorded (see `take_over_unverified`).
+    async fn note_repeat(
+        &self,
+        pending: &PendingSignup,
+        password: &NewPassword,
+    ) -> Result<Option<String>, Error> {
+        let mut conn = self.store.read().await?;
+        let earlier = conn
+            .pending_signup_before(&pending.email_norm, pending.id)
+            .await?;
+        let account = conn.unverified_hash_at(&pending.email_norm).await?;
+        drop(conn);
+        let (against, repeated) = match earlier {
+            Some((hash, repeats)) => (Some(hash), repeats),
+            None => (account, None),
+        };
+        let same = self
+            .hasher
+            .verify(password.expose(), against.clone())
+            .await?;
+        let repeats = if same { repeated.or(against) } else { None };
+        self.store
+            .autocommit()
+            .await?
+            .set_pending_repeats(pending.id, repeats.as_deref())
+            .await?;
+        Ok(repeats)
     }
 
     /// Records the sign-ups that were answered but whose process died before it recorded
@@ -233,7 +302,7 @@ impl Flows {
     async fn record_pending(&self, row: PendingSignup) -> Result<(), Error> {
         let id = row.id;
         match Answered::from_row(row) {
-            Ok(answered) => self.record_registration(&answered).await,
+            Ok(answered) => self.record_answered(&answered).await,
             Err(e) => {
                 tracing::error!(signup = %id, error = %crate::error::Chain(&e), "a pending sign-up cannot be read; dropped");
                 self.store
@@ -246,9 +315,25 @@ impl Flows {
         }
     }
 
-    /// `register`'s work once it is answered: takes the pending row out in the transaction
-    /// that records the sign-up, so that it is recorded once, by whichever process gets there.
+    /// `register`'s work once it is answered. The sign-ups answered before it for the same
+    /// address are recorded first, in their order: whether it repeats the password of the one
+    /// it follows (`repeats_hash`) is only meaningful in that order.
     pub async fn record_registration(&self, r: &Answered) -> Result<(), Error> {
+        let earlier = self
+            .store
+            .read()
+            .await?
+            .pending_signups_at(r.email.normalized())
+            .await?;
+        for row in earlier.into_iter().filter(|row| row.id < r.id) {
+            self.record_pending(row).await?;
+        }
+        self.record_answered(r).await
+    }
+
+    /// Records one answered sign-up: takes the pending row out in the transaction that
+    /// records it, so that it is recorded once, by whichever process gets there.
+    async fn record_answered(&self, r: &Answered) -> Result<(), Error> {
         let password_hash = r.password_hash.as_str();
         // Two sign-ups for one new address race on the unique index; the loser runs again
         // and finds the winner's account.
@@ -400,7 +485,20 @@ impl Flows {
         now: Millis,
     ) -> Result<(), Error> {
         let (email, name) = (&r.email, r.name.as_ref().map(DisplayName::as_str));
-        // Within the cooldown such a sign-up changes nothing at all.
+        // Another password than the account's contests the address (§4): once verified, it
+        // keeps no sign-up's password. A repeat of it (a double submit) does not; an account
+        // with no password (an operator's) has nothing to contest.
+        let repeat = r.repeats_hash.is_some() && r.repeats_hash == user.password_hash;
+        if !repeat && user.password_hash.is_some() {
+            tx.mark_contested(user.id).await?;
+        }
+        // A repeat keeps the stored hash (the same password), so that a repeat of it still
+        // finds the hash it names.
+        let password_hash = match (&user.password_hash, repeat) {
+            (Some(kept), true) => kept.as_str(),
+            _ => password_hash,
+        };
+        // Within the cooldown such a sign-up changes nothing else.
         if !self
             .take_cooldown(tx, EmailKind::Verification, email, now)
             .await?
@@ -472,8 +570,17 @@ impl Flows {
 
     /// Uses a verification link. Its account becomes verified and every other verification
     /// link of the account stops working.
-    pub async fn verify_email(&self, token: &str) -> Result<EmailAddress, Error> {
+    pub async fn verify_email(&self, token: &str) -> Result<VerifiedAddress, Error> {
         let hash = LinkToken::hash_presented(token)?;
+        // A sign-up answered for the address is there before the link is used (§4): one that
+        // contested the address counts even if it came a moment ago.
+        let pending = self
+            .store
+            .read()
+            .await?
+            .pending_signups_for_link(hash)
+            .await?;
+        self.settle_signups(pending).await?;
         let user = transaction!(self.store, |tx| {
             let now = self.clock.now();
             // Using the link also stops the account's other verification links.
@@ -490,8 +597,16 @@ impl Flows {
         &self,
         email: &EmailAddress,
         code: &str,
-    ) -> Result<EmailAddress, Error> {
+    ) -> Result<VerifiedAddress, Error> {
         let code = OneTimeCode::parse(code)?;
+        // As for a link; the same lookup for every address.
+        let pending = self
+            .store
+            .read()
+            .await?
+            .pending_signups_at(email.normalized())
+            .await?;
+        self.settle_signups(pending).await?;
         let user = transaction!(self.store, |tx| {
             let now = self.clock.now();
             let Some(link) = self
@@ -513,14 +628,23 @@ impl Flows {
     }
 
     /// After a verification link was used in `tx` and its account (if still there) verified.
+    /// A contested address keeps no password (§4): it is cleared, every session ends, and a
+    /// reset link goes out.
     async fn finish_verification(
         &self,
         tx: &mut Conn,
         verified: Option<Verified>,
         gone: Error,
         now: Millis,
-    ) -> Result<EmailAddress, Error> {
+    ) -> Result<VerifiedAddress, Error> {
         let Verified { user, was_verified } = verified.ok_or(gone)?;
+        let mut reset_token = None;
+        if !was_verified && tx.take_contested(user.id).await? {
+            tx.clear_password(user.id, now).await?;
+            tx.revoke_user_sessions(user.id, None, now).await?;
+            reset_token = Some(self.enqueue_contested_reset(tx, &user, now).await?);
+            tracing::info!(user = %user.id, "contested address verified: its password was cleared and a reset link sent");
+        }
         // Once per verification (contract §9): a link of an account that a reset, an operator
         // or another link verified already answers as usual and sends no second event.
         if !was_verified {
@@ -534,7 +658,10 @@ impl Flows {
             )
             .await?;
         }
-        Ok(user.email_address())
+        Ok(VerifiedAddress {
+            email: user.email_address(),
+            reset_token,
+        })
     }
 
     /// Sends a new verification link to an unverified account; earlier links stay valid. The

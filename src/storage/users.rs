@@ -156,6 +156,38 @@ impl Conn {
         Ok(())
     }
 
+    /// The password hash of the unverified account at this address, if any.
+    pub async fn unverified_hash_at(&mut self, email_norm: &str) -> Result<Option<String>, Error> {
+        const SQL: &str =
+            "SELECT password_hash FROM users WHERE email_norm = $1 AND email_verified = FALSE";
+        let found: Option<(Option<String>,)> =
+            on_db!(self, c => sqlx::query_as(SQL).bind(email_norm).fetch_optional(c).await)?;
+        Ok(found.and_then(|(h,)| h))
+    }
+
+    /// Marks the unverified account `id` contested: signed up again with another password
+    /// (contract §4).
+    pub async fn mark_contested(&mut self, id: Uuid) -> Result<(), Error> {
+        const SQL: &str =
+            "INSERT INTO contested_signups (user_id) VALUES ($1) ON CONFLICT DO NOTHING";
+        on_db!(self, c => sqlx::query(SQL).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Ends the contest of `id`, if any: true when it was contested.
+    pub async fn take_contested(&mut self, id: Uuid) -> Result<bool, Error> {
+        const SQL: &str = "DELETE FROM contested_signups WHERE user_id = $1";
+        let gone = on_db!(self, c => sqlx::query(SQL).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(gone == 1)
+    }
+
+    /// Leaves `id` with no usable password (a log-in with any password is refused alike).
+    pub async fn clear_password(&mut self, id: Uuid, now: Millis) -> Result<(), Error> {
+        const SQL: &str = "UPDATE users SET password_hash = NULL, updated_at = $2 WHERE id = $1";
+        on_db!(self, c => sqlx::query(SQL).bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// Up to `limit` accounts made by a sign-up, never verified, made before `cut` and with no
     /// verification link expiring after it: their last link has been expired for the
     /// retention that `cut` is `now` minus.

@@ -22,6 +22,7 @@ mod support;
 mod api {
     mod admin;
     mod codes;
+    mod contested;
     mod email_change;
     mod host_app;
     mod languages;

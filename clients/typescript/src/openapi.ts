@@ -991,10 +991,19 @@ export interface components {
             /** @enum {string} */
             status: "verification_sent";
         };
-        /** @description `{"status": "verified", "email": "..."}`. */
+        /**
+         * @description `{"status": "verified", "email": "..."}`, with `"password_reset_required": true` when the
+         *     address was contested.
+         */
         Verified: {
             /** @description The verified address. */
             email: string;
+            /**
+             * @description Present (and true) when the address had been signed up more than once with different
+             *     passwords: no password set at sign-up works, and a password reset link was sent to the
+             *     address.
+             */
+            password_reset_required?: boolean;
             /** @enum {string} */
             status: "verified";
         };
@@ -1787,7 +1796,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The address is verified */
+            /** @description The address is verified; `password_reset_required` when it was contested (signed up more than once with different passwords): no sign-up's password works, and a reset link was sent */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -41,7 +41,10 @@ export default function App() {
         <Form title="Sign up" fields={["email", "password", "name"]}
           action={(fields) => latchkey.signUp(fields).then(() => "Check your inbox for the code.")} />
         <Form title="Verify" fields={["email", "code"]}
-          action={(fields) => latchkey.verifyEmail(fields).then(() => "Verified: you can sign in.")} />
+          action={(fields) => latchkey.verifyEmail(fields).then((r) => r.password_reset_required
+            // Signed up more than once with different passwords: none of them works.
+            ? "Verified. This address was signed up more than once: choose your password with the reset link we emailed you."
+            : "Verified: you can sign in.")} />
         {secondFactor ? (
           <Form title="Second step" fields={["code"]}
             action={(fields) => latchkey.completeSignIn(fields).then(() => setSecondFactor(false))} />

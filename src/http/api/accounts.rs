@@ -140,7 +140,7 @@ impl TryFrom<ProofFields> for VerifyBody {
 #[utoipa::path(post, path = "/api/v1/email/verify", tag = "accounts",
     request_body = VerifyBody,
     responses(
-        (status = 200, description = "The address is verified", body = Verified),
+        (status = 200, description = "The address is verified; `password_reset_required` when it was contested (signed up more than once with different passwords): no sign-up's password works, and a reset link was sent", body = Verified),
         (status = 400, description = "`token_invalid`; `code_invalid` for a code that is wrong, used, replaced by a newer one, expired, spent by 5 wrong tries, or sent with an address that has no account (one answer for all); `invalid_email`; `validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`token_used`", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`token_expired`", body = Problem, content_type = "application/problem+json"),
@@ -150,14 +150,17 @@ pub async fn verify_email(
     State(s): State<AppState>,
     ApiJson(body): ApiJson<VerifyBody>,
 ) -> Result<Json<Verified>, Error> {
-    let email = match body {
+    let verified = match body {
         VerifyBody::Link { token } => s.flows.verify_email(&token).await?,
         VerifyBody::Code { email, code } => {
             let email = EmailAddress::parse(&email)?;
             s.flows.verify_email_by_code(&email, &code).await?
         }
     };
-    Ok(Json(Verified::new(email.as_str())))
+    Ok(Json(Verified::new(
+        verified.email.as_str(),
+        verified.password_reset_required(),
+    )))
 }
 
 #[derive(Deserialize, ToSchema)]

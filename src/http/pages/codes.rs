@@ -158,14 +158,7 @@ pub async fn verify_code_submit(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(email) => p.result(
-            &v,
-            Outcome::done(
-                p.t(v.lang, "verify-done-title"),
-                p.t_with(v.lang, "verify-done", &[("email", email.as_str().into())]),
-                ("/login", p.t(v.lang, "next-sign-in")),
-            ),
-        ),
+        Ok(verified) => super::verified::verified_page(&s, &v, verified),
         Err(e) => {
             let problem = code_problem(p, &v, &e);
             verify_page(p, &v, Some(f.email), Some(problem))

@@ -19,6 +19,7 @@ use super::{
     explain::{explain, limit_refusal},
     forms::{Field, FormPage, FormView, Problem},
     render::{Outcome, Step},
+    verified,
     visitor::Visitor,
 };
 use crate::{
@@ -280,16 +281,8 @@ fn link_failed(s: &AppState, visitor: &Visitor, kind: LinkKind, e: &Error) -> Re
 
 async fn verify_email_submit(State(s): State<AppState>, v: Visitor, form: LinkForm) -> Response {
     let (token, _) = form_fields(form);
-    let p = &s.pages;
     match s.flows.verify_email(&token).await {
-        Ok(email) => p.result(
-            &v,
-            Outcome::done(
-                p.t(v.lang, "verify-done-title"),
-                p.t_with(v.lang, "verify-done", &[("email", email.as_str().into())]),
-                ("/login", p.t(v.lang, "next-sign-in")),
-            ),
-        ),
+        Ok(verified) => verified::verified_page(&s, &v, verified),
         Err(e) => link_failed(&s, &v, LinkKind::VerifyEmail, &e),
     }
 }

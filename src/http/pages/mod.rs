@@ -26,6 +26,7 @@ mod render;
 mod router;
 mod sign_in;
 mod signed_out;
+mod verified;
 mod visitor;
 
 pub use assets::{PAGE_CSP, STYLESHEET_PATH, security_headers};

@@ -248,12 +248,30 @@ async fn a_new_sign_up_takes_over_an_unverified_account() {
     )
     .await;
 
+    // Signed up twice with different passwords, the address is contested (issue 17, 1):
+    // verified, it keeps neither password, and the reset link that comes sets the owner's.
     let r = app.verify(&second).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(
-        r.json::<Value>().await.expect("json")["email"],
-        "Taken@Example.com"
-    );
+    let body = r.json::<Value>().await.expect("json");
+    assert_eq!(body["email"], "Taken@Example.com");
+    assert_eq!(body["password_reset_required"], true);
+    assert_problem(
+        app.login("taken@example.com", owner).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
+    let reset = app
+        .smtp
+        .new_token("taken@example.com", "reset-password")
+        .await;
+    let r = app
+        .post(
+            "/api/v1/password/reset",
+            json!({"token": reset, "new_password": owner}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
     let r = app.login("taken@example.com", owner).await;
     assert_eq!(r.status(), StatusCode::OK);
     let (access, _) = tokens_of(r).await;
@@ -300,14 +318,33 @@ async fn within_the_cooldown_a_sign_up_changes_nothing_and_sends_nothing() {
     // Queued in the same transaction as the sign-up: none was queued.
     assert_eq!(app.outbox_to("cool@example.com").await.len(), 1);
 
-    // The first link still verifies, and the first password and name are still the account's.
-    assert_eq!(app.verify(&link).await.status(), StatusCode::OK);
-    assert_problem(
-        app.login("cool@example.com", second_password).await,
-        StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-    )
-    .await;
+    // The first link still verifies and the name is still the first sign-up's; but the address
+    // is contested (issue 17, 1): neither password survives, a reset link sets a new one.
+    let r = app.verify(&link).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["password_reset_required"],
+        true
+    );
+    for password in [first_password, second_password] {
+        assert_problem(
+            app.login("cool@example.com", password).await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    let reset = app
+        .smtp
+        .new_token("cool@example.com", "reset-password")
+        .await;
+    let r = app
+        .post(
+            "/api/v1/password/reset",
+            json!({"token": reset, "new_password": first_password}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
     let r = app.login("cool@example.com", first_password).await;
     assert_eq!(r.status(), StatusCode::OK);
     let (access, _) = tokens_of(r).await;
@@ -332,7 +369,15 @@ async fn within_the_cooldown_a_sign_up_changes_nothing_and_sends_nothing() {
         .into_iter()
         .map(|m| m.kind)
         .collect();
-    assert_eq!(kinds, ["verification", "already_registered"]);
+    assert_eq!(
+        kinds,
+        [
+            "verification",
+            "password_reset",
+            "password_changed",
+            "already_registered"
+        ]
+    );
 
     // The cooldown is per address: another address is not held back.
     app.register("warm@example.com").await;

@@ -242,3 +242,61 @@ async fn register_resend_and_forgot_pages_work_without_javascript() {
     assert!(html.contains("Check your inbox"), "{html}");
     app.stop().await;
 }
+
+/// The value of the hidden `token` field of a page's form.
+fn hidden_token(html: &str) -> String {
+    let at = html
+        .find(r#"name="token" value=""#)
+        .unwrap_or_else(|| panic!("a token field in {html}"));
+    let rest = &html[at + r#"name="token" value=""#.len()..];
+    rest[..rest.find('"').expect("end of the value")].to_owned()
+}
+
+/// A contested address (issue 17, 1: signed up twice with different passwords) verified on
+/// the page, by link or by code: the page asks for the new password at once, and that form
+/// sets it. Neither sign-up's password logs in.
+#[tokio::test]
+async fn verifying_a_contested_address_asks_for_a_new_password_at_once() {
+    let app = TestApp::spawn_with(|s| s.mail_cooldown = std::time::Duration::from_secs(60)).await;
+    for (email, by_code) in [("link@example.com", false), ("code@example.com", true)] {
+        app.register_with(email, "the squatters password", None)
+            .await;
+        let (token, code) = app.smtp.new_token_and_code(email, "verify-email").await;
+        app.register_with(email, "the owners own password", None)
+            .await;
+        let html = if by_code {
+            submit(
+                &app,
+                "verify-email/code",
+                &[("email", email), ("code", &code)],
+            )
+            .await
+        } else {
+            submit(&app, "verify-email", &[("token", &token)]).await
+        };
+        assert!(html.contains("signed up more than once"), "{html}");
+        assert!(html.contains(r#"action="/reset-password""#), "{html}");
+        assert!(html.contains(r#"name="new_password""#), "{html}");
+        let reset = hidden_token(&html);
+        // The same link was mailed, for later.
+        assert_eq!(app.smtp.new_token(email, "reset-password").await, reset);
+        for password in ["the squatters password", "the owners own password"] {
+            assert_eq!(
+                app.login(email, password).await.status(),
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        let html = submit(
+            &app,
+            "reset-password",
+            &[("token", &reset), ("new_password", "chosen on the page")],
+        )
+        .await;
+        assert!(html.contains("Password changed"), "{html}");
+        assert_eq!(
+            app.login(email, "chosen on the page").await.status(),
+            StatusCode::OK
+        );
+    }
+    app.stop().await;
+}
