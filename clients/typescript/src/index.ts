@@ -7,7 +7,7 @@ export type { components, paths };
 type Schemas = components["schemas"];
 /** The signed-in user, as `GET /api/v1/me` answers. */
 export type User = Schemas["Me"];
-/** An API error body (RFC 9457), with the members some codes add (`mfa_token`, `methods`). */
+/** An API error body (RFC 9457), with the members some codes add (`mfa_token`, `methods`, `superseded`). */
 export type Problem = Schemas["Problem"] & { mfa_token?: string; methods?: MfaMethod[] };
 export type MfaMethod = "totp" | "recovery_code" | "passkey";
 
@@ -340,11 +340,17 @@ export class LatchkeyClient {
   private refresh(stale: string | null): Promise<boolean> {
     return (this.inflight ??= this.locked(async () => {
       if (this.state && this.state.access !== stale && Date.now() < this.refreshAt(this.state)) return true;
-      if (!this.cookie && !this.state?.refresh) return false;
+      if (!this.cookie && !this.state?.refresh) {
+        // A tab that lost a refresh race and never heard of the newer token: over once expired.
+        if (this.state && Date.now() >= this.state.exp) this.set(null, false);
+        return false;
+      }
       const had = !!this.state;
-      // A refresh that raced another tab's (the server refuses the token it just rotated) is
-      // tried again a moment later: with the newer token another tab hands over, or (cookie
-      // mode) with the newer cookie its answer set. Only a refusal that outlasts that ends it.
+      // A refresh that lost a race with another tab's (the server answers 401 with `superseded`:
+      // the token was rotated a moment ago, within the grace period) is not the end of the
+      // session: it is tried again a moment later, with the newer token the winning tab hands
+      // over or (cookie mode) with the newer cookie its answer set. Any other refusal ends it.
+      let lost: LatchkeyError | null = null;
       for (const wait of had ? [0, 150, 600] : [0]) {
         await sleep(wait);
         const before = this.state;
@@ -363,10 +369,18 @@ export class LatchkeyClient {
           return true;
         } catch (e) {
           if (!(e instanceof LatchkeyError) || e.status === 0 || e.status === 429 || e.status >= 500) throw e;
+          if (e.problem?.superseded !== true) break;
+          lost = e;
         }
       }
-      // The session is over here; the other tabs find out for themselves (a tab that only lost
-      // a race must not sign them out).
+      if (lost && this.state) {
+        // Still the loser and no newer token came: keep the session (its access token serves
+        // until it expires, and a tab may yet hand one over), but never present the rotated
+        // token again: after the grace period that would end the session everywhere.
+        if (!this.cookie) this.state = { ...this.state, refresh: undefined };
+        if (Date.now() < this.state.exp) throw lost;
+      }
+      // The session is over here; the other tabs find out for themselves.
       if (this.state) this.set(null, false);
       return false;
     }).finally(() => (this.inflight = null)));

@@ -16,16 +16,20 @@ const address = (what) => `${what}-${process.pid}-${++n}@example.com`;
 /** A client whose requests are counted by path; tabs share nothing unless `share` names a channel. */
 function client(server, options = {}) {
   const calls = [];
+  const refusals = [];
   const lk = new LatchkeyClient({
     baseUrl: server.url,
     shareAcrossTabs: false,
-    fetch: (input, init) => {
-      calls.push(new URL(String(input)).pathname);
-      return fetch(input, init);
+    fetch: async (input, init) => {
+      const path = new URL(String(input)).pathname;
+      calls.push(path);
+      const response = await fetch(input, init);
+      if (!response.ok) refusals.push({ path, status: response.status, body: await response.clone().json().catch(() => null) });
+      return response;
     },
     ...options,
   });
-  return { lk, calls, count: (path) => calls.filter((c) => c === path).length };
+  return { lk, calls, refusals, count: (path) => calls.filter((c) => c === path).length };
 }
 
 /** Signs up and verifies `email` with the emailed code. */
@@ -227,6 +231,56 @@ describe("against a server with 3-second access tokens", () => {
     await sleep(50);
     assert.deepEqual(outs, [null]);
     assert.equal(await b.lk.getAccessToken(), null);
+  });
+
+  test("a refresh that lost a race is answered superseded and keeps the session; a dead one signs out at once", async () => {
+    // The server's two answers, side by side: two refreshes with one token at once.
+    const probe = client(server).lk;
+    const email = await verifiedUser(server, probe);
+    const login = await fetch(`${server.url}/api/v1/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    }).then((r) => r.json());
+    const refresh = () =>
+      fetch(`${server.url}/api/v1/token/refresh`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: login.refresh_token }),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const answers = await Promise.all([refresh(), refresh()]);
+    const lost = answers.find((a) => a.status !== 200);
+    assert.equal(answers.filter((a) => a.status === 200).length, 1, "one winner");
+    assert.deepEqual([lost.status, lost.body.code, lost.body.superseded], [401, "invalid_refresh_token", true]);
+
+    // Two tabs on one session, no Web Locks: whichever loses is told superseded and takes the
+    // winner's tokens; neither signs out.
+    const share = `race-${process.pid}`;
+    const a = client(server, { shareAcrossTabs: share, autoRefresh: false });
+    await a.lk.ready;
+    await a.lk.signIn({ email, password: PASSWORD });
+    const b = client(server, { shareAcrossTabs: share, autoRefresh: false });
+    await b.lk.ready;
+    await sleep(2200);
+    const [ta, tb] = await Promise.all([a.lk.getAccessToken(), b.lk.getAccessToken()]);
+    assert.ok(ta && tb, "neither tab was signed out");
+    const refused = [...a.refusals, ...b.refusals].filter((r) => r.path === "/api/v1/token/refresh");
+    assert.ok(refused.every((r) => r.status === 401 && r.body.superseded === true), JSON.stringify(refused));
+    await a.lk.signOut();
+
+    // A session that ended: refused without `superseded`, and signed out after one try.
+    const c = client(server, { autoRefresh: false });
+    await c.lk.signIn({ email, password: PASSWORD });
+    const other = client(server).lk;
+    await other.signIn({ email, password: PASSWORD });
+    const sessions = await other.request("GET", "/api/v1/me/sessions");
+    const theirs = sessions.find((s) => !s.current);
+    await other.request("DELETE", "/api/v1/me/sessions/{id}", undefined, { id: theirs.id });
+    await sleep(2200);
+    assert.equal(await c.lk.getAccessToken(), null);
+    assert.equal(c.count("/api/v1/token/refresh"), 1, "no retries for a dead session");
+    assert.equal(c.refusals.at(-1).body.superseded, undefined);
+    await other.signOut();
   });
 
   test("the user is fetched again when a refreshed token names a new address", async () => {
