@@ -455,6 +455,32 @@ async fn run_on(args: Args, database: Option<&PgDatabase>) -> Result<(), String>
     let used = cpu.finish();
     report.add("me", stats, used);
 
+    // Log-in with an authenticator app: each client alternates the password log-in (401
+    // mfa_required) and POST /login/mfa with a code, once per account (a code is used once):
+    // the second step's server CPU is twice the phase's per request less a log-in's.
+    let mfa_accounts = {
+        let k = (verified.len() / 4).min(200);
+        &verified[verified.len() - k..]
+    };
+    let enrolled = enrol_totp(addr[0], mfa_accounts).await?;
+    let per_client = enrolled.len().div_ceil(args.clients.max(1)).max(1);
+    let cpu = Cpu::start(&watched).profiled(&args, "login/mfa");
+    let workloads: Vec<MfaLogin> = enrolled
+        .chunks(per_client)
+        .map(|chunk| MfaLogin {
+            accounts: chunk.to_vec(),
+            mfa_token: None,
+        })
+        .collect();
+    let limits = Limits {
+        duration: Duration::from_secs_f64(args.seconds * 6.0),
+        max: 2 * enrolled.len() as u64,
+        pace: None,
+    };
+    let (_, stats) = drive(addr, workloads, limits).await;
+    let used = cpu.finish();
+    report.add("login (mfa_required) + login/mfa (TOTP)", stats, used);
+
     // Passkey sign-in: each client alternates the options and the signed assertion (a software
     // passkey in this process signs), so a sign-in is two requests; its server CPU is twice
     // the phase's per request.
@@ -806,6 +832,121 @@ async fn register_passkeys(
         passkeys.push(passkey);
     }
     Ok(passkeys)
+}
+
+/// Turns on an authenticator app for each account (log-in, the enrolment with the password,
+/// the first code), before the timed phase: (address, the code for the next 30-second step,
+/// computed by `oathtool`). That code is accepted for about a minute (one step of drift either
+/// way), after the step the enrolment used.
+async fn enrol_totp(
+    addr: SocketAddr,
+    accounts: &[String],
+) -> Result<Vec<(String, String)>, String> {
+    let mut http = Http::new(addr);
+    let mut enrolled = Vec::new();
+    let json_of = |what: &str, status: u16, body: &[u8]| {
+        if status != 200 {
+            return Err(format!(
+                "TOTP set-up: {what} answered {status}: {}",
+                String::from_utf8_lossy(body)
+            ));
+        }
+        serde_json::from_slice::<Value>(body).map_err(|e| format!("TOTP set-up: {what}: {e}"))
+    };
+    for email in accounts {
+        let body = json!({"email": email, "password": PASSWORD}).to_string();
+        let (status, answer) = http
+            .request(Method::POST, "/api/v1/login", body.into())
+            .await?;
+        let tokens = json_of("log-in", status, &answer)?;
+        let access = tokens["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let body = json!({"password": PASSWORD}).to_string();
+        let (status, answer) = http
+            .send(
+                Method::POST,
+                "/api/v1/me/mfa/totp",
+                body.into(),
+                Some(&access),
+            )
+            .await?;
+        let setup = json_of("enrolment", status, &answer)?;
+        let secret = setup["secret"].as_str().unwrap_or_default().to_owned();
+        let body = json!({"code": oathtool(&secret, 0)?}).to_string();
+        let (status, answer) = http
+            .send(
+                Method::POST,
+                "/api/v1/me/mfa/totp/confirm",
+                body.into(),
+                Some(&access),
+            )
+            .await?;
+        json_of("confirmation", status, &answer)?;
+        enrolled.push((email.clone(), oathtool(&secret, 1)?));
+    }
+    Ok(enrolled)
+}
+
+/// The code of `secret` (base32) `steps` 30-second steps from now, by `oathtool` (Debian's
+/// `oathtool` package): an implementation apart from the server's.
+fn oathtool(secret: &str, steps: u64) -> Result<String, String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs();
+    let at = format!("@{}", now + steps * 30);
+    let out = std::process::Command::new("oathtool")
+        .args(["--totp", "-b", "-N", &at, secret])
+        .output()
+        .map_err(|e| format!("oathtool is needed for the login/mfa phase: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "oathtool: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+struct MfaLogin {
+    /// (address, its code) not used yet.
+    accounts: Vec<(String, String)>,
+    /// The step under way: its token; `None`: the next request is a password log-in.
+    mfa_token: Option<String>,
+}
+
+impl Workload for MfaLogin {
+    fn next(&mut self) -> Option<(&'static str, Bytes)> {
+        match &self.mfa_token {
+            None => {
+                let (email, _) = self.accounts.last()?;
+                let body = json!({"email": email, "password": PASSWORD}).to_string();
+                Some(("/api/v1/login", body.into()))
+            }
+            Some(token) => {
+                let (_, code) = self.accounts.pop()?;
+                let body = json!({"mfa_token": token, "code": code}).to_string();
+                Some(("/api/v1/login/mfa", body.into()))
+            }
+        }
+    }
+    fn answer(&mut self, _: Instant, status: u16, body: &[u8]) -> bool {
+        if self.mfa_token.take().is_some() {
+            return status == 200;
+        }
+        let token = (status == 401)
+            .then(|| serde_json::from_slice::<Value>(body).ok())
+            .flatten()
+            .and_then(|v| v.get("mfa_token")?.as_str().map(str::to_owned));
+        if token.is_none() {
+            // No step to finish: this account is done.
+            self.accounts.pop();
+        }
+        self.mfa_token = token;
+        self.mfa_token.is_some()
+    }
 }
 
 struct PasskeySignIn {
