@@ -56,7 +56,7 @@ verification-subject = Bestätige deine E-Mail-Adresse
 verification-intro = Willkommen bei { $product }! Bestätige, dass { $email } deine Adresse ist, um dein Konto fertig einzurichten.
 verification-button = Adresse bestätigen
 verification-expired = Abgelaufen? Auf der Anmeldeseite kannst du einen neuen Link anfordern.
-verification-newest = Mehrmals registriert? Nimm die neueste E-Mail: Solange die Adresse nicht bestätigt ist, setzt eine neue Registrierung ein neues Passwort, und ältere Links und Codes funktionieren nicht mehr.
+verification-newest = Mehrmals registriert? Nimm die neueste E-Mail: Solange die Adresse nicht bestätigt ist, funktionieren nach einer neuen Registrierung ältere Links und Codes nicht mehr, und wurden verschiedene Passwörter verwendet, wählst du beim Bestätigen ein neues.
 verification-not-you = Du hast dich nicht registriert? Dann ignoriere diese E-Mail: Ohne Bestätigung bleibt das Konto inaktiv.
 
 ## already_registered

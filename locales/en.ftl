@@ -57,7 +57,7 @@ verification-subject = Confirm your email address
 verification-intro = Welcome to { $product }! Confirm that { $email } is your address to finish setting up your account.
 verification-button = Confirm my address
 verification-expired = Has it expired? Ask for a new one on the sign-in page.
-verification-newest = Signed up more than once? Use the newest email: until the address is confirmed, signing up again sets a new password and makes earlier links and codes stop working.
+verification-newest = Signed up more than once? Use the newest email: until the address is confirmed, signing up again makes earlier links and codes stop working, and if the sign-ups used different passwords you choose a new one when you confirm.
 verification-not-you = Didn’t sign up? Then ignore this email: the account stays inactive without this confirmation.
 
 ## already_registered

@@ -56,7 +56,7 @@ verification-subject = Confirma tu dirección de correo
 verification-intro = ¡Te damos la bienvenida a { $product }! Confirma que { $email } es tu dirección para terminar de crear tu cuenta.
 verification-button = Confirmar mi dirección
 verification-expired = ¿Ha caducado? Pide uno nuevo en la página de inicio de sesión.
-verification-newest = ¿Te has registrado más de una vez? Usa el correo más reciente: hasta que confirmes la dirección, cada registro nuevo pone una contraseña nueva y los enlaces y códigos anteriores dejan de funcionar.
+verification-newest = ¿Te has registrado más de una vez? Usa el correo más reciente: hasta que confirmes la dirección, cada registro nuevo hace que los enlaces y códigos anteriores dejen de funcionar, y si se usaron contraseñas distintas, elegirás una nueva al confirmar.
 verification-not-you = ¿No te has registrado? Ignora este correo: sin esta confirmación, la cuenta queda inactiva.
 
 ## already_registered

@@ -56,7 +56,7 @@ verification-subject = Confirmez votre adresse e-mail
 verification-intro = Bienvenue sur { $product } ! Confirmez que { $email } est bien votre adresse pour finir de créer votre compte.
 verification-button = Confirmer mon adresse
 verification-expired = Le lien a expiré ? Demandez-en un nouveau depuis la page de connexion.
-verification-newest = Inscrit plusieurs fois ? Utilisez le dernier e-mail : tant que l’adresse n’est pas confirmée, une nouvelle inscription définit un nouveau mot de passe et les liens et codes précédents ne fonctionnent plus.
+verification-newest = Inscrit plusieurs fois ? Utilisez le dernier e-mail : tant que l’adresse n’est pas confirmée, une nouvelle inscription rend inutilisables les liens et codes précédents, et si des mots de passe différents ont été utilisés, vous en choisirez un nouveau en confirmant.
 verification-not-you = Vous ne vous êtes pas inscrit ? Ignorez cet e-mail : sans cette confirmation, le compte reste inactif.
 
 ## already_registered

@@ -56,7 +56,7 @@ verification-subject = Bekräfta din e-postadress
 verification-intro = Välkommen till { $product }! Bekräfta att { $email } är din adress så är ditt konto klart.
 verification-button = Bekräfta min adress
 verification-expired = Har länken gått ut? Be om en ny på inloggningssidan.
-verification-newest = Har du registrerat dig flera gånger? Använd det senaste mejlet: tills adressen är bekräftad ger en ny registrering ett nytt lösenord, och tidigare länkar och koder slutar fungera.
+verification-newest = Har du registrerat dig flera gånger? Använd det senaste mejlet: tills adressen är bekräftad slutar tidigare länkar och koder fungera efter en ny registrering, och om olika lösenord användes väljer du ett nytt när du bekräftar.
 verification-not-you = Har du inte registrerat dig? Strunta i det här mejlet: utan bekräftelsen förblir kontot inaktivt.
 
 ## already_registered
