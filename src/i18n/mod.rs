@@ -287,12 +287,16 @@ mod tests {
             "os",
             "language",
             "left",
+            "old",
+            "new",
+            "device",
         ] {
             args.set(name, "X");
         }
         args.set("product", "Acme");
         args.set("unit", "hour");
         args.set("count", 2);
+        args.set("seconds", 30);
         for lang in LANGUAGES {
             let bundle = &c.bundles[lang];
             for key in keys(lang) {
