@@ -617,3 +617,83 @@ async fn a_passkey_sign_in_can_keep_its_refresh_token_in_the_cookie() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(body(r).await["access_token"].is_string());
 }
+
+/// `user.mfa_changed` (contract §9) says what the account has after each change of its second
+/// factors: an authenticator app on, a passkey added and removed, an operator's reset. Each
+/// step waits for its event before the next, since events are not ordered otherwise.
+#[tokio::test]
+async fn every_change_of_the_second_factors_is_an_mfa_changed_event() {
+    use crate::support::webhooks::{Receiver, WEBHOOK_SECRET};
+    let receiver = Receiver::start().await;
+    let app = TestApp::spawn_with(|s| {
+        s.webhook = Some(latchkey::configuration::WebhookSettings {
+            url: receiver.url().parse().expect("url"),
+            secret: WEBHOOK_SECRET.parse().expect("secret"),
+            secret_previous: None,
+        });
+        s.first_admin_email = Some("boss@example.com".parse().expect("address"));
+        s.first_admin_password = Some(PASSWORD.to_owned().into());
+    })
+    .await;
+    let email = "events@example.com";
+    let (access, _) = app.logged_in(email).await;
+    let id = str_of(&body(app.get_auth("/api/v1/me", &access).await).await, "id");
+    let nth = |n: usize| {
+        let receiver = receiver.clone();
+        async move {
+            let events = receiver.wait_for("user.mfa_changed", n).await;
+            assert_eq!(events.len(), n, "one event per change");
+            events[n - 1].json["data"].clone()
+        }
+    };
+
+    crate::api::second_factor::with_app(&app, &access).await;
+    assert_eq!(
+        nth(1).await,
+        json!({"user_id": id, "totp": true, "passkeys": 0})
+    );
+    let (_, key) = add_passkey(&app, &access, "Phone").await;
+    assert_eq!(
+        nth(2).await,
+        json!({"user_id": id, "totp": true, "passkeys": 1})
+    );
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/me/passkeys/{key}")))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        nth(3).await,
+        json!({"user_id": id, "totp": true, "passkeys": 0})
+    );
+    add_passkey(&app, &access, "Laptop").await;
+    assert_eq!(
+        nth(4).await,
+        json!({"user_id": id, "totp": true, "passkeys": 1})
+    );
+
+    // The operator's reset removes both: one event saying nothing is left.
+    let admin = app.log_in("boss@example.com").await.0;
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/admin/users/{id}/mfa")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        nth(5).await,
+        json!({"user_id": id, "totp": false, "passkeys": 0})
+    );
+    app.settle().await;
+    assert_eq!(
+        receiver.wait_for("user.mfa_changed", 5).await.len(),
+        5,
+        "nothing more"
+    );
+    app.stop().await;
+}
