@@ -13,7 +13,7 @@ use secrecy::ExposeSecret as _;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
-    configuration::{DatabaseUrl, Settings},
+    configuration::{DatabaseUrl, Logo, Settings},
     domain::{
         access::{AccessTokens, TokenSettings},
         fault::Fault,
@@ -27,7 +27,7 @@ use crate::{
     http::{self, AppState, pages::Pages},
     mail::{
         outbox::{Outbox, Worker},
-        templates::{TemplateError, Templates},
+        templates::{EmailBrand, TemplateError, Templates},
         transport::{SmtpError, Transport},
         webhook::WebhookClient,
     },
@@ -47,6 +47,8 @@ pub enum StartError {
     Secret(#[source] Fault),
     #[error("invalid email template: {0}")]
     Template(#[from] TemplateError),
+    #[error(transparent)]
+    PageTemplate(#[from] crate::http::pages::PageTemplateError),
     #[error("invalid LATCHKEY_SMTP_URL: {0}")]
     Smtp(#[source] SmtpError),
     #[error("cannot listen on {addr} (LATCHKEY_METRICS_LISTEN): {source}")]
@@ -156,9 +158,10 @@ impl Services {
             ));
         }
         let keys = Keys::derive(&secret, settings.secret_previous.as_ref());
-        let templates = Arc::new(Templates::load(
+        let templates = Arc::new(Templates::load_branded(
             &settings.product_name,
             settings.templates_dir.as_deref(),
+            &email_brand(&settings),
         )?);
         let transport = match &settings.smtp_url {
             Some(url) => Transport::smtp(
@@ -356,10 +359,12 @@ impl Application {
                 .settings
                 .dev_mailbox()
                 .then(|| services.store.clone()),
-            pages: Arc::new(Pages::new(
+            pages: Arc::new(Pages::branded(
                 Arc::clone(services.templates.catalogue()),
                 services.settings.default_locale,
-            )),
+                &services.settings.branding,
+                services.settings.templates_dir.as_deref(),
+            )?),
         };
         // Installed before the first request, so that none goes uncounted.
         let _ = crate::telemetry::handle();
@@ -510,5 +515,22 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
 pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     async {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The colour and logo emails carry (contract §12): a logo file is fetched by mail clients from
+/// the public URL, where the pages serve it.
+fn email_brand(settings: &Settings) -> EmailBrand {
+    let branding = &settings.branding;
+    EmailBrand {
+        color: branding.color.clone(),
+        logo_url: branding.logo.as_ref().map(|logo| match logo {
+            Logo::Url(url) => url.to_string(),
+            Logo::File { .. } => format!(
+                "{}{}",
+                settings.public_url.as_str().trim_end_matches('/'),
+                logo.src()
+            ),
+        }),
     }
 }

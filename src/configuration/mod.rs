@@ -3,12 +3,14 @@
 //! Every key is parsed into a typed value once, at start; an invalid one stops the process with
 //! a message naming the variable.
 
+pub mod branding;
 mod duration;
 mod invalid;
 mod log_filter;
 mod smtp_url;
 mod source;
 
+pub use branding::{Branding, Logo};
 pub use duration::{InvalidDuration, parse_duration};
 pub use invalid::InvalidValue;
 pub use smtp_url::SmtpUrl;
@@ -223,6 +225,8 @@ pub struct Settings {
     pub default_locale: Locale,
     /// What emails and pages call the product.
     pub product_name: String,
+    /// The accent colour, logo and extra stylesheet of pages and emails (contract §12).
+    pub branding: Branding,
     /// `LATCHKEY_CORS_ORIGINS`: origins (`scheme://host[:port]`) whose scripts may call the API.
     pub cors_origins: Vec<String>,
     /// `LATCHKEY_WEBAUTHN_RP_ID`: the WebAuthn relying party id; `None` takes the host of the
@@ -355,6 +359,11 @@ impl Settings {
             templates_dir: src.parse_opt("templates_dir", parse_dir)?,
             default_locale: src.parse("default_locale", "en", from_str_display)?,
             product_name: src.parse("product_name", "Latchkey", parse_product_name)?,
+            branding: Branding {
+                color: src.parse_opt("brand_color", branding::parse_color)?,
+                logo: src.parse_opt("logo_url", branding::parse_logo)?,
+                pages_css: src.parse_opt("pages_css", branding::parse_pages_css)?,
+            },
             cors_origins: src.parse("cors_origins", "", parse_origins)?,
             webauthn_rp_id: src.parse_opt("webauthn_rp_id", parse_rp_id)?,
             refresh_cookie: src.parse("refresh_cookie", "off", parse_bool)?,

@@ -85,7 +85,10 @@ pub fn router(state: AppState) -> Router {
         app = route.mount(app, &state);
     }
     if state.dev_mailbox.is_some() {
-        app = app.merge(pages::security_headers(pages::dev_mailbox::router()));
+        app = app.merge(pages::security_headers(
+            pages::dev_mailbox::router(),
+            state.pages.brand_csp(),
+        ));
     }
     let request_id = REQUEST_ID.clone();
     // Behind https, browsers are told to come back over https only.

@@ -99,7 +99,26 @@ pub enum TemplateError {
 pub struct Templates {
     env: Environment<'static>,
     catalogue: Arc<Catalogue>,
+    /// The logo's absolute URL (contract §12), given to every template as `logo_url`.
+    logo_url: Option<String>,
 }
+
+/// The branding emails take (contract §12): the accent colour replaces the built-in blue of
+/// buttons and links, and a logo heads the message.
+#[derive(Debug, Clone, Default)]
+pub struct EmailBrand {
+    /// `#rrggbb`, already checked by the configuration.
+    pub color: Option<String>,
+    /// An absolute URL: mail clients fetch it from wherever the message is read.
+    pub logo_url: Option<String>,
+}
+
+/// The built-in accent colour of the email templates.
+const BUILTIN_ACCENT: &str = "#1f4fd1";
+/// Where the logo goes in the layout.
+const LOGO_MARKER: &str = "%%LOGO%%";
+/// The logo as MJML; its URL is filled (escaped) by minijinja like every other value.
+const LOGO_MJML: &str = r#"<mj-image src="{{ logo_url }}" alt="{{ product }}" width="48px" align="left" padding="0 24px 8px 24px" />"#;
 
 /// The source of a template for a language: the operator's per-language file, their file for
 /// every language, or the built-in one.
@@ -127,6 +146,24 @@ impl Templates {
     /// Loads the message catalogues and compiles every kind in every language; an override that
     /// does not parse stops start-up.
     pub fn load(product: &str, overrides: Option<&Path>) -> Result<Self, TemplateError> {
+        Self::load_branded(product, overrides, &EmailBrand::default())
+    }
+
+    /// `load` with the operator's colour and logo.
+    pub fn load_branded(
+        product: &str,
+        overrides: Option<&Path>,
+        brand: &EmailBrand,
+    ) -> Result<Self, TemplateError> {
+        let accent = |mjml: String| match &brand.color {
+            Some(c) => mjml.replace(BUILTIN_ACCENT, c),
+            None => mjml,
+        };
+        let logo = if brand.logo_url.is_some() {
+            LOGO_MJML
+        } else {
+            ""
+        };
         let catalogue = Arc::new(Catalogue::load(product, overrides)?);
         let mut env = Environment::new();
         // Escaping is decided here for every template, not by minijinja's guess from the name.
@@ -146,10 +183,10 @@ impl Templates {
         }
         catalogue.install(&mut env);
         for lang in LANGUAGES {
-            let layout = source(overrides, lang, LAYOUT)?;
+            let layout = accent(source(overrides, lang, LAYOUT)?).replace(LOGO_MARKER, logo);
             for kind in EmailKind::ALL {
                 let mjml_name = format!("{kind}.mjml");
-                let body = source(overrides, lang, &mjml_name)?;
+                let body = accent(source(overrides, lang, &mjml_name)?);
                 let html =
                     compile_mjml(&layout.replace(CONTENT_MARKER, &body)).map_err(|source| {
                         TemplateError::Load {
@@ -177,7 +214,11 @@ impl Templates {
                     .map_err(load_err(format!("{lang}/{txt_name}")))?;
             }
         }
-        Ok(Self { env, catalogue })
+        Ok(Self {
+            env,
+            catalogue,
+            logo_url: brand.logo_url.clone(),
+        })
     }
 
     pub fn catalogue(&self) -> &Arc<Catalogue> {
@@ -206,7 +247,7 @@ impl Templates {
         let full_text = self
             .env
             .get_template(&format!("{lang}/{kind}.txt"))
-            .and_then(|t| t.render(context! { locale => lang, product, ..values.clone() }))
+            .and_then(|t| t.render(context! { locale => lang, product, logo_url => &self.logo_url, ..values.clone() }))
             .map_err(err)?;
         let (subject, text) = full_text
             .split_once("\n\n")
@@ -218,7 +259,7 @@ impl Templates {
             .get_template(&format!("{lang}/{kind}.html"))
             .and_then(|t| {
                 t.render(
-                    context! { locale => lang, product, subject => &subject, ..values.clone() },
+                    context! { locale => lang, product, logo_url => &self.logo_url, subject => &subject, ..values.clone() },
                 )
             })
             .map_err(err)?;

@@ -84,6 +84,7 @@ mod http {
 /// The built-in pages, over HTTP and in a headless browser.
 mod pages {
     mod account_pages;
+    mod branding;
     mod browser;
     mod dev_mailbox;
     mod link_pages;

@@ -12,7 +12,7 @@ use axum::{
 use sha2::{Digest, Sha256};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-const STYLESHEET: &str = include_str!("../../../templates/pages/style.css");
+pub(super) const STYLESHEET: &str = include_str!("../../../templates/pages/style.css");
 const PASSKEY_SCRIPT: &str = include_str!("../../../templates/pages/passkeys.js");
 const PAGES_SCRIPT: &str = include_str!("../../../templates/pages/pages.js");
 const FAVICON: &[u8] = include_bytes!("../../../templates/pages/favicon.ico");
@@ -58,10 +58,13 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 
 /// The Content-Security-Policy every page and asset sends (unless it set a stricter one, like
 /// the dev mailbox's sandboxed email view). `nosniff` is set for every answer in `http::router`.
-pub fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+pub fn security_headers<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    csp: HeaderValue,
+) -> Router<S> {
     router.layer(SetResponseHeaderLayer::if_not_present(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PAGE_CSP),
+        csp,
     ))
 }
 

@@ -15,6 +15,7 @@
 
 mod account;
 mod assets;
+mod brand;
 mod codes;
 pub(crate) mod cookies;
 pub mod dev_mailbox;
@@ -30,7 +31,7 @@ mod verified;
 mod visitor;
 
 pub use assets::{PAGE_CSP, STYLESHEET_PATH, security_headers};
-pub use render::Pages;
+pub use render::{PageTemplateError, Pages};
 pub use router::router;
 pub use visitor::Visitor;
 
@@ -63,10 +64,7 @@ pub fn unrouted(
     let visitor = Visitor::from_request(s, headers, uri);
     let mut page = explain::no_such_page(&s.pages, &visitor, status);
     let h = page.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PAGE_CSP),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, s.pages.brand.csp.clone());
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
         header::REFERRER_POLICY,

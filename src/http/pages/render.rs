@@ -1,7 +1,7 @@
 //! The template engine of the pages: the built-in templates with the catalogue's `t`, and the
 //! three shapes a page takes (a result, a form, the account page through `render`).
 
-use std::sync::Arc;
+use std::{path::Path, sync::Arc};
 
 use axum::{
     http::StatusCode,
@@ -12,10 +12,12 @@ use minijinja::{Environment, Value, context};
 
 use super::{
     assets::{PAGES_SCRIPT_PATH, STYLESHEET_PATH},
+    brand::Brand,
     forms::{Answer, FormPage},
     visitor::Visitor,
 };
 use crate::{
+    configuration::Branding,
     domain::locale::Locale,
     error::{Chain, Error},
     i18n::Catalogue,
@@ -58,9 +60,50 @@ pub struct Pages {
     env: Environment<'static>,
     catalogue: Arc<Catalogue>,
     pub(super) default_locale: Locale,
+    pub(super) brand: Brand,
+}
+
+/// A page template in `LATCHKEY_TEMPLATES_DIR/pages/` that cannot be read or does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid page template {} (LATCHKEY_TEMPLATES_DIR): {source}", .path.display())]
+pub struct PageTemplateError {
+    path: std::path::PathBuf,
+    #[source]
+    source: crate::error::BoxError,
 }
 
 impl Pages {
+    /// The pages with the operator's branding, and their templates where
+    /// `templates_dir/pages/` has a file of the same name (contract §12).
+    pub fn branded(
+        catalogue: Arc<Catalogue>,
+        default_locale: Locale,
+        branding: &Branding,
+        templates_dir: Option<&Path>,
+    ) -> Result<Self, PageTemplateError> {
+        let mut pages = Self::new(catalogue, default_locale);
+        pages.brand = Brand::new(branding);
+        let Some(dir) = templates_dir.map(|d| d.join("pages")) else {
+            return Ok(pages);
+        };
+        for (name, _) in PAGE_TEMPLATES {
+            let path = dir.join(name);
+            if !path.is_file() {
+                continue;
+            }
+            let err = |source: crate::error::BoxError| PageTemplateError {
+                path: path.clone(),
+                source,
+            };
+            let text = std::fs::read_to_string(&path).map_err(|e| err(e.into()))?;
+            pages
+                .env
+                .add_template_owned(name.to_string(), text)
+                .map_err(|e| err(e.into()))?;
+        }
+        Ok(pages)
+    }
+
     pub fn new(catalogue: Arc<Catalogue>, default_locale: Locale) -> Self {
         let mut env = Environment::new();
         // `.html` names: minijinja escapes every value in them, the way the emails are escaped.
@@ -83,7 +126,13 @@ impl Pages {
             env,
             catalogue,
             default_locale,
+            brand: Brand::default(),
         }
+    }
+
+    /// The Content-Security-Policy of the pages (a logo from another site let in as an image).
+    pub fn brand_csp(&self) -> axum::http::HeaderValue {
+        self.brand.csp.clone()
     }
 
     /// A message in the visitor's language.
@@ -111,6 +160,8 @@ impl Pages {
             locale => visitor.lang.as_str(),
             product => self.catalogue.product(),
             css => STYLESHEET_PATH.as_str(),
+            brand_css => self.brand.stylesheets.iter().map(|a| a.path.clone()).collect::<Vec<_>>(),
+            logo => self.brand.logo_src.clone(),
             page_script => PAGES_SCRIPT_PATH.as_str(),
             languages,
             here_q => percent_encoding::utf8_percent_encode(&visitor.here, percent_encoding::NON_ALPHANUMERIC).to_string(),

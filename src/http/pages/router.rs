@@ -156,7 +156,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ));
-    assets::security_headers(pages.merge(assets::router()))
+    let brand = &state.pages.brand;
+    assets::security_headers(
+        pages.merge(assets::router()).merge(brand.router()),
+        brand.csp.clone(),
+    )
 }
 
 /// The CSRF layer refuses a cross-site form with a bare 403 that carries its

@@ -158,3 +158,51 @@ async fn every_kind_carries_auto_submitted_and_a_message_id_of_the_sending_domai
     }
     app.stop().await;
 }
+
+/// Contract §12: the product name, the accent colour and the logo are in the HTML part; a logo
+/// file is fetched by mail clients from the public URL, where the pages serve it.
+#[tokio::test]
+async fn a_branded_email_carries_the_logo_the_name_and_the_colour() {
+    let logo = b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"8\" height=\"8\"/>".to_vec();
+    let app = TestApp::spawn_with(|s| {
+        s.product_name = "Acme Cloud".into();
+        s.branding = latchkey::configuration::Branding {
+            color: Some("#aa0055".into()),
+            logo: Some(latchkey::configuration::Logo::File {
+                bytes: logo.clone(),
+                content_type: "image/svg+xml",
+                extension: "svg",
+            }),
+            pages_css: None,
+        };
+    })
+    .await;
+    app.register("branded@example.com").await;
+    let mail = app.smtp.latest("branded@example.com").await;
+    assert!(mail.html.contains("Acme Cloud"), "{}", mail.html);
+    assert!(mail.text.contains("Acme Cloud"), "{}", mail.text);
+    assert!(mail.html.contains("#aa0055"), "{}", mail.html);
+    assert!(
+        !mail.html.contains("#1f4fd1"),
+        "the built-in blue is gone: {}",
+        mail.html
+    );
+    let src = mail
+        .html
+        .split("src=\"")
+        .skip(1)
+        .filter_map(|r| r.split('"').next())
+        .find(|u| u.contains("/assets/logo-"))
+        .unwrap_or_else(|| panic!("a logo: {}", mail.html))
+        .to_owned();
+    // Absolute, under the public URL (the test settings' public URL is not the test port).
+    let (origin, path) = src.split_at(src.find("/assets/").unwrap_or_default());
+    assert!(origin.starts_with("http://localhost"), "{src}");
+    let served = app.client.get(app.url(path)).send().await.expect("logo");
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.bytes().await.expect("bytes").to_vec(), logo);
+    // The verification link still works in the branded email.
+    let token = mail.token("verify-email").expect("link");
+    assert_eq!(app.verify(&token).await.status(), StatusCode::OK);
+    app.stop().await;
+}

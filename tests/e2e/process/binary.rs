@@ -37,6 +37,14 @@ fn an_invalid_setting_stops_start_up_with_one_line_naming_it() {
         ("LATCHKEY_SECRET", "c2hvcnQ="),
         ("LATCHKEY_RATE_LIMIT", "maybe"),
         ("LATCHKEY_PASSWORD_HASH", "md5"),
+        // Branding (contract §12): a colour that is not #RRGGBB, a logo that is neither an
+        // https URL nor a readable image file, a stylesheet that cannot be read.
+        ("LATCHKEY_BRAND_COLOR", "red"),
+        ("LATCHKEY_BRAND_COLOR", "#12345"),
+        ("LATCHKEY_LOGO_URL", "http://cdn.example.com/logo.png"),
+        ("LATCHKEY_LOGO_URL", "/nowhere/logo.png"),
+        ("LATCHKEY_LOGO_URL", "/etc/hostname"),
+        ("LATCHKEY_PAGES_CSS", "/nowhere/brand.css"),
     ];
     for (variable, value) in cases {
         let dir = tempfile::tempdir().expect("temporary directory");
