@@ -520,7 +520,7 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
 
 /// The colour and logo emails carry (contract §12): a logo file is fetched by mail clients from
 /// the public URL, where the pages serve it.
-fn email_brand(settings: &Settings) -> EmailBrand {
+pub fn email_brand(settings: &Settings) -> EmailBrand {
     let branding = &settings.branding;
     EmailBrand {
         color: branding.color.clone(),

@@ -34,8 +34,12 @@ pub fn preview(
         None => settings.default_locale,
     }
     .as_str();
-    let templates = Templates::load(&settings.product_name, settings.templates_dir.as_deref())
-        .map_err(|e| crate::error::Chain(&e).to_string())?;
+    let templates = Templates::load_branded(
+        &settings.product_name,
+        settings.templates_dir.as_deref(),
+        &crate::application::email_brand(settings),
+    )
+    .map_err(|e| crate::error::Chain(&e).to_string())?;
     let email = sample(settings, &templates, kind, lang)
         .map_err(|e| crate::error::Chain(&e).to_string())?;
     if html {
