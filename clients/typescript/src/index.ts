@@ -350,8 +350,10 @@ export class LatchkeyClient {
       // the token was rotated a moment ago, within the grace period) is not the end of the
       // session: it is tried again a moment later, with the newer token the winning tab hands
       // over or (cookie mode) with the newer cookie its answer set. Any other refusal ends it.
+      // A restore from the cookie that lost to another tab's restore (no session here yet) is
+      // tried again too: the winner's answer already put the rotated token in the shared cookie.
       let lost: LatchkeyError | null = null;
-      for (const wait of had ? [0, 150, 600] : [0]) {
+      for (const wait of had || this.cookie ? [0, 150, 600] : [0]) {
         await sleep(wait);
         const before = this.state;
         if (wait && before && before.access !== stale && Date.now() < this.refreshAt(before)) return true;

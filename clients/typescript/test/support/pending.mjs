@@ -2,10 +2,9 @@
 // runs as a `todo` (reported, not failing) while the feature is listed here; remove it from the
 // list when the server lands it, and the test must pass. `LATCHKEY_PENDING=""` runs every test
 // as a real one (e.g. against a newer server).
-//   cookie         contract §12: LATCHKEY_REFRESH_COOKIE=on, the Latchkey-Refresh header, CORS credentials
 //   cors-headers   contract §2: Retry-After exposed to scripts of allowed origins
 export const PENDING = new Set(
-  (process.env.LATCHKEY_PENDING ?? "cookie").split(",").map((s) => s.trim()).filter(Boolean),
+  (process.env.LATCHKEY_PENDING ?? "").split(",").map((s) => s.trim()).filter(Boolean),
 );
 
 /** The `todo` option for a test that needs `feature`: a reason while it is pending, else false. */
