@@ -350,6 +350,7 @@ sessions-title = Wo du angemeldet bist
 sessions-this-device = Dieses Gerät
 sessions-last-active = Aktiv { $when }
 sessions-started = Angemeldet { $when }
+sessions-ip = IP-Adresse { $hint }
 sessions-sign-out-one = { $device } abmelden
 sessions-sign-out-others = Alle anderen Geräte abmelden
 sessions-signed-out-one = Das Gerät wurde abgemeldet.

@@ -352,6 +352,8 @@ sessions-title = Where you’re signed in
 sessions-this-device = This device
 sessions-last-active = Active { $when }
 sessions-started = Signed in { $when }
+# Where a session began: the address with its last part masked (203.0.113.x).
+sessions-ip = IP address { $hint }
 sessions-sign-out-one = Sign out { $device }
 sessions-sign-out-others = Sign out everywhere else
 sessions-signed-out-one = That device was signed out.

@@ -350,6 +350,7 @@ sessions-title = Dónde has iniciado sesión
 sessions-this-device = Este dispositivo
 sessions-last-active = Activo { $when }
 sessions-started = Inicio de sesión { $when }
+sessions-ip = Dirección IP { $hint }
 sessions-sign-out-one = Cerrar la sesión de { $device }
 sessions-sign-out-others = Cerrar sesión en los demás dispositivos
 sessions-signed-out-one = Se ha cerrado la sesión en ese dispositivo.

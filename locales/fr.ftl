@@ -350,6 +350,7 @@ sessions-title = Où vous êtes connecté
 sessions-this-device = Cet appareil
 sessions-last-active = Actif { $when }
 sessions-started = Connecté { $when }
+sessions-ip = Adresse IP { $hint }
 sessions-sign-out-one = Déconnecter { $device }
 sessions-sign-out-others = Déconnecter tous les autres appareils
 sessions-signed-out-one = Cet appareil a été déconnecté.

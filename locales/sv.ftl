@@ -350,6 +350,7 @@ sessions-title = Här är du inloggad
 sessions-this-device = Den här enheten
 sessions-last-active = Aktiv { $when }
 sessions-started = Inloggad { $when }
+sessions-ip = IP-adress { $hint }
 sessions-sign-out-one = Logga ut { $device }
 sessions-sign-out-others = Logga ut alla andra enheter
 sessions-signed-out-one = Enheten har loggats ut.

@@ -133,7 +133,7 @@ TOKENS=$(curl -s $API/login -H "$JSON" -H 'user-agent: laptop' \
   -d '{"email": "ann@example.com", "password": "the newest horse battery"}')
 ACCESS=$(echo "$TOKENS" | field access_token)
 curl -s -w '\n' $API/me/sessions -H "authorization: Bearer $ACCESS"
-# [{"created_at":"…","current":true,"id":"…","last_used_at":"…","user_agent":"laptop"},{"created_at":"…","current":false,"id":"…","last_used_at":"…","user_agent":"phone"}]
+# [{"created_at":"…","current":true,"id":"…","ip_hint":"127.0.0.x","last_used_at":"…","user_agent":"laptop"},{"created_at":"…","current":false,"id":"…","ip_hint":"127.0.0.x","last_used_at":"…","user_agent":"phone"}]
 OTHERS=$(curl -s $API/me/sessions -H "authorization: Bearer $ACCESS" | python3 -c 'import json,sys
 print(" ".join(s["id"] for s in json.load(sys.stdin) if not s["current"]))')
 for ID in $OTHERS; do

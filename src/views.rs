@@ -313,6 +313,11 @@ pub struct Session {
     last_used_at: Millis,
     #[schema(required = true)]
     user_agent: Option<String>,
+    /// Where the session began, roughly: the client's address with its host part masked
+    /// (`203.0.113.x`, or an IPv6 /48 such as `2001:db8:85a3::/48`); null for sessions begun
+    /// before Latchkey kept it.
+    #[schema(required = true, example = "203.0.113.x")]
+    ip_hint: Option<String>,
     /// The session of the access token making this request.
     current: bool,
 }
@@ -324,6 +329,7 @@ impl From<SessionView> for Session {
             created_at: s.created_at,
             last_used_at: s.last_used_at,
             user_agent: s.user_agent,
+            ip_hint: s.ip_hint,
             current: s.current,
         }
     }

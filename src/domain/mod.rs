@@ -9,6 +9,7 @@ pub mod email;
 pub mod email_kind;
 pub mod fault;
 pub mod invalid;
+pub mod ip_hint;
 pub mod jws;
 pub mod keys;
 pub mod locale;

@@ -341,8 +341,7 @@ impl Flows {
         }
         // Complete by itself (contract §11): `amr` is ["hwk"].
         let amr = Amr::one(Method::Passkey);
-        self.start_session(&user, client.user_agent.as_deref(), &amr)
-            .await
+        self.start_session(&user, client, &amr).await
     }
 
     /// Stores a ceremony's state under a new id; the id for the client.

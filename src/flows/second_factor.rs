@@ -135,9 +135,7 @@ impl Flows {
     ) -> Result<TokenPair, Error> {
         let factors = self.second_factors(user.id).await?;
         if !factors.any() {
-            return self
-                .start_session(user, client.user_agent.as_deref(), &Amr::one(first))
-                .await;
+            return self.start_session(user, client, &Amr::one(first)).await;
         }
         let (token, hash) = new_mfa_token()?;
         let now = self.clock.now();
@@ -180,12 +178,8 @@ impl Flows {
                 Method::Passkey
             }
         };
-        self.start_session(
-            &user,
-            client.user_agent.as_deref(),
-            &Amr::one(first).then(second),
-        )
-        .await
+        self.start_session(&user, client, &Amr::one(first).then(second))
+            .await
     }
 
     /// The step finished by a code: `code_invalid` (counted against the token) unless right.

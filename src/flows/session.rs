@@ -10,6 +10,7 @@ use crate::{
         access::Subject,
         accounts::User,
         email::EmailAddress,
+        ip_hint::ip_hint,
         second_factor::{Amr, Method},
         time::Millis,
         tokens::{RefreshToken, TokenHash},
@@ -101,13 +102,14 @@ impl Flows {
     pub(super) async fn start_session(
         &self,
         user: &User,
-        user_agent: Option<&str>,
+        client: &Client,
         amr: &Amr,
     ) -> Result<TokenPair, Error> {
         let session_id = Uuid::now_v7();
         let refresh = RefreshToken::generate(session_id)?;
         let now = self.clock.now();
-        let user_agent = user_agent.map(|ua| truncate(ua, 256));
+        let user_agent = client.user_agent.as_deref().map(|ua| truncate(ua, 256));
+        let ip_hint = ip_hint(client.ip);
         self.store
             .autocommit()
             .await?
@@ -116,6 +118,7 @@ impl Flows {
                 user_id: user.id,
                 refresh_hash: refresh.hash(),
                 user_agent: user_agent.as_deref(),
+                ip_hint: &ip_hint,
                 amr: &amr.stored(),
                 now,
                 expires_at: now + self.settings.refresh_ttl,
@@ -308,6 +311,8 @@ pub struct SessionView {
     pub created_at: Millis,
     pub last_used_at: Millis,
     pub user_agent: Option<String>,
+    /// Where it began, masked (`203.0.113.x`); none for sessions older than the hint.
+    pub ip_hint: Option<String>,
     pub current: bool,
 }
 
@@ -327,6 +332,7 @@ impl Flows {
                 created_at: s.created_at,
                 last_used_at: s.last_used_at,
                 user_agent: s.user_agent,
+                ip_hint: s.ip_hint,
             })
             .collect())
     }

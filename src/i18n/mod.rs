@@ -290,6 +290,7 @@ mod tests {
             "old",
             "new",
             "device",
+            "hint",
         ] {
             args.set(name, "X");
         }

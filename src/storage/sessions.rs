@@ -36,6 +36,7 @@ pub struct SessionInfo {
     pub created_at: Millis,
     pub last_used_at: Millis,
     pub user_agent: Option<String>,
+    pub ip_hint: Option<String>,
 }
 
 pub struct NewSession<'a> {
@@ -43,6 +44,8 @@ pub struct NewSession<'a> {
     pub user_id: Uuid,
     pub refresh_hash: TokenHash,
     pub user_agent: Option<&'a str>,
+    /// The client's address, masked (`domain::ip_hint`).
+    pub ip_hint: &'a str,
     /// How it was signed in (`Amr::stored`).
     pub amr: &'a str,
     pub now: Millis,
@@ -51,10 +54,10 @@ pub struct NewSession<'a> {
 
 impl Conn {
     pub async fn insert_session(&mut self, s: &NewSession<'_>) -> Result<(), Error> {
-        const SQL: &str = "INSERT INTO sessions (id, user_id, refresh_hash, user_agent, created_at, last_used_at, expires_at, amr) \
-                           VALUES ($1, $2, $3, $4, $5, $5, $6, $7)";
+        const SQL: &str = "INSERT INTO sessions (id, user_id, refresh_hash, user_agent, created_at, last_used_at, expires_at, amr, ip_hint) \
+                           VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)";
         on_db!(self, c => sqlx::query(SQL)
-            .bind(s.id).bind(s.user_id).bind(&s.refresh_hash.0[..]).bind(s.user_agent).bind(s.now).bind(s.expires_at).bind(s.amr)
+            .bind(s.id).bind(s.user_id).bind(&s.refresh_hash.0[..]).bind(s.user_agent).bind(s.now).bind(s.expires_at).bind(s.amr).bind(s.ip_hint)
             .execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
@@ -165,7 +168,7 @@ impl Conn {
         user_id: Uuid,
         now: Millis,
     ) -> Result<Vec<SessionInfo>, Error> {
-        const SQL: &str = "SELECT id, created_at, last_used_at, user_agent FROM sessions             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC";
+        const SQL: &str = "SELECT id, created_at, last_used_at, user_agent, ip_hint FROM sessions             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC";
         Ok(on_db!(self, c => sqlx::query_as(SQL).bind(user_id).bind(now).fetch_all(c).await)?)
     }
 

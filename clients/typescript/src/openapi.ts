@@ -903,6 +903,13 @@ export interface components {
             current: boolean;
             /** Format: uuid */
             id: string;
+            /**
+             * @description Where the session began, roughly: the client's address with its host part masked
+             *     (`203.0.113.x`, or an IPv6 /48 such as `2001:db8:85a3::/48`); null for sessions begun
+             *     before Latchkey kept it.
+             * @example 203.0.113.x
+             */
+            ip_hint: string | null;
             /** @description The last log-in or refresh. */
             last_used_at: components["schemas"]["Timestamp"];
             user_agent: string | null;

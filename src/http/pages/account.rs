@@ -138,6 +138,7 @@ struct SessionLine {
     current: bool,
     last_active: String,
     started: String,
+    ip_hint: Option<String>,
 }
 
 fn session_line(p: &Pages, v: &Visitor, s: &SessionView, now: Millis) -> SessionLine {
@@ -157,6 +158,7 @@ fn session_line(p: &Pages, v: &Visitor, s: &SessionView, now: Millis) -> Session
         current: s.current,
         last_active: p.catalogue().ago(lang, s.last_used_at.elapsed_at(now)),
         started: p.catalogue().ago(lang, s.created_at.elapsed_at(now)),
+        ip_hint: s.ip_hint.clone(),
     }
 }
 

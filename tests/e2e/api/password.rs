@@ -351,7 +351,14 @@ async fn sessions_are_listed_and_can_be_ended() {
     assert_eq!(sessions.len(), 2);
     assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
     for s in sessions {
-        for key in ["id", "created_at", "last_used_at", "user_agent", "current"] {
+        for key in [
+            "id",
+            "created_at",
+            "last_used_at",
+            "user_agent",
+            "ip_hint",
+            "current",
+        ] {
             assert!(s.get(key).is_some(), "{key} missing in {s}");
         }
     }
@@ -429,5 +436,67 @@ async fn sessions_are_listed_and_can_be_ended() {
         .await
         .expect("json");
     assert_eq!(list.as_array().map(Vec::len), Some(1));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn each_session_shows_where_it_began_with_the_address_masked() {
+    // Behind a trusted proxy the client's address is the forwarded one.
+    let app = TestApp::spawn_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    })
+    .await;
+    app.verified_user("where@example.com").await;
+    let mut access = String::new();
+    for from in ["203.0.113.77", "2001:db8:85a3:8d3:1319:8a2e:370:7348"] {
+        let r = app
+            .client
+            .post(app.url("/api/v1/login"))
+            .header("X-Forwarded-For", from)
+            .json(&json!({"email": "where@example.com", "password": PASSWORD}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::OK);
+        access = tokens_of(r).await.0;
+    }
+    let r = app.get_auth("/api/v1/me/sessions", &access).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.expect("body");
+    // Never the whole address.
+    assert!(
+        !text.contains("203.0.113.77") && !text.contains("8a2e"),
+        "{text}"
+    );
+    let list: Value = serde_json::from_str(&text).expect("json");
+    let mut hints: Vec<_> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|s| s["ip_hint"].as_str().expect("ip_hint").to_owned())
+        .collect();
+    hints.sort();
+    assert_eq!(hints, ["2001:db8:85a3::/48", "203.0.113.x"]);
+    app.stop().await;
+
+    // Without a trusted proxy a forwarded address is not believed: the peer's is shown.
+    let app = TestApp::spawn().await;
+    app.verified_user("peer@example.com").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/login"))
+        .header("X-Forwarded-For", "203.0.113.77")
+        .json(&json!({"email": "peer@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    let (access, _) = tokens_of(r).await;
+    let list: Value = app
+        .get_auth("/api/v1/me/sessions", &access)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list[0]["ip_hint"], "127.0.0.x", "{list}");
     app.stop().await;
 }

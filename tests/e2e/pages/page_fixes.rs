@@ -135,6 +135,8 @@ async fn each_other_sessions_button_names_the_device_it_signs_out() {
     // Each row says when it signed in and when it was last used.
     assert_eq!(html.matches("Signed in just now").count(), 2, "{html}");
     assert_eq!(html.matches("Active just now").count(), 2, "{html}");
+    // And roughly where it began: the address with its last part masked.
+    assert_eq!(html.matches("IP address 127.0.0.x").count(), 2, "{html}");
     app.stop().await;
 }
 
