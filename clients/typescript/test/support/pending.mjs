@@ -2,7 +2,7 @@
 // runs as a `todo` (reported, not failing) while the feature is listed here; remove it from the
 // list when the server lands it, and the test must pass. `LATCHKEY_PENDING=""` runs every test
 // as a real one (e.g. against a newer server).
-//   cors-headers   contract §2: Retry-After exposed to scripts of allowed origins
+// Nothing is pending now: every server feature the tests cover is on main.
 export const PENDING = new Set(
   (process.env.LATCHKEY_PENDING ?? "").split(",").map((s) => s.trim()).filter(Boolean),
 );
